@@ -1,0 +1,38 @@
+// Lean REST driver: GET /v1/users/:id with requests pre-built per id.
+import { canonicalUser, type UserJson } from '../proto/contract.ts';
+import { Http1Connection, buildRequest, classifyNetError } from './http1.ts';
+import type { CallOutcome, ClientModule, Connection } from './types.ts';
+
+export const connect: ClientModule['connect'] = async ({ host, port }) => {
+  const conn = await Http1Connection.connect(host, port);
+  const authority = `${host}:${port}`;
+  const cache = new Map<number, Buffer>();
+  const requestFor = (id: number): Buffer => {
+    let b = cache.get(id);
+    if (!b) cache.set(id, (b = buildRequest('GET', `/v1/users/${id}`, authority, { Accept: 'application/json' })));
+    return b;
+  };
+
+  const connection: Connection = {
+    setupBytes: { out: 0, in: 0 }, // HTTP/1.1 has no handshake beyond TCP's
+    wireBytes: () => conn.bytes(),
+    async call(op, options): Promise<CallOutcome> {
+      let res;
+      try {
+        res = await conn.request(requestFor(op.id));
+      } catch (err) {
+        return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
+      }
+      if (res.status === 200) {
+        const payload = { request: 0, response: res.body.length };
+        if (!options?.decode) return { ok: true, payload };
+        return { ok: true, payload, user: canonicalUser(JSON.parse(res.body.toString('utf8')) as UserJson) };
+      }
+      const code = String(res.status);
+      if (res.status === 404) return { ok: false, kind: 'not_found', code };
+      return { ok: false, kind: res.status >= 500 ? 'server_error' : 'client_error', code, detail: res.body.toString('utf8').slice(0, 200) };
+    },
+    close: () => conn.close(),
+  };
+  return connection;
+};

@@ -1,0 +1,10 @@
+// Original file: proto/user.proto
+
+
+export interface GetUserRequest {
+  'id'?: (number);
+}
+
+export interface GetUserRequest__Output {
+  'id': (number);
+}

@@ -1,0 +1,37 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { Address as _bench_v1_Address, Address__Output as _bench_v1_Address__Output } from './bench/v1/Address';
+import type { ChatMessage as _bench_v1_ChatMessage, ChatMessage__Output as _bench_v1_ChatMessage__Output } from './bench/v1/ChatMessage';
+import type { CreateUserRequest as _bench_v1_CreateUserRequest, CreateUserRequest__Output as _bench_v1_CreateUserRequest__Output } from './bench/v1/CreateUserRequest';
+import type { CreateUsersResponse as _bench_v1_CreateUsersResponse, CreateUsersResponse__Output as _bench_v1_CreateUsersResponse__Output } from './bench/v1/CreateUsersResponse';
+import type { GetUserRequest as _bench_v1_GetUserRequest, GetUserRequest__Output as _bench_v1_GetUserRequest__Output } from './bench/v1/GetUserRequest';
+import type { ListUsersRequest as _bench_v1_ListUsersRequest, ListUsersRequest__Output as _bench_v1_ListUsersRequest__Output } from './bench/v1/ListUsersRequest';
+import type { User as _bench_v1_User, User__Output as _bench_v1_User__Output } from './bench/v1/User';
+import type { UserServiceClient as _bench_v1_UserServiceClient, UserServiceDefinition as _bench_v1_UserServiceDefinition } from './bench/v1/UserService';
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from './google/protobuf/Timestamp';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  bench: {
+    v1: {
+      Address: MessageTypeDefinition<_bench_v1_Address, _bench_v1_Address__Output>
+      ChatMessage: MessageTypeDefinition<_bench_v1_ChatMessage, _bench_v1_ChatMessage__Output>
+      CreateUserRequest: MessageTypeDefinition<_bench_v1_CreateUserRequest, _bench_v1_CreateUserRequest__Output>
+      CreateUsersResponse: MessageTypeDefinition<_bench_v1_CreateUsersResponse, _bench_v1_CreateUsersResponse__Output>
+      GetUserRequest: MessageTypeDefinition<_bench_v1_GetUserRequest, _bench_v1_GetUserRequest__Output>
+      ListUsersRequest: MessageTypeDefinition<_bench_v1_ListUsersRequest, _bench_v1_ListUsersRequest__Output>
+      User: MessageTypeDefinition<_bench_v1_User, _bench_v1_User__Output>
+      UserService: SubtypeConstructor<typeof grpc.Client, _bench_v1_UserServiceClient> & { service: _bench_v1_UserServiceDefinition }
+    }
+  }
+  google: {
+    protobuf: {
+      Timestamp: MessageTypeDefinition<_google_protobuf_Timestamp, _google_protobuf_Timestamp__Output>
+    }
+  }
+}
+

@@ -1,0 +1,60 @@
+// The protocol rows a run can measure. A row pairs a reference server with a client
+// (driver). gRPC has two rows on the same server: a lean driver that can saturate the
+// server, and the stock grpc-js client "as an application sees it".
+import type { ServerName } from '../servers/registry.ts';
+import type { ClientModule } from '../clients/types.ts';
+
+export interface ProtocolRow {
+  /** Name used on the command line and in result files. */
+  name: string;
+  server: ServerName;
+  client: () => Promise<ClientModule>;
+  /** What the client is and how it talks, printed under the report. */
+  driver: string;
+}
+
+export const PROTOCOLS = {
+  rest: {
+    name: 'rest',
+    server: 'rest',
+    client: () => import('../clients/rest.ts'),
+    driver: 'HTTP/1.1 keep-alive on raw node:net sockets, pre-built GET requests (the autocannon/wrk approach); fastify server',
+  },
+  grpc: {
+    name: 'grpc',
+    server: 'grpc',
+    client: () => import('../clients/grpc.ts'),
+    driver: 'node:http2 with pre-encoded gRPC frames (5-byte prefix + protobuf), grpc-status trailer checked; @grpc/grpc-js server',
+  },
+  'grpc-js': {
+    name: 'grpc-js',
+    server: 'grpc',
+    client: () => import('../clients/grpc-js.ts'),
+    driver: 'stock @grpc/grpc-js client (what an application sees); @grpc/grpc-js server',
+  },
+  websocket: {
+    name: 'websocket',
+    server: 'websocket',
+    client: () => import('../clients/websocket.ts'),
+    driver: 'ws client, JSON messages correlated by request id; ws server',
+  },
+  graphql: {
+    name: 'graphql',
+    server: 'graphql',
+    client: () => import('../clients/graphql.ts'),
+    driver: 'HTTP/1.1 keep-alive on raw node:net sockets, pre-built POST /graphql; graphql-yoga server on node:http',
+  },
+  sse: {
+    name: 'sse',
+    server: 'sse',
+    client: () => import('../clients/sse.ts'),
+    driver: 'RPC over SSE: request as HTTP POST, answer as an event on a long-lived text/event-stream, correlated by request id',
+  },
+} satisfies Record<string, ProtocolRow & { server: ServerName }>;
+
+export type ProtocolName = keyof typeof PROTOCOLS;
+export const PROTOCOL_NAMES = Object.keys(PROTOCOLS) as ProtocolName[];
+
+export function isProtocolName(s: string): s is ProtocolName {
+  return Object.hasOwn(PROTOCOLS, s);
+}
