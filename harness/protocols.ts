@@ -58,3 +58,22 @@ export const PROTOCOL_NAMES = Object.keys(PROTOCOLS) as ProtocolName[];
 export function isProtocolName(s: string): s is ProtocolName {
   return Object.hasOwn(PROTOCOLS, s);
 }
+
+/**
+ * Drivers that are not protocol rows: used by calibration benchmarks (harness/calibrate.ts)
+ * against a reference server, never in a scenario's table.
+ */
+export const CALIBRATION_DRIVERS = {
+  'rest-hello': {
+    name: 'rest-hello',
+    server: 'rest',
+    client: () => import('../clients/rest-hello.ts'),
+    driver: 'the REST driver against GET /v1/hello on the same fastify server (fastify hello-world)',
+  },
+} satisfies Record<string, ProtocolRow & { server: ServerName }>;
+
+export type DriverName = ProtocolName | keyof typeof CALIBRATION_DRIVERS;
+
+export function driverRow(name: DriverName): ProtocolRow {
+  return name in PROTOCOLS ? PROTOCOLS[name as ProtocolName] : CALIBRATION_DRIVERS[name as keyof typeof CALIBRATION_DRIVERS];
+}

@@ -12,6 +12,9 @@ export const start: StartServer = async ({ host, port, store }) => {
     return user;
   });
 
+  // Calibration only: fastify's hello-world, the ceiling getUser is compared against.
+  app.get('/v1/hello', async () => ({ hello: 'world' }));
+
   await app.listen({ host, port });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('fastify did not bind a TCP port');

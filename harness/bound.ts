@@ -1,0 +1,20 @@
+/** A side is saturated when it used at least this share of a core (Node serves on one thread). */
+export const SATURATED_CORES = 0.85;
+
+/**
+ * Which side limited a closed-loop run. Generator-bound when the generator was near a full
+ * core while the server was not: then the throughput is the generator's, not the server's.
+ */
+export function classifyBound(serverCores: number | null, clientCores: number | null): 'server' | 'generator' | 'neither' | 'unknown' {
+  if (clientCores === null) return 'unknown';
+  if (serverCores === null) return clientCores >= SATURATED_CORES ? 'generator' : 'unknown';
+  if (serverCores >= SATURATED_CORES) return 'server';
+  if (clientCores >= SATURATED_CORES) return 'generator';
+  return 'neither';
+}
+
+/** Per-operation figure, or null when either side is unknown or no operation completed. */
+export function perOp(total: number | null, ops: number): number | null {
+  if (total === null || ops <= 0) return null;
+  return total / ops;
+}

@@ -1,0 +1,208 @@
+// `npm run bench -- [flags]`: the edge where arguments are read, the run is driven, progress
+// and the report are printed, and the result file is written.
+import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { ConfigError, mergeConfig, resolveConfig, type BenchConfigInput, type ResolvedConfig } from './config.ts';
+import { PROTOCOL_NAMES, isProtocolName, type ProtocolName } from './protocols.ts';
+import { SCENARIOS, SCENARIO_NAMES } from '../scenarios/registry.ts';
+import { captureEnvironment } from './environment.ts';
+import { planPinning, stopAll } from './process-control.ts';
+import { runProtocol, type ProgressEvent } from './runner.ts';
+import { renderReport } from './report-markdown.ts';
+import { defaultResultPath, writeResult } from './results-io.ts';
+import { SCHEMA_VERSION, type BenchResult, type RunRecord } from './result-types.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export const FLAGS = {
+  scenario: { type: 'string', help: 'scenario to run (see --list)' },
+  protocols: { type: 'string', help: `comma list of: ${PROTOCOL_NAMES.join(', ')}` },
+  duration: { type: 'string', help: 'measured seconds per protocol' },
+  warmup: { type: 'string', help: 'warm-up seconds per protocol (samples discarded)' },
+  connections: { type: 'string', help: 'connections from the load generator' },
+  inflight: { type: 'string', help: 'calls in flight per connection' },
+  out: { type: 'string', help: 'result file path (default results/<scenario>-<time>.json)' },
+  config: { type: 'string', help: 'config file (default bench.config.ts)' },
+  list: { type: 'boolean', help: 'list scenarios and their protocols' },
+  help: { type: 'boolean', help: 'this help' },
+} as const;
+
+export class UsageError extends Error {}
+
+function usage(): string {
+  const lines = ['usage: npm run bench -- [--scenario NAME] [--protocols a,b] [--duration S] [--warmup S] [--connections N] [--inflight N] [--out FILE]', '', 'flags:'];
+  for (const [name, f] of Object.entries(FLAGS)) lines.push(`  --${name.padEnd(12)} ${f.help}`);
+  return lines.join('\n');
+}
+
+function num(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} expects a number, got "${v}"`);
+  return n;
+}
+
+export function parseCli(argv: string[]): { layer: BenchConfigInput; list: boolean; help: boolean; configPath?: string } {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
+  } catch (err) {
+    const msg = (err as Error).message.split('\n')[0] ?? '';
+    throw new UsageError(`${msg}\nvalid flags: ${Object.keys(FLAGS).map((f) => `--${f}`).join(', ')}`);
+  }
+  const layer: BenchConfigInput = {};
+  if (values.scenario !== undefined) {
+    if (!SCENARIO_NAMES.includes(values.scenario)) throw new UsageError(`unknown scenario "${values.scenario}"; valid: ${SCENARIO_NAMES.join(', ')}`);
+    layer.scenario = values.scenario;
+  }
+  if (values.protocols !== undefined) {
+    const names = values.protocols.split(',').map((s) => s.trim()).filter(Boolean);
+    const unknown = names.filter((n) => !isProtocolName(n));
+    if (unknown.length || names.length === 0) throw new UsageError(`unknown protocol${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ') || '(none given)'}; valid: ${PROTOCOL_NAMES.join(', ')}`);
+    layer.protocols = names as ProtocolName[];
+  }
+  const assign = <K extends 'duration' | 'warmup' | 'connections' | 'inflight'>(k: K): void => {
+    const n = num(k, values[k]);
+    if (n !== undefined) layer[k] = n;
+  };
+  assign('duration');
+  assign('warmup');
+  assign('connections');
+  assign('inflight');
+  if (values.out !== undefined) layer.out = values.out;
+  return { layer, list: values.list ?? false, help: values.help ?? false, configPath: values.config };
+}
+
+async function loadConfigFile(p: string | undefined): Promise<BenchConfigInput> {
+  const file = p ? path.resolve(p) : path.join(ROOT, 'bench.config.ts');
+  if (!existsSync(file)) {
+    if (p) throw new UsageError(`config file not found: ${p}`);
+    return {};
+  }
+  const mod = (await import(pathToFileURL(file).href)) as { default?: BenchConfigInput };
+  return mod.default ?? {};
+}
+
+function listScenarios(): string {
+  const lines: string[] = [];
+  for (const s of Object.values(SCENARIOS)) {
+    lines.push(`${s.name.padEnd(16)} ${s.description}`);
+    lines.push(`${''.padEnd(16)} protocols: ${s.protocols.join(', ')}`);
+    for (const [p, why] of Object.entries(s.notExpressible ?? {})) lines.push(`${''.padEnd(16)} not expressible on ${p}: ${why}`);
+  }
+  return lines.join('\n');
+}
+
+function progressPrinter(): (e: ProgressEvent) => void {
+  const tty = process.stderr.isTTY;
+  return (e) => {
+    let line: string;
+    if (e.phase === 'warmup' || e.phase === 'measure') {
+      line = `[${e.protocol}] ${e.phase} ${((e.elapsedMs ?? 0) / 1000).toFixed(1)}/${((e.totalMs ?? 0) / 1000).toFixed(1)} s  ${(e.opsPerSec ?? 0).toLocaleString('en-US')} ops/s`;
+    } else if (e.phase === 'done') {
+      line = `[${e.protocol}] done: ${(e.opsPerSec ?? 0).toLocaleString('en-US')} ops/s`;
+    } else if (e.phase === 'failed') {
+      line = `[${e.protocol}] FAILED: ${e.message ?? ''}`;
+    } else {
+      line = `[${e.protocol}] ${e.phase === 'start' ? 'starting server' : 'verifying answers against the store'}`;
+    }
+    if (tty) process.stderr.write(`\r\x1b[K${line}${e.phase === 'done' || e.phase === 'failed' ? '\n' : ''}`);
+    else process.stderr.write(`${line}\n`);
+  };
+}
+
+export function protocolsFor(cfg: ResolvedConfig): ProtocolName[] {
+  const scenario = SCENARIOS[cfg.scenario];
+  if (!scenario) throw new UsageError(`unknown scenario "${cfg.scenario}"; valid: ${SCENARIO_NAMES.join(', ')}`);
+  const wanted = (cfg.protocols ?? scenario.protocols) as ProtocolName[];
+  const cannot = wanted.filter((p) => !scenario.protocols.includes(p));
+  if (cannot.length) throw new UsageError(`scenario ${scenario.name} cannot be expressed on ${cannot.join(', ')}; it runs on ${scenario.protocols.join(', ')}`);
+  return wanted;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const cli = parseCli(argv);
+  if (cli.help) {
+    console.log(usage());
+    return 0;
+  }
+  if (cli.list) {
+    console.log(listScenarios());
+    return 0;
+  }
+  const cfg = resolveConfig(mergeConfig(await loadConfigFile(cli.configPath), cli.layer));
+  const protocols = protocolsFor(cfg);
+  const scenario = SCENARIOS[cfg.scenario]!;
+  const pinning = cfg.pin ? planPinning() : { method: 'none' as const, server: null, generator: null, reason: 'disabled in config' };
+  const startedAt = new Date();
+  const runs: RunRecord[] = [];
+  const outPath = cfg.out ?? defaultResultPath(path.resolve(ROOT, cfg.resultsDir), cfg.scenario, startedAt);
+
+  const build = (state: BenchResult['state']): BenchResult => ({
+    schemaVersion: SCHEMA_VERSION,
+    tool: 'protocol-bench',
+    state,
+    scenario: cfg.scenario,
+    description: scenario.description,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    config: cfg,
+    environment: captureEnvironment(pinning),
+    notes: [...(scenario.notes ?? [])],
+    runs,
+  });
+
+  // An interrupt stops every child and still writes what was measured.
+  let interrupted = false;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stderr.write(`\n${sig}: stopping servers and generators, keeping ${runs.length} finished run(s)\n`);
+    void stopAll(1500).then(() => {
+      finish(build('aborted'));
+      process.exit(130);
+    });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const finish = (result: BenchResult): void => {
+    let written: string | undefined;
+    try {
+      written = writeResult(outPath, result);
+    } catch (err) {
+      console.error(`could not write the result to ${outPath}: ${(err as Error).message}\nthe result follows on stdout so nothing is lost:`);
+      console.log(JSON.stringify(result));
+    }
+    console.log(renderReport(result, written));
+  };
+
+  const total = protocols.length;
+  console.error(`scenario ${cfg.scenario}: ${total} protocol(s), ~${Math.ceil(total * (cfg.warmup + cfg.duration + 2))} s; ${pinning.method === 'taskset' ? `server pinned to CPU ${pinning.server}, generator to CPU ${pinning.generator}` : `no CPU pinning (${pinning.reason})`}`);
+  const onProgress = progressPrinter();
+  for (const p of protocols) {
+    if (interrupted) break;
+    runs.push(await runProtocol(p, cfg, pinning, { onProgress }));
+  }
+  if (interrupted) return new Promise(() => undefined); // the signal handler exits
+  const failed = runs.some((r) => r.state !== 'ok');
+  finish(build(failed ? 'partial' : 'complete'));
+  return failed ? 1 : 0;
+}
+
+const isEntry = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isEntry) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      if (err instanceof UsageError || err instanceof ConfigError) {
+        console.error(err.message);
+        process.exit(2);
+      }
+      console.error(err);
+      void stopAll().then(() => process.exit(1));
+    },
+  );
+}

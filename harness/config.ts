@@ -1,0 +1,88 @@
+// The run's configuration: a zod schema (one source for types, defaults and validation),
+// defineConfig for bench.config.ts, and the merge of file, command line and defaults.
+import { z } from 'zod';
+import { PROTOCOL_NAMES } from './protocols.ts';
+import { SCENARIO_NAMES } from '../scenarios/registry.ts';
+
+const protocolName = z.enum(PROTOCOL_NAMES as [string, ...string[]]);
+
+export const configSchema = z
+  .object({
+    /** Scenario to run (see `npm run bench -- --list`). */
+    scenario: z.string().default('getUser'),
+    /** Protocol rows to measure, in order. Default: every protocol the scenario can express. */
+    protocols: z.array(protocolName).min(1).optional(),
+    /** Measured window per protocol, seconds. */
+    duration: z.number().positive().max(3600).default(10),
+    /** Warm-up phase before it, seconds; its samples are discarded. */
+    warmup: z.number().min(0).max(600).default(3),
+    /** Connections the load generator opens to the server. */
+    connections: z.number().int().min(1).max(10_000).default(4),
+    /** Calls outstanding per connection (closed loop). */
+    inflight: z.number().int().min(1).max(1000).default(8),
+    /** A call with no answer after this many milliseconds counts as a timeout. */
+    timeoutMs: z.number().int().min(1).max(600_000).default(10_000),
+    /** Address the servers bind to and the generator targets. Loopback unless you mean it. */
+    host: z.string().min(1).default('127.0.0.1'),
+    dataset: z
+      .object({
+        /** Users in the data set; ids are 1..users. */
+        users: z.number().int().min(1).max(10_000_000).default(10_000),
+        /** Seed of the data set and of the id sequence. */
+        seed: z.number().int().default(42),
+      })
+      .strict()
+      .prefault({}),
+    /** Random ids each protocol must answer identically to the store before it is measured. */
+    verifySample: z.number().int().min(1).max(100_000).default(50),
+    /** Pin server and generator to separate CPUs (taskset) when there are two or more. */
+    pin: z.boolean().default(true),
+    /** Folder for result files. */
+    resultsDir: z.string().min(1).default('results'),
+    /** Explicit result path (otherwise results/<scenario>-<timestamp>.json). */
+    out: z.string().min(1).optional(),
+  })
+  .strict();
+
+export type BenchConfigInput = z.input<typeof configSchema>;
+export type ResolvedConfig = z.output<typeof configSchema>;
+
+/** Typed helper for bench.config.ts. */
+export function defineConfig(c: BenchConfigInput): BenchConfigInput {
+  return c;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Validate and fill defaults; every problem is reported at once, with its path. */
+export function resolveConfig(input: unknown): ResolvedConfig {
+  const parsed = configSchema.safeParse(input);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.length ? issue.path.join('.') : '(root)';
+      problems.push(`${path}: ${issue.message}`);
+    }
+  }
+  const scenario = (input as { scenario?: unknown } | null)?.scenario;
+  if (typeof scenario === 'string' && !SCENARIO_NAMES.includes(scenario)) {
+    problems.push(`scenario: unknown scenario "${scenario}"; valid: ${SCENARIO_NAMES.join(', ')}`);
+  }
+  if (problems.length || !parsed.success) throw new ConfigError(problems);
+  return parsed.data;
+}
+
+/** Merge layers: later layers win, nested `dataset` merged field by field. */
+export function mergeConfig(...layers: BenchConfigInput[]): BenchConfigInput {
+  const out: BenchConfigInput = {};
+  for (const l of layers) {
+    const { dataset, ...rest } = l;
+    Object.assign(out, rest);
+    if (dataset) out.dataset = { ...out.dataset, ...dataset };
+  }
+  return out;
+}

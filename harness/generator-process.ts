@@ -1,0 +1,76 @@
+// Child-process entry for the load generator: connects, waits for the runner's start,
+// drives closed-loop load, and reports an encoded histogram, counts, bytes and its own CPU.
+import { driverRow } from './protocols.ts';
+import { runClosedLoop } from './closed-loop.ts';
+import { encodeHistogram } from './histogram.ts';
+import { idSequence } from './ids.ts';
+import { nowMs, type GeneratorJob, type GeneratorToRunner, type RunnerToGenerator } from './ipc.ts';
+import type { Connection } from '../clients/types.ts';
+
+const send = (m: GeneratorToRunner): void => {
+  process.send?.(m);
+};
+
+async function main(): Promise<void> {
+  const job = JSON.parse(process.argv[2] ?? '{}') as GeneratorJob;
+  const client = await driverRow(job.protocol).client();
+  const connections: Connection[] = [];
+  for (let i = 0; i < job.connections; i++) connections.push(await client.connect({ host: job.host, port: job.port }));
+
+  let setup: { out: number; in: number } | null = { out: 0, in: 0 };
+  for (const c of connections) {
+    if (!c.setupBytes || !setup) setup = null;
+    else setup = { out: setup.out + c.setupBytes.out, in: setup.in + c.setupBytes.in };
+  }
+  // Per connection: the run opens `connections` of them, the report shows one connection's cost.
+  const perConn = setup && { out: setup.out / job.connections, in: setup.in / job.connections };
+  send({ type: 'connected', setupBytes: perConn });
+
+  await new Promise<void>((resolve) => {
+    process.on('message', (m: RunnerToGenerator) => {
+      if (m.type === 'start') resolve();
+    });
+  });
+
+  let cpuAtStart = process.cpuUsage();
+  let cpuAtEnd = cpuAtStart;
+  const result = await runClosedLoop({
+    connections,
+    inflight: job.inflight,
+    warmupMs: job.warmupMs,
+    durationMs: job.durationMs,
+    timeoutMs: job.timeoutMs,
+    nextOp: ((next) => () => ({ op: 'getUser' as const, id: next() }))(idSequence(job.users, job.idSeed)),
+    onPhase: (phase) => {
+      if (phase === 'measure') cpuAtStart = process.cpuUsage();
+      else cpuAtEnd = process.cpuUsage(cpuAtStart);
+      send({ type: 'phase', phase, atMs: nowMs() });
+    },
+    onProgress: (p) => send({ type: 'progress', ...p }),
+  });
+  await Promise.all(connections.map((c) => c.close().catch(() => undefined)));
+
+  send({
+    type: 'result',
+    result: {
+      histogram: encodeHistogram(result.histogram),
+      ops: result.ops,
+      measuredMs: result.measuredMs,
+      errors: result.errors,
+      windowBytes: result.windowBytes,
+      windowCompletions: result.windowCompletions,
+      setupBytes: perConn,
+      payload: result.payload,
+      clientCpuUs: cpuAtEnd.user + cpuAtEnd.system,
+      clientCpu: { userUs: cpuAtEnd.user, systemUs: cpuAtEnd.system },
+    },
+  });
+  // Let the IPC message flush before leaving.
+  process.disconnect?.();
+}
+
+process.on('disconnect', () => process.exit(0));
+main().catch((err: unknown) => {
+  send({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  setTimeout(() => process.exit(1), 50);
+});

@@ -1,0 +1,68 @@
+// Messages between the runner and its child processes (server, load generator).
+import type { ByteCount, PayloadBytes } from '../clients/types.ts';
+import type { DriverName } from './protocols.ts';
+import type { ServerName } from '../servers/registry.ts';
+
+export interface CpuSample {
+  /** process.cpuUsage() of the child, microseconds. */
+  userUs: number;
+  systemUs: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** performance.timeOrigin + performance.now() at the sample, ms. */
+  atMs: number;
+}
+
+export interface ServerJob {
+  server: ServerName;
+  host: string;
+  port: number;
+  dataset: { users: number; seed: number };
+}
+
+export type ServerToRunner =
+  | { type: 'ready'; port: number }
+  | { type: 'cpu'; sample: CpuSample; seq: number }
+  | { type: 'error'; message: string };
+
+export type RunnerToServer = { type: 'cpu'; seq: number } | { type: 'shutdown' };
+
+export interface GeneratorJob {
+  protocol: DriverName;
+  host: string;
+  port: number;
+  connections: number;
+  inflight: number;
+  warmupMs: number;
+  durationMs: number;
+  timeoutMs: number;
+  users: number;
+  idSeed: number;
+}
+
+export interface GeneratorResult {
+  histogram: string;
+  ops: number;
+  measuredMs: number;
+  errors: { total: number; byKind: Record<string, number> };
+  /** Socket bytes over the measured window and the completions they carried. */
+  windowBytes: ByteCount | null;
+  windowCompletions: number;
+  setupBytes: ByteCount | null;
+  payload: PayloadBytes | null;
+  clientCpuUs: number;
+  clientCpu: { userUs: number; systemUs: number };
+}
+
+export type GeneratorToRunner =
+  | { type: 'connected'; setupBytes: ByteCount | null }
+  | { type: 'phase'; phase: 'measure' | 'end'; atMs: number }
+  | { type: 'progress'; phase: 'warmup' | 'measure'; elapsedMs: number; totalMs: number; opsPerSec: number }
+  | { type: 'result'; result: GeneratorResult }
+  | { type: 'error'; message: string };
+
+export type RunnerToGenerator = { type: 'start' } | { type: 'stop' };
+
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}

@@ -1,0 +1,77 @@
+// Pure rendering: result data in, Markdown out. Printing happens at the edge (cli.ts).
+import type { BenchResult, RunRecord } from './result-types.ts';
+
+const fmtInt = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : Math.round(x).toLocaleString('en-US'));
+const fmt1 = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1));
+const pair = (a: number | null | undefined, b: number | null | undefined, f = fmtInt): string => (a === null || a === undefined ? 'n/a' : `${f(a)} / ${f(b)}`);
+
+function boundLabel(r: RunRecord): string {
+  if (r.state !== 'ok') return r.state;
+  switch (r.bound) {
+    case 'generator':
+      return '**generator-bound**';
+    case 'server':
+      return 'server';
+    case 'neither':
+      return 'neither';
+    default:
+      return 'unknown';
+  }
+}
+
+export function renderRunsTable(runs: readonly RunRecord[]): string {
+  const header = [
+    'protocol', 'ops/s', 'p50 us', 'p90 us', 'p99 us', 'p99.9 us', 'max us',
+    'server CPU us/op', 'client CPU us/op', 'wire B/op out / in', 'payload B req / res', 'setup B out / in', 'errors', 'bound by',
+  ];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
+  for (const r of runs) {
+    const l = r.latencyUs;
+    const cells = [
+      r.protocol,
+      fmtInt(r.opsPerSec),
+      fmtInt(l?.p50), fmtInt(l?.p90), fmtInt(l?.p99), fmtInt(l?.p999), fmtInt(l?.max),
+      fmt1(r.cpuUsPerOp.server), fmt1(r.cpuUsPerOp.client),
+      pair(r.bytesPerOp?.out, r.bytesPerOp?.in),
+      pair(r.payloadBytes?.request, r.payloadBytes?.response),
+      pair(r.setupBytes?.out, r.setupBytes?.in),
+      r.errors.total === 0 ? '0' : `${r.errors.total} (${Object.entries(r.errors.byKind).map(([k, v]) => `${k} ${v}`).join(', ')})`,
+      boundLabel(r),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+export function renderReport(result: BenchResult, resultPath?: string): string {
+  const env = result.environment;
+  const cfg = result.config;
+  const out: string[] = [];
+  out.push(`## ${result.scenario}: ${result.description}`);
+  out.push('');
+  out.push(renderRunsTable(result.runs));
+  out.push('');
+  const failed = result.runs.filter((r) => r.state !== 'ok');
+  for (const r of failed) out.push(`- **${r.protocol} ${r.state}**: ${r.error ?? ''}`);
+  const genBound = result.runs.filter((r) => r.generatorBound).map((r) => r.protocol);
+  out.push(
+    genBound.length
+      ? `- Generator-bound rows (${genBound.join(', ')}): the load generator used a full core while the server did not; their ops/s is the generator's limit, not the server's.`
+      : '- No row was generator-bound.',
+  );
+  out.push(`- Load: closed loop, ${cfg.connections} connections x ${cfg.inflight} calls in flight, ${cfg.warmup} s warm-up (discarded) then ${cfg.duration} s measured per protocol.`);
+  out.push('- Latency: HdrHistogram, microseconds, from send to decoded status. CPU: process CPU time (user+system) of each side over the measured window, divided by successful calls.');
+  out.push('- Wire bytes: counted at the client socket in steady state (setup excluded); payload: JSON body or protobuf message alone; setup: per connection, before the first call.');
+  for (const n of result.notes) out.push(`- ${n}`);
+  out.push('');
+  out.push('Drivers:');
+  for (const r of result.runs) out.push(`- ${r.protocol}: ${r.driver}`);
+  out.push('');
+  out.push(
+    `Environment: ${env.cpuModel}, ${env.cpus} CPUs, ${(env.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${env.os}, Node ${env.node}; ` +
+      `pinning: ${env.pinning.method === 'taskset' ? `server on CPU ${env.pinning.server}, generator on CPU ${env.pinning.generator} (taskset)` : `none (${env.pinning.reason})`}; ` +
+      `load average at start ${env.loadAverage.join(' ')}; commit ${env.commit ? env.commit.slice(0, 12) + (env.commitDirty ? ' (dirty)' : '') : 'unknown'}.`,
+  );
+  if (resultPath) out.push(`\nResult file: ${resultPath}`);
+  return out.join('\n');
+}

@@ -1,0 +1,79 @@
+// End to end, as a user runs it: the CLI in its own process, a short run of every protocol,
+// then the result file is read back and checked field by field.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PROTOCOL_NAMES } from '../harness/protocols.ts';
+import { decodeHistogram } from '../harness/histogram.ts';
+import type { BenchResult } from '../harness/result-types.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+
+function bench(args: string[], timeoutMs = 180_000) {
+  return spawnSync(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs });
+}
+
+test('a 1 s run of every protocol writes a complete, self-describing result', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-e2e-'));
+  try {
+    const out = path.join(dir, 'r.json');
+    const r = bench(['--scenario', 'getUser', '--duration', '1', '--warmup', '0.5', '--connections', '2', '--inflight', '2', '--out', out]);
+    assert.equal(r.status, 0, `exit ${r.status}\n${r.stderr}\n${r.stdout}`);
+    assert.match(r.stdout, /\| protocol \| ops\/s \|/, 'prints the Markdown table');
+    assert.match(r.stdout, new RegExp(`Result file: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.match(r.stderr, /\[rest\] measure/, 'live progress on stderr');
+
+    const result = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
+    assert.equal(result.schemaVersion, 1);
+    assert.equal(result.state, 'complete');
+    assert.equal(result.scenario, 'getUser');
+    assert.equal(result.config.duration, 1);
+    assert.ok(result.environment.cpus >= 1 && result.environment.node.startsWith('v'));
+    assert.ok(result.environment.packages.fastify && result.environment.packages['@grpc/grpc-js']);
+    assert.deepEqual(result.runs.map((x) => x.protocol), PROTOCOL_NAMES);
+    for (const run of result.runs) {
+      const what = `${run.protocol}: ${JSON.stringify(run).slice(0, 400)}`;
+      assert.equal(run.state, 'ok', what);
+      assert.ok(run.opsPerSec > 0, what);
+      assert.ok(run.latencyUs && run.latencyUs.p50 > 0 && run.latencyUs.p50 <= run.latencyUs.p99 && run.latencyUs.p99 <= run.latencyUs.max, what);
+      assert.equal(decodeHistogram(run.latencyUs.histogram).totalCount, run.ops, `${run.protocol}: histogram holds every measured call`);
+      assert.ok((run.cpuUsPerOp.server ?? 0) > 0 && (run.cpuUsPerOp.client ?? 0) > 0, what);
+      assert.ok(run.payloadBytes && run.payloadBytes.response > 0, what);
+      if (run.protocol !== 'grpc-js' || run.bytesPerOp) {
+        assert.ok(run.bytesPerOp && run.bytesPerOp.out > 0 && run.bytesPerOp.in > 0, what);
+        assert.ok(run.setupBytes, what);
+      }
+      assert.equal(run.errors.total, 0, what);
+      assert.equal(typeof run.generatorBound, 'boolean');
+    }
+    const ws = result.runs.find((x) => x.protocol === 'websocket')!;
+    assert.ok(ws.setupBytes && ws.setupBytes.out > 100, 'WebSocket upgrade counted as setup');
+    const grpc = result.runs.find((x) => x.protocol === 'grpc')!;
+    assert.ok(grpc.setupBytes && grpc.setupBytes.out >= 24, 'HTTP/2 preface counted as setup');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an unknown scenario, protocol or flag exits 2 and names the valid choices', () => {
+  const a = bench(['--scenario', 'nope']);
+  assert.equal(a.status, 2);
+  assert.match(a.stderr, /valid: getUser/);
+  const b = bench(['--protocols', 'rest,soap']);
+  assert.equal(b.status, 2);
+  assert.match(b.stderr, /"soap".*valid: rest, grpc, grpc-js, websocket, graphql, sse/);
+  const c = bench(['--bogus']);
+  assert.equal(c.status, 2);
+  assert.match(c.stderr, /valid flags: .*--scenario/);
+});
+
+test('--list prints every scenario with its protocols', () => {
+  const r = bench(['--list']);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /getUser .*\n.*protocols: rest, grpc, grpc-js, websocket, graphql, sse/);
+});
