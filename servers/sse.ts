@@ -1,0 +1,167 @@
+// RPC over Server-Sent Events on plain node:http (no framework, so the transport's own cost
+// stays visible), shaped like MCP's HTTP+SSE transport:
+//   GET  /v1/events  opens a long-lived text/event-stream; the first event names the stream.
+//   POST /v1/rpc     {"streamId","requestId","op","params"} -> 202 at once; the answer is
+//                    written as an event on that stream, correlated by requestId.
+// The event stream is chunked, as node:http sends any response without Content-Length on
+// HTTP/1.1: that is what an application on node:http gets, and clients must de-chunk.
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { ServerOptions, StartServer } from './types.ts';
+
+export interface SseServerOptions extends ServerOptions {
+  /** Interval of the `: ka` comment that keeps idle streams alive through proxies; default 15 s. */
+  keepAliveMs?: number;
+  /** Largest POST body accepted; default 64 KiB. */
+  maxBodyBytes?: number;
+}
+
+/** Cap on listUsers' limit, as ListUsersRequest.page_size says the server caps it. */
+const MAX_PAGE = 1000;
+
+export const start: StartServer = (options) => startSseServer(options);
+
+export async function startSseServer({ host, port, store, keepAliveMs = 15_000, maxBodyBytes = 64 * 1024 }: SseServerOptions) {
+  const streams = new Map<string, http.ServerResponse>();
+
+  function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  function openStream(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const streamId = randomUUID();
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache',
+      Connection: 'keep-alive',
+    });
+    res.flushHeaders();
+    streams.set(streamId, res);
+    res.write(`retry: 1000\nevent: session\ndata: ${JSON.stringify({ streamId })}\n\n`);
+    // 'close' fires on client disconnect and after res.end() in close(): either way the
+    // stream is gone and must not be written to again.
+    res.on('close', () => streams.delete(streamId));
+    req.socket.setTimeout(0);
+  }
+
+  /** Validate and run one RPC: a bad request is answered on the POST itself, a valid one with 202 and an event. */
+  function rpc(msg: unknown, res: http.ServerResponse): void {
+    if (typeof msg !== 'object' || msg === null) return sendJson(res, 400, err('invalid_request', 'body must be a JSON object'));
+    const { streamId, requestId, op, params } = msg as Record<string, unknown>;
+    if (typeof streamId !== 'string') return sendJson(res, 400, err('invalid_request', 'streamId must be a string'));
+    if (typeof requestId !== 'number' && typeof requestId !== 'string') return sendJson(res, 400, err('invalid_request', 'requestId must be a number or string'));
+    if (op !== 'getUser' && op !== 'listUsers') return sendJson(res, 400, err('unknown_op', `unknown op ${JSON.stringify(op)}`));
+    const p = (typeof params === 'object' && params !== null ? params : {}) as Record<string, unknown>;
+    const stream = streams.get(streamId);
+    if (!stream) return sendJson(res, 404, err('unknown_stream', `no open stream ${JSON.stringify(streamId).slice(0, 80)}`));
+
+    res.writeHead(202, { 'Content-Length': '0' });
+    res.end();
+
+    // requestId goes out as JSON (a string id keeps its quotes); numbers are the hot path.
+    const rid = typeof requestId === 'number' ? String(requestId) : JSON.stringify(requestId);
+    if (op === 'getUser') {
+      const id = Number(p.id);
+      const user = Number.isInteger(id) ? store.getUser(id) : undefined;
+      if (!user) {
+        stream.write(`event: error\ndata: {"requestId":${rid},"error":${JSON.stringify({ code: 'not_found', message: `no user with id ${String(p.id)}` })}}\n\n`);
+        return;
+      }
+      // The `id:` line lets a client correlate a result without parsing its JSON. It must
+      // hold no newline: a string requestId is written in its JSON form, which has none.
+      stream.write(`event: result\nid: ${rid}\ndata: {"requestId":${rid},"result":${JSON.stringify(user)}}\n\n`);
+      return;
+    }
+    const afterId = Math.max(0, Math.floor(Number(p.afterId) || 0));
+    const limit = Math.min(MAX_PAGE, Math.max(0, Math.floor(Number(p.limit) || 0)));
+    const users = store.listUsers(afterId, limit);
+    // One write per item, as a streaming source would produce them; node corks the socket
+    // for the rest of this tick, so they still leave in few packets.
+    for (const u of users) stream.write(`event: item\ndata: {"requestId":${rid},"item":${JSON.stringify(u)}}\n\n`);
+    stream.write(`event: end\ndata: {"requestId":${rid},"count":${users.length}}\n\n`);
+  }
+
+  function readRpc(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const declared = Number(req.headers['content-length']);
+    if (declared > maxBodyBytes) {
+      // Do not read a body we refuse; close so its bytes are not taken for the next request.
+      res.setHeader('Connection', 'close');
+      sendJson(res, 413, err('too_large', `body over ${maxBodyBytes} bytes`));
+      req.resume();
+      return;
+    }
+    const parts: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (c: Buffer) => {
+      if (refused) return;
+      size += c.length;
+      if (size > maxBodyBytes) {
+        // Chunked bodies have no declared length: refuse once the limit is passed.
+        refused = true;
+        res.setHeader('Connection', 'close');
+        sendJson(res, 413, err('too_large', `body over ${maxBodyBytes} bytes`));
+        return;
+      }
+      parts.push(c);
+    });
+    req.on('end', () => {
+      if (refused) return;
+      let msg: unknown;
+      try {
+        msg = JSON.parse((parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts)).toString('utf8'));
+      } catch {
+        return sendJson(res, 400, err('invalid_json', 'body is not valid JSON'));
+      }
+      rpc(msg, res);
+    });
+  }
+
+  const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    const path = req.url ?? '';
+    if (path === '/v1/rpc') {
+      if (req.method !== 'POST') return sendJson(res, 405, err('method_not_allowed', 'use POST'));
+      return readRpc(req, res);
+    }
+    if (path === '/v1/events') {
+      if (req.method !== 'GET') return sendJson(res, 405, err('method_not_allowed', 'use GET'));
+      return openStream(req, res);
+    }
+    sendJson(res, 404, err('not_found', `no route ${req.method} ${path.slice(0, 100)}`));
+  });
+
+  // One timer for all streams rather than one per stream; unref so it never holds the process.
+  const ka = setInterval(() => {
+    for (const res of streams.values()) res.write(': ka\n\n');
+  }, keepAliveMs);
+  ka.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('sse server did not bind a TCP port');
+
+  return {
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(ka);
+        for (const res of streams.values()) res.end();
+        streams.clear();
+        server.close(() => resolve());
+        // Streams and keep-alive POST sockets would otherwise hold close() open.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function err(code: string, message: string) {
+  return { error: { code, message } };
+}
