@@ -1,0 +1,159 @@
+// WebSocket driver on the ws client: JSON text messages on one connection, replies matched to
+// calls by request id, so any number of calls may be in flight at once. Under load a reply is
+// only scanned for its id and whether it is a result or an error (the server writes
+// {"id":N,"result":...} / {"id":N,"error":...}); it is parsed in full only with decode or
+// for errors, as the lean HTTP drivers only frame and check the status.
+import type net from 'node:net';
+import WebSocket from 'ws';
+import { canonicalUser, type UserJson } from '../proto/contract.ts';
+import { classifyNetError } from './http1.ts';
+import type { ByteCount, CallOutcome, ClientModule, Connection, ErrorKind } from './types.ts';
+
+export const WS_PATH = '/v1/ws';
+
+interface Pending {
+  resolve: (o: CallOutcome) => void;
+  decode: boolean;
+  requestBytes: number;
+}
+
+interface Reply {
+  id: number | string | null;
+  result?: unknown;
+  error?: { code?: string; message?: string };
+}
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const R = 0x72;
+const ID_PREFIX = Buffer.from('{"id":');
+
+/**
+ * Read the request id and reply kind from the start of a reply without parsing it:
+ * `{"id":123,"result"` or `{"id":123,"error"`. Undefined when the reply has another shape
+ * (a reordered or spaced object, id null or a string): the caller then parses it.
+ */
+export function scanReply(buf: Buffer): { id: number; isResult: boolean } | undefined {
+  if (buf.length < 12 || buf.compare(ID_PREFIX, 0, 6, 0, 6) !== 0) return undefined;
+  let i = 6;
+  let id = 0;
+  for (; i < buf.length; i++) {
+    const c = buf[i] as number;
+    if (c < 0x30 || c > 0x39) break;
+    id = id * 10 + (c - 0x30);
+  }
+  if (i === 6 || buf[i] !== COMMA || buf[i + 1] !== QUOTE) return undefined;
+  return { id, isResult: buf[i + 2] === R };
+}
+
+function errorKind(code: string | undefined): ErrorKind {
+  if (code === 'not_found') return 'not_found';
+  if (code === 'bad_request' || code === 'unknown_op') return 'client_error';
+  return 'server_error';
+}
+
+export const connect: ClientModule['connect'] = async ({ host, port }) => {
+  const ws = new WebSocket(`ws://${host}:${port}${WS_PATH}`, { perMessageDeflate: false });
+  // The net.Socket under the upgrade: its counters include the HTTP upgrade exchange and all
+  // frame headers, which ws itself does not report.
+  let socket: net.Socket | undefined;
+  ws.once('upgrade', (res) => {
+    socket = res.socket as net.Socket;
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    ws.once('error', onError);
+    ws.once('open', () => {
+      ws.off('error', onError);
+      resolve();
+    });
+  });
+  socket ??= (ws as unknown as { _socket?: net.Socket })._socket;
+  if (!socket) throw new Error('ws opened without a socket');
+  socket.setNoDelay(true);
+  const sock = socket;
+  // Nothing is sent after the 101 until the first call, so this is exactly the upgrade.
+  const setupBytes: ByteCount = { out: sock.bytesWritten, in: sock.bytesRead };
+
+  const pending = new Map<number, Pending>();
+  let nextId = 0;
+  let closedError: Error | undefined;
+
+  const failAll = (err: Error): void => {
+    closedError ??= err;
+    const kind = classifyNetError(err);
+    for (const p of pending.values()) p.resolve({ ok: false, kind, detail: err.message });
+    pending.clear();
+  };
+  ws.on('error', (err) => failAll(err));
+  ws.on('close', (code) => failAll(Object.assign(new Error(`websocket closed (${code})`), { code: 'ECONNRESET' })));
+
+  const settle = (p: Pending, responseBytes: number, reply: Reply | undefined, raw: Buffer, isResult: boolean): void => {
+    const payload = { request: p.requestBytes, response: responseBytes };
+    if (isResult && !p.decode) return p.resolve({ ok: true, payload });
+    reply ??= JSON.parse(raw.toString('utf8')) as Reply;
+    if (reply.error) {
+      const code = reply.error.code;
+      return p.resolve({ ok: false, kind: errorKind(code), ...(code ? { code } : {}), detail: reply.error.message ?? '' });
+    }
+    if (reply.result === undefined) return p.resolve({ ok: false, kind: 'protocol_error', detail: 'reply has neither result nor error' });
+    p.resolve({ ok: true, payload, user: canonicalUser(reply.result as UserJson) });
+  };
+
+  ws.on('message', (data, isBinary) => {
+    const raw = Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]);
+    if (isBinary) return; // the server never sends binary; nothing to correlate it with
+    const scanned = scanReply(raw);
+    if (scanned) {
+      const p = pending.get(scanned.id);
+      if (!p) return;
+      pending.delete(scanned.id);
+      settle(p, raw.length, undefined, raw, scanned.isResult);
+      return;
+    }
+    let reply: Reply;
+    try {
+      reply = JSON.parse(raw.toString('utf8')) as Reply;
+    } catch {
+      return; // unreadable and uncorrelatable: the call will see the connection's fate
+    }
+    // id null answers a message we could not have sent; nothing is waiting for it.
+    if (typeof reply.id !== 'number') return;
+    const p = pending.get(reply.id);
+    if (!p) return;
+    pending.delete(reply.id);
+    settle(p, raw.length, reply, raw, reply.error === undefined);
+  });
+
+  const connection: Connection = {
+    setupBytes,
+    wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }),
+    call(op, options): Promise<CallOutcome> {
+      if (closedError || ws.readyState !== WebSocket.OPEN) {
+        return Promise.resolve({ ok: false, kind: 'connection_reset', detail: closedError?.message ?? 'websocket not open' });
+      }
+      const id = ++nextId;
+      // The request id changes every call, so a cached string would need concatenating anyway:
+      // a template string is as cheap and allocates once.
+      // A non-integer id (NaN would not even be JSON) goes as JSON so the server can answer
+      // bad_request to this request id rather than to id null, which nothing waits for.
+      const userId = Number.isInteger(op.id) ? op.id : JSON.stringify(op.id ?? null);
+      const text = `{"id":${id},"op":"getUser","params":{"id":${userId}}}`;
+      return new Promise((resolve) => {
+        // Every character is ASCII here, so length is the byte length.
+        pending.set(id, { resolve, decode: options?.decode === true, requestBytes: text.length });
+        ws.send(text);
+      });
+    },
+    close(): Promise<void> {
+      return new Promise((resolve) => {
+        if (ws.readyState === WebSocket.CLOSED) return resolve();
+        ws.once('close', () => resolve());
+        ws.close(1000);
+        // A server that does not answer the close handshake promptly is not ours to wait for.
+        setTimeout(() => ws.terminate(), 200).unref();
+      });
+    },
+  };
+  return connection;
+};

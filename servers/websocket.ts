@@ -1,0 +1,113 @@
+// WebSocket with ws: one long-lived connection at /v1/ws carrying JSON text messages.
+// Request  {"id": <requestId>, "op": "getUser", "params": {"id": <userId>}}
+// Success  {"id": <requestId>, "result": <user>}
+// Error    {"id": <requestId>, "error": {"code": "not_found" | "bad_request" | "unknown_op", "message": "..."}}
+// A frame that cannot be read as a request (binary, not JSON) gets an error with id null; the
+// connection stays up, as one bad message should not cost the client its other calls.
+import http from 'node:http';
+import { WebSocketServer, type PerMessageDeflateOptions, type WebSocket } from 'ws';
+import type { UserStore } from './store.ts';
+import type { ServerOptions, StartServer } from './types.ts';
+
+export const WS_PATH = '/v1/ws';
+/** listUsers answers at most this many users per message. */
+export const MAX_LIST_LIMIT = 1000;
+
+export interface WebSocketServerOptions extends ServerOptions {
+  /** Off by default: compression costs CPU on both sides and the guide's claims are about plain frames. */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+}
+
+type RequestId = number | string | null;
+type ErrorCode = 'not_found' | 'bad_request' | 'unknown_op';
+
+function errorMessage(id: RequestId, code: ErrorCode, message: string): string {
+  return JSON.stringify({ id, error: { code, message } });
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function optionalInt(v: unknown, fallback: number): number | undefined {
+  if (v === undefined || v === null) return fallback;
+  return Number.isInteger(v) && (v as number) >= 0 ? (v as number) : undefined;
+}
+
+/** Answer one text message; pure apart from the store read, so every branch is easy to test. */
+export function handleMessage(store: UserStore, text: string): string {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    return errorMessage(null, 'bad_request', 'message is not JSON');
+  }
+  if (!isRecord(msg)) return errorMessage(null, 'bad_request', 'message is not a JSON object');
+  // Echo only ids a client can correlate; anything else is answered with id null.
+  const id: RequestId = typeof msg.id === 'number' || typeof msg.id === 'string' ? msg.id : null;
+  const params = isRecord(msg.params) ? msg.params : {};
+  switch (msg.op) {
+    case 'getUser': {
+      const userId = params.id;
+      if (!Number.isInteger(userId)) return errorMessage(id, 'bad_request', 'params.id must be an integer');
+      const user = store.getUser(userId as number);
+      if (!user) return errorMessage(id, 'not_found', `no user with id ${String(userId)}`);
+      return JSON.stringify({ id, result: user });
+    }
+    case 'listUsers': {
+      const afterId = optionalInt(params.afterId, 0);
+      const limit = optionalInt(params.limit, 100);
+      if (afterId === undefined || limit === undefined) {
+        return errorMessage(id, 'bad_request', 'params.afterId and params.limit must be non-negative integers');
+      }
+      return JSON.stringify({ id, result: store.listUsers(afterId, Math.min(limit, MAX_LIST_LIMIT)) });
+    }
+    default:
+      return errorMessage(id, 'unknown_op', `unknown op ${JSON.stringify(msg.op ?? null)}`);
+  }
+}
+
+export async function startWebSocket({ host, port, store, perMessageDeflate = false }: WebSocketServerOptions) {
+  const server = http.createServer((_req, res) => {
+    // Only the upgrade is served; a plain GET says what is expected instead of hanging.
+    res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' }).end('WebSocket upgrade required\n');
+  });
+  const wss = new WebSocketServer({ server, path: WS_PATH, perMessageDeflate });
+
+  wss.on('connection', (ws: WebSocket) => {
+    ws.on('error', () => ws.terminate());
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        ws.send(errorMessage(null, 'bad_request', 'binary frames are not accepted; send JSON text'));
+        return;
+      }
+      // Without fragmentation or compression `data` is one Buffer; the other shapes only
+      // appear when the peer fragments, so they take the slower path.
+      const text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
+      ws.send(handleMessage(store, text));
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('websocket server did not bind a TCP port');
+
+  return {
+    port: address.port,
+    async close(): Promise<void> {
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      // wss.close() leaves an external http server open; close it and any idle sockets.
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export const start: StartServer = (options) => startWebSocket(options);
