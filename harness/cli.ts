@@ -102,7 +102,7 @@ function progressPrinter(): (e: ProgressEvent) => void {
     if (e.phase === 'warmup' || e.phase === 'measure') {
       line = `[${e.protocol}] ${e.phase} ${((e.elapsedMs ?? 0) / 1000).toFixed(1)}/${((e.totalMs ?? 0) / 1000).toFixed(1)} s  ${(e.opsPerSec ?? 0).toLocaleString('en-US')} ops/s`;
     } else if (e.phase === 'done') {
-      line = `[${e.protocol}] done: ${(e.opsPerSec ?? 0).toLocaleString('en-US')} ops/s`;
+      line = `[${e.protocol}] done: ${Math.round(e.opsPerSec ?? 0).toLocaleString('en-US')} ops/s`;
     } else if (e.phase === 'failed') {
       line = `[${e.protocol}] FAILED: ${e.message ?? ''}`;
     } else {

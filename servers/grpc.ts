@@ -1,0 +1,81 @@
+// gRPC with @grpc/grpc-js: the four UserService methods (unary, server, client and bidi
+// streaming) over the store. Both gRPC rows (lean driver and stock client) hit this server.
+import * as grpc from '@grpc/grpc-js';
+import { loadPackageDefinition, userToProto } from '../proto/contract.ts';
+import type { ProtoGrpcType } from '../generated/proto/user.ts';
+import type { UserServiceHandlers } from '../generated/proto/bench/v1/UserService.ts';
+import type { CreateUserRequest__Output } from '../generated/proto/bench/v1/CreateUserRequest.ts';
+import type { ChatMessage__Output } from '../generated/proto/bench/v1/ChatMessage.ts';
+import type { StartServer } from './types.ts';
+
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+const EMPTY_ADDRESS = { street: '', city: '', country: '', postalCode: '' };
+
+export const start: StartServer = async ({ host, port, store }) => {
+  const proto = grpc.loadPackageDefinition(loadPackageDefinition()) as unknown as ProtoGrpcType;
+
+  const handlers: UserServiceHandlers = {
+    GetUser(call, callback) {
+      const { id } = call.request;
+      const user = store.getUser(id);
+      if (!user) return callback({ code: grpc.status.NOT_FOUND, details: `no user with id ${id}` });
+      callback(null, userToProto(user));
+    },
+
+    ListUsers(call) {
+      const { pageSize, afterId } = call.request;
+      for (const user of store.listUsers(afterId, Math.min(pageSize || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE))) {
+        call.write(userToProto(user));
+      }
+      call.end();
+    },
+
+    CreateUsers(call, callback) {
+      const ids: number[] = [];
+      call.on('data', (req: CreateUserRequest__Output) => {
+        ids.push(store.createUser({
+          username: req.username,
+          email: req.email,
+          age: req.age,
+          roles: [...req.roles],
+          // proto-loader with defaults: true still gives null for an unset message field.
+          address: req.address ?? EMPTY_ADDRESS,
+        }).id);
+      });
+      call.on('end', () => callback(null, { created: ids.length, ids }));
+      call.on('error', () => { /* client went away; nothing to answer */ });
+    },
+
+    Chat(call) {
+      call.on('data', (m: ChatMessage__Output) => {
+        call.write({ seq: m.seq, from: 'server', text: m.text, sentAtUs: m.sentAtUs });
+      });
+      call.on('end', () => call.end());
+      call.on('error', () => { /* client went away */ });
+    },
+  };
+
+  const server = new grpc.Server();
+  server.addService(proto.bench.v1.UserService.service, handlers);
+  const boundPort = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+  });
+
+  return {
+    port: boundPort,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // tryShutdown waits for open calls; a client that keeps a stream open must not hang the harness.
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 1000);
+        timer.unref();
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+};
