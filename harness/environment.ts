@@ -3,21 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
-import type { Pinning } from './process-control.ts';
+import type { Environment, Pinning } from './result-schema.ts';
 
-export interface Environment {
-  cpuModel: string;
-  cpus: number;
-  memoryBytes: number;
-  os: string;
-  node: string;
-  packages: Record<string, string>;
-  commit: string | null;
-  commitDirty: boolean | null;
-  hostname: string;
-  loadAverage: number[];
-  pinning: Pinning;
-}
+export type { Environment };
 
 const MEASURED_PACKAGES = ['fastify', '@grpc/grpc-js', '@grpc/proto-loader', 'ws', 'graphql', 'graphql-yoga', 'protobufjs', 'hdr-histogram-js', 'autocannon'];
 

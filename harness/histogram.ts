@@ -3,6 +3,7 @@
 // can be merged losslessly across generator workers, processes and machines.
 import hdr from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
+import type { LatencySummary } from './result-schema.ts';
 
 export type { Histogram };
 
@@ -33,18 +34,7 @@ export function mergeEncoded(encoded: readonly string[]): Histogram {
   return out;
 }
 
-export interface LatencySummary {
-  count: number;
-  min: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-  /** The encoded HdrHistogram (compressed base64), so the figures can be re-derived. */
-  histogram: string;
-}
+export type { LatencySummary } from './result-schema.ts';
 
 export function summarize(h: Histogram): LatencySummary {
   const empty = h.totalCount === 0;

@@ -3,14 +3,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { Pinning } from './result-schema.ts';
 
-export interface Pinning {
-  method: 'taskset' | 'none';
-  /** CPU list for the server and for the load generator (taskset -c syntax). */
-  server: string | null;
-  generator: string | null;
-  reason: string;
-}
+export type { Pinning };
 
 /** Server on CPU 0, generator on the rest, when there are two or more CPUs and taskset exists. */
 export function planPinning(cpuCount = os.cpus().length, hasTaskset = commandExists('taskset')): Pinning {

@@ -2,7 +2,7 @@
 // replace an existing result silently.
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { SCHEMA_VERSION, type BenchResult } from './result-types.ts';
+import { SCHEMA_VERSION, benchResultSchema, type BenchResult } from './result-schema.ts';
 
 export function defaultResultPath(dir: string, scenario: string, startedAt: Date): string {
   const stamp = startedAt.toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
@@ -22,6 +22,9 @@ export function freePath(p: string): string {
 
 /** Write atomically; returns the path written (a free variant when `p` already exists). */
 export function writeResult(p: string, result: BenchResult): string {
+  // A result that does not match its own schema is a bug: refuse to write it as if it were fine.
+  const checked = benchResultSchema.safeParse(result);
+  if (!checked.success) throw new ResultReadError(`refusing to write an invalid result: ${formatIssues(checked.error.issues)}`);
   mkdirSync(path.dirname(p), { recursive: true });
   const target = freePath(p);
   const tmp = `${target}.${process.pid}.tmp`;
@@ -51,6 +54,18 @@ export function readResult(p: string): BenchResult {
     throw new ResultReadError(`${p} is not valid JSON: ${(err as Error).message}`);
   }
   const v = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (v !== SCHEMA_VERSION) throw new ResultReadError(`${p}: schemaVersion ${JSON.stringify(v)} is not supported (this tool reads version ${SCHEMA_VERSION})`);
-  return data as BenchResult;
+  if (v !== SCHEMA_VERSION) {
+    throw new ResultReadError(
+      `${p}: schemaVersion ${JSON.stringify(v)} is not supported; this tool reads version ${SCHEMA_VERSION}` +
+        (typeof v === 'number' && v > SCHEMA_VERSION ? ' (written by a newer version of the harness: update it)' : ' (re-run the benchmark to produce a current result)'),
+    );
+  }
+  const checked = benchResultSchema.safeParse(data);
+  if (!checked.success) throw new ResultReadError(`${p} does not match the result schema v${SCHEMA_VERSION}: ${formatIssues(checked.error.issues)}`);
+  return checked.data;
+}
+
+function formatIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  const shown = issues.slice(0, 8).map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
+  return shown.join('; ') + (issues.length > 8 ? `; and ${issues.length - 8} more` : '');
 }

@@ -25,6 +25,8 @@ export interface ProgressEvent {
 
 export interface RunHooks {
   onProgress?: (e: ProgressEvent) => void;
+  /** Index among repeats of this protocol. */
+  repeat?: number;
 }
 
 export async function startServerProcess(job: ServerJob, cpus: string | null): Promise<{ child: ChildProcess; port: number }> {
@@ -53,6 +55,7 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
     protocol: name,
     server: row.server,
     driver: row.driver,
+    repeat: hooks.repeat ?? 0,
     load: { model: 'closed' as const, connections: cfg.connections, inflight: cfg.inflight },
   };
   let server: ChildProcess | undefined;
@@ -133,7 +136,7 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
 
 /** Pure: turn the generator's report and two server CPU samples into the run record. */
 export function buildRecord(
-  base: Pick<RunRecord, 'protocol' | 'server' | 'driver' | 'load'>,
+  base: Pick<RunRecord, 'protocol' | 'server' | 'driver' | 'load' | 'repeat'>,
   r: GeneratorResult,
   serverStart: CpuSample | null,
   serverEnd: CpuSample | null,

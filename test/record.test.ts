@@ -6,7 +6,7 @@ import { createHistogram, encodeHistogram } from '../harness/histogram.ts';
 import { firstDifference } from '../harness/verify.ts';
 import type { GeneratorResult } from '../harness/ipc.ts';
 
-const base = { protocol: 'rest', server: 'rest', driver: 'test', load: { model: 'closed' as const, connections: 1, inflight: 1 } };
+const base = { protocol: 'rest', server: 'rest', driver: 'test', repeat: 0, load: { model: 'closed' as const, connections: 1, inflight: 1 } };
 
 function result(over: Partial<GeneratorResult> = {}): GeneratorResult {
   const h = createHistogram();
