@@ -13,6 +13,7 @@ import { runProtocol, type ProgressEvent } from './runner.ts';
 import { renderReport } from './report-markdown.ts';
 import { defaultResultPath, writeResult } from './results-io.ts';
 import { SCHEMA_VERSION, type BenchResult, type RunRecord } from './result-types.ts';
+import { parseLoadSpec } from './load-model.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -23,6 +24,7 @@ export const FLAGS = {
   warmup: { type: 'string', help: 'warm-up seconds per protocol (samples discarded)' },
   connections: { type: 'string', help: 'connections from the load generator' },
   inflight: { type: 'string', help: 'calls in flight per connection' },
+  load: { type: 'string', help: 'load model: closed:CONNxINFLIGHT, rate:OPS_PER_S, poisson:OPS_PER_S, stages:RATE@S,...' },
   out: { type: 'string', help: 'result file path (default results/<scenario>-<time>.json)' },
   config: { type: 'string', help: 'config file (default bench.config.ts)' },
   list: { type: 'boolean', help: 'list scenarios and their protocols' },
@@ -71,6 +73,14 @@ export function parseCli(argv: string[]): { layer: BenchConfigInput; list: boole
   assign('warmup');
   assign('connections');
   assign('inflight');
+  if (values.load !== undefined) {
+    try {
+      parseLoadSpec(values.load);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    layer.load = values.load;
+  }
   if (values.out !== undefined) layer.out = values.out;
   return { layer, list: values.list ?? false, help: values.help ?? false, configPath: values.config };
 }

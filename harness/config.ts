@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { PROTOCOL_NAMES } from './protocols.ts';
 import { SCENARIO_NAMES } from '../scenarios/registry.ts';
+import { LoadSpecError, loadModelSchema, parseLoadSpec, type OpenLoadModel } from './load-model.ts';
 
 const protocolName = z.enum(PROTOCOL_NAMES as [string, ...string[]]);
 
@@ -18,8 +19,27 @@ export const configSchema = z
     warmup: z.number().min(0).max(600).default(3),
     /** Connections the load generator opens to the server. */
     connections: z.number().int().min(1).max(10_000).default(4),
-    /** Calls outstanding per connection (closed loop). */
+    /** Calls outstanding per connection (closed loop; open loop: at most this many per connection). */
     inflight: z.number().int().min(1).max(1000).default(8),
+    /**
+     * Load model: `closed:4x8`, `rate:2000`, `poisson:2000`, `stages:1000@5,2000@5`, or the
+     * same as an object ({ model: 'rate', rate: 2000 }). Default: closed loop with
+     * `connections` x `inflight`.
+     */
+    load: z
+      .union([
+        z.string().superRefine((spec, ctx) => {
+          try {
+            parseLoadSpec(spec);
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', message: err instanceof LoadSpecError ? err.message : String(err) });
+          }
+        }),
+        loadModelSchema,
+      ])
+      .optional(),
+    /** Open loop: calls queued or outstanding at most; a call due beyond this is dropped (k6). */
+    maxInflight: z.number().int().min(1).max(1_000_000).default(1000),
     /** A call with no answer after this many milliseconds counts as a timeout. */
     timeoutMs: z.number().int().min(1).max(600_000).default(10_000),
     /** Address the servers bind to and the generator targets. Loopback unless you mean it. */
@@ -74,6 +94,15 @@ export function resolveConfig(input: unknown): ResolvedConfig {
   }
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   return parsed.data;
+}
+
+/** The load model of a resolved config, closed-loop defaults filled in from connections x inflight. */
+export type ResolvedLoad = { model: 'closed'; connections: number; inflight: number } | OpenLoadModel;
+
+export function resolveLoad(cfg: ResolvedConfig): ResolvedLoad {
+  const m = cfg.load === undefined ? { model: 'closed' as const } : typeof cfg.load === 'string' ? parseLoadSpec(cfg.load) : cfg.load;
+  if (m.model === 'closed') return { model: 'closed', connections: m.connections ?? cfg.connections, inflight: m.inflight ?? cfg.inflight };
+  return m;
 }
 
 /** Merge layers: later layers win, nested `dataset` merged field by field. */

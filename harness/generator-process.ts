@@ -2,6 +2,8 @@
 // drives closed-loop load, and reports an encoded histogram, counts, bytes and its own CPU.
 import { driverRow } from './protocols.ts';
 import { runClosedLoop } from './closed-loop.ts';
+import { runOpenLoop } from './open-loop.ts';
+import { isOpenLoop } from './load-model.ts';
 import { encodeHistogram } from './histogram.ts';
 import { idSequence } from './ids.ts';
 import { nowMs, type GeneratorJob, type GeneratorToRunner, type RunnerToGenerator } from './ipc.ts';
@@ -34,26 +36,36 @@ async function main(): Promise<void> {
 
   let cpuAtStart = process.cpuUsage();
   let cpuAtEnd = cpuAtStart;
-  const result = await runClosedLoop({
+  const common = {
     connections,
-    inflight: job.inflight,
     warmupMs: job.warmupMs,
     durationMs: job.durationMs,
     timeoutMs: job.timeoutMs,
     nextOp: ((next) => () => ({ op: 'getUser' as const, id: next() }))(idSequence(job.users, job.idSeed)),
-    onPhase: (phase) => {
+    onPhase: (phase: 'measure' | 'end') => {
       if (phase === 'measure') cpuAtStart = process.cpuUsage();
       else cpuAtEnd = process.cpuUsage(cpuAtStart);
       send({ type: 'phase', phase, atMs: nowMs() });
     },
-    onProgress: (p) => send({ type: 'progress', ...p }),
-  });
+    onProgress: (p: { phase: 'warmup' | 'measure'; elapsedMs: number; totalMs: number; opsPerSec: number }) => send({ type: 'progress', ...p }),
+  };
+  const load = job.load;
+  const open = isOpenLoop(load)
+    ? await runOpenLoop({ ...common, model: load, perConnection: job.inflight, maxInflight: job.maxInflight, seed: job.idSeed })
+    : undefined;
+  const result = open ?? (await runClosedLoop({ ...common, inflight: job.inflight }));
   await Promise.all(connections.map((c) => c.close().catch(() => undefined)));
 
   send({
     type: 'result',
     result: {
       histogram: encodeHistogram(result.histogram),
+      ...(open && {
+        rawHistogram: encodeHistogram(open.rawHistogram),
+        dropped: open.dropped,
+        requestedRate: open.requestedRate,
+        achievedRate: open.achievedRate,
+      }),
       ops: result.ops,
       measuredMs: result.measuredMs,
       errors: result.errors,

@@ -1,6 +1,7 @@
 // Messages between the runner and its child processes (server, load generator).
 import type { ByteCount, PayloadBytes } from '../clients/types.ts';
 import type { DriverName } from './protocols.ts';
+import type { LoadModel } from './load-model.ts';
 import type { ServerName } from '../servers/registry.ts';
 
 export interface CpuSample {
@@ -32,7 +33,11 @@ export interface GeneratorJob {
   host: string;
   port: number;
   connections: number;
+  /** Calls outstanding per connection (closed loop: always; open loop: at most). */
   inflight: number;
+  load: LoadModel;
+  /** Open loop: queued + outstanding limit; beyond it calls are dropped. */
+  maxInflight: number;
   warmupMs: number;
   durationMs: number;
   timeoutMs: number;
@@ -42,6 +47,11 @@ export interface GeneratorJob {
 
 export interface GeneratorResult {
   histogram: string;
+  /** Open loop: latency from the actual send (histogram is from the intended start). */
+  rawHistogram?: string;
+  dropped?: number;
+  requestedRate?: number;
+  achievedRate?: number;
   ops: number;
   measuredMs: number;
   errors: { total: number; byKind: Record<string, number> };

@@ -1,5 +1,5 @@
 // Pure rendering: result data in, Markdown out. Printing happens at the edge (cli.ts).
-import type { BenchResult, RunRecord } from './result-types.ts';
+import type { BenchResult, LoadDescription, RunRecord } from './result-types.ts';
 
 const fmtInt = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : Math.round(x).toLocaleString('en-US'));
 const fmt1 = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1));
@@ -43,6 +43,32 @@ export function renderRunsTable(runs: readonly RunRecord[]): string {
   return lines.join('\n');
 }
 
+/** Open-loop runs: requested vs achieved rate, drops, and both latency histograms side by side. */
+export function renderOpenLoopTable(runs: readonly RunRecord[]): string {
+  const open = runs.filter((r) => r.load.model !== 'closed');
+  if (open.length === 0) return '';
+  const header = ['protocol', 'requested/s', 'achieved/s', 'dropped', 'corrected p50 / p99 / max us', 'raw p50 / p99 / max us'];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
+  const trio = (l: RunRecord['latencyUs'] | undefined): string => (l ? `${fmtInt(l.p50)} / ${fmtInt(l.p99)} / ${fmtInt(l.max)}` : 'n/a');
+  for (const r of open) {
+    lines.push(`| ${[r.protocol, fmtInt(r.requestedRate), fmtInt(r.achievedRate), fmtInt(r.dropped ?? 0), trio(r.latencyUs), trio(r.rawLatencyUs)].join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+export function describeLoadRecord(l: LoadDescription): string {
+  switch (l.model) {
+    case 'closed':
+      return `closed loop, ${l.connections} connections x ${l.inflight} calls in flight`;
+    case 'rate':
+      return `open loop at a constant ${fmtInt(l.rate)} calls/s`;
+    case 'poisson':
+      return `open loop, Poisson arrivals at ${fmtInt(l.rate)} calls/s`;
+    case 'stages':
+      return `open loop in stages (${l.stages.map((s) => `${fmtInt(s.rate)}/s for ${s.durationS} s`).join(', ')})`;
+  }
+}
+
 export function renderReport(result: BenchResult, resultPath?: string): string {
   const env = result.environment;
   const cfg = result.config;
@@ -51,6 +77,13 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
   out.push('');
   out.push(renderRunsTable(result.runs));
   out.push('');
+  const openTable = renderOpenLoopTable(result.runs);
+  if (openTable) {
+    out.push('Open loop: latency corrected for coordinated omission (from each call\'s intended start) beside raw latency (from the actual send):');
+    out.push('');
+    out.push(openTable);
+    out.push('');
+  }
   const failed = result.runs.filter((r) => r.state !== 'ok');
   for (const r of failed) out.push(`- **${r.protocol} ${r.state}**: ${r.error ?? ''}`);
   const genBound = result.runs.filter((r) => r.generatorBound).map((r) => r.protocol);
@@ -59,7 +92,12 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
       ? `- Generator-bound rows (${genBound.join(', ')}): the load generator used a full core while the server did not; their ops/s is the generator's limit, not the server's.`
       : '- No row was generator-bound.',
   );
-  out.push(`- Load: closed loop, ${cfg.connections} connections x ${cfg.inflight} calls in flight, ${cfg.warmup} s warm-up (discarded) then ${cfg.duration} s measured per protocol.`);
+  const load = result.runs[0]?.load;
+  const open = load && load.model !== 'closed';
+  out.push(
+    `- Load: ${load ? describeLoadRecord(load) : 'none ran'}${open ? ` over ${load.connections} connections (at most ${load.inflight} in flight each, ${load.maxInflight} queued or in flight in all)` : ''}, ` +
+      `${cfg.warmup} s warm-up (discarded) then ${load?.model === 'stages' ? 'the stages' : `${cfg.duration} s`} measured per protocol.`,
+  );
   out.push('- Latency: HdrHistogram, microseconds, from send to decoded status. CPU: process CPU time (user+system) of each side over the measured window, divided by successful calls.');
   out.push('- Wire bytes: counted at the client socket in steady state (setup excluded); payload: JSON body or protobuf message alone; setup: per connection, before the first call.');
   for (const n of result.notes) out.push(`- ${n}`);

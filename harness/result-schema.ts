@@ -43,15 +43,20 @@ export const environmentSchema = z.object({
   pinning: pinningSchema,
 });
 
+const openLoopLimits = {
+  connections: z.number().int().positive(),
+  inflight: z.number().int().positive().describe('calls outstanding per connection at most'),
+  maxInflight: z.number().int().positive().describe('calls queued or outstanding at most; beyond: dropped'),
+};
+
 export const loadSchema = z.discriminatedUnion('model', [
   z.object({ model: z.literal('closed'), connections: z.number().int().positive(), inflight: z.number().int().positive() }),
-  z.object({ model: z.literal('rate'), rate: z.number().positive(), connections: z.number().int().positive(), maxInflight: z.number().int().positive() }),
-  z.object({ model: z.literal('poisson'), rate: z.number().positive(), connections: z.number().int().positive(), maxInflight: z.number().int().positive() }),
+  z.object({ model: z.literal('rate'), rate: z.number().positive(), ...openLoopLimits }),
+  z.object({ model: z.literal('poisson'), rate: z.number().positive(), ...openLoopLimits }),
   z.object({
     model: z.literal('stages'),
     stages: z.array(z.object({ rate: z.number().positive(), durationS: z.number().positive() })).min(1),
-    connections: z.number().int().positive(),
-    maxInflight: z.number().int().positive(),
+    ...openLoopLimits,
   }),
 ]);
 

@@ -3,7 +3,9 @@
 // window's edges, and turn the numbers into a run record.
 import type { ChildProcess } from 'node:child_process';
 import { driverRow, isProtocolName, type DriverName } from './protocols.ts';
-import type { ResolvedConfig } from './config.ts';
+import { resolveLoad, type ResolvedConfig } from './config.ts';
+import { isOpenLoop } from './load-model.ts';
+import { measuredMs } from './schedule.ts';
 import { classifyBound, perOp } from './bound.ts';
 import { decodeHistogram, summarize } from './histogram.ts';
 import { hasType, spawnNode, stopChild, waitForMessage, type Pinning } from './process-control.ts';
@@ -51,12 +53,17 @@ export async function sampleCpu(child: ChildProcess): Promise<CpuSample> {
 export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning: Pinning, hooks: RunHooks = {}): Promise<RunRecord> {
   const row = driverRow(name);
   const progress = (e: Omit<ProgressEvent, 'protocol'>): void => hooks.onProgress?.({ protocol: name, ...e });
+  const model = resolveLoad(cfg);
+  const connections = model.model === 'closed' ? model.connections : cfg.connections;
+  const inflight = model.model === 'closed' ? model.inflight : cfg.inflight;
   const base = {
     protocol: name,
     server: row.server,
     driver: row.driver,
     repeat: hooks.repeat ?? 0,
-    load: { model: 'closed' as const, connections: cfg.connections, inflight: cfg.inflight },
+    load: isOpenLoop(model)
+      ? { ...model, connections, inflight, maxInflight: cfg.maxInflight }
+      : { model: 'closed' as const, connections, inflight },
   };
   let server: ChildProcess | undefined;
   let generator: ChildProcess | undefined;
@@ -74,8 +81,10 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
       protocol: name,
       host: target.host,
       port: target.port,
-      connections: cfg.connections,
-      inflight: cfg.inflight,
+      connections,
+      inflight,
+      load: model,
+      maxInflight: cfg.maxInflight,
       warmupMs: cfg.warmup * 1000,
       durationMs: cfg.duration * 1000,
       timeoutMs: cfg.timeoutMs,
@@ -97,7 +106,7 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
     const resultPromise = waitForMessage<Extract<GeneratorToRunner, { type: 'result' }>>(
       generator,
       hasType('result'),
-      job.warmupMs + job.durationMs + job.timeoutMs + 30_000,
+      job.warmupMs + (isOpenLoop(model) ? measuredMs(model, job.durationMs) : job.durationMs) + job.timeoutMs + 30_000,
       `${name} load generator`,
     );
     generator.send({ type: 'start' });
@@ -155,6 +164,12 @@ export function buildRecord(
     ops: r.ops,
     measuredSeconds: r.measuredMs / 1000,
     latencyUs: r.ops > 0 ? summarize(h) : null,
+    ...(r.rawHistogram !== undefined && {
+      rawLatencyUs: r.ops > 0 ? summarize(decodeHistogram(r.rawHistogram)) : null,
+      requestedRate: r.requestedRate ?? null,
+      achievedRate: r.achievedRate === undefined ? null : round(r.achievedRate, 1),
+      dropped: r.dropped ?? 0,
+    }),
     cpuUsPerOp: { server: round(perOp(serverCpuUs, r.ops), 2), client: round(perOp(r.clientCpuUs, r.ops), 2) },
     cpuCores: { server: round(serverCores, 3), client: round(clientCores, 3) },
     bytesPerOp:
