@@ -14,6 +14,8 @@ import { renderReport } from './report-markdown.ts';
 import { defaultResultPath, writeResult } from './results-io.ts';
 import { SCHEMA_VERSION, type BenchResult, type RunRecord } from './result-types.ts';
 import { parseLoadSpec } from './load-model.ts';
+import { ProbeTracker } from './probe.ts';
+import { summarizeRuns } from './summary.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -24,6 +26,7 @@ export const FLAGS = {
   warmup: { type: 'string', help: 'warm-up seconds per protocol (samples discarded)' },
   connections: { type: 'string', help: 'connections from the load generator' },
   inflight: { type: 'string', help: 'calls in flight per connection' },
+  repeat: { type: 'string', help: 'runs of each protocol, interleaved A B C A B C' },
   load: { type: 'string', help: 'load model: closed:CONNxINFLIGHT, rate:OPS_PER_S, poisson:OPS_PER_S, stages:RATE@S,...' },
   out: { type: 'string', help: 'result file path (default results/<scenario>-<time>.json)' },
   config: { type: 'string', help: 'config file (default bench.config.ts)' },
@@ -65,7 +68,7 @@ export function parseCli(argv: string[]): { layer: BenchConfigInput; list: boole
     if (unknown.length || names.length === 0) throw new UsageError(`unknown protocol${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ') || '(none given)'}; valid: ${PROTOCOL_NAMES.join(', ')}`);
     layer.protocols = names as ProtocolName[];
   }
-  const assign = <K extends 'duration' | 'warmup' | 'connections' | 'inflight'>(k: K): void => {
+  const assign = <K extends 'duration' | 'warmup' | 'connections' | 'inflight' | 'repeat'>(k: K): void => {
     const n = num(k, values[k]);
     if (n !== undefined) layer[k] = n;
   };
@@ -73,6 +76,7 @@ export function parseCli(argv: string[]): { layer: BenchConfigInput; list: boole
   assign('warmup');
   assign('connections');
   assign('inflight');
+  assign('repeat');
   if (values.load !== undefined) {
     try {
       parseLoadSpec(values.load);
@@ -162,6 +166,7 @@ export async function main(argv: string[]): Promise<number> {
     environment: captureEnvironment(pinning),
     notes: [...(scenario.notes ?? [])],
     runs,
+    summary: summarizeRuns(runs),
   });
 
   // An interrupt stops every child and still writes what was measured.
@@ -190,11 +195,27 @@ export async function main(argv: string[]): Promise<number> {
   };
 
   const total = protocols.length;
-  console.error(`scenario ${cfg.scenario}: ${total} protocol(s), ~${Math.ceil(total * (cfg.warmup + cfg.duration + 2))} s; ${pinning.method === 'taskset' ? `server pinned to CPU ${pinning.server}, generator to CPU ${pinning.generator}` : `no CPU pinning (${pinning.reason})`}`);
+  console.error(`scenario ${cfg.scenario}: ${total} protocol(s)${cfg.repeat > 1 ? ` x ${cfg.repeat} repeats` : ''}, ~${Math.ceil(cfg.repeat * total * (cfg.warmup + cfg.duration + 2))} s; ${pinning.method === 'taskset' ? `server pinned to CPU ${pinning.server}, generator to CPU ${pinning.generator}` : `no CPU pinning (${pinning.reason})`}`);
   const onProgress = progressPrinter();
-  for (const p of protocols) {
-    if (interrupted) break;
-    runs.push(await runProtocol(p, cfg, pinning, { onProgress }));
+  const probes = new ProbeTracker(cfg.probe.slowdown);
+  // Interleaved repeats (A B C A B C): slow drift of a shared machine spreads over every row
+  // instead of landing on whichever protocol happened to run during it.
+  rounds: for (let repeat = 0; repeat < cfg.repeat; repeat++) {
+    if (cfg.repeat > 1) console.error(`round ${repeat + 1}/${cfg.repeat}`);
+    for (const p of protocols) {
+      for (let reruns = 0; ; reruns++) {
+        if (interrupted) break rounds;
+        const probe = probes.read();
+        const record = await runProtocol(p, cfg, pinning, { onProgress, repeat });
+        record.probe = { ...probe, reruns };
+        if (probe.slowed && record.state === 'ok' && reruns < cfg.probe.reruns && !interrupted) {
+          console.error(`[${p}] the CPU probe took ${probe.ms} ms against ${probe.baselineMs} ms at best: machine slowed, running again`);
+          continue;
+        }
+        runs.push(record);
+        break;
+      }
+    }
   }
   if (interrupted) return new Promise(() => undefined); // the signal handler exits
   const failed = runs.some((r) => r.state !== 'ok');

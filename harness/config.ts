@@ -55,6 +55,16 @@ export const configSchema = z
       .prefault({}),
     /** Random ids each protocol must answer identically to the store before it is measured. */
     verifySample: z.number().int().min(1).max(100_000).default(50),
+    /** Runs of each protocol, interleaved (A B C A B C); figures are then reported as median, min-max, 95% CI, CV. */
+    repeat: z.number().int().min(1).max(100).default(1),
+    /**
+     * Fixed-work CPU probe before each run: a run whose probe is `slowdown` times slower than
+     * the fastest seen is marked slowed and run again, at most `reruns` times.
+     */
+    probe: z
+      .object({ slowdown: z.number().min(1).max(10).default(1.3), reruns: z.number().int().min(0).max(10).default(1) })
+      .strict()
+      .prefault({}),
     /** Pin server and generator to separate CPUs (taskset) when there are two or more. */
     pin: z.boolean().default(true),
     /** Folder for result files. */

@@ -1,5 +1,5 @@
 // Pure rendering: result data in, Markdown out. Printing happens at the edge (cli.ts).
-import type { BenchResult, LoadDescription, RunRecord } from './result-types.ts';
+import type { BenchResult, LoadDescription, ProtocolSummary, RunRecord } from './result-types.ts';
 
 const fmtInt = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : Math.round(x).toLocaleString('en-US'));
 const fmt1 = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1));
@@ -25,10 +25,11 @@ export function renderRunsTable(runs: readonly RunRecord[]): string {
     'server CPU us/op', 'client CPU us/op', 'wire B/op out / in', 'payload B req / res', 'setup B out / in', 'errors', 'bound by',
   ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
+  const repeated = runs.some((r) => r.repeat > 0);
   for (const r of runs) {
     const l = r.latencyUs;
     const cells = [
-      r.protocol,
+      `${r.protocol}${r.variant ? ` (${r.variant})` : ''}${repeated ? ` #${r.repeat + 1}` : ''}`,
       fmtInt(r.opsPerSec),
       fmtInt(l?.p50), fmtInt(l?.p90), fmtInt(l?.p99), fmtInt(l?.p999), fmtInt(l?.max),
       fmt1(r.cpuUsPerOp.server), fmt1(r.cpuUsPerOp.client),
@@ -56,6 +57,33 @@ export function renderOpenLoopTable(runs: readonly RunRecord[]): string {
   return lines.join('\n');
 }
 
+/** Repeats: each figure as median (min-max), with the 95% CI of the mean and the CV. */
+export function renderSummaryTable(summary: readonly ProtocolSummary[]): string {
+  const shown = summary.filter((s) => s.repeats > 1);
+  if (shown.length === 0) return '';
+  const cols: [string, string][] = [
+    ['opsPerSec', 'ops/s'],
+    ['latencyUs.p50', 'p50 us'],
+    ['latencyUs.p99', 'p99 us'],
+    ['cpuUsPerOp.server', 'server CPU us/op'],
+    ['cpuUsPerOp.client', 'client CPU us/op'],
+  ];
+  const header = ['protocol', 'repeats', ...cols.map(([, label]) => `${label} median (min-max)`), 'ops/s 95% CI', 'ops/s CV'];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
+  for (const s of shown) {
+    const cell = (k: string): string => {
+      const f = s.figures[k];
+      return f ? `${fmt1(f.median)} (${fmt1(f.min)}-${fmt1(f.max)})` : 'n/a';
+    };
+    const ops = s.figures.opsPerSec;
+    const name = s.variant ? `${s.protocol} (${s.variant})` : s.protocol;
+    lines.push(
+      `| ${[name, String(s.repeats), ...cols.map(([k]) => cell(k)), ops?.ci95 ? `${fmtInt(ops.ci95[0])}-${fmtInt(ops.ci95[1])}` : 'n/a', ops?.cv === null || ops?.cv === undefined ? 'n/a' : `${(ops.cv * 100).toFixed(1)}%`].join(' | ')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 export function describeLoadRecord(l: LoadDescription): string {
   switch (l.model) {
     case 'closed':
@@ -77,6 +105,15 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
   out.push('');
   out.push(renderRunsTable(result.runs));
   out.push('');
+  const summaryTable = renderSummaryTable(result.summary ?? []);
+  if (summaryTable) {
+    out.push('Over the repeats (interleaved A B C A B C; the table above lists every run):');
+    out.push('');
+    out.push(summaryTable);
+    out.push('');
+  }
+  const slowed = result.runs.filter((r) => r.probe?.slowed).map((r) => `${r.protocol} #${r.repeat + 1}`);
+  if (slowed.length) out.push(`- Started on a visibly slowed machine (CPU probe over the threshold, reruns exhausted): ${slowed.join(', ')}.`);
   const openTable = renderOpenLoopTable(result.runs);
   if (openTable) {
     out.push('Open loop: latency corrected for coordinated omission (from each call\'s intended start) beside raw latency (from the actual send):');

@@ -92,7 +92,10 @@ export const runRecordSchema = z.looseObject({
   verified: z.number().int().nonnegative().describe('ids checked against the store before measuring'),
   load: loadSchema,
   target: z.object({ url: z.string(), external: z.boolean() }).optional().describe('set when the server was not started by the harness'),
-  probe: z.object({ ms: z.number(), baselineMs: z.number(), slowed: z.boolean() }).optional().describe('fixed-work CPU probe timed before the run'),
+  probe: z
+    .object({ ms: z.number(), baselineMs: z.number(), slowed: z.boolean(), reruns: z.number().int().nonnegative().default(0) })
+    .optional()
+    .describe('fixed-work CPU probe timed before the run; reruns: runs discarded because the probe said the machine was slowed'),
 });
 
 export const figureSpreadSchema = z.object({

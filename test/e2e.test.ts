@@ -77,3 +77,49 @@ test('--list prints every scenario with its protocols', () => {
   assert.equal(r.status, 0);
   assert.match(r.stdout, /getUser .*\n.*protocols: rest, grpc, grpc-js, websocket, graphql, sse/);
 });
+
+test('open loop: every protocol records corrected and raw histograms, requested and achieved rate, drops', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-e2e-open-'));
+  try {
+    const out = path.join(dir, 'r.json');
+    const r = bench(['--load', 'rate:300', '--duration', '1', '--warmup', '0.3', '--out', out]);
+    assert.equal(r.status, 0, `exit ${r.status}\n${r.stderr}`);
+    assert.match(r.stdout, /requested\/s \| achieved\/s \| dropped/);
+    const result = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
+    assert.deepEqual(result.runs.map((x) => x.protocol), PROTOCOL_NAMES);
+    for (const run of result.runs) {
+      const what = `${run.protocol}: ${JSON.stringify({ ...run, latencyUs: undefined, rawLatencyUs: undefined })}`;
+      assert.equal(run.state, 'ok', what);
+      assert.equal(run.load.model, 'rate');
+      assert.equal(run.requestedRate, 300, what);
+      assert.ok(typeof run.achievedRate === 'number' && run.achievedRate > 0, what);
+      assert.equal(typeof run.dropped, 'number', what);
+      assert.ok(run.latencyUs && run.rawLatencyUs, what);
+      assert.equal(decodeHistogram(run.rawLatencyUs.histogram).totalCount, run.ops);
+      // Latency from the intended start can only be longer than from the actual send.
+      assert.ok(run.latencyUs.max >= run.rawLatencyUs.max, what);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--repeat interleaves protocols and summarises each figure over the repeats', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-e2e-repeat-'));
+  try {
+    const out = path.join(dir, 'r.json');
+    const r = bench(['--protocols', 'rest,websocket', '--repeat', '2', '--duration', '0.5', '--warmup', '0.2', '--out', out]);
+    assert.equal(r.status, 0, `exit ${r.status}\n${r.stderr}`);
+    const result = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
+    assert.deepEqual(result.runs.map((x) => `${x.protocol}#${x.repeat}`), ['rest#0', 'websocket#0', 'rest#1', 'websocket#1']);
+    for (const s of result.summary ?? []) {
+      assert.equal(s.repeats, 2);
+      const ops = s.figures.opsPerSec!;
+      assert.ok(ops.min <= ops.median && ops.median <= ops.max && ops.ci95 && ops.cv !== undefined);
+    }
+    assert.equal(result.summary?.length, 2);
+    assert.ok(result.runs.every((x) => x.probe && x.probe.ms > 0));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
