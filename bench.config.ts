@@ -15,4 +15,16 @@ export default defineConfig({
   verifySample: 50, // ids checked per protocol against the store before measuring
   pin: true, // taskset: server on CPU 0, generator on the others
   resultsDir: 'results',
+  // Pass/fail thresholds per scenario and protocol ('*' = every protocol); a run that breaks one
+  // prints `threshold broken: ...` and exits 1. Latency needs a unit (us, ms, s). Over repeats,
+  // errors and dropped are totals, everything else the median. Figures: opsPerSec, p50, p90,
+  // p99, p999, mean, max, errors, dropped, cpuUsPerOp.server, cpuUsPerOp.client, bytesPerOp,
+  // bytesPerOp.out, bytesPerOp.in, serverRssBytes.
+  // thresholds: {
+  //   getUser: {
+  //     '*': ['errors == 0', 'dropped == 0'],
+  //     rest: ['p99 < 2ms', 'opsPerSec > 20000'],
+  //     grpc: ['p50 <= 800us', 'cpuUsPerOp.server < 50'],
+  //   },
+  // },
 });

@@ -3,13 +3,15 @@ export const SATURATED_CORES = 0.85;
 
 /**
  * Which side limited a closed-loop run. Generator-bound when the generator was near a full
- * core while the server was not: then the throughput is the generator's, not the server's.
+ * core (or, with several workers, near all the cores they could use) while the server was not:
+ * then the throughput is the generator's, not the server's.
  */
-export function classifyBound(serverCores: number | null, clientCores: number | null): 'server' | 'generator' | 'neither' | 'unknown' {
+export function classifyBound(serverCores: number | null, clientCores: number | null, generatorCapacity = 1): 'server' | 'generator' | 'neither' | 'unknown' {
   if (clientCores === null) return 'unknown';
-  if (serverCores === null) return clientCores >= SATURATED_CORES ? 'generator' : 'unknown';
+  const generatorFull = clientCores >= SATURATED_CORES * generatorCapacity;
+  if (serverCores === null) return generatorFull ? 'generator' : 'unknown';
   if (serverCores >= SATURATED_CORES) return 'server';
-  if (clientCores >= SATURATED_CORES) return 'generator';
+  if (generatorFull) return 'generator';
   return 'neither';
 }
 

@@ -10,11 +10,13 @@ import { SCENARIOS, SCENARIO_NAMES } from '../scenarios/registry.ts';
 import { captureEnvironment } from './environment.ts';
 import { planPinning, stopAll } from './process-control.ts';
 import { runProtocol, type ProgressEvent } from './runner.ts';
-import { renderReport } from './report-markdown.ts';
+import { SUMMARY_FORMATS, formatSummary, isSummaryFormat, type SummaryFormat } from './summary-format.ts';
+import { checkThresholds, formatBroken } from './thresholds.ts';
 import { defaultResultPath, writeResult } from './results-io.ts';
 import { SCHEMA_VERSION, type BenchResult, type RunRecord } from './result-types.ts';
 import { parseLoadSpec } from './load-model.ts';
 import { ProbeTracker } from './probe.ts';
+import { AUTOCANNON_PROTOCOLS } from './autocannon-driver.ts';
 import { summarizeRuns } from './summary.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -26,9 +28,13 @@ export const FLAGS = {
   warmup: { type: 'string', help: 'warm-up seconds per protocol (samples discarded)' },
   connections: { type: 'string', help: 'connections from the load generator' },
   inflight: { type: 'string', help: 'calls in flight per connection' },
+  target: { type: 'string', multiple: true, help: 'PROTOCOL=URL: measure a server someone else runs (repeatable)' },
+  driver: { type: 'string', help: 'autocannon: add an autocannon-driven row beside rest and graphql (cross-check)' },
+  workers: { type: 'string', help: 'load-generator processes per run (histograms merged)' },
   repeat: { type: 'string', help: 'runs of each protocol, interleaved A B C A B C' },
   load: { type: 'string', help: 'load model: closed:CONNxINFLIGHT, rate:OPS_PER_S, poisson:OPS_PER_S, stages:RATE@S,...' },
   out: { type: 'string', help: 'result file path (default results/<scenario>-<time>.json)' },
+  format: { type: 'string', help: `printed summary: ${SUMMARY_FORMATS.join(', ')} (default md, the report; json/csv for spreadsheets and dashboards)` },
   config: { type: 'string', help: 'config file (default bench.config.ts)' },
   list: { type: 'boolean', help: 'list scenarios and their protocols' },
   help: { type: 'boolean', help: 'this help' },
@@ -49,7 +55,7 @@ function num(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
-export function parseCli(argv: string[]): { layer: BenchConfigInput; list: boolean; help: boolean; configPath?: string } {
+export function parseCli(argv: string[]): { layer: BenchConfigInput; list: boolean; help: boolean; configPath?: string; format: SummaryFormat } {
   let values;
   try {
     ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
@@ -68,7 +74,7 @@ export function parseCli(argv: string[]): { layer: BenchConfigInput; list: boole
     if (unknown.length || names.length === 0) throw new UsageError(`unknown protocol${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ') || '(none given)'}; valid: ${PROTOCOL_NAMES.join(', ')}`);
     layer.protocols = names as ProtocolName[];
   }
-  const assign = <K extends 'duration' | 'warmup' | 'connections' | 'inflight' | 'repeat'>(k: K): void => {
+  const assign = <K extends 'duration' | 'warmup' | 'connections' | 'inflight' | 'repeat' | 'workers'>(k: K): void => {
     const n = num(k, values[k]);
     if (n !== undefined) layer[k] = n;
   };
@@ -77,6 +83,7 @@ export function parseCli(argv: string[]): { layer: BenchConfigInput; list: boole
   assign('connections');
   assign('inflight');
   assign('repeat');
+  assign('workers');
   if (values.load !== undefined) {
     try {
       parseLoadSpec(values.load);
@@ -85,8 +92,24 @@ export function parseCli(argv: string[]): { layer: BenchConfigInput; list: boole
     }
     layer.load = values.load;
   }
+  if (values.target !== undefined) {
+    const targets: Record<string, string> = {};
+    for (const t of values.target) {
+      const eq = t.indexOf('=');
+      const proto = eq > 0 ? t.slice(0, eq) : '';
+      if (!isProtocolName(proto)) throw new UsageError(`--target ${t}: expected PROTOCOL=URL with PROTOCOL one of ${PROTOCOL_NAMES.join(', ')}`);
+      targets[proto] = t.slice(eq + 1);
+    }
+    layer.targets = targets;
+  }
+  if (values.driver !== undefined) {
+    if (values.driver !== 'harness' && values.driver !== 'autocannon') throw new UsageError(`unknown driver "${values.driver}"; valid: harness, autocannon`);
+    layer.driver = values.driver;
+  }
   if (values.out !== undefined) layer.out = values.out;
-  return { layer, list: values.list ?? false, help: values.help ?? false, configPath: values.config };
+  const format = values.format ?? 'md';
+  if (!isSummaryFormat(format)) throw new UsageError(`--format must be one of ${SUMMARY_FORMATS.join(', ')}, got "${format}"`);
+  return { layer, list: values.list ?? false, help: values.help ?? false, configPath: values.config, format };
 }
 
 async function loadConfigFile(p: string | undefined): Promise<BenchConfigInput> {
@@ -169,21 +192,30 @@ export async function main(argv: string[]): Promise<number> {
     summary: summarizeRuns(runs),
   });
 
-  // An interrupt stops every child and still writes what was measured.
+  // An interrupt asks the running generator to close its window and report (its partial
+  // run is kept, marked aborted), then stops every child. A hard deadline keeps the whole
+  // shutdown under 2 s even if a child does not answer.
   let interrupted = false;
+  const abort = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {
     if (interrupted) return;
     interrupted = true;
-    process.stderr.write(`\n${sig}: stopping servers and generators, keeping ${runs.length} finished run(s)\n`);
-    void stopAll(1500).then(() => {
-      finish(build('aborted'));
-      process.exit(130);
-    });
+    process.stderr.write(`\n${sig}: stopping; keeping what was measured\n`);
+    abort.abort();
+    setTimeout(() => {
+      void stopAll(300).then(() => {
+        finish(build('aborted'));
+        process.exit(130);
+      });
+    }, 1200).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  let finished = false;
   const finish = (result: BenchResult): void => {
+    if (finished) return; // the interrupt deadline and the main loop may both get here
+    finished = true;
     let written: string | undefined;
     try {
       written = writeResult(outPath, result);
@@ -191,7 +223,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`could not write the result to ${outPath}: ${(err as Error).message}\nthe result follows on stdout so nothing is lost:`);
       console.log(JSON.stringify(result));
     }
-    console.log(renderReport(result, written));
+    console.log(formatSummary(result, cli.format, written));
   };
 
   const total = protocols.length;
@@ -206,21 +238,33 @@ export async function main(argv: string[]): Promise<number> {
       for (let reruns = 0; ; reruns++) {
         if (interrupted) break rounds;
         const probe = probes.read();
-        const record = await runProtocol(p, cfg, pinning, { onProgress, repeat });
+        const record = await runProtocol(p, cfg, pinning, { onProgress, repeat, signal: abort.signal });
         record.probe = { ...probe, reruns };
         if (probe.slowed && record.state === 'ok' && reruns < cfg.probe.reruns && !interrupted) {
           console.error(`[${p}] the CPU probe took ${probe.ms} ms against ${probe.baselineMs} ms at best: machine slowed, running again`);
           continue;
         }
         runs.push(record);
+        if (interrupted) break rounds;
         break;
+      }
+      if (cfg.driver === 'autocannon' && AUTOCANNON_PROTOCOLS.includes(p) && !interrupted) {
+        const record = await runProtocol(p, cfg, pinning, { onProgress, repeat, signal: abort.signal, driver: 'autocannon' });
+        runs.push(record);
       }
     }
   }
-  if (interrupted) return new Promise(() => undefined); // the signal handler exits
+  if (interrupted) {
+    await stopAll(300);
+    finish(build('aborted'));
+    return 130;
+  }
   const failed = runs.some((r) => r.state !== 'ok');
   finish(build(failed ? 'partial' : 'complete'));
-  return failed ? 1 : 0;
+  // On stderr so a --format json|csv summary on stdout stays parseable.
+  const broken = checkThresholds(cfg.thresholds, cfg.scenario, runs);
+  for (const b of broken) console.error(formatBroken(b));
+  return failed || broken.length ? 1 : 0;
 }
 
 const isEntry = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);

@@ -18,9 +18,13 @@ export interface ClosedLoopOptions {
   onPhase?: (phase: 'measure' | 'end') => void;
   onProgress?: (p: { phase: 'warmup' | 'measure'; elapsedMs: number; totalMs: number; opsPerSec: number }) => void;
   progressIntervalMs?: number;
+  /** Ends the run early (an interrupt): the window closes now and in-flight calls are abandoned. */
+  stop?: AbortSignal;
 }
 
 export interface ClosedLoopResult {
+  /** The run was stopped before its measured window ended. */
+  aborted: boolean;
   histogram: Histogram;
   /** Successful calls started in the measured window. */
   ops: number;
@@ -115,6 +119,11 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
           }
         } else {
           countError(outcome.kind, measured);
+          // A dead connection fails at once; retrying in a tight loop would starve the timers.
+          if (outcome.kind === 'connection_reset') {
+            setTimeout(() => issue(slot), 10);
+            return;
+          }
         }
         issue(slot);
       },
@@ -165,8 +174,20 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     o.onPhase?.('end');
   }, Math.max(0, measureEnd - now()));
 
+  let abortedAt: number | undefined;
+  const onStop = (): void => {
+    abortedAt = now();
+    if (phase === 'warmup') enterMeasure();
+    phase = 'drain';
+    o.onPhase?.('end');
+    resolveDone();
+  };
+  if (o.stop?.aborted) onStop();
+  else o.stop?.addEventListener('abort', onStop, { once: true });
+
   for (const slot of slots) issue(slot);
   await done;
+  o.stop?.removeEventListener('abort', onStop);
   clearInterval(timer);
   clearTimeout(endTimer);
   if ((phase as string) !== 'drain') {
@@ -177,9 +198,10 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
   const windowBytes = bytesAtStart && bytesAtEnd ? { out: bytesAtEnd.out - (bytesAtStart as ByteCount).out, in: bytesAtEnd.in - (bytesAtStart as ByteCount).in } : null;
 
   return {
+    aborted: abortedAt !== undefined,
     histogram,
     ops,
-    measuredMs: o.durationMs,
+    measuredMs: abortedAt === undefined ? o.durationMs : Math.max(0, Math.min(o.durationMs, abortedAt - measureStart)),
     errors: { total: errors, byKind },
     windowBytes,
     windowCompletions: completions - completionsAtStart,

@@ -4,8 +4,27 @@ import { z } from 'zod';
 import { PROTOCOL_NAMES } from './protocols.ts';
 import { SCENARIO_NAMES } from '../scenarios/registry.ts';
 import { LoadSpecError, loadModelSchema, parseLoadSpec, type OpenLoadModel } from './load-model.ts';
+import { thresholdProblem } from './thresholds.ts';
 
 const protocolName = z.enum(PROTOCOL_NAMES as [string, ...string[]]);
+
+const thresholdExpr = z.string().superRefine((expr, ctx) => {
+  const problem = thresholdProblem(expr);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+// Keys checked here rather than with a key schema: zod reports a bad record key only as
+// "Invalid key in record", without saying which names are valid.
+const thresholdsSchema = z.record(z.string(), z.record(z.string(), z.array(thresholdExpr))).superRefine((table, ctx) => {
+  for (const [scenario, perProtocol] of Object.entries(table)) {
+    if (!SCENARIO_NAMES.includes(scenario)) ctx.addIssue({ code: 'custom', path: [scenario], message: `unknown scenario "${scenario}"; valid: ${SCENARIO_NAMES.join(', ')}` });
+    for (const key of Object.keys(perProtocol)) {
+      if (key !== '*' && !(PROTOCOL_NAMES as readonly string[]).includes(key)) {
+        ctx.addIssue({ code: 'custom', path: [scenario, key], message: `unknown protocol "${key}"; valid: '*' (every protocol), ${PROTOCOL_NAMES.join(', ')}` });
+      }
+    }
+  }
+});
 
 export const configSchema = z
   .object({
@@ -38,6 +57,20 @@ export const configSchema = z
         loadModelSchema,
       ])
       .optional(),
+    /**
+     * Servers someone else runs, by protocol row: { rest: 'http://127.0.0.1:8080' }. The harness
+     * starts no server for these, still checks their answers, and reports server CPU as unknown.
+     */
+    targets: z.partialRecord(z.enum(PROTOCOL_NAMES as [string, ...string[]]), z.url()).optional(),
+    /** A run whose failed calls exceed this share of all calls is marked failed. */
+    maxErrorRatio: z.number().min(0).max(1).default(0.01),
+    /**
+     * 'autocannon' adds, for each HTTP/1.1 protocol (rest, graphql), a row driven by autocannon
+     * beside the harness's own driver: a cross-check with a known tool. Closed loop only.
+     */
+    driver: z.enum(['harness', 'autocannon']).default('harness'),
+    /** Load-generator processes per run; connections and rate are split between them and their histograms merged. */
+    workers: z.number().int().min(1).max(64).default(1),
     /** Open loop: calls queued or outstanding at most; a call due beyond this is dropped (k6). */
     maxInflight: z.number().int().min(1).max(1_000_000).default(1000),
     /** A call with no answer after this many milliseconds counts as a timeout. */
@@ -71,6 +104,12 @@ export const configSchema = z
     resultsDir: z.string().min(1).default('results'),
     /** Explicit result path (otherwise results/<scenario>-<timestamp>.json). */
     out: z.string().min(1).optional(),
+    /**
+     * Pass/fail limits per scenario and protocol ('*' = every protocol), k6-style:
+     * { getUser: { '*': ['errors == 0'], rest: ['p99 < 2ms', 'opsPerSec > 20000'] } }.
+     * A run that breaks one says which and exits 1. See harness/thresholds.ts.
+     */
+    thresholds: thresholdsSchema.optional(),
   })
   .strict();
 
@@ -101,6 +140,10 @@ export function resolveConfig(input: unknown): ResolvedConfig {
   const scenario = (input as { scenario?: unknown } | null)?.scenario;
   if (typeof scenario === 'string' && !SCENARIO_NAMES.includes(scenario)) {
     problems.push(`scenario: unknown scenario "${scenario}"; valid: ${SCENARIO_NAMES.join(', ')}`);
+  }
+  if (parsed.success && parsed.data.driver === 'autocannon' && parsed.data.load !== undefined) {
+    const m = typeof parsed.data.load === 'string' ? parseLoadSpec(parsed.data.load) : parsed.data.load;
+    if (m.model !== 'closed') problems.push(`driver: autocannon rows run closed loop only, but load is ${m.model}; use closed:CONNxINFLIGHT or the harness driver`);
   }
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   return parsed.data;

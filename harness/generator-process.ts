@@ -4,6 +4,8 @@ import { driverRow } from './protocols.ts';
 import { runClosedLoop } from './closed-loop.ts';
 import { runOpenLoop } from './open-loop.ts';
 import { isOpenLoop } from './load-model.ts';
+import { runAutocannon } from './autocannon-driver.ts';
+import type { ProtocolName } from './protocols.ts';
 import { encodeHistogram } from './histogram.ts';
 import { idSequence } from './ids.ts';
 import { nowMs, type GeneratorJob, type GeneratorToRunner, type RunnerToGenerator } from './ipc.ts';
@@ -15,9 +17,12 @@ const send = (m: GeneratorToRunner): void => {
 
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '{}') as GeneratorJob;
-  const client = await driverRow(job.protocol).client();
+  const viaAutocannon = job.driver === 'autocannon';
   const connections: Connection[] = [];
-  for (let i = 0; i < job.connections; i++) connections.push(await client.connect({ host: job.host, port: job.port }));
+  if (!viaAutocannon) {
+    const client = await driverRow(job.protocol).client();
+    for (let i = 0; i < job.connections; i++) connections.push(await client.connect({ host: job.host, port: job.port }));
+  }
 
   let setup: { out: number; in: number } | null = { out: 0, in: 0 };
   for (const c of connections) {
@@ -25,18 +30,21 @@ async function main(): Promise<void> {
     else setup = { out: setup.out + c.setupBytes.out, in: setup.in + c.setupBytes.in };
   }
   // Per connection: the run opens `connections` of them, the report shows one connection's cost.
-  const perConn = setup && { out: setup.out / job.connections, in: setup.in / job.connections };
+  const perConn = viaAutocannon ? null : setup && { out: setup.out / job.connections, in: setup.in / job.connections };
   send({ type: 'connected', setupBytes: perConn });
 
+  const stop = new AbortController();
   await new Promise<void>((resolve) => {
     process.on('message', (m: RunnerToGenerator) => {
       if (m.type === 'start') resolve();
+      else if (m.type === 'stop') stop.abort();
     });
   });
 
   let cpuAtStart = process.cpuUsage();
   let cpuAtEnd = cpuAtStart;
   const common = {
+    stop: stop.signal,
     connections,
     warmupMs: job.warmupMs,
     durationMs: job.durationMs,
@@ -50,6 +58,41 @@ async function main(): Promise<void> {
     onProgress: (p: { phase: 'warmup' | 'measure'; elapsedMs: number; totalMs: number; opsPerSec: number }) => send({ type: 'progress', ...p }),
   };
   const load = job.load;
+  if (viaAutocannon) {
+    const ac = await runAutocannon({
+      protocol: job.protocol as ProtocolName,
+      host: job.host,
+      port: job.port,
+      connections: job.connections,
+      pipelining: job.inflight,
+      warmupMs: job.warmupMs,
+      durationMs: job.durationMs,
+      timeoutMs: job.timeoutMs,
+      nextId: idSequence(job.users, job.idSeed),
+      onPhase: common.onPhase,
+      stop: stop.signal,
+    });
+    send({
+      type: 'result',
+      result: {
+        histogram: encodeHistogram(ac.histogram),
+        aborted: ac.aborted,
+        ops: ac.ops,
+        measuredMs: ac.measuredMs,
+        errors: ac.errors,
+        // autocannon keeps its sockets to itself: bytes are not observable on this row.
+        windowBytes: null,
+        windowCompletions: ac.ops + ac.errors.total,
+        setupBytes: null,
+        payload: null,
+        clientCpuUs: cpuAtEnd.user + cpuAtEnd.system,
+        clientCpu: { userUs: cpuAtEnd.user, systemUs: cpuAtEnd.system },
+        autocannon: ac.autocannon,
+      },
+    });
+    process.disconnect?.();
+    return;
+  }
   const open = isOpenLoop(load)
     ? await runOpenLoop({ ...common, model: load, perConnection: job.inflight, maxInflight: job.maxInflight, seed: job.idSeed })
     : undefined;
@@ -60,6 +103,7 @@ async function main(): Promise<void> {
     type: 'result',
     result: {
       histogram: encodeHistogram(result.histogram),
+      aborted: result.aborted,
       ...(open && {
         rawHistogram: encodeHistogram(open.rawHistogram),
         dropped: open.dropped,

@@ -2,6 +2,7 @@
 import type { ByteCount, PayloadBytes } from '../clients/types.ts';
 import type { DriverName } from './protocols.ts';
 import type { LoadModel } from './load-model.ts';
+import type { AutocannonOwnFigures } from './autocannon-driver.ts';
 import type { ServerName } from '../servers/registry.ts';
 
 export interface CpuSample {
@@ -36,6 +37,8 @@ export interface GeneratorJob {
   /** Calls outstanding per connection (closed loop: always; open loop: at most). */
   inflight: number;
   load: LoadModel;
+  /** Who makes the calls: the harness's own client, or autocannon (HTTP/1.1 cross-check, closed loop). */
+  driver?: 'harness' | 'autocannon';
   /** Open loop: queued + outstanding limit; beyond it calls are dropped. */
   maxInflight: number;
   warmupMs: number;
@@ -47,6 +50,8 @@ export interface GeneratorJob {
 
 export interface GeneratorResult {
   histogram: string;
+  /** Stopped early by the runner (interrupt): the window is shorter than asked. */
+  aborted?: boolean;
   /** Open loop: latency from the actual send (histogram is from the intended start). */
   rawHistogram?: string;
   dropped?: number;
@@ -62,6 +67,8 @@ export interface GeneratorResult {
   payload: PayloadBytes | null;
   clientCpuUs: number;
   clientCpu: { userUs: number; systemUs: number };
+  /** autocannon's own figures, when it drove the run. */
+  autocannon?: AutocannonOwnFigures;
 }
 
 export type GeneratorToRunner =

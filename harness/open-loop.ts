@@ -40,9 +40,13 @@ export interface OpenLoopOptions {
   onPhase?: (phase: 'measure' | 'end') => void;
   onProgress?: (p: { phase: 'warmup' | 'measure'; elapsedMs: number; totalMs: number; opsPerSec: number }) => void;
   progressIntervalMs?: number;
+  /** Ends the run early (an interrupt): the window closes now and in-flight calls are abandoned. */
+  stop?: AbortSignal;
 }
 
 export interface OpenLoopResult {
+  /** The run was stopped before its measured window ended. */
+  aborted: boolean;
   /** From the intended start: what a user arriving on schedule would have waited. */
   histogram: Histogram;
   /** From the actual send. */
@@ -241,9 +245,12 @@ export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     cancelTick = clock.setTimer(tick, Math.min(100, tickMs));
   };
 
+  let abortedAt: number | undefined;
   const finish = (): void => {
     if (finished) return;
     finished = true;
+    o.stop?.removeEventListener('abort', onStop);
+    const effectiveMs = abortedAt === undefined ? windowMs : Math.max(0, Math.min(windowMs, abortedAt - measureStart));
     cancelWake?.();
     cancelTick?.();
     const bytesAtEnd = sumBytes(o.connections);
@@ -252,16 +259,29 @@ export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
       histogram,
       rawHistogram,
       ops,
-      measuredMs: windowMs,
+      aborted: abortedAt !== undefined,
+      measuredMs: effectiveMs,
       errors: { total: errors, byKind },
       dropped,
       requestedRate: requestedRate(o.model),
-      achievedRate: sentInWindow / (windowMs / 1000),
+      achievedRate: effectiveMs > 0 ? sentInWindow / (effectiveMs / 1000) : 0,
       windowBytes: start && bytesAtEnd ? { out: bytesAtEnd.out - start.out, in: bytesAtEnd.in - start.in } : null,
       windowCompletions: completions - completionsAtStart,
       payload: ops > 0 ? { request: payloadReq / ops, response: payloadRes / ops } : null,
     });
   };
+
+  const onStop = (): void => {
+    abortedAt = clock.now();
+    advancePhase(Math.max(abortedAt, measureStart));
+    if (phase !== 'end') {
+      phase = 'end';
+      o.onPhase?.('end');
+    }
+    finish();
+  };
+  if (o.stop?.aborted) queueMicrotask(onStop);
+  else o.stop?.addEventListener('abort', onStop, { once: true });
 
   cancelTick = clock.setTimer(tick, Math.min(100, tickMs));
   pump();

@@ -138,6 +138,15 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
   out.push('- Latency: HdrHistogram, microseconds, from send to decoded status. CPU: process CPU time (user+system) of each side over the measured window, divided by successful calls.');
   out.push('- Wire bytes: counted at the client socket in steady state (setup excluded); payload: JSON body or protobuf message alone; setup: per connection, before the first call.');
   for (const n of result.notes) out.push(`- ${n}`);
+  for (const r of result.runs) {
+    if (!r.autocannon) continue;
+    const own = result.runs.find((x) => x.protocol === r.protocol && !x.variant && x.repeat === r.repeat && x.state === 'ok');
+    const diff = own && own.opsPerSec > 0 ? ` (${r.opsPerSec >= own.opsPerSec ? '+' : ''}${(((r.opsPerSec - own.opsPerSec) / own.opsPerSec) * 100).toFixed(1)}% against the harness driver's ${fmtInt(own.opsPerSec)})` : '';
+    const l = r.autocannon.latencyMs;
+    out.push(
+      `- ${r.protocol} (autocannon) #${r.repeat + 1}: ${fmtInt(r.opsPerSec)} ops/s${diff}; autocannon's own figures: ${fmtInt(r.autocannon.requestsPerSec)} req/s, latency p50 ${l.p50} / p99 ${l.p99} / max ${l.max} ms (whole milliseconds, too coarse for loopback; the table uses its per-response hrtime in microseconds).`,
+    );
+  }
   out.push('');
   out.push('Drivers:');
   for (const r of result.runs) out.push(`- ${r.protocol}: ${r.driver}`);

@@ -91,6 +91,17 @@ export const runRecordSchema = z.looseObject({
   serverRssBytes: z.number().nullable(),
   verified: z.number().int().nonnegative().describe('ids checked against the store before measuring'),
   load: loadSchema,
+  workers: z.number().int().positive().optional().describe('load-generator processes whose histograms were merged for this run'),
+  autocannon: z
+    .object({
+      requestsPerSec: z.number(),
+      latencyMs: z.object({ p50: z.number(), p90: z.number(), p99: z.number(), p999: z.number(), max: z.number() }),
+      non2xx: z.number(),
+      errors: z.number(),
+      timeouts: z.number(),
+    })
+    .optional()
+    .describe("autocannon's own figures on a row it drove (its latencies are whole milliseconds)"),
   target: z.object({ url: z.string(), external: z.boolean() }).optional().describe('set when the server was not started by the harness'),
   probe: z
     .object({ ms: z.number(), baselineMs: z.number(), slowed: z.boolean(), reruns: z.number().int().nonnegative().default(0) })

@@ -6,9 +6,13 @@ import { driverRow, isProtocolName, type DriverName } from './protocols.ts';
 import { resolveLoad, type ResolvedConfig } from './config.ts';
 import { isOpenLoop } from './load-model.ts';
 import { measuredMs } from './schedule.ts';
+import { generatorCores, mergeGeneratorResults, splitLoad } from './generator-merge.ts';
+import { packageVersions } from './environment.ts';
+
+const AUTOCANNON_VERSION = packageVersions(['autocannon']).autocannon;
 import { classifyBound, perOp } from './bound.ts';
 import { decodeHistogram, summarize } from './histogram.ts';
-import { hasType, spawnNode, stopChild, waitForMessage, type Pinning } from './process-control.ts';
+import { hasType, spawnNode, stderrTail, stopChild, waitForMessage, type Pinning } from './process-control.ts';
 import { verifyEquivalence } from './verify.ts';
 import type { CpuSample, GeneratorJob, GeneratorResult, GeneratorToRunner, ServerJob, ServerToRunner } from './ipc.ts';
 import type { RunRecord } from './result-types.ts';
@@ -29,6 +33,10 @@ export interface RunHooks {
   onProgress?: (e: ProgressEvent) => void;
   /** Index among repeats of this protocol. */
   repeat?: number;
+  /** Interrupt: the generator ends its window now and reports what it measured. */
+  signal?: AbortSignal;
+  /** autocannon instead of the harness's client (HTTP/1.1 cross-check row, variant 'autocannon'). */
+  driver?: 'harness' | 'autocannon';
 }
 
 export async function startServerProcess(job: ServerJob, cpus: string | null): Promise<{ child: ChildProcess; port: number }> {
@@ -54,74 +62,133 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
   const row = driverRow(name);
   const progress = (e: Omit<ProgressEvent, 'protocol'>): void => hooks.onProgress?.({ protocol: name, ...e });
   const model = resolveLoad(cfg);
+  const viaAutocannon = hooks.driver === 'autocannon';
+  if (viaAutocannon && model.model !== 'closed') throw new Error('autocannon rows run closed loop only');
   const connections = model.model === 'closed' ? model.connections : cfg.connections;
   const inflight = model.model === 'closed' ? model.inflight : cfg.inflight;
   const base = {
     protocol: name,
     server: row.server,
-    driver: row.driver,
+    driver: viaAutocannon ? `autocannon ${AUTOCANNON_VERSION} (closed loop, connections x pipelining; latency from its per-response hrtime)` : row.driver,
+    ...(viaAutocannon && { variant: 'autocannon' }),
     repeat: hooks.repeat ?? 0,
     load: isOpenLoop(model)
       ? { ...model, connections, inflight, maxInflight: cfg.maxInflight }
       : { model: 'closed' as const, connections, inflight },
   };
   let server: ChildProcess | undefined;
-  let generator: ChildProcess | undefined;
+  let generators: ChildProcess[] = [];
+  const externalUrl = isProtocolName(name) ? cfg.targets?.[name] : undefined;
+  const withTarget = <T extends object>(r: T): T => (externalUrl ? { ...r, target: { url: externalUrl, external: true } } : r);
   try {
     progress({ phase: 'start' });
-    const started = await startServerProcess({ server: row.server, host: cfg.host, port: 0, dataset: cfg.dataset }, pinning.server);
-    server = started.child;
-    const target = { host: cfg.host, port: started.port };
+    let target: { host: string; port: number };
+    if (externalUrl) {
+      // Someone else's server: start nothing, but verify it like our own.
+      target = parseTargetUrl(externalUrl);
+    } else {
+      const started = await startServerProcess({ server: row.server, host: cfg.host, port: 0, dataset: cfg.dataset }, pinning.server);
+      server = started.child;
+      target = { host: cfg.host, port: started.port };
+    }
 
     progress({ phase: 'verify' });
     // Calibration drivers hit routes outside the contract: nothing to compare.
     const verified = isProtocolName(name) ? await verifyEquivalence(await row.client(), target, cfg.dataset, cfg.verifySample) : { checked: 0 };
 
-    const job: GeneratorJob = {
+    // Generator scale-out: each worker takes a share of the connections and of the rate, keeps
+    // its own histograms, and the runner merges them losslessly.
+    const workers = Math.max(1, Math.min(cfg.workers, connections));
+    const jobs: GeneratorJob[] = Array.from({ length: workers }, (_, w) => ({
       protocol: name,
       host: target.host,
       port: target.port,
-      connections,
+      connections: Math.floor(connections / workers) + (w < connections % workers ? 1 : 0),
       inflight,
-      load: model,
-      maxInflight: cfg.maxInflight,
+      load: splitLoad(model, workers),
+      maxInflight: Math.max(1, Math.round(cfg.maxInflight / workers)),
       warmupMs: cfg.warmup * 1000,
       durationMs: cfg.duration * 1000,
       timeoutMs: cfg.timeoutMs,
       users: cfg.dataset.users,
-      idSeed: cfg.dataset.seed,
-    };
-    generator = spawnNode(GENERATOR_ENTRY, [JSON.stringify(job)], pinning.generator);
-    await waitForMessage(generator, hasType('connected'), 30_000, `${name} load generator`);
+      // Distinct id streams (and Poisson arrivals) per worker, the same for every protocol.
+      idSeed: cfg.dataset.seed + w * 7919,
+      driver: hooks.driver ?? 'harness',
+    }));
+    const job = jobs[0]!;
+    generators = jobs.map((j) => spawnNode(GENERATOR_ENTRY, [JSON.stringify(j)], pinning.generator));
+    await Promise.all(generators.map((g) => waitForMessage(g, hasType('connected'), 30_000, `${name} load generator`)));
 
-    // Server CPU is sampled when the generator crosses into and out of the measured window.
-    let cpuAtStart: Promise<CpuSample> | undefined;
-    let cpuAtEnd: Promise<CpuSample> | undefined;
+    // Server CPU is sampled when the first generator enters the measured window and when the
+    // last one leaves it (an external server's CPU is unknown: null, never zero).
+    let cpuAtStart: Promise<CpuSample | null> | undefined;
+    let cpuAtEnd: Promise<CpuSample | null> | undefined;
+    let ended = 0;
     const srv = server;
-    generator.on('message', (m: GeneratorToRunner) => {
-      if (m.type === 'phase' && m.phase === 'measure') cpuAtStart = sampleCpu(srv);
-      else if (m.type === 'phase' && m.phase === 'end') cpuAtEnd = sampleCpu(srv);
-      else if (m.type === 'progress') progress({ phase: m.phase, elapsedMs: m.elapsedMs, totalMs: m.totalMs, opsPerSec: m.opsPerSec });
-    });
-    const resultPromise = waitForMessage<Extract<GeneratorToRunner, { type: 'result' }>>(
-      generator,
-      hasType('result'),
-      job.warmupMs + (isOpenLoop(model) ? measuredMs(model, job.durationMs) : job.durationMs) + job.timeoutMs + 30_000,
-      `${name} load generator`,
+    const sample = (): Promise<CpuSample | null> => (srv ? sampleCpu(srv).catch(() => null) : Promise.resolve(null));
+    const rates = new Array<number>(workers).fill(0);
+    generators.forEach((g, w) =>
+      g.on('message', (m: GeneratorToRunner) => {
+        if (m.type === 'phase' && m.phase === 'measure') cpuAtStart ??= sample();
+        else if (m.type === 'phase' && m.phase === 'end' && ++ended === workers) cpuAtEnd = sample();
+        else if (m.type === 'progress') {
+          rates[w] = m.opsPerSec;
+          if (w === 0) progress({ phase: m.phase, elapsedMs: m.elapsedMs, totalMs: m.totalMs, opsPerSec: rates.reduce((x, y) => x + y, 0) });
+        }
+      }),
     );
-    generator.send({ type: 'start' });
-    const { result } = await resultPromise;
-    if (!cpuAtStart || !cpuAtEnd) throw new Error('the generator never reported its measured window');
+    const results = Promise.all(
+      generators.map((g) =>
+        waitForMessage<Extract<GeneratorToRunner, { type: 'result' }>>(
+          g,
+          hasType('result'),
+          job.warmupMs + (isOpenLoop(model) ? measuredMs(model, job.durationMs) : job.durationMs) + job.timeoutMs + 30_000,
+          `${name} load generator`,
+        ),
+      ),
+    );
+    const gens = generators;
+    const onAbort = (): void => {
+      for (const g of gens) if (g.connected) g.send({ type: 'stop' }, () => undefined);
+    };
+    hooks.signal?.addEventListener('abort', onAbort, { once: true });
+    if (hooks.signal?.aborted) throw new Error('interrupted before the load started');
+    for (const g of generators) g.send({ type: 'start' });
+    // A server that dies mid-run fails this row at once, with its exit status and last words.
+    const serverDied = new Promise<never>((_, reject) => {
+      srv?.once('exit', (code, signal) => {
+        const tail = stderrTail(srv).trim().split('\n').slice(-5).join('\n');
+        reject(new Error(`the ${row.server} server process exited during the run (code ${code}, signal ${signal})${tail ? `: ${tail}` : ''}`));
+      });
+    });
+    serverDied.catch(() => undefined);
+    const result = mergeGeneratorResults((await Promise.race([results, serverDied])).map((m) => m.result));
+    if (!result.aborted && (!cpuAtStart || !cpuAtEnd)) throw new Error('the generator never reported its measured window');
     const [s0, s1] = await Promise.all([cpuAtStart, cpuAtEnd]);
-    const record = buildRecord(base, result, s0, s1, verified.checked);
-    progress({ phase: 'done', opsPerSec: record.opsPerSec });
+    hooks.signal?.removeEventListener('abort', onAbort);
+    const record = withTarget(buildRecord({ ...base, ...(workers > 1 && { workers }) }, result, s0 ?? null, s1 ?? null, verified.checked, generatorCores(pinning, workers)));
+    if (result.autocannon) record.autocannon = result.autocannon;
+    if (result.aborted) {
+      record.state = 'aborted';
+      record.error = `interrupted after ${record.measuredSeconds} s of the measured window`;
+      return record;
+    }
+    const attempted = record.ops + record.errors.total;
+    const errorRatio = attempted > 0 ? record.errors.total / attempted : 0;
+    if (errorRatio > cfg.maxErrorRatio) {
+      record.state = 'failed';
+      record.error = `${record.errors.total} of ${attempted} calls failed (${(errorRatio * 100).toFixed(2)}%), above maxErrorRatio ${cfg.maxErrorRatio}: ${Object.entries(record.errors.byKind).map(([k, v]) => `${k} ${v}`).join(', ')}`;
+      progress({ phase: 'failed', message: record.error });
+    } else {
+      progress({ phase: 'done', opsPerSec: record.opsPerSec });
+    }
     return record;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     progress({ phase: 'failed', message });
-    return {
+    return withTarget({
       ...base,
-      state: 'failed',
+      state: hooks.signal?.aborted ? 'aborted' : 'failed',
       error: message,
       opsPerSec: 0,
       ops: 0,
@@ -137,30 +204,48 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
       bound: 'unknown',
       serverRssBytes: null,
       verified: 0,
-    };
+    });
   } finally {
-    await Promise.all([generator && stopChild(generator), server && stopChild(server)]);
+    await Promise.all([...generators.map((g) => stopChild(g)), server && stopChild(server)]);
   }
+}
+
+/** host and port of an external target URL (http://, https://, ws://, grpc://). */
+export function parseTargetUrl(url: string): { host: string; port: number } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`--target: "${url}" is not a URL (expected e.g. http://127.0.0.1:8080)`);
+  }
+  const defaults: Record<string, number> = { 'http:': 80, 'ws:': 80, 'https:': 443, 'wss:': 443, 'grpc:': 80 };
+  const port = u.port ? Number(u.port) : defaults[u.protocol];
+  if (!port) throw new Error(`--target: "${url}" has no port and no default for ${u.protocol}`);
+  // URL keeps IPv6 brackets in hostname; net.connect wants them off.
+  return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port };
 }
 
 /** Pure: turn the generator's report and two server CPU samples into the run record. */
 export function buildRecord(
-  base: Pick<RunRecord, 'protocol' | 'server' | 'driver' | 'load' | 'repeat'>,
+  base: Pick<RunRecord, 'protocol' | 'server' | 'driver' | 'load' | 'repeat' | 'workers'>,
   r: GeneratorResult,
   serverStart: CpuSample | null,
   serverEnd: CpuSample | null,
   verified: number,
+  /** Cores the generator workers could use at most (generator-bound is judged against it). */
+  generatorCapacity = 1,
 ): RunRecord {
-  const windowUs = r.measuredMs * 1000;
+  // An interrupted run may have measured nothing: keep every rate finite.
+  const windowUs = Math.max(1, r.measuredMs * 1000);
   const serverCpuUs = serverStart && serverEnd ? serverEnd.userUs + serverEnd.systemUs - (serverStart.userUs + serverStart.systemUs) : null;
   const serverCores = serverCpuUs === null ? null : serverCpuUs / windowUs;
   const clientCores = r.clientCpuUs / windowUs;
-  const bound = classifyBound(serverCores, clientCores);
+  const bound = classifyBound(serverCores, clientCores, generatorCapacity);
   const h = decodeHistogram(r.histogram);
   return {
     ...base,
     state: 'ok',
-    opsPerSec: round(r.ops / (r.measuredMs / 1000), 1),
+    opsPerSec: round(r.measuredMs > 0 ? r.ops / (r.measuredMs / 1000) : 0, 1),
     ops: r.ops,
     measuredSeconds: r.measuredMs / 1000,
     latencyUs: r.ops > 0 ? summarize(h) : null,

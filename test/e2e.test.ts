@@ -2,7 +2,7 @@
 // then the result file is read back and checked field by field.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,11 +104,11 @@ test('open loop: every protocol records corrected and raw histograms, requested 
   }
 });
 
-test('--repeat interleaves protocols and summarises each figure over the repeats', () => {
+test('--repeat interleaves protocols and summarises each figure over the repeats; --workers merges generators', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-e2e-repeat-'));
   try {
     const out = path.join(dir, 'r.json');
-    const r = bench(['--protocols', 'rest,websocket', '--repeat', '2', '--duration', '0.5', '--warmup', '0.2', '--out', out]);
+    const r = bench(['--protocols', 'rest,websocket', '--repeat', '2', '--workers', '2', '--duration', '0.5', '--warmup', '0.2', '--out', out]);
     assert.equal(r.status, 0, `exit ${r.status}\n${r.stderr}`);
     const result = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
     assert.deepEqual(result.runs.map((x) => `${x.protocol}#${x.repeat}`), ['rest#0', 'websocket#0', 'rest#1', 'websocket#1']);
@@ -119,7 +119,44 @@ test('--repeat interleaves protocols and summarises each figure over the repeats
     }
     assert.equal(result.summary?.length, 2);
     assert.ok(result.runs.every((x) => x.probe && x.probe.ms > 0));
+    assert.ok(result.runs.every((x) => x.workers === 2 && x.ops > 0 && decodeHistogram(x.latencyUs!.histogram).totalCount === x.ops));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('--target measures a server the harness did not start, and refuses one that answers differently', async () => {
+  const { start } = await import('../servers/rest.ts');
+  const { createMemoryStore } = await import('../servers/store.ts');
+  const same = await start({ host: '127.0.0.1', port: 0, store: createMemoryStore({ users: 10_000, seed: 42 }) });
+  const other = await start({ host: '127.0.0.1', port: 0, store: createMemoryStore({ users: 10_000, seed: 7 }) });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-target-'));
+  try {
+    const out = path.join(dir, 'r.json');
+    const url = `http://127.0.0.1:${same.port}`;
+    // The CLI runs in a child process, so this process's event loop must stay free to serve it.
+    const ok = await benchAsync(['--protocols', 'rest', '--target', `rest=${url}`, '--duration', '0.5', '--warmup', '0.2', '--out', out]);
+    assert.equal(ok.status, 0, ok.stderr);
+    const run = (JSON.parse(readFileSync(out, 'utf8')) as BenchResult).runs[0]!;
+    assert.deepEqual(run.target, { url, external: true });
+    assert.equal(run.cpuUsPerOp.server, null, 'server CPU is unknown, not zero');
+    assert.ok(run.opsPerSec > 0 && run.verified > 0);
+
+    const bad = await benchAsync(['--protocols', 'rest', '--target', `rest=http://127.0.0.1:${other.port}`, '--duration', '0.5', '--warmup', '0.2', '--out', path.join(dir, 'bad.json')]);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /differs from the store: \$\.\w+: expected/);
+  } finally {
+    await same.close();
+    await other.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function benchAsync(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('exit', (status) => resolve({ status, stderr }));
+  });
+}
