@@ -17,6 +17,9 @@ import { SCHEMA_VERSION, type BenchResult, type RunRecord } from './result-types
 import { parseLoadSpec } from './load-model.ts';
 import { ProbeTracker } from './probe.ts';
 import { AUTOCANNON_PROTOCOLS } from './autocannon-driver.ts';
+import { DEFAULT_SWEEP_FRACTIONS, sweepRates, sweepVariant } from './sweep.ts';
+import type { Pinning } from './result-schema.ts';
+import type { RunHooks } from './runner.ts';
 import { summarizeRuns } from './summary.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -29,6 +32,7 @@ export const FLAGS = {
   connections: { type: 'string', help: 'connections from the load generator' },
   inflight: { type: 'string', help: 'calls in flight per connection' },
   target: { type: 'string', multiple: true, help: 'PROTOCOL=URL: measure a server someone else runs (repeatable)' },
+  sweep: { type: 'boolean', help: 'latency-throughput curve: open-loop rates from 10% to 120% of the closed-loop maximum' },
   driver: { type: 'string', help: 'autocannon: add an autocannon-driven row beside rest and graphql (cross-check)' },
   workers: { type: 'string', help: 'load-generator processes per run (histograms merged)' },
   repeat: { type: 'string', help: 'runs of each protocol, interleaved A B C A B C' },
@@ -102,6 +106,7 @@ export function parseCli(argv: string[]): { layer: BenchConfigInput; list: boole
     }
     layer.targets = targets;
   }
+  if (values.sweep) layer.sweep = true;
   if (values.driver !== undefined) {
     if (values.driver !== 'harness' && values.driver !== 'autocannon') throw new UsageError(`unknown driver "${values.driver}"; valid: harness, autocannon`);
     layer.driver = values.driver;
@@ -157,6 +162,24 @@ export function protocolsFor(cfg: ResolvedConfig): ProtocolName[] {
   const cannot = wanted.filter((p) => !scenario.protocols.includes(p));
   if (cannot.length) throw new UsageError(`scenario ${scenario.name} cannot be expressed on ${cannot.join(', ')}; it runs on ${scenario.protocols.join(', ')}`);
   return wanted;
+}
+
+/** One protocol's sweep: the closed-loop maximum, then open-loop steps at fractions of it. */
+async function runSweep(p: ProtocolName, cfg: ResolvedConfig, pinning: Pinning, hooks: RunHooks, runs: RunRecord[], probe: NonNullable<RunRecord['probe']>): Promise<void> {
+  const max = await runProtocol(p, { ...cfg, load: undefined }, pinning, hooks);
+  max.variant = sweepVariant('max');
+  max.probe = probe;
+  runs.push(max);
+  if (max.state !== 'ok' || max.opsPerSec <= 0) return;
+  const fractions = Array.isArray(cfg.sweep) ? cfg.sweep : DEFAULT_SWEEP_FRACTIONS;
+  for (const { fraction, rate } of sweepRates(max.opsPerSec, fractions)) {
+    if (hooks.signal?.aborted) break;
+    console.error(`[${p}] sweep step ${Math.round(fraction * 100)}%: ${rate.toLocaleString('en-US')} calls/s`);
+    const step = await runProtocol(p, { ...cfg, load: { model: 'rate', rate } }, pinning, hooks);
+    step.variant = sweepVariant(fraction);
+    step.sweep = { fraction, maxOpsPerSec: max.opsPerSec };
+    runs.push(step);
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -238,6 +261,11 @@ export async function main(argv: string[]): Promise<number> {
       for (let reruns = 0; ; reruns++) {
         if (interrupted) break rounds;
         const probe = probes.read();
+        if (cfg.sweep) {
+          // A sweep is many runs; it is not rerun as a whole on a slowed probe.
+          await runSweep(p, cfg, pinning, { onProgress, repeat, signal: abort.signal }, runs, { ...probe, reruns: 0 });
+          break;
+        }
         const record = await runProtocol(p, cfg, pinning, { onProgress, repeat, signal: abort.signal });
         record.probe = { ...probe, reruns };
         if (probe.slowed && record.state === 'ok' && reruns < cfg.probe.reruns && !interrupted) {

@@ -69,6 +69,11 @@ export const configSchema = z
      * beside the harness's own driver: a cross-check with a known tool. Closed loop only.
      */
     driver: z.enum(['harness', 'autocannon']).default('harness'),
+    /**
+     * Latency-throughput sweep: per protocol, a closed-loop run finds the maximum, then open-loop
+     * runs at these fractions of it. `true` uses 10% .. 120%.
+     */
+    sweep: z.union([z.boolean(), z.array(z.number().positive().max(5)).min(1)]).default(false),
     /** Load-generator processes per run; connections and rate are split between them and their histograms merged. */
     workers: z.number().int().min(1).max(64).default(1),
     /** Open loop: calls queued or outstanding at most; a call due beyond this is dropped (k6). */

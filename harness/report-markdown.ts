@@ -1,5 +1,6 @@
 // Pure rendering: result data in, Markdown out. Printing happens at the edge (cli.ts).
 import type { BenchResult, LoadDescription, ProtocolSummary, RunRecord } from './result-types.ts';
+import { renderSweepTable } from './sweep.ts';
 
 const fmtInt = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : Math.round(x).toLocaleString('en-US'));
 const fmt1 = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1));
@@ -114,7 +115,13 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
   }
   const slowed = result.runs.filter((r) => r.probe?.slowed).map((r) => `${r.protocol} #${r.repeat + 1}`);
   if (slowed.length) out.push(`- Started on a visibly slowed machine (CPU probe over the threshold, reruns exhausted): ${slowed.join(', ')}.`);
-  const openTable = renderOpenLoopTable(result.runs);
+  const sweepTable = renderSweepTable(result.runs);
+  if (sweepTable) {
+    out.push('Latency-throughput sweep (open loop; latency from the intended start):');
+    out.push('');
+    out.push(sweepTable);
+  }
+  const openTable = sweepTable ? '' : renderOpenLoopTable(result.runs);
   if (openTable) {
     out.push('Open loop: latency corrected for coordinated omission (from each call\'s intended start) beside raw latency (from the actual send):');
     out.push('');

@@ -92,6 +92,7 @@ export const runRecordSchema = z.looseObject({
   verified: z.number().int().nonnegative().describe('ids checked against the store before measuring'),
   load: loadSchema,
   workers: z.number().int().positive().optional().describe('load-generator processes whose histograms were merged for this run'),
+  sweep: z.object({ fraction: z.number().positive(), maxOpsPerSec: z.number() }).optional().describe('a step of --sweep: requested rate = fraction x the closed-loop maximum'),
   autocannon: z
     .object({
       requestsPerSec: z.number(),
