@@ -4,7 +4,7 @@
 // framed, as the REST driver does.
 import { canonicalUser, type UserJson } from '../proto/contract.ts';
 import { Http1Connection, buildRequest, classifyNetError } from './http1.ts';
-import type { CallOutcome, ClientModule, Connection } from './types.ts';
+import { unsupported, type CallOutcome, type ClientModule, type Connection } from './types.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 /** Selects every contract field, so the answer is comparable with the other protocols'. */
@@ -64,6 +64,7 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
     setupBytes: { out: 0, in: 0 }, // HTTP/1.1 has no handshake beyond TCP's
     wireBytes: () => conn.bytes(),
     async call(op, options): Promise<CallOutcome> {
+      if (op.op !== 'getUser') return unsupported(op);
       const req = requestFor(op.id);
       let res;
       try {

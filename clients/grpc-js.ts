@@ -14,7 +14,7 @@ import type { UserServiceClient } from '../generated/proto/bench/v1/UserService.
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';
 import type { GetUserRequest } from '../generated/proto/bench/v1/GetUserRequest.ts';
 import { classifyGrpcStatus } from './grpc.ts';
-import type { ByteCount, CallOutcome, Connection, Target } from './types.ts';
+import { unsupported, type ByteCount, type CallOutcome, type Connection, type Target } from './types.ts';
 
 const READY_TIMEOUT_MS = 5000;
 
@@ -81,6 +81,7 @@ export const connect = async ({ host, port }: Target): Promise<GrpcJsConnection>
     setupBytes,
     wireBytes: () => counter?.() ?? null,
     call(op, options): Promise<CallOutcome> {
+      if (op.op !== 'getUser') return Promise.resolve(unsupported(op));
       return new Promise((resolve) => {
         const request: GetUserRequest & Sized = { id: op.id };
         client.GetUser(request, (err, res) => {

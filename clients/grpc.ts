@@ -11,7 +11,7 @@
 import net from 'node:net';
 import { canonicalUser, protoType, userFromProto } from '../proto/contract.ts';
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';
-import type { ByteCount, CallOutcome, ClientModule, Connection, ErrorKind } from './types.ts';
+import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection, type ErrorKind } from './types.ts';
 import { HpackDecoder, HpackError, hpackInt, requestHeaderBlocks, type HeaderSink } from './hpack.ts';
 
 /** grpc status codes by number (grpc/doc/statuscodes.md). */
@@ -473,6 +473,7 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
     setupBytes: conn.setupBytes,
     wireBytes: () => conn.bytes(),
     call: (op, options) => {
+      if (op.op !== 'getUser') return Promise.resolve(unsupported(op));
       const enc = requestFor(op.id);
       if (!conn.fits(enc.message)) return Promise.resolve({ ok: false, kind: 'client_error', detail: 'request larger than one DATA frame' });
       return conn.getUser(enc, options?.decode === true);

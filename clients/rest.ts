@@ -1,7 +1,7 @@
 // Lean REST driver: GET /v1/users/:id with requests pre-built per id.
 import { canonicalUser, type UserJson } from '../proto/contract.ts';
 import { Http1Connection, buildRequest, classifyNetError } from './http1.ts';
-import type { CallOutcome, ClientModule, Connection } from './types.ts';
+import { unsupported, type CallOutcome, type ClientModule, type Connection } from './types.ts';
 
 export const connect: ClientModule['connect'] = async ({ host, port }) => {
   const conn = await Http1Connection.connect(host, port);
@@ -17,6 +17,7 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
     setupBytes: { out: 0, in: 0 }, // HTTP/1.1 has no handshake beyond TCP's
     wireBytes: () => conn.bytes(),
     async call(op, options): Promise<CallOutcome> {
+      if (op.op !== 'getUser') return unsupported(op);
       let res;
       try {
         res = await conn.request(requestFor(op.id));

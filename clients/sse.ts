@@ -6,7 +6,7 @@ import net from 'node:net';
 import { canonicalUser, type UserJson } from '../proto/contract.ts';
 import { Http1Connection, classifyNetError } from './http1.ts';
 import { Dechunker, SseParser, type SseEvent } from './sse-parser.ts';
-import type { ByteCount, CallOutcome, ClientModule, Connection } from './types.ts';
+import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection } from './types.ts';
 
 /** How long connect() waits for the session event. */
 const SESSION_TIMEOUT_MS = 10_000;
@@ -102,6 +102,7 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
     setupBytes,
     wireBytes: bytes,
     call(op, options): Promise<CallOutcome> {
+      if (op.op !== 'getUser') return Promise.resolve(unsupported(op));
       if (closed) return Promise.resolve({ ok: false, kind: 'connection_reset', detail: 'connection closed' });
       const rid = ++seq;
       const body = bodyPrefix + rid + suffixFor(op.id);

@@ -1,7 +1,14 @@
 import type { UserJson } from '../proto/contract.ts';
 
-/** An operation the scenario asks for. More kinds arrive with later scenarios. */
+/**
+ * An operation a scenario asks for. Scenarios add kinds here; a client that cannot express a
+ * kind answers with `unsupported(op)` (and the scenario does not list that protocol).
+ */
 export type Operation = { op: 'getUser'; id: number };
+
+export function unsupported(op: { op: string }): CallOutcome {
+  return { ok: false, kind: 'client_error', code: 'unsupported', detail: `this client cannot express ${op.op}` };
+}
 
 export interface Target {
   host: string;

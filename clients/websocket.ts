@@ -7,7 +7,7 @@ import type net from 'node:net';
 import WebSocket from 'ws';
 import { canonicalUser, type UserJson } from '../proto/contract.ts';
 import { classifyNetError } from './http1.ts';
-import type { ByteCount, CallOutcome, ClientModule, Connection, ErrorKind } from './types.ts';
+import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection, type ErrorKind } from './types.ts';
 
 export const WS_PATH = '/v1/ws';
 
@@ -129,6 +129,7 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
     setupBytes,
     wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }),
     call(op, options): Promise<CallOutcome> {
+      if (op.op !== 'getUser') return Promise.resolve(unsupported(op));
       if (closedError || ws.readyState !== WebSocket.OPEN) {
         return Promise.resolve({ ok: false, kind: 'connection_reset', detail: closedError?.message ?? 'websocket not open' });
       }

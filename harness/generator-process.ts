@@ -6,6 +6,8 @@ import { runOpenLoop } from './open-loop.ts';
 import { isOpenLoop } from './load-model.ts';
 import { runAutocannon } from './autocannon-driver.ts';
 import type { ProtocolName } from './protocols.ts';
+import { SCENARIOS } from '../scenarios/registry.ts';
+import { getUserOps } from '../scenarios/types.ts';
 import { encodeHistogram } from './histogram.ts';
 import { idSequence } from './ids.ts';
 import { nowMs, type GeneratorJob, type GeneratorToRunner, type RunnerToGenerator } from './ipc.ts';
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
     warmupMs: job.warmupMs,
     durationMs: job.durationMs,
     timeoutMs: job.timeoutMs,
-    nextOp: ((next) => () => ({ op: 'getUser' as const, id: next() }))(idSequence(job.users, job.idSeed)),
+    nextOp: (SCENARIOS[job.scenario]?.ops ?? getUserOps)({ users: job.users, seed: job.idSeed }),
     onPhase: (phase: 'measure' | 'end') => {
       if (phase === 'measure') cpuAtStart = process.cpuUsage();
       else cpuAtEnd = process.cpuUsage(cpuAtStart);

@@ -30,6 +30,8 @@ export type ServerToRunner =
 export type RunnerToServer = { type: 'cpu'; seq: number } | { type: 'shutdown' };
 
 export interface GeneratorJob {
+  /** Scenario whose operations the generator sends. */
+  scenario: string;
   protocol: DriverName;
   host: string;
   port: number;

@@ -14,6 +14,7 @@ import { classifyBound, perOp } from './bound.ts';
 import { decodeHistogram, summarize } from './histogram.ts';
 import { hasType, spawnNode, stderrTail, stopChild, waitForMessage, type Pinning } from './process-control.ts';
 import { verifyEquivalence } from './verify.ts';
+import { SCENARIOS } from '../scenarios/registry.ts';
 import type { CpuSample, GeneratorJob, GeneratorResult, GeneratorToRunner, ServerJob, ServerToRunner } from './ipc.ts';
 import type { RunRecord } from './result-types.ts';
 
@@ -94,12 +95,14 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
 
     progress({ phase: 'verify' });
     // Calibration drivers hit routes outside the contract: nothing to compare.
-    const verified = isProtocolName(name) ? await verifyEquivalence(await row.client(), target, cfg.dataset, cfg.verifySample) : { checked: 0 };
+    const verify = SCENARIOS[cfg.scenario]?.verify ?? verifyEquivalence;
+    const verified = isProtocolName(name) ? await verify(await row.client(), target, cfg.dataset, cfg.verifySample) : { checked: 0 };
 
     // Generator scale-out: each worker takes a share of the connections and of the rate, keeps
     // its own histograms, and the runner merges them losslessly.
     const workers = Math.max(1, Math.min(cfg.workers, connections));
     const jobs: GeneratorJob[] = Array.from({ length: workers }, (_, w) => ({
+      scenario: cfg.scenario,
       protocol: name,
       host: target.host,
       port: target.port,
