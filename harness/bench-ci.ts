@@ -10,7 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { CompareInputError, DEFAULT_MIN_EFFECT, compareResults, renderComparisonMarkdown } from './compare.ts';
+import { CompareInputError, compareResults, renderComparisonMarkdown } from './compare.ts';
+
+/**
+ * Larger than compare's 5%: against a baseline stored in another session, drift of a shared
+ * machine between sessions is not in the repeats. Measured here: unchanged code moved a p99
+ * by 5.1% (three repeats each, no overlap) between two sessions an hour apart.
+ */
+const CI_MIN_EFFECT = 0.15;
 import { ResultReadError, readResult } from './results-io.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -22,7 +29,7 @@ export const CI_BENCH_ARGS = ['--scenario', 'getUser', '--protocols', 'rest,grpc
 const FLAGS = {
   'update-baseline': { type: 'boolean', help: `run the set and write it as the baseline (${DEFAULT_BASELINE})` },
   baseline: { type: 'string', help: `baseline file (default ${DEFAULT_BASELINE})` },
-  'min-effect': { type: 'string', help: `smallest change of the median that counts, in percent (default ${DEFAULT_MIN_EFFECT * 100})` },
+  'min-effect': { type: 'string', help: `smallest change of the median that counts, in percent (default ${CI_MIN_EFFECT * 100})` },
   out: { type: 'string', help: 'also keep the fresh result at this path (e.g. to upload it from CI)' },
   help: { type: 'boolean', help: 'this help' },
 } as const;
@@ -68,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return 0;
   }
-  let minEffect = DEFAULT_MIN_EFFECT;
+  let minEffect = CI_MIN_EFFECT;
   if (values['min-effect'] !== undefined) {
     const n = Number(values['min-effect'].replace(/%$/, ''));
     if (values['min-effect'].trim() === '' || !Number.isFinite(n) || n < 0) throw new CiError(`--min-effect expects a percentage >= 0, got "${values['min-effect']}"`, 2);

@@ -220,7 +220,7 @@ export function environmentWarnings(base: BenchResult, cand: BenchResult): strin
   if (diffs.length) out.push(`environments differ (${diffs.join('; ')}): differences may come from the machine or the dependencies, not the change under test`);
   // Settings that change what is measured, short of a different scenario.
   const cfgDiffs: string[] = [];
-  for (const k of ['duration', 'warmup', 'connections', 'inflight', 'load', 'maxInflight', 'dataset', 'pin', 'timeoutMs'] as const) {
+  for (const k of ['duration', 'warmup', 'connections', 'inflight', 'load', 'maxInflight', 'workers', 'driver', 'targets', 'dataset', 'pin', 'timeoutMs'] as const) {
     const x = (base.config as Record<string, unknown>)[k];
     const y = (cand.config as Record<string, unknown>)[k];
     if (JSON.stringify(x) !== JSON.stringify(y)) cfgDiffs.push(`${k} ${JSON.stringify(x) ?? 'unset'} vs ${JSON.stringify(y) ?? 'unset'}`);
