@@ -31,6 +31,8 @@ export function getUserBody(id: number): string {
 }
 
 /** Classify a 200 answer's parsed body. Exported for unit tests. */
+const CLIENT_ERROR_CODES = new Set(['BAD_USER_INPUT', 'BAD_REQUEST', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'DEPTH_LIMIT_EXCEEDED', 'COMPLEXITY_LIMIT_EXCEEDED']);
+
 export function outcomeFromBody(body: GraphQLBody, payload: { request: number; response: number }): CallOutcome {
   const user = body.data?.user;
   if (user) {
@@ -40,7 +42,8 @@ export function outcomeFromBody(body: GraphQLBody, payload: { request: number; r
   const first = body.errors?.[0];
   const code = first?.extensions?.code;
   if (code === 'NOT_FOUND') return { ok: false, kind: 'not_found', code };
-  if (code === 'BAD_USER_INPUT' || code === 'GRAPHQL_VALIDATION_FAILED' || code === 'GRAPHQL_PARSE_FAILED') {
+  // The request's fault, not the server's: bad input, invalid query, or over a limit.
+  if (code !== undefined && CLIENT_ERROR_CODES.has(code)) {
     return { ok: false, kind: 'client_error', code, detail: first?.message ?? '' };
   }
   return { ok: false, kind: 'server_error', code: code ?? 'GRAPHQL_ERROR', detail: first?.message ?? 'no data and no error' };

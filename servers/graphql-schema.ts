@@ -1,6 +1,8 @@
 // The GraphQL schema for the proto contract (proto/user.proto), as SDL so every GraphQL
 // server (yoga now, others later) builds the same schema. Field names follow the proto3 JSON
 // mapping; ID serializes as a string, so clients turn User.id back into a number.
+// Posts, comments and their authors come from the seeded data set (servers/dataset.ts): they
+// let a client write the nested queries the guide's depth and complexity limits are about.
 export const USER_SCHEMA_SDL = /* GraphQL */ `
   type Address {
     street: String!
@@ -18,13 +20,36 @@ export const USER_SCHEMA_SDL = /* GraphQL */ `
     address: Address!
     "RFC 3339, as proto3 JSON prints a Timestamp"
     createdAt: String!
+    "the user's posts in id order, at most first"
+    posts(first: Int = 10): [Post!]!
+    """
+    users who commented on this user's posts, in order of their first such comment. The data
+    set has no follow graph; this relation derived from it stands in for the guide's followers.
+    """
+    followers(first: Int = 10): [User!]!
+  }
+
+  type Post {
+    id: ID!
+    title: String!
+    content: String!
+    createdAt: String!
+    author: User!
+    "the post's comments in id order, at most first"
+    comments(first: Int = 5): [Comment!]!
+  }
+
+  type Comment {
+    id: ID!
+    text: String!
+    createdAt: String!
+    author: User!
   }
 
   type Query {
     "null (with a NOT_FOUND error) when there is no such user"
     user(id: ID!): User
     "users with id > afterId in id order; limit is capped by the server"
-    users(afterId: Int, limit: Int): [User!]!
+    users(afterId: Int, limit: Int = 100): [User!]!
   }
 `;
-

@@ -6,13 +6,40 @@ import type { ProtoGrpcType } from '../generated/proto/user.ts';
 import type { UserServiceHandlers } from '../generated/proto/bench/v1/UserService.ts';
 import type { CreateUserRequest__Output } from '../generated/proto/bench/v1/CreateUserRequest.ts';
 import type { ChatMessage__Output } from '../generated/proto/bench/v1/ChatMessage.ts';
-import type { StartServer } from './types.ts';
+import type { ServerOptions, StartServer } from './types.ts';
+
+export interface GrpcServerOptions extends ServerOptions {
+  /** Largest request message accepted; default 4 MiB, RESOURCE_EXHAUSTED above. */
+  maxReceiveMessageBytes?: number;
+  /** GOAWAY a connection that has had no open call for this long; default 120 s. */
+  idleTimeoutMs?: number;
+  /**
+   * HTTP/2 PING every this often; a peer that does not answer within keepaliveTimeoutMs is
+   * dropped. This is gRPC's own keep-alive and finds half-open connections: grpc-js owns the
+   * accepted sockets, so SO_KEEPALIVE cannot be set on them. Default 30 s.
+   */
+  keepaliveMs?: number;
+  /** Default 10 s. */
+  keepaliveTimeoutMs?: number;
+}
+
+export const DEFAULT_MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
 const EMPTY_ADDRESS = { street: '', city: '', country: '', postalCode: '' };
 
-export const start: StartServer = async ({ host, port, store }) => {
+export const start: StartServer = (options) => startGrpc(options);
+
+export async function startGrpc({
+  host,
+  port,
+  store,
+  maxReceiveMessageBytes = DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
+  idleTimeoutMs = 120_000,
+  keepaliveMs = 30_000,
+  keepaliveTimeoutMs = 10_000,
+}: GrpcServerOptions) {
   const proto = grpc.loadPackageDefinition(loadPackageDefinition()) as unknown as ProtoGrpcType;
 
   const handlers: UserServiceHandlers = {
@@ -56,7 +83,14 @@ export const start: StartServer = async ({ host, port, store }) => {
     },
   };
 
-  const server = new grpc.Server();
+  const server = new grpc.Server({
+    // grpc-js checks the length prefix before buffering a message, so an oversized one is
+    // refused with RESOURCE_EXHAUSTED without being read into memory.
+    'grpc.max_receive_message_length': maxReceiveMessageBytes,
+    'grpc.max_connection_idle_ms': idleTimeoutMs,
+    'grpc.keepalive_time_ms': keepaliveMs,
+    'grpc.keepalive_timeout_ms': keepaliveTimeoutMs,
+  });
   server.addService(proto.bench.v1.UserService.service, handlers);
   const boundPort = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
@@ -78,4 +112,4 @@ export const start: StartServer = async ({ host, port, store }) => {
         });
       }),
   };
-};
+}

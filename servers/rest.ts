@@ -1,16 +1,109 @@
-// REST over HTTP/1.1 with fastify: GET /v1/users/:id -> the user as JSON, 404 for unknown ids.
-import Fastify from 'fastify';
-import type { StartServer } from './types.ts';
+// REST over HTTP/1.1 with fastify:
+//   GET  /v1/users/:id -> the user as JSON; 404 for unknown ids, 400 for ids that are not
+//                         non-negative integers.
+//   POST /v1/users     -> 201 with the created user; 400 with the schema's message on a body
+//                         of the wrong shape, 413 over the body limit, 415 for non-JSON.
+// Every error is {"error": <code>, "message": "..."}; other methods on these paths get 405
+// with an Allow header, which fastify does not do by itself (it answers 404).
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { NewUser } from './store.ts';
+import type { ServerOptions, StartServer } from './types.ts';
+import { httpServerOptions, resolveLimits, type ConnectionLimits } from './http-limits.ts';
 
-export const start: StartServer = async ({ host, port, store }) => {
-  const app = Fastify({ logger: false, keepAliveTimeout: 65_000 });
+export interface RestServerOptions extends ServerOptions, ConnectionLimits {
+  /** Largest request body accepted; default 1 MiB, 413 above. */
+  bodyLimitBytes?: number;
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+const str = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
+
+/** JSON schema of the POST /v1/users body: the CreateUserRequest of proto/user.proto, all fields required. */
+export const NEW_USER_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['username', 'email', 'age', 'roles', 'address'],
+  properties: {
+    username: str(100),
+    email: { type: 'string', minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' },
+    age: { type: 'integer', minimum: 0, maximum: 150 },
+    roles: { type: 'array', maxItems: 20, items: str(50) },
+    address: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['street', 'city', 'country', 'postalCode'],
+      properties: { street: str(200), city: str(100), country: str(100), postalCode: str(20) },
+    },
+  },
+} as const;
+
+const ERROR_CODES: Record<number, string> = {
+  400: 'bad_request',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  408: 'request_timeout',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
+/** Answer 405 with Allow for every method fastify knows but the path does not serve. */
+function allowOnly(app: FastifyInstance, url: string, allowed: string[]): void {
+  const allow = allowed.join(', ');
+  const others = app.supportedMethods.filter((m) => !allowed.includes(m));
+  app.route({
+    method: others,
+    url,
+    handler: async (req, reply) =>
+      reply.code(405).header('Allow', allow).send({ error: 'method_not_allowed', message: `${req.method} is not allowed on ${url}; use ${allow}` }),
+  });
+}
+
+export async function startRest({ host, port, store, bodyLimitBytes = DEFAULT_BODY_LIMIT, ...limits }: RestServerOptions) {
+  const l = resolveLimits(limits);
+  const app = Fastify({
+    logger: false,
+    bodyLimit: bodyLimitBytes,
+    http: httpServerOptions(l),
+    // fastify sets these on the server after creating it (requestTimeout 0 unless told), so
+    // they are given here as well as in `http`.
+    keepAliveTimeout: l.idleTimeoutMs,
+    requestTimeout: l.requestTimeoutMs,
+    // Strict bodies: fastify's default ajv coerces "30" to 30 and silently drops unknown
+    // properties; a wrong type or an unknown field should be a 400 instead.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+  });
+
+  app.setErrorHandler((err: FastifyError, _req, reply) => {
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) return reply.code(500).send({ error: 'internal', message: 'internal server error' });
+    // The rest of a refused body may still be on its way; closing keeps it from being read
+    // as the next request (and from being read at all).
+    if (status === 413) reply.header('Connection', 'close');
+    const code = err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError ? 'invalid_json' : (ERROR_CODES[status] ?? 'bad_request');
+    return reply.code(status).send({ error: code, message: err.message });
+  });
+  // fastify parses text/plain by default; this API takes JSON only, so anything else is 415.
+  app.removeContentTypeParser('text/plain');
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.slice(0, 100)}` }));
 
   app.get<{ Params: { id: string } }>('/v1/users/:id', async (req, reply) => {
-    const id = Number(req.params.id);
-    const user = Number.isInteger(id) ? store.getUser(id) : undefined;
-    if (!user) return reply.code(404).send({ error: 'not_found', message: `no user with id ${req.params.id}` });
+    const raw = req.params.id;
+    // Digits only: Number() would take "1e3", " 7", "0x10" and "" as ids.
+    if (!/^\d+$/.test(raw)) {
+      return reply.code(400).send({ error: 'bad_request', message: `user id must be a non-negative integer, got ${JSON.stringify(raw.slice(0, 40))}` });
+    }
+    const user = store.getUser(Number(raw));
+    if (!user) return reply.code(404).send({ error: 'not_found', message: `no user with id ${raw}` });
     return user;
   });
+  allowOnly(app, '/v1/users/:id', ['GET', 'HEAD']);
+
+  app.post<{ Body: NewUser }>('/v1/users', { schema: { body: NEW_USER_SCHEMA } }, async (req, reply) => {
+    const user = store.createUser(req.body);
+    return reply.code(201).header('Location', `/v1/users/${user.id}`).send(user);
+  });
+  allowOnly(app, '/v1/users', ['POST']);
 
   // Calibration only: fastify's hello-world, the ceiling getUser is compared against.
   app.get('/v1/hello', async () => ({ hello: 'world' }));
@@ -19,4 +112,6 @@ export const start: StartServer = async ({ host, port, store }) => {
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('fastify did not bind a TCP port');
   return { port: address.port, close: () => app.close() };
-};
+}
+
+export const start: StartServer = (options) => startRest(options);

@@ -6,14 +6,21 @@
 // The event stream is chunked, as node:http sends any response without Content-Length on
 // HTTP/1.1: that is what an application on node:http gets, and clients must de-chunk.
 import http from 'node:http';
+import type net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { ServerOptions, StartServer } from './types.ts';
+import { httpServerOptions, type ConnectionLimits } from './http-limits.ts';
 
-export interface SseServerOptions extends ServerOptions {
+export interface SseServerOptions extends ServerOptions, ConnectionLimits {
   /** Interval of the `: ka` comment that keeps idle streams alive through proxies; default 15 s. */
   keepAliveMs?: number;
   /** Largest POST body accepted; default 64 KiB. */
   maxBodyBytes?: number;
+  /**
+   * Most bytes an event stream may have queued in this process (past what the kernel holds)
+   * before the server drops it rather than answer on it; default 1 MiB.
+   */
+  maxBufferedBytes?: number;
 }
 
 /** Cap on listUsers' limit, as ListUsersRequest.page_size says the server caps it. */
@@ -21,8 +28,32 @@ const MAX_PAGE = 1000;
 
 export const start: StartServer = (options) => startSseServer(options);
 
-export async function startSseServer({ host, port, store, keepAliveMs = 15_000, maxBodyBytes = 64 * 1024 }: SseServerOptions) {
+export async function startSseServer({
+  host,
+  port,
+  store,
+  keepAliveMs = 15_000,
+  maxBodyBytes = 64 * 1024,
+  maxBufferedBytes = 1024 * 1024,
+  ...limits
+}: SseServerOptions) {
   const streams = new Map<string, http.ServerResponse>();
+  /** Connections that carry an event stream (at most one each). */
+  const streamSockets = new WeakSet<net.Socket>();
+
+  /**
+   * Whether a stream may be given more. One whose client has stopped reading, so that over
+   * maxBufferedBytes wait in this process, is destroyed instead (its 'close' handler takes it
+   * out of `streams`): such a client must not grow the server's memory without bound. This
+   * is checked before each answer, not within one, so a large answer (a 1000-user page is
+   * about 330 KB) never costs a reader that keeps up its stream; a stream holds at most
+   * maxBufferedBytes plus one answer.
+   */
+  function keepsUp(stream: http.ServerResponse): boolean {
+    if (stream.writableLength <= maxBufferedBytes) return true;
+    stream.destroy();
+    return false;
+  }
 
   function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
     const text = JSON.stringify(body);
@@ -31,6 +62,14 @@ export async function startSseServer({ host, port, store, keepAliveMs = 15_000, 
   }
 
   function openStream(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const socket = req.socket;
+    if (streamSockets.has(socket)) {
+      // HTTP/1.1 answers in order and an event stream never ends, so a second stream asked
+      // for on the same connection could never be delivered: the client is broken.
+      socket.destroy();
+      return;
+    }
+    streamSockets.add(socket);
     const streamId = randomUUID();
     res.writeHead(200, {
       'Content-Type': 'text/event-stream',
@@ -41,8 +80,11 @@ export async function startSseServer({ host, port, store, keepAliveMs = 15_000, 
     streams.set(streamId, res);
     res.write(`retry: 1000\nevent: session\ndata: ${JSON.stringify({ streamId })}\n\n`);
     // 'close' fires on client disconnect and after res.end() in close(): either way the
-    // stream is gone and must not be written to again.
-    res.on('close', () => streams.delete(streamId));
+    // stream is gone and must not be written to again. A response still queued behind a
+    // pipelined request never gets the socket, nor a 'close' of its own: the socket's covers it.
+    const drop = () => streams.delete(streamId);
+    res.on('close', drop);
+    socket.once('close', drop);
     req.socket.setTimeout(0);
   }
 
@@ -56,6 +98,7 @@ export async function startSseServer({ host, port, store, keepAliveMs = 15_000, 
     const p = (typeof params === 'object' && params !== null ? params : {}) as Record<string, unknown>;
     const stream = streams.get(streamId);
     if (!stream) return sendJson(res, 404, err('unknown_stream', `no open stream ${JSON.stringify(streamId).slice(0, 80)}`));
+    if (!keepsUp(stream)) return sendJson(res, 404, err('unknown_stream', 'stream dropped: its client stopped reading'));
 
     res.writeHead(202, { 'Content-Length': '0' });
     res.end();
@@ -119,7 +162,7 @@ export async function startSseServer({ host, port, store, keepAliveMs = 15_000, 
     });
   }
 
-  const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  const server = http.createServer(httpServerOptions(limits), (req, res) => {
     const path = req.url ?? '';
     if (path === '/v1/rpc') {
       if (req.method !== 'POST') return sendJson(res, 405, err('method_not_allowed', 'use POST'));
@@ -134,7 +177,7 @@ export async function startSseServer({ host, port, store, keepAliveMs = 15_000, 
 
   // One timer for all streams rather than one per stream; unref so it never holds the process.
   const ka = setInterval(() => {
-    for (const res of streams.values()) res.write(': ka\n\n');
+    for (const res of streams.values()) if (keepsUp(res)) res.write(': ka\n\n');
   }, keepAliveMs);
   ka.unref();
 
@@ -150,6 +193,8 @@ export async function startSseServer({ host, port, store, keepAliveMs = 15_000, 
 
   return {
     port: address.port,
+    /** Event streams open now: a client that vanished or was dropped is no longer counted. */
+    openStreams: () => streams.size,
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(ka);

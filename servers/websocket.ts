@@ -4,19 +4,29 @@
 // Error    {"id": <requestId>, "error": {"code": "not_found" | "bad_request" | "unknown_op", "message": "..."}}
 // A frame that cannot be read as a request (binary, not JSON) gets an error with id null; the
 // connection stays up, as one bad message should not cost the client its other calls.
+// Frames that break the protocol itself close the connection with RFC 6455's code, sent by ws:
+// 1009 over maxPayloadBytes, 1007 for text that is not UTF-8, 1002 for malformed frames.
+// A heartbeat pings every peer and terminates one that did not pong since the last round.
 import http from 'node:http';
 import { WebSocketServer, type PerMessageDeflateOptions, type WebSocket } from 'ws';
 import type { UserStore } from './store.ts';
 import type { ServerOptions, StartServer } from './types.ts';
+import { httpServerOptions, type ConnectionLimits } from './http-limits.ts';
 
 export const WS_PATH = '/v1/ws';
 /** listUsers answers at most this many users per message. */
 export const MAX_LIST_LIMIT = 1000;
 
-export interface WebSocketServerOptions extends ServerOptions {
+export interface WebSocketServerOptions extends ServerOptions, ConnectionLimits {
   /** Off by default: compression costs CPU on both sides and the guide's claims are about plain frames. */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** Largest message accepted; default 1 MiB, close code 1009 above. */
+  maxPayloadBytes?: number;
+  /** Ping every peer this often; one that has not answered the previous ping is terminated. Default 30 s. */
+  heartbeatMs?: number;
 }
+
+export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 type RequestId = number | string | null;
 type ErrorCode = 'not_found' | 'bad_request' | 'unknown_op';
@@ -67,15 +77,31 @@ export function handleMessage(store: UserStore, text: string): string {
   }
 }
 
-export async function startWebSocket({ host, port, store, perMessageDeflate = false }: WebSocketServerOptions) {
-  const server = http.createServer((_req, res) => {
+export async function startWebSocket({
+  host,
+  port,
+  store,
+  perMessageDeflate = false,
+  maxPayloadBytes = DEFAULT_MAX_PAYLOAD,
+  heartbeatMs = 30_000,
+  ...limits
+}: WebSocketServerOptions) {
+  // The http server's timeouts cover the upgrade request and sockets that never upgrade;
+  // once upgraded, the heartbeat below and TCP keep-alive (set on accept) take over.
+  const server = http.createServer(httpServerOptions(limits), (_req, res) => {
     // Only the upgrade is served; a plain GET says what is expected instead of hanging.
     res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' }).end('WebSocket upgrade required\n');
   });
-  const wss = new WebSocketServer({ server, path: WS_PATH, perMessageDeflate });
+  const wss = new WebSocketServer({ server, path: WS_PATH, perMessageDeflate, maxPayload: maxPayloadBytes });
+  const alive = new WeakSet<WebSocket>();
 
   wss.on('connection', (ws: WebSocket) => {
-    ws.on('error', () => ws.terminate());
+    alive.add(ws);
+    ws.on('pong', () => alive.add(ws));
+    // ws has already sent the close frame with the code for the fault (1009, 1007, 1002) and
+    // destroys the socket itself if the peer does not answer it: terminating here would
+    // throw that close frame away before it is flushed.
+    ws.on('error', () => {});
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         ws.send(errorMessage(null, 'bad_request', 'binary frames are not accepted; send JSON text'));
@@ -87,6 +113,18 @@ export async function startWebSocket({ host, port, store, perMessageDeflate = fa
       ws.send(handleMessage(store, text));
     });
   });
+
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (!alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      alive.delete(ws);
+      ws.ping();
+    }
+  }, heartbeatMs);
+  heartbeat.unref();
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -101,6 +139,7 @@ export async function startWebSocket({ host, port, store, perMessageDeflate = fa
   return {
     port: address.port,
     async close(): Promise<void> {
+      clearInterval(heartbeat);
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       // wss.close() leaves an external http server open; close it and any idle sockets.
