@@ -5,8 +5,11 @@ import { PROTOCOL_NAMES } from './protocols.ts';
 import { SCENARIO_NAMES } from '../scenarios/registry.ts';
 import { LoadSpecError, loadModelSchema, parseLoadSpec, type OpenLoadModel } from './load-model.ts';
 import { thresholdProblem } from './thresholds.ts';
+import { FANOUT_TRANSPORTS } from './fanout-transports.ts';
+import { eventRateField, fanoutOptionsSchema, pollIntervalField, subscribersField } from './fanout-config.ts';
 
-const protocolName = z.enum(PROTOCOL_NAMES as [string, ...string[]]);
+// The fanout scenario's rows are push transports (graphql-ws, poll, ...), named here too.
+const protocolName = z.enum([...new Set([...PROTOCOL_NAMES, ...FANOUT_TRANSPORTS])] as [string, ...string[]]);
 
 const thresholdExpr = z.string().superRefine((expr, ctx) => {
   const problem = thresholdProblem(expr);
@@ -65,6 +68,12 @@ export const configSchema = z
     /** A run whose failed calls exceed this share of all calls is marked failed. */
     maxErrorRatio: z.number().min(0).max(1).default(0.01),
     /**
+     * A run with more calls than this left unanswered past timeoutMs is marked failed. A server
+     * that stops answering produces few calls in a closed loop (each slot waits out its
+     * timeout), so a ratio alone would let a stall pass as a healthy run.
+     */
+    maxTimeouts: z.number().int().min(0).default(0),
+    /**
      * 'autocannon' adds, for each HTTP/1.1 protocol (rest, graphql), a row driven by autocannon
      * beside the harness's own driver: a cross-check with a known tool. Closed loop only.
      */
@@ -115,6 +124,14 @@ export const configSchema = z
      * A run that breaks one says which and exits 1. See harness/thresholds.ts.
      */
     thresholds: thresholdsSchema.optional(),
+    /** fanout: concurrent subscribers per run; a list runs each (connection scale). Default 1000. */
+    subscribers: subscribersField.optional(),
+    /** fanout: events per second the server emits; a list runs each (polling vs push sweep). Default 10. */
+    eventRate: eventRateField.optional(),
+    /** fanout: short-polling interval, ms; a list runs each. Default 1000. */
+    pollIntervalMs: pollIntervalField.optional(),
+    /** fanout: heartbeats, reconnects, limits and scale knobs (harness/fanout-config.ts). */
+    fanout: fanoutOptionsSchema.optional(),
   })
   .strict();
 
@@ -167,9 +184,10 @@ export function resolveLoad(cfg: ResolvedConfig): ResolvedLoad {
 export function mergeConfig(...layers: BenchConfigInput[]): BenchConfigInput {
   const out: BenchConfigInput = {};
   for (const l of layers) {
-    const { dataset, ...rest } = l;
+    const { dataset, fanout, ...rest } = l;
     Object.assign(out, rest);
     if (dataset) out.dataset = { ...out.dataset, ...dataset };
+    if (fanout) out.fanout = { ...out.fanout, ...fanout };
   }
   return out;
 }

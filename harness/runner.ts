@@ -178,9 +178,15 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
     }
     const attempted = record.ops + record.errors.total;
     const errorRatio = attempted > 0 ? record.errors.total / attempted : 0;
-    if (errorRatio > cfg.maxErrorRatio) {
+    const timeouts = record.errors.byKind.timeout ?? 0;
+    const kinds = Object.entries(record.errors.byKind).map(([k, v]) => `${k} ${v}`).join(', ');
+    if (timeouts > cfg.maxTimeouts) {
       record.state = 'failed';
-      record.error = `${record.errors.total} of ${attempted} calls failed (${(errorRatio * 100).toFixed(2)}%), above maxErrorRatio ${cfg.maxErrorRatio}: ${Object.entries(record.errors.byKind).map(([k, v]) => `${k} ${v}`).join(', ')}`;
+      record.error = `the server stopped answering: ${timeouts} call(s) got no answer within ${cfg.timeoutMs} ms (maxTimeouts ${cfg.maxTimeouts}); errors: ${kinds}`;
+      progress({ phase: 'failed', message: record.error });
+    } else if (errorRatio > cfg.maxErrorRatio) {
+      record.state = 'failed';
+      record.error = `${record.errors.total} of ${attempted} calls failed (${(errorRatio * 100).toFixed(2)}%), above maxErrorRatio ${cfg.maxErrorRatio}: ${kinds}`;
       progress({ phase: 'failed', message: record.error });
     } else {
       progress({ phase: 'done', opsPerSec: record.opsPerSec });

@@ -107,3 +107,50 @@ test('a server killed mid-run fails its row with the cause; the other protocols 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a server that stops answering: its calls time out, are counted, and fail the row; the next protocol still runs', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-stall-'));
+  try {
+    const cfgFile = path.join(dir, 'bench.config.ts');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(cfgFile, 'export default { timeoutMs: 200, connections: 2, inflight: 2 };\n');
+    const out = path.join(dir, 'r.json');
+    const run = startBench(['--config', cfgFile, '--protocols', 'rest,websocket', '--duration', '2', '--warmup', '0.2', '--out', out]);
+    await waitFor(() => /\[rest\] measure/.test(run.stderr()), 60_000, 'rest to be measuring');
+    const server = descendants(run.child.pid!).find((k) => k.args.includes('server-process.ts'));
+    assert.ok(server);
+    process.kill(server.pid, 'SIGSTOP'); // alive, connected, silent
+    assert.equal(await run.exited, 1);
+    const result = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
+    const [rest, ws] = result.runs;
+    assert.ok((rest?.errors.byKind.timeout ?? 0) > 0, JSON.stringify(rest?.errors));
+    assert.equal(rest?.state, 'failed');
+    assert.match(rest?.error ?? '', /timeout/);
+    assert.match(run.stderr(), /\[rest\] FAILED: .*timeout/);
+    assert.equal(ws?.state, 'ok');
+    assert.deepEqual(descendants(run.child.pid!), [], 'the stopped server was killed too');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an unwritable result path: a clear error, and the result printed so nothing is lost', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-unwritable-'));
+  try {
+    const { writeFileSync } = await import('node:fs');
+    const notADir = path.join(dir, 'file');
+    writeFileSync(notADir, 'x');
+    const run = startBench(['--protocols', 'rest', '--duration', '0.3', '--warmup', '0.1', '--out', path.join(notADir, 'r.json')]);
+    let stdout = '';
+    run.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    await run.exited;
+    assert.match(run.stderr(), /could not write the result to .*file\/r\.json: \w+/);
+    const line = stdout.split('\n').find((l) => l.startsWith('{"schemaVersion"'));
+    assert.ok(line, 'the full result is on stdout');
+    const result = JSON.parse(line) as BenchResult;
+    assert.equal(result.runs[0]?.protocol, 'rest');
+    assert.ok((result.runs[0]?.ops ?? 0) > 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
