@@ -24,6 +24,7 @@ import type { Post } from './dataset.ts';
 import type { UserJson } from '../proto/contract.ts';
 import type { ServerOptions, StartServer } from './types.ts';
 import { httpServerOptions, type ConnectionLimits } from './http-limits.ts';
+import { listenOn } from './listen.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 /** users(limit) answers at most this many users. */
@@ -312,18 +313,10 @@ export async function startGraphQL({
     }
     void yoga(req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('graphql server did not bind a TCP port');
+  const boundPort = await listenOn(server, host, port, 'graphql');
 
   return {
-    port: address.port,
+    port: boundPort,
     async close(): Promise<void> {
       // Keep-alive sockets would hold server.close() open until they idle out.
       server.closeAllConnections();

@@ -10,6 +10,7 @@ import type net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { ServerOptions, StartServer } from './types.ts';
 import { httpServerOptions, type ConnectionLimits } from './http-limits.ts';
+import { listenOn } from './listen.ts';
 
 export interface SseServerOptions extends ServerOptions, ConnectionLimits {
   /** Interval of the `: ka` comment that keeps idle streams alive through proxies; default 15 s. */
@@ -181,18 +182,10 @@ export async function startSseServer({
   }, keepAliveMs);
   ka.unref();
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('sse server did not bind a TCP port');
+  const boundPort = await listenOn(server, host, port, 'sse');
 
   return {
-    port: address.port,
+    port: boundPort,
     /** Event streams open now: a client that vanished or was dropped is no longer counted. */
     openStreams: () => streams.size,
     close: () =>

@@ -12,6 +12,7 @@ import { WebSocketServer, type PerMessageDeflateOptions, type WebSocket } from '
 import type { UserStore } from './store.ts';
 import type { ServerOptions, StartServer } from './types.ts';
 import { httpServerOptions, type ConnectionLimits } from './http-limits.ts';
+import { listenOn } from './listen.ts';
 
 export const WS_PATH = '/v1/ws';
 /** listUsers answers at most this many users per message. */
@@ -126,18 +127,10 @@ export async function startWebSocket({
   }, heartbeatMs);
   heartbeat.unref();
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('websocket server did not bind a TCP port');
+  const boundPort = await listenOn(server, host, port, 'websocket');
 
   return {
-    port: address.port,
+    port: boundPort,
     async close(): Promise<void> {
       clearInterval(heartbeat);
       for (const client of wss.clients) client.terminate();
