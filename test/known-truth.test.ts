@@ -1,6 +1,6 @@
 // Known truth over a real socket: the open-loop engine with the REST driver against a target
-// whose service time and stalls are set by the test. Tolerances are those of the issue
-// (10% on p50), wide enough for timer jitter, narrow enough to catch a wrong clock origin.
+// process whose service time and stalls are set by the test. Tolerances are those of the
+// issue (10% on p50 against the server's own measurement of how long it held each call).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runOpenLoop } from '../harness/open-loop.ts';
@@ -18,8 +18,10 @@ test('fixed 20 ms service time: p50 within 10% of it; achieved rate within 1% of
       connections: conns, perConnection: 8, maxInflight: 1000, model: { model: 'rate', rate: 200 },
       warmupMs: 500, durationMs: 3_000, timeoutMs: 5_000, nextOp: op,
     });
+    // The truth is what the server really did (a 20 ms timer fires late on a busy machine).
+    const truthUs = (await target.heldMedianMs()) * 1000;
     const p50 = r.histogram.getValueAtPercentile(50);
-    assert.ok(Math.abs(p50 - 20_000) <= 2_000, `corrected p50 ${p50} us, truth 20000 us`);
+    assert.ok(Math.abs(p50 - truthUs) <= Math.max(0.1 * truthUs, 50), `corrected p50 ${p50} us, truth ${Math.round(truthUs)} us`);
     assert.ok(Math.abs(r.achievedRate - 200) <= 2, `achieved ${r.achievedRate}/s for 200/s`);
     assert.equal(r.dropped, 0);
     assert.equal(r.errors.total, 0);
