@@ -4,6 +4,7 @@
 // framed, as the REST driver does.
 import { canonicalUser, type UserJson } from '../proto/contract.ts';
 import { Http1Connection, buildRequest, classifyNetError } from './http1.ts';
+import { nestedProfileBody, profileFromGraphql } from './nested-profile.ts';
 import { unsupported, type CallOutcome, type ClientModule, type Connection } from './types.ts';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -62,13 +63,24 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
     }
     return p;
   };
+  // nestedProfile: the whole profile in one query (clients/nested-profile.ts).
+  const nestedCache = new Map<number, Prebuilt>();
+  const nestedFor = (id: number): Prebuilt => {
+    let p = nestedCache.get(id);
+    if (!p) {
+      const body = Buffer.from(nestedProfileBody(id));
+      const raw = buildRequest('POST', GRAPHQL_PATH, authority, { 'Content-Type': 'application/json', Accept: 'application/json' }, body);
+      nestedCache.set(id, (p = { raw, bodyBytes: body.length }));
+    }
+    return p;
+  };
 
   const connection: Connection = {
     setupBytes: { out: 0, in: 0 }, // HTTP/1.1 has no handshake beyond TCP's
     wireBytes: () => conn.bytes(),
     async call(op, options): Promise<CallOutcome> {
-      if (op.op !== 'getUser') return unsupported(op);
-      const req = requestFor(op.id);
+      if (op.op !== 'getUser' && op.op !== 'nestedProfile') return unsupported(op);
+      const req = op.op === 'nestedProfile' ? nestedFor(op.id) : requestFor(op.id);
       let res;
       try {
         res = await conn.request(req.raw);
@@ -87,6 +99,9 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
         const outcome = outcomeFromBody(parsed, payload);
         // Lean mode reports success without the user, like every other driver.
         if (outcome.ok && !options?.decode) return { ok: true, payload };
+        if (outcome.ok && op.op === 'nestedProfile') {
+          return { ok: true, payload, profile: profileFromGraphql(parsed.data!.user as unknown as Parameters<typeof profileFromGraphql>[0]) };
+        }
         return outcome;
       }
       const code = String(res.status);

@@ -14,6 +14,7 @@ import type { UserServiceClient } from '../generated/proto/bench/v1/UserService.
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';
 import type { GetUserRequest } from '../generated/proto/bench/v1/GetUserRequest.ts';
 import { classifyGrpcStatus } from './grpc.ts';
+import { grpcProfile } from './nested-profile.ts';
 import { unsupported, type ByteCount, type CallOutcome, type Connection, type Target } from './types.ts';
 
 const READY_TIMEOUT_MS = 5000;
@@ -35,8 +36,19 @@ function userServiceClient(): UserServiceCtor {
   const proto = grpc.loadPackageDefinition(loadPackageDefinition()) as unknown as ProtoGrpcType;
   const { service } = proto.bench.v1.UserService;
   const getUser = service.GetUser;
+  // nestedProfile's answers are sized the same way (clients/nested-profile.ts reads them).
+  const sized = <D extends { responseDeserialize: (b: Buffer) => unknown }>(d: D): D => ({
+    ...d,
+    responseDeserialize: (buf: Buffer) => {
+      const msg = d.responseDeserialize(buf) as Sized;
+      msg[WIRE_SIZE] = buf.length;
+      return msg;
+    },
+  });
   const wrapped = {
     ...service,
+    GetUserPosts: sized(service.GetUserPosts),
+    GetPostComments: sized(service.GetPostComments),
     GetUser: {
       ...getUser,
       requestSerialize: (value: GetUserRequest & Sized) => {
@@ -81,6 +93,7 @@ export const connect = async ({ host, port }: Target): Promise<GrpcJsConnection>
     setupBytes,
     wireBytes: () => counter?.() ?? null,
     call(op, options): Promise<CallOutcome> {
+      if (op.op === 'nestedProfile') return grpcProfile(client, op.id, options?.decode === true, (m) => (m as Sized)[WIRE_SIZE] ?? 0);
       if (op.op !== 'getUser') return Promise.resolve(unsupported(op));
       return new Promise((resolve) => {
         const request: GetUserRequest & Sized = { id: op.id };

@@ -1,6 +1,7 @@
 // Lean REST driver: GET /v1/users/:id with requests pre-built per id.
 import { canonicalUser, type UserJson } from '../proto/contract.ts';
 import { Http1Connection, buildRequest, classifyNetError } from './http1.ts';
+import { RestProfileClient } from './nested-profile.ts';
 import { unsupported, type CallOutcome, type ClientModule, type Connection } from './types.ts';
 
 export const connect: ClientModule['connect'] = async ({ host, port }) => {
@@ -13,10 +14,14 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
     return b;
   };
 
+  // nestedProfile's waterfall, with its extra connections (opened on first use only).
+  const profiles = new RestProfileClient(host, port, conn);
+
   const connection: Connection = {
     setupBytes: { out: 0, in: 0 }, // HTTP/1.1 has no handshake beyond TCP's
-    wireBytes: () => conn.bytes(),
+    wireBytes: () => profiles.bytes(),
     async call(op, options): Promise<CallOutcome> {
+      if (op.op === 'nestedProfile') return profiles.fetch(op.id, options?.decode === true);
       if (op.op !== 'getUser') return unsupported(op);
       let res;
       try {
@@ -33,7 +38,9 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
       if (res.status === 404) return { ok: false, kind: 'not_found', code };
       return { ok: false, kind: res.status >= 500 ? 'server_error' : 'client_error', code, detail: res.body.toString('utf8').slice(0, 200) };
     },
-    close: () => conn.close(),
+    close: async () => {
+      await Promise.all([profiles.close(), conn.close()]);
+    },
   };
   return connection;
 };

@@ -151,7 +151,7 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
  * Open the event stream: write the GET, check the response head, then feed the body
  * (de-chunked if needed) to the SSE parser. Resolves once the session event names the stream.
  */
-function openStream(host: string, port: number, authority: string, onEvent: (ev: SseEvent) => void): Promise<{ socket: net.Socket; streamId: string }> {
+export function openStream(host: string, port: number, authority: string, onEvent: (ev: SseEvent) => void): Promise<{ socket: net.Socket; streamId: string }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
     socket.setNoDelay(true);

@@ -1,10 +1,29 @@
 import type { UserJson } from '../proto/contract.ts';
+import type { NestedProfile } from './nested-profile.ts';
 
 /**
  * An operation a scenario asks for. Scenarios add kinds here; a client that cannot express a
  * kind answers with `unsupported(op)` (and the scenario does not list that protocol).
  */
-export type Operation = { op: 'getUser'; id: number };
+export type Operation =
+  | { op: 'getUser'; id: number }
+  /** A user with its posts and each post's comments (scenarios/nestedProfile.ts). */
+  | { op: 'nestedProfile'; id: number }
+  /** A page of users from `after` (an id for cursors, a row count for offsets), `limit` long. */
+  | { op: 'listUsers'; after: number; limit: number; variant?: string }
+  /** Store `users` in one batch (or one call each, as the variant says). */
+  | { op: 'createUsers'; users: NewUserJson[]; variant?: string }
+  /** GraphQL: the latest posts with their authors (N+1 shape). */
+  | { op: 'postsWithAuthors'; first: number; variant?: string };
+
+/** CreateUserRequest as JSON (proto3 JSON names). */
+export interface NewUserJson {
+  username: string;
+  email: string;
+  age: number;
+  roles: string[];
+  address: UserJson['address'];
+}
 
 export function unsupported(op: { op: string }): CallOutcome {
   return { ok: false, kind: 'client_error', code: 'unsupported', detail: `this client cannot express ${op.op}` };
@@ -22,7 +41,23 @@ export interface PayloadBytes {
 }
 
 export type CallOutcome =
-  | { ok: true; payload: PayloadBytes; /** present when the call was made with decode: true */ user?: UserJson }
+  | {
+      ok: true;
+      payload: PayloadBytes;
+      /** present when the call was made with decode: true */
+      user?: UserJson;
+      /** nestedProfile with decode: true: the assembled profile (clients/nested-profile.ts) */
+      profile?: NestedProfile;
+      /** Protocol requests (HTTP requests, gRPC calls) this operation took; absent means 1. */
+      requests?: number;
+      /** Multi-item calls (pages, streams, batches): items carried; with decode, the users. */
+      items?: number;
+      users?: UserJson[];
+      /** Microseconds from the call's start to its first item (a stream's first message). */
+      firstItemUs?: number;
+      /** createUsers with decode: the ids the server gave. */
+      ids?: number[];
+    }
   | {
       ok: false;
       /** Error class: not_found, timeout, connection_reset, protocol_error, server_error, ... */

@@ -21,6 +21,8 @@ import { DEFAULT_SWEEP_FRACTIONS, sweepRates, sweepVariant } from './sweep.ts';
 import type { Pinning } from './result-schema.ts';
 import type { RunHooks } from './runner.ts';
 import { summarizeRuns } from './summary.ts';
+import { FANOUT_TRANSPORTS, isFanoutTransport } from './fanout-transports.ts';
+import { FanoutUsageError, runFanoutMain } from './fanout-cli.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -33,6 +35,14 @@ export const FLAGS = {
   inflight: { type: 'string', help: 'calls in flight per connection' },
   target: { type: 'string', multiple: true, help: 'PROTOCOL=URL: measure a server someone else runs (repeatable)' },
   sweep: { type: 'boolean', help: 'latency-throughput curve: open-loop rates from 10% to 120% of the closed-loop maximum' },
+  delay: { type: 'string', help: 'one-way network delay in ms between generator and server (delaying TCP proxy; round trip = 2 x MS)' },
+  subscribers: { type: 'string', help: 'fanout: concurrent subscribers, or a comma list to run each (e.g. 1,1000,10000)' },
+  'event-rate': { type: 'string', help: 'fanout: events per second the server emits, or a comma list' },
+  'poll-interval': { type: 'string', help: 'fanout: short-polling interval in ms, or a comma list' },
+  'page-size': { type: 'string', help: 'listUsers: users per page (default 100)' },
+  'offset-depth': { type: 'string', help: 'listUsers: where the deep offset/cursor rows start (default 9000)' },
+  'batch-size': { type: 'string', help: 'createUsers: users per batch (default 100)' },
+  store: { type: 'string', help: 'backing store of the servers: memory (default) or sqlite (a seeded temporary file)' },
   driver: { type: 'string', help: 'autocannon: add an autocannon-driven row beside rest and graphql (cross-check)' },
   workers: { type: 'string', help: 'load-generator processes per run (histograms merged)' },
   repeat: { type: 'string', help: 'runs of each protocol, interleaved A B C A B C' },
@@ -74,8 +84,9 @@ export function parseCli(argv: string[]): { layer: BenchConfigInput; list: boole
   }
   if (values.protocols !== undefined) {
     const names = values.protocols.split(',').map((s) => s.trim()).filter(Boolean);
-    const unknown = names.filter((n) => !isProtocolName(n));
-    if (unknown.length || names.length === 0) throw new UsageError(`unknown protocol${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ') || '(none given)'}; valid: ${PROTOCOL_NAMES.join(', ')}`);
+    // Push transports (fanout rows) are names too; a scenario that cannot run one says so later.
+    const unknown = names.filter((n) => !isProtocolName(n) && !isFanoutTransport(n));
+    if (unknown.length || names.length === 0) throw new UsageError(`unknown protocol${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ') || '(none given)'}; valid: ${PROTOCOL_NAMES.join(', ')} (fanout: ${FANOUT_TRANSPORTS.join(', ')})`);
     layer.protocols = names as ProtocolName[];
   }
   const assign = <K extends 'duration' | 'warmup' | 'connections' | 'inflight' | 'repeat' | 'workers'>(k: K): void => {
@@ -107,6 +118,29 @@ export function parseCli(argv: string[]): { layer: BenchConfigInput; list: boole
     layer.targets = targets;
   }
   if (values.sweep) layer.sweep = true;
+  const delay = num('delay', values.delay);
+  if (delay !== undefined) layer.delayMs = delay;
+  const numList = (flag: string, v: string | undefined): number | number[] | undefined => {
+    if (v === undefined) return undefined;
+    const xs = v.split(',').map((x) => num(flag, x) as number);
+    return xs.length === 1 ? xs[0] : xs;
+  };
+  const subs = numList('subscribers', values.subscribers);
+  if (subs !== undefined) layer.subscribers = subs;
+  const rate = numList('event-rate', values['event-rate']);
+  if (rate !== undefined) layer.eventRate = rate;
+  const poll = numList('poll-interval', values['poll-interval']);
+  if (poll !== undefined) layer.pollIntervalMs = poll;
+  const pageSize = num('page-size', values['page-size']);
+  if (pageSize !== undefined) layer.pageSize = pageSize;
+  const offsetDepth = num('offset-depth', values['offset-depth']);
+  if (offsetDepth !== undefined) layer.offsetDepth = offsetDepth;
+  const batchSize = num('batch-size', values['batch-size']);
+  if (batchSize !== undefined) layer.batchSize = batchSize;
+  if (values.store !== undefined) {
+    if (values.store !== 'memory' && values.store !== 'sqlite') throw new UsageError(`unknown store "${values.store}"; valid: memory, sqlite`);
+    layer.store = values.store;
+  }
   if (values.driver !== undefined) {
     if (values.driver !== 'harness' && values.driver !== 'autocannon') throw new UsageError(`unknown driver "${values.driver}"; valid: harness, autocannon`);
     layer.driver = values.driver;
@@ -131,7 +165,8 @@ function listScenarios(): string {
   const lines: string[] = [];
   for (const s of Object.values(SCENARIOS)) {
     lines.push(`${s.name.padEnd(16)} ${s.description}`);
-    lines.push(`${''.padEnd(16)} protocols: ${s.protocols.join(', ')}`);
+    const withVariants = (p: string): string => (s.variants?.[p as ProtocolName] ? `${p} (${s.variants[p as ProtocolName]!.join(', ')})` : p);
+    lines.push(`${''.padEnd(16)} protocols: ${(s.transports ?? s.protocols).map(withVariants).join(', ')}`);
     for (const [p, why] of Object.entries(s.notExpressible ?? {})) lines.push(`${''.padEnd(16)} not expressible on ${p}: ${why}`);
   }
   return lines.join('\n');
@@ -193,6 +228,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const cfg = resolveConfig(mergeConfig(await loadConfigFile(cli.configPath), cli.layer));
+  // Push fan-out is not request/response: its own runner (harness/fanout.ts).
+  if (cfg.scenario === 'fanout') return runFanoutMain(cfg, cli.format);
   const protocols = protocolsFor(cfg);
   const scenario = SCENARIOS[cfg.scenario]!;
   const pinning = cfg.pin ? planPinning() : { method: 'none' as const, server: null, generator: null, reason: 'disabled in config' };
@@ -249,7 +286,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(formatSummary(result, cli.format, written));
   };
 
-  const total = protocols.length;
+  // Rows: a protocol with variants runs once per variant.
+  const total = protocols.reduce((n, p) => n + (scenario.variants?.[p]?.length ?? 1), 0);
   console.error(`scenario ${cfg.scenario}: ${total} protocol(s)${cfg.repeat > 1 ? ` x ${cfg.repeat} repeats` : ''}, ~${Math.ceil(cfg.repeat * total * (cfg.warmup + cfg.duration + 2))} s; ${pinning.method === 'taskset' ? `server pinned to CPU ${pinning.server}, generator to CPU ${pinning.generator}` : `no CPU pinning (${pinning.reason})`}`);
   const onProgress = progressPrinter();
   const probes = new ProbeTracker(cfg.probe.slowdown);
@@ -257,7 +295,8 @@ export async function main(argv: string[]): Promise<number> {
   // instead of landing on whichever protocol happened to run during it.
   rounds: for (let repeat = 0; repeat < cfg.repeat; repeat++) {
     if (cfg.repeat > 1) console.error(`round ${repeat + 1}/${cfg.repeat}`);
-    for (const p of protocols) {
+    for (const [p, variant] of protocols.flatMap((p) => (scenario.variants?.[p] ?? [undefined]).map((v) => [p, v] as const))) {
+      const rowHooks = variant === undefined ? {} : { variant };
       for (let reruns = 0; ; reruns++) {
         if (interrupted) break rounds;
         const probe = probes.read();
@@ -266,7 +305,7 @@ export async function main(argv: string[]): Promise<number> {
           await runSweep(p, cfg, pinning, { onProgress, repeat, signal: abort.signal }, runs, { ...probe, reruns: 0 });
           break;
         }
-        const record = await runProtocol(p, cfg, pinning, { onProgress, repeat, signal: abort.signal });
+        const record = await runProtocol(p, cfg, pinning, { onProgress, repeat, signal: abort.signal, ...rowHooks });
         record.probe = { ...probe, reruns };
         if (probe.slowed && record.state === 'ok' && reruns < cfg.probe.reruns && !interrupted) {
           console.error(`[${p}] the CPU probe took ${probe.ms} ms against ${probe.baselineMs} ms at best: machine slowed, running again`);
@@ -300,7 +339,7 @@ if (isEntry) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      if (err instanceof UsageError || err instanceof ConfigError) {
+      if (err instanceof UsageError || err instanceof ConfigError || err instanceof FanoutUsageError) {
         console.error(err.message);
         process.exit(2);
       }

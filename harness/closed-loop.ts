@@ -34,6 +34,10 @@ export interface ClosedLoopResult {
   windowCompletions: number;
   /** Mean application payload per successful measured call. */
   payload: PayloadBytes | null;
+  /** Items carried by measured calls that report them (pages, streams, batches). */
+  items: number;
+  /** Time to each measured call's first item, for calls that report one. */
+  firstItemHistogram: Histogram | null;
 }
 
 export function sumBytes(conns: readonly Connection[]): ByteCount | null {
@@ -65,6 +69,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
   let completions = 0;
   let payloadReq = 0;
   let payloadRes = 0;
+  let items = 0;
+  let firstItemHistogram: Histogram | null = null;
 
   const t0 = now();
   const measureStart = t0 + o.warmupMs;
@@ -116,6 +122,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
             histogram.recordValue(Math.max(1, Math.round((end - t) * 1000)));
             payloadReq += outcome.payload.request;
             payloadRes += outcome.payload.response;
+            if (outcome.items !== undefined) items += outcome.items;
+            if (outcome.firstItemUs !== undefined) (firstItemHistogram ??= createHistogram()).recordValue(Math.max(1, Math.round(outcome.firstItemUs)));
           }
         } else {
           countError(outcome.kind, measured);
@@ -206,5 +214,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     windowBytes,
     windowCompletions: completions - completionsAtStart,
     payload: ops > 0 ? { request: payloadReq / ops, response: payloadRes / ops } : null,
+    items,
+    firstItemHistogram,
   };
 }

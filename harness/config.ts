@@ -89,6 +89,11 @@ export const configSchema = z
     maxInflight: z.number().int().min(1).max(1_000_000).default(1000),
     /** A call with no answer after this many milliseconds counts as a timeout. */
     timeoutMs: z.number().int().min(1).max(600_000).default(10_000),
+    /**
+     * One-way network delay in ms between generator and server, made by a delaying TCP proxy in
+     * the harness (harness/delay-proxy.ts); a round trip then costs 2 x delayMs. Unset: direct.
+     */
+    delayMs: z.number().min(0).max(10_000).optional(),
     /** Address the servers bind to and the generator targets. Loopback unless you mean it. */
     host: z.string().min(1).default('127.0.0.1'),
     dataset: z
@@ -124,6 +129,14 @@ export const configSchema = z
      * A run that breaks one says which and exits 1. See harness/thresholds.ts.
      */
     thresholds: thresholdsSchema.optional(),
+    /** listUsers: users per page. */
+    pageSize: z.number().int().min(1).max(1000).default(100),
+    /** listUsers: the deep rows start their pages at this offset (SQLite OFFSET vs cursor). */
+    offsetDepth: z.number().int().min(0).default(9000),
+    /** createUsers: users per batch. */
+    batchSize: z.number().int().min(1).max(10_000).default(100),
+    /** Backing store of the reference servers: the seeded data in memory, or a SQLite file seeded from it. */
+    store: z.enum(['memory', 'sqlite']).default('memory'),
     /** fanout: concurrent subscribers per run; a list runs each (connection scale). Default 1000. */
     subscribers: subscribersField.optional(),
     /** fanout: events per second the server emits; a list runs each (polling vs push sweep). Default 10. */

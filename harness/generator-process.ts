@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   const viaAutocannon = job.driver === 'autocannon';
   const connections: Connection[] = [];
   if (!viaAutocannon) {
-    const client = await driverRow(job.protocol).client();
+    // A scenario may bring its own client for a row (streams, batches the lean driver lacks).
+    const client = (await SCENARIOS[job.scenario]?.client?.(job.protocol as ProtocolName, job.variant)) ?? (await driverRow(job.protocol).client());
     for (let i = 0; i < job.connections; i++) connections.push(await client.connect({ host: job.host, port: job.port }));
   }
 
@@ -51,7 +52,14 @@ async function main(): Promise<void> {
     warmupMs: job.warmupMs,
     durationMs: job.durationMs,
     timeoutMs: job.timeoutMs,
-    nextOp: (SCENARIOS[job.scenario]?.ops ?? getUserOps)({ users: job.users, seed: job.idSeed }),
+    nextOp: (SCENARIOS[job.scenario]?.ops ?? getUserOps)({
+      users: job.users,
+      seed: job.idSeed,
+      variant: job.variant,
+      pageSize: job.pageSize,
+      batchSize: job.batchSize,
+      offsetDepth: job.offsetDepth,
+    }),
     onPhase: (phase: 'measure' | 'end') => {
       if (phase === 'measure') cpuAtStart = process.cpuUsage();
       else cpuAtEnd = process.cpuUsage(cpuAtStart);
@@ -119,6 +127,8 @@ async function main(): Promise<void> {
       windowCompletions: result.windowCompletions,
       setupBytes: perConn,
       payload: result.payload,
+      ...('items' in result && result.items > 0 && { items: result.items }),
+      ...('firstItemHistogram' in result && result.firstItemHistogram && { firstItemHistogram: encodeHistogram(result.firstItemHistogram) }),
       clientCpuUs: cpuAtEnd.user + cpuAtEnd.system,
       clientCpu: { userUs: cpuAtEnd.user, systemUs: cpuAtEnd.system },
     },

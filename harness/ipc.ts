@@ -13,6 +13,10 @@ export interface CpuSample {
   heapUsedBytes: number;
   /** performance.timeOrigin + performance.now() at the sample, ms. */
   atMs: number;
+  /** SQL statements the SQLite store has executed so far (absent on the memory store). */
+  sqlStatements?: number;
+  /** Users the store holds (createUsers checks they were really stored). */
+  users?: number;
 }
 
 export interface ServerJob {
@@ -20,6 +24,9 @@ export interface ServerJob {
   host: string;
   port: number;
   dataset: { users: number; seed: number };
+  /** Backing store (default memory) and scenario knobs (scenarios/types.ts ServerTuning). */
+  store?: 'memory' | 'sqlite';
+  dataloader?: boolean;
 }
 
 export type ServerToRunner =
@@ -48,6 +55,11 @@ export interface GeneratorJob {
   timeoutMs: number;
   users: number;
   idSeed: number;
+  /** The row's variant (scenarios with several rows per protocol) and scenario sizes. */
+  variant?: string;
+  pageSize?: number;
+  batchSize?: number;
+  offsetDepth?: number;
 }
 
 export interface GeneratorResult {
@@ -67,6 +79,9 @@ export interface GeneratorResult {
   windowCompletions: number;
   setupBytes: ByteCount | null;
   payload: PayloadBytes | null;
+  /** Multi-item operations: items carried by measured calls, and time to each call's first item. */
+  items?: number;
+  firstItemHistogram?: string;
   clientCpuUs: number;
   clientCpu: { userUs: number; systemUs: number };
   /** autocannon's own figures, when it drove the run. */

@@ -145,6 +145,18 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
   out.push('- Latency: HdrHistogram, microseconds, from send to decoded status. CPU: process CPU time (user+system) of each side over the measured window, divided by successful calls.');
   out.push('- Wire bytes: counted at the client socket in steady state (setup excluded); payload: JSON body or protobuf message alone; setup: per connection, before the first call.');
   for (const n of result.notes) out.push(`- ${n}`);
+  // --delay: say how the delay was made and what the method itself costs.
+  const net = result.runs.find((r) => r.network)?.network;
+  if (net) {
+    const overhead = result.runs.flatMap((r) => (r.network ? [r.network.overheadUs] : []));
+    out.push(
+      `- Network: ${net.delayMs} ms one-way delay (round trip ${2 * net.delayMs} ms) between generator and server, made by the harness's delaying TCP proxy; its own round-trip overhead at delay 0 was ${Math.min(...overhead)}-${Math.max(...overhead)} us. netem: ${net.netem.available ? 'available' : 'not used'} (${net.netem.reason}).`,
+    );
+  }
+  for (const r of result.runs) {
+    if (!r.requestsPerOp) continue;
+    out.push(`- ${r.protocol}${r.variant ? ` (${r.variant})` : ''}: ${r.requestsPerOp} request(s) per operation.`);
+  }
   for (const r of result.runs) {
     if (!r.autocannon) continue;
     const own = result.runs.find((x) => x.protocol === r.protocol && !x.variant && x.repeat === r.repeat && x.state === 'ok');

@@ -14,6 +14,7 @@ import { classifyBound, perOp } from './bound.ts';
 import { decodeHistogram, summarize } from './histogram.ts';
 import { hasType, spawnNode, stderrTail, stopChild, waitForMessage, type Pinning } from './process-control.ts';
 import { verifyEquivalence } from './verify.ts';
+import { describeNetwork, startDelayProxy, type DelayProxy, type NetworkInfo } from './delay-proxy.ts';
 import { SCENARIOS } from '../scenarios/registry.ts';
 import type { CpuSample, GeneratorJob, GeneratorResult, GeneratorToRunner, ServerJob, ServerToRunner } from './ipc.ts';
 import type { RunRecord } from './result-types.ts';
@@ -38,6 +39,8 @@ export interface RunHooks {
   signal?: AbortSignal;
   /** autocannon instead of the harness's client (HTTP/1.1 cross-check row, variant 'autocannon'). */
   driver?: 'harness' | 'autocannon';
+  /** The scenario's variant of this protocol row (REST 'offset' / 'cursor', ...). */
+  variant?: string;
 }
 
 export async function startServerProcess(job: ServerJob, cpus: string | null): Promise<{ child: ChildProcess; port: number }> {
@@ -72,12 +75,25 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
     server: row.server,
     driver: viaAutocannon ? `autocannon ${AUTOCANNON_VERSION} (closed loop, connections x pipelining; latency from its per-response hrtime)` : row.driver,
     ...(viaAutocannon && { variant: 'autocannon' }),
+    ...(hooks.variant !== undefined && { variant: hooks.variant }),
     repeat: hooks.repeat ?? 0,
     load: isOpenLoop(model)
       ? { ...model, connections, inflight, maxInflight: cfg.maxInflight }
       : { model: 'closed' as const, connections, inflight },
   };
   let server: ChildProcess | undefined;
+  const scenarioDef = SCENARIOS[cfg.scenario];
+  const scenarioCtx = {
+    users: cfg.dataset.users,
+    seed: cfg.dataset.seed,
+    variant: hooks.variant,
+    pageSize: cfg.pageSize,
+    batchSize: cfg.batchSize,
+    offsetDepth: cfg.offsetDepth,
+    store: cfg.store,
+  };
+  let proxy: DelayProxy | undefined;
+  let network: NetworkInfo | undefined;
   let generators: ChildProcess[] = [];
   const externalUrl = isProtocolName(name) ? cfg.targets?.[name] : undefined;
   const withTarget = <T extends object>(r: T): T => (externalUrl ? { ...r, target: { url: externalUrl, external: true } } : r);
@@ -88,15 +104,28 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
       // Someone else's server: start nothing, but verify it like our own.
       target = parseTargetUrl(externalUrl);
     } else {
-      const started = await startServerProcess({ server: row.server, host: cfg.host, port: 0, dataset: cfg.dataset }, pinning.server);
+      const tuning = scenarioDef?.server?.(scenarioCtx) ?? {};
+      const started = await startServerProcess(
+        { server: row.server, host: cfg.host, port: 0, dataset: cfg.dataset, store: tuning.store ?? cfg.store, ...(tuning.dataloader !== undefined && { dataloader: tuning.dataloader }) },
+        pinning.server,
+      );
       server = started.child;
       target = { host: cfg.host, port: started.port };
     }
 
+    if (cfg.delayMs !== undefined) {
+      // --delay: every byte between generator (and verifier) and server goes through the
+      // delaying proxy in this process, so each protocol row sees the same one-way delay.
+      network = await describeNetwork(cfg.delayMs);
+      proxy = await startDelayProxy(target, cfg.delayMs);
+      target = { host: proxy.host, port: proxy.port };
+    }
+
     progress({ phase: 'verify' });
     // Calibration drivers hit routes outside the contract: nothing to compare.
-    const verify = SCENARIOS[cfg.scenario]?.verify ?? verifyEquivalence;
-    const verified = isProtocolName(name) ? await verify(await row.client(), target, cfg.dataset, cfg.verifySample) : { checked: 0 };
+    const verify = scenarioDef?.verify ?? verifyEquivalence;
+    const client = isProtocolName(name) ? ((await scenarioDef?.client?.(name, hooks.variant)) ?? (await row.client())) : undefined;
+    const verified = client ? await verify(client, target, cfg.dataset, cfg.verifySample, scenarioCtx) : { checked: 0 };
 
     // Generator scale-out: each worker takes a share of the connections and of the rate, keeps
     // its own histograms, and the runner merges them losslessly.
@@ -117,6 +146,10 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
       // Distinct id streams (and Poisson arrivals) per worker, the same for every protocol.
       idSeed: cfg.dataset.seed + w * 7919,
       driver: hooks.driver ?? 'harness',
+      ...(hooks.variant !== undefined && { variant: hooks.variant }),
+      pageSize: cfg.pageSize,
+      batchSize: cfg.batchSize,
+      offsetDepth: cfg.offsetDepth,
     }));
     const job = jobs[0]!;
     generators = jobs.map((j) => spawnNode(GENERATOR_ENTRY, [JSON.stringify(j)], pinning.generator));
@@ -170,7 +203,11 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
     const [s0, s1] = await Promise.all([cpuAtStart, cpuAtEnd]);
     hooks.signal?.removeEventListener('abort', onAbort);
     const record = withTarget(buildRecord({ ...base, ...(workers > 1 && { workers }) }, result, s0 ?? null, s1 ?? null, verified.checked, generatorCores(pinning, workers)));
+    // Scenario figures the verify step found (nestedProfile: requestsPerOp) ride on the record.
+    if ('figures' in verified && verified.figures) Object.assign(record, verified.figures);
     if (result.autocannon) record.autocannon = result.autocannon;
+    Object.assign(record, itemFigures(result, record.ops, s0 ?? null, s1 ?? null));
+    if (network) record.network = network;
     if (result.aborted) {
       record.state = 'aborted';
       record.error = `interrupted after ${record.measuredSeconds} s of the measured window`;
@@ -215,8 +252,37 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
       verified: 0,
     });
   } finally {
-    await Promise.all([...generators.map((g) => stopChild(g)), server && stopChild(server)]);
+    await Promise.all([...generators.map((g) => stopChild(g)), server && stopChild(server), proxy?.close()]);
   }
+}
+
+/**
+ * Figures of multi-item operations (pages, streams, batches) and of the SQLite store: items/s,
+ * bytes per item, time to first and last item, SQL statements per request. Empty otherwise.
+ */
+export function itemFigures(r: GeneratorResult, ops: number, s0: CpuSample | null, s1: CpuSample | null): Partial<RunRecord> {
+  const out: Record<string, unknown> = {};
+  const seconds = r.measuredMs / 1000;
+  if (r.items !== undefined && r.items > 0 && seconds > 0) {
+    out.items = r.items;
+    out.itemsPerSec = round(r.items / seconds, 1);
+    out.itemsPerOp = round(r.items / Math.max(1, ops), 2);
+    // Window bytes cover every completion; scale to the items of successful calls.
+    if (r.windowBytes && r.windowCompletions > 0) {
+      const perCompletion = (r.windowBytes.out + r.windowBytes.in) / r.windowCompletions;
+      out.bytesPerItem = round((perCompletion * Math.max(1, ops)) / r.items, 1);
+    }
+    if (s0 && s1) out.serverCpuUsPerItem = round((s1.userUs + s1.systemUs - s0.userUs - s0.systemUs) / r.items, 2);
+    out.clientCpuUsPerItem = round(r.clientCpuUs / r.items, 2);
+    if (ops > 0) out.lastItemUs = summarize(decodeHistogram(r.histogram));
+  }
+  if (r.firstItemHistogram !== undefined && ops > 0) out.firstItemUs = summarize(decodeHistogram(r.firstItemHistogram));
+  // Read after sqlStatements in the server, so the count(*) behind it is not in the figure.
+  if (s0?.users !== undefined && s1?.users !== undefined && s1.users !== s0.users) out.storedUsers = { atStart: s0.users, atEnd: s1.users, added: s1.users - s0.users };
+  if (s0?.sqlStatements !== undefined && s1?.sqlStatements !== undefined && ops > 0) {
+    out.sqlStatementsPerRequest = round((s1.sqlStatements - s0.sqlStatements) / ops, 2);
+  }
+  return out as Partial<RunRecord>;
 }
 
 /** host and port of an external target URL (http://, https://, ws://, grpc://). */

@@ -1,6 +1,7 @@
 // Child-process entry for one reference server. The job arrives in argv as JSON; the real
 // port is announced over IPC (and on stdout, for `npm run serve`-style use) once listening.
 import { createMemoryStore } from '../servers/store.ts';
+import { createSqliteStore } from '../servers/sqlite-store.ts';
 import { loadServer } from '../servers/registry.ts';
 import { nowMs, type RunnerToServer, type ServerJob, type ServerToRunner } from './ipc.ts';
 
@@ -10,9 +11,11 @@ const send = (m: ServerToRunner): void => {
 
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '{}') as ServerJob;
-  const store = createMemoryStore(job.dataset);
+  // --store sqlite: a temporary file seeded from the same data set, removed on exit.
+  const store = job.store === 'sqlite' ? createSqliteStore(job.dataset) : createMemoryStore(job.dataset);
+  process.on('exit', () => store.close());
   const start = await loadServer(job.server);
-  const server = await start({ host: job.host, port: job.port, store });
+  const server = await start({ host: job.host, port: job.port, store, ...(job.dataloader !== undefined && { dataloader: job.dataloader }) });
 
   let closing = false;
   const shutdown = async (): Promise<void> => {
@@ -28,7 +31,7 @@ async function main(): Promise<void> {
     if (m.type === 'cpu') {
       const cpu = process.cpuUsage();
       const mem = process.memoryUsage();
-      send({ type: 'cpu', seq: m.seq, sample: { userUs: cpu.user, systemUs: cpu.system, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, atMs: nowMs() } });
+      send({ type: 'cpu', seq: m.seq, sample: { userUs: cpu.user, systemUs: cpu.system, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, atMs: nowMs(), ...(store.statementCount && { sqlStatements: store.statementCount() }), users: store.countUsers() } });
     } else if (m.type === 'shutdown') {
       void shutdown();
     }

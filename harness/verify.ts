@@ -26,6 +26,8 @@ export interface VerifyReport {
   checked: number;
   /** Application payload of a typical call, from the sample. */
   payload: PayloadBytes;
+  /** Scenario figures found while verifying (e.g. requestsPerOp), copied onto the run record. */
+  figures?: Record<string, unknown>;
 }
 
 export async function verifyEquivalence(client: ClientModule, target: Target, ds: DatasetOptions, sample: number): Promise<VerifyReport> {

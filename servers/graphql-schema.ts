@@ -51,5 +51,49 @@ export const USER_SCHEMA_SDL = /* GraphQL */ `
     user(id: ID!): User
     "users with id > afterId in id order; limit is capped by the server"
     users(afterId: Int, limit: Int = 100): [User!]!
+    "the first most recent posts, newest first (nPlusOne; needs the SQLite store)"
+    posts(first: Int = 10): [Post!]!
+    "Relay-style connection over users in id order (listUsers); after is an endCursor"
+    userConnection(first: Int = 100, after: String): UserConnection!
+  }
+
+  input AddressInput {
+    street: String!
+    city: String!
+    country: String!
+    postalCode: String!
+  }
+
+  input NewUser {
+    username: String!
+    email: String!
+    age: Int!
+    roles: [String!]!
+    address: AddressInput!
+  }
+
+  type CreateUsersResult {
+    created: Int!
+    ids: [ID!]!
+  }
+
+  type Mutation {
+    "store every user of input (createUsers scenario)"
+    createUsers(input: [NewUser!]!): CreateUsersResult!
+  }
+
+  type UserConnection {
+    edges: [UserEdge!]!
+    pageInfo: PageInfo!
+  }
+
+  type UserEdge {
+    cursor: String!
+    node: User!
+  }
+
+  type PageInfo {
+    hasNextPage: Boolean!
+    endCursor: String
   }
 `;

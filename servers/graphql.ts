@@ -18,8 +18,9 @@ import {
 import { createSchema, createYoga, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import depthLimit from 'graphql-depth-limit';
 import { createComplexityRule, type ComplexityEstimator } from 'graphql-query-complexity';
+import DataLoader from 'dataloader';
 import { USER_SCHEMA_SDL } from './graphql-schema.ts';
-import type { UserStore } from './store.ts';
+import type { NewUser, UserStore } from './store.ts';
 import type { Post } from './dataset.ts';
 import type { UserJson } from '../proto/contract.ts';
 import type { ServerOptions, StartServer } from './types.ts';
@@ -218,7 +219,27 @@ function maxTokensPlugin(maxTokens: number): Plugin {
   };
 }
 
-function resolvers(store: UserStore) {
+async function loadAuthor(loader: DataLoader<number, UserJson | undefined>, id: number): Promise<UserJson> {
+  const u = await loader.load(id);
+  if (!u) throw new Error(`data set has no user ${id}`);
+  return u;
+}
+
+/** Opaque Relay cursor of a user: base64 of "user:<id>"; clients must not build them. */
+export function userCursor(id: number): string {
+  return Buffer.from(`user:${id}`).toString('base64');
+}
+
+function cursorId(cursor: string): number | undefined {
+  const m = /^user:(\d+)$/.exec(Buffer.from(cursor, 'base64').toString('latin1'));
+  return m ? Number(m[1]) : undefined;
+}
+
+interface AuthorContext {
+  authors?: DataLoader<number, UserJson | undefined>;
+}
+
+function resolvers(store: UserStore, dataloader = false) {
   const count = (first: number | null | undefined, fallback: number) => Math.max(0, first ?? fallback);
   const author = (authorId: number): UserJson => {
     const u = store.getUser(authorId);
@@ -242,6 +263,29 @@ function resolvers(store: UserStore) {
         const limit = Math.min(count(args.limit, 100), MAX_LIST_LIMIT);
         return store.listUsers(afterId, limit);
       },
+      // nPlusOne's feed: the most recent posts (SQLite store; the memory store has no such index).
+      posts: (_: unknown, args: { first?: number | null }) => {
+        if (!store.latestPosts) throw new GraphQLError('posts needs the SQLite store (--store sqlite)', { extensions: { code: 'NOT_IMPLEMENTED' } });
+        return store.latestPosts(Math.min(count(args.first, 10), MAX_LIST_LIMIT));
+      },
+      userConnection: (_: unknown, args: { first?: number | null; after?: string | null }) => {
+        const afterId = args.after ? cursorId(args.after) : 0;
+        if (afterId === undefined) throw new GraphQLError('after is not a cursor this server gave', { extensions: { code: 'BAD_USER_INPUT' } });
+        const first = Math.min(count(args.first, 100), MAX_LIST_LIMIT);
+        // One extra row says whether there is a next page without a count query.
+        const rows = store.listUsers(afterId, first + 1);
+        const page = rows.slice(0, first);
+        const edges = page.map((node) => ({ cursor: userCursor(node.id), node }));
+        return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.length ? edges[edges.length - 1]!.cursor : null } };
+      },
+    },
+    Mutation: {
+      createUsers: (_: unknown, args: { input: NewUser[] }) => {
+        // graphql-js builds input objects with a null prototype; plain copies go to the store.
+        const input = args.input.map((u) => ({ ...u, roles: [...u.roles], address: { ...u.address } }));
+        const users = store.createUsers?.(input) ?? input.map((u) => store.createUser(u));
+        return { created: users.length, ids: users.map((u) => u.id) };
+      },
     },
     User: {
       posts: (u: UserJson, args: { first?: number | null }) => store.postsByUser(u.id).slice(0, count(args.first, 10)),
@@ -258,11 +302,11 @@ function resolvers(store: UserStore) {
       },
     },
     Post: {
-      author: (p: Post) => author(p.authorId),
+      author: (p: Post, _: unknown, ctx: AuthorContext) => (dataloader && ctx.authors ? loadAuthor(ctx.authors, p.authorId) : author(p.authorId)),
       comments: (p: Post, args: { first?: number | null }) => store.commentsByPost(p.id).slice(0, count(args.first, 5)),
     },
     Comment: {
-      author: (c: { authorId: number }) => author(c.authorId),
+      author: (c: { authorId: number }, _: unknown, ctx: AuthorContext) => (dataloader && ctx.authors ? loadAuthor(ctx.authors, c.authorId) : author(c.authorId)),
     },
   };
 }
@@ -281,9 +325,10 @@ export async function startGraphQL({
   maxComplexity = DEFAULT_MAX_COMPLEXITY,
   maxTokens = DEFAULT_MAX_TOKENS,
   maxBodyBytes = 1024 * 1024,
+  dataloader = false,
   ...limits
 }: GraphQLServerOptions) {
-  const schema = createSchema({ typeDefs: USER_SCHEMA_SDL, resolvers: resolvers(store) });
+  const schema = createSchema({ typeDefs: USER_SCHEMA_SDL, resolvers: resolvers(store, dataloader) });
 
   const yoga = createYoga({
     schema,
@@ -292,6 +337,9 @@ export async function startGraphQL({
     landingPage: false,
     logging: false,
     plugins: [maxTokensPlugin(maxTokens), costLimitPlugin(maxDepth, maxComplexity)],
+    // A DataLoader per request: it batches the authors one execution asks for into one
+    // store call (one SQL statement on SQLite) and caches them for that request only.
+    ...(dataloader && { context: (): AuthorContext => ({ authors: new DataLoader<number, UserJson | undefined>(async (ids) => store.usersByIds?.(ids) ?? ids.map((id) => store.getUser(id))) }) }),
   });
 
   const server = http.createServer(httpServerOptions(limits), (req, res) => {

@@ -31,6 +31,11 @@ const EMPTY_ADDRESS = { street: '', city: '', country: '', postalCode: '' };
 
 export const start: StartServer = (options) => startGrpc(options);
 
+/** RFC 3339 (whole seconds, as the data set makes them) to a protobuf Timestamp. */
+function timestamp(rfc3339: string): { seconds: number; nanos: number } {
+  return { seconds: Math.floor(Date.parse(rfc3339) / 1000), nanos: 0 };
+}
+
 export async function startGrpc({
   host,
   port,
@@ -72,6 +77,21 @@ export async function startGrpc({
       });
       call.on('end', () => callback(null, { created: ids.length, ids }));
       call.on('error', () => { /* client went away; nothing to answer */ });
+    },
+
+    // nestedProfile: an unknown user or post is NOT_FOUND, as GetUser is, rather than an
+    // empty list, so every protocol fails the same way on a bad id.
+    GetUserPosts(call, callback) {
+      const { userId } = call.request;
+      if (!store.getUser(userId)) return callback({ code: grpc.status.NOT_FOUND, details: `no user with id ${userId}` });
+      callback(null, { posts: store.postsByUser(userId).map((p) => ({ id: p.id, authorId: p.authorId, title: p.title, content: p.content, createdAt: timestamp(p.createdAt) })) });
+    },
+
+    GetPostComments(call, callback) {
+      const { postId } = call.request;
+      const comments = store.commentsByPost(postId);
+      if (comments.length === 0) return callback({ code: grpc.status.NOT_FOUND, details: `no post with id ${postId}` });
+      callback(null, { comments: comments.map((c) => ({ id: c.id, postId: c.postId, authorId: c.authorId, text: c.text, createdAt: timestamp(c.createdAt) })) });
     },
 
     Chat(call) {

@@ -1,6 +1,8 @@
 // REST over HTTP/1.1 with fastify:
 //   GET  /v1/users/:id -> the user as JSON; 404 for unknown ids, 400 for ids that are not
 //                         non-negative integers.
+//   GET  /v1/users/:id/posts, GET /v1/posts/:id/comments -> the nestedProfile waterfall's
+//                         lists (404 for an unknown user or post).
 //   POST /v1/users     -> 201 with the created user; 400 with the schema's message on a body
 //                         of the wrong shape, 413 over the body limit, 415 for non-JSON.
 // Every error is {"error": <code>, "message": "..."}; other methods on these paths get 405
@@ -16,6 +18,8 @@ export interface RestServerOptions extends ServerOptions, ConnectionLimits {
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/** GET /v1/users answers at most this many users (ListUsersRequest: "the server caps it"). */
+const MAX_PAGE = 1000;
 
 const str = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
 
@@ -99,11 +103,52 @@ export async function startRest({ host, port, store, bodyLimitBytes = DEFAULT_BO
   });
   allowOnly(app, '/v1/users/:id', ['GET', 'HEAD']);
 
+  // nestedProfile: the REST waterfall's second and third steps. An unknown user or post is a
+  // 404 (not an empty list), as GET /v1/users/:id is.
+  app.get<{ Params: { id: string } }>('/v1/users/:id/posts', async (req, reply) => {
+    const raw = req.params.id;
+    if (!/^\d+$/.test(raw)) return reply.code(400).send({ error: 'bad_request', message: 'user id must be a non-negative integer' });
+    if (!store.getUser(Number(raw))) return reply.code(404).send({ error: 'not_found', message: `no user with id ${raw}` });
+    return store.postsByUser(Number(raw));
+  });
+  app.get<{ Params: { id: string } }>('/v1/posts/:id/comments', async (req, reply) => {
+    const raw = req.params.id;
+    if (!/^\d+$/.test(raw)) return reply.code(400).send({ error: 'bad_request', message: 'post id must be a non-negative integer' });
+    const comments = store.commentsByPost(Number(raw));
+    if (comments.length === 0) return reply.code(404).send({ error: 'not_found', message: `no post with id ${raw}` });
+    return comments;
+  });
+
   app.post<{ Body: NewUser }>('/v1/users', { schema: { body: NEW_USER_SCHEMA } }, async (req, reply) => {
     const user = store.createUser(req.body);
     return reply.code(201).header('Location', `/v1/users/${user.id}`).send(user);
   });
-  allowOnly(app, '/v1/users', ['POST']);
+  // createUsers: one POST with a JSON array of users, stored in one go (SQLite: one
+  // transaction); 201 with {created, ids}, as gRPC's CreateUsersResponse.
+  app.post<{ Body: NewUser[] }>('/v1/users/batch', { schema: { body: { type: 'array', maxItems: 10_000, items: NEW_USER_SCHEMA } } }, async (req, reply) => {
+    const users = store.createUsers?.(req.body) ?? req.body.map((u) => store.createUser(u));
+    return reply.code(201).send({ created: users.length, ids: users.map((u) => u.id) });
+  });
+  allowOnly(app, '/v1/users/batch', ['POST']);
+
+  // listUsers: a page by offset (?offset=&limit=) or by cursor (?after=<last id>&limit=).
+  // The two differ only in the store call: OFFSET must walk past every skipped row, a cursor
+  // seeks by primary key, which is what the deep-offset rows on the SQLite store show.
+  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/users', async (req, reply) => {
+    const q = req.query;
+    const int = (v: string | undefined, dflt: number): number | undefined => (v === undefined ? dflt : /^\d+$/.test(v) ? Number(v) : undefined);
+    const limit = int(q.limit, 100);
+    const offset = int(q.offset, 0);
+    const after = int(q.after, 0);
+    if (limit === undefined || offset === undefined || after === undefined || (q.offset !== undefined && q.after !== undefined)) {
+      return reply.code(400).send({ error: 'bad_request', message: 'use either offset or after, with limit; all non-negative integers' });
+    }
+    const n = Math.min(limit, MAX_PAGE);
+    const users = q.offset !== undefined ? (store.listUsersByOffset?.(offset, n) ?? store.listUsers(offset, n)) : store.listUsers(after, n);
+    const last = users[users.length - 1];
+    return { users, nextAfter: users.length === n && last ? last.id : null };
+  });
+  allowOnly(app, '/v1/users', ['GET', 'HEAD', 'POST']);
 
   // Calibration only: fastify's hello-world, the ceiling getUser is compared against.
   app.get('/v1/hello', async () => ({ hello: 'world' }));

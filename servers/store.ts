@@ -19,8 +19,21 @@ export interface UserStore {
   getUser(id: number): UserJson | undefined;
   /** Users with id > afterId in id order, at most `limit`. */
   listUsers(afterId: number, limit: number): UserJson[];
+  /**
+   * The `limit` users after skipping `offset` in id order (OFFSET pagination). Optional: a
+   * store without it is paged by listUsers(offset), the same rows while ids are dense.
+   */
+  listUsersByOffset?(offset: number, limit: number): UserJson[];
   createUser(input: NewUser): UserJson;
+  /** Store a batch at once (SQLite: one transaction); absent: createUser for each. */
+  createUsers?(inputs: NewUser[]): UserJson[];
   countUsers(): number;
+  /** Users by id in the order asked, undefined where none (one query: DataLoader's batch). */
+  usersByIds?(ids: readonly number[]): (UserJson | undefined)[];
+  /** The `first` most recent posts (nPlusOne's feed); SQLite store only. */
+  latestPosts?(first: number): Post[];
+  /** SQL statements executed so far (SQLite store only): scenarios report them per request. */
+  statementCount?(): number;
   postsByUser(userId: number): Post[];
   commentsByPost(postId: number): Comment[];
   close(): void;

@@ -6,6 +6,8 @@ export interface ServerOptions {
   /** 0 lets the OS choose; the real port is in the returned handle. */
   port: number;
   store: UserStore;
+  /** GraphQL: batch Post.author / Comment.author loads through a DataLoader (nPlusOne); default off. */
+  dataloader?: boolean;
 }
 
 export interface RunningServer {

@@ -9,7 +9,7 @@
 // A heartbeat pings every peer and terminates one that did not pong since the last round.
 import http from 'node:http';
 import { WebSocketServer, type PerMessageDeflateOptions, type WebSocket } from 'ws';
-import type { UserStore } from './store.ts';
+import type { NewUser, UserStore } from './store.ts';
 import type { ServerOptions, StartServer } from './types.ts';
 import { httpServerOptions, type ConnectionLimits } from './http-limits.ts';
 import { listenOn } from './listen.ts';
@@ -45,6 +45,14 @@ function optionalInt(v: unknown, fallback: number): number | undefined {
   return Number.isInteger(v) && (v as number) >= 0 ? (v as number) : undefined;
 }
 
+/** The shape of a CreateUserRequest (types only: field limits are the REST schema's business). */
+function isNewUser(v: unknown): v is NewUser {
+  if (!isRecord(v) || !isRecord(v.address)) return false;
+  const a = v.address;
+  return typeof v.username === 'string' && typeof v.email === 'string' && Number.isInteger(v.age) && Array.isArray(v.roles) && v.roles.every((r) => typeof r === 'string')
+    && typeof a.street === 'string' && typeof a.city === 'string' && typeof a.country === 'string' && typeof a.postalCode === 'string';
+}
+
 /** Answer one text message; pure apart from the store read, so every branch is easy to test. */
 export function handleMessage(store: UserStore, text: string): string {
   let msg: unknown;
@@ -73,9 +81,43 @@ export function handleMessage(store: UserStore, text: string): string {
       }
       return JSON.stringify({ id, result: store.listUsers(afterId, Math.min(limit, MAX_LIST_LIMIT)) });
     }
+    case 'createUsers': {
+      // {"id":N,"op":"createUsers","params":{"users":[NewUser...]}} -> {"id":N,"result":{"created":K,"ids":[...]}}
+      const users = params.users;
+      if (!Array.isArray(users) || users.length > MAX_LIST_LIMIT * 10 || !users.every(isNewUser)) {
+        return errorMessage(id, 'bad_request', 'params.users must be an array of users (username, email, age, roles, address)');
+      }
+      const created = store.createUsers?.(users) ?? users.map((u) => store.createUser(u));
+      return JSON.stringify({ id, result: { created: created.length, ids: created.map((u) => u.id) } });
+    }
     default:
       return errorMessage(id, 'unknown_op', `unknown op ${JSON.stringify(msg.op ?? null)}`);
   }
+}
+
+/**
+ * listUsersStream: {"id":N,"op":"listUsersStream","params":{"afterId":A,"limit":L}} is answered
+ * with one {"id":N,"item":<user>} message per user, then {"id":N,"end":true,"count":K}, so a
+ * client can use the first user before the last is sent. Undefined for any other message.
+ */
+export function handleStreamMessage(store: UserStore, text: string): string[] | undefined {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(msg) || msg.op !== 'listUsersStream') return undefined;
+  const id: RequestId = typeof msg.id === 'number' || typeof msg.id === 'string' ? msg.id : null;
+  const params = isRecord(msg.params) ? msg.params : {};
+  const afterId = optionalInt(params.afterId, 0);
+  const limit = optionalInt(params.limit, 100);
+  if (afterId === undefined || limit === undefined) return [errorMessage(id, 'bad_request', 'params.afterId and params.limit must be non-negative integers')];
+  const rid = JSON.stringify(id);
+  const users = store.listUsers(afterId, Math.min(limit, MAX_LIST_LIMIT));
+  const out = users.map((u) => `{"id":${rid},"item":${JSON.stringify(u)}}`);
+  out.push(`{"id":${rid},"end":true,"count":${users.length}}`);
+  return out;
 }
 
 export async function startWebSocket({
@@ -111,7 +153,11 @@ export async function startWebSocket({
       // Without fragmentation or compression `data` is one Buffer; the other shapes only
       // appear when the peer fragments, so they take the slower path.
       const text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
-      ws.send(handleMessage(store, text));
+      // listUsersStream answers with many messages; a cheap substring test keeps getUser's
+      // hot path to one JSON.parse (a false hit just falls through to handleMessage).
+      const streamed = text.includes('"listUsersStream"') ? handleStreamMessage(store, text) : undefined;
+      if (streamed) for (const m of streamed) ws.send(m);
+      else ws.send(handleMessage(store, text));
     });
   });
 

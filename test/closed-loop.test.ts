@@ -72,7 +72,7 @@ test('wire bytes per call come from the socket counters over the window', async 
 test('errors are counted by kind, never dropped', async () => {
   const starts: { t: number; ok: boolean }[] = [];
   const r = await runClosedLoop({
-    connections: [fakeConnection({ serviceMs: 2, fail: (op) => op.id % 4 === 0 }, starts)],
+    connections: [fakeConnection({ serviceMs: 2, fail: (op) => 'id' in op && op.id % 4 === 0 }, starts)],
     inflight: 4, warmupMs: 0, durationMs: 200, timeoutMs: 5_000, nextOp: ops(),
   });
   const failedStarts = starts.filter((s) => !s.ok).length;
@@ -86,7 +86,7 @@ test('a call that never answers counts as a timeout and the run still ends', asy
   const starts: { t: number; ok: boolean }[] = [];
   const t0 = performance.now();
   const r = await runClosedLoop({
-    connections: [fakeConnection({ serviceMs: 2, hang: (op) => op.id % 50 === 0 }, starts)],
+    connections: [fakeConnection({ serviceMs: 2, hang: (op) => 'id' in op && op.id % 50 === 0 }, starts)],
     inflight: 2, warmupMs: 0, durationMs: 300, timeoutMs: 60, nextOp: ops(),
   });
   assert.ok((r.errors.byKind.timeout ?? 0) >= 1, JSON.stringify(r.errors));

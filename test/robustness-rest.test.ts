@@ -114,8 +114,9 @@ describe('rest robustness', () => {
       ['PUT', '/v1/users/1', 'GET, HEAD'],
       ['POST', '/v1/users/1', 'GET, HEAD'],
       ['PATCH', '/v1/users/1', 'GET, HEAD'],
-      ['GET', '/v1/users', 'POST'],
-      ['DELETE', '/v1/users', 'POST'],
+      // GET /v1/users is the listUsers page (scenarios/listUsers.ts).
+      ['PUT', '/v1/users', 'GET, HEAD, POST'],
+      ['DELETE', '/v1/users', 'GET, HEAD, POST'],
     ];
     for (const [method, path, allow] of cases) {
       const r = await fetch(base + path, { method });

@@ -1,0 +1,240 @@
+// `npm run claims [-- --from r.json ...] [--quick] [--out-dir results] [--no-run]`: runs the bench
+// scenarios the registry needs (reusing result files given with --from), then the in-process
+// checks, decides every claim, prints the table, and writes claims.json and claims.md.
+import { parseArgs } from 'node:util';
+import { spawn } from 'node:child_process';
+import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SCENARIO_NAMES } from '../scenarios/registry.ts';
+import { readResult, ResultReadError } from '../harness/results-io.ts';
+import { captureEnvironment } from '../harness/environment.ts';
+import { planPinning } from '../harness/process-control.ts';
+import type { BenchResult } from '../harness/result-types.ts';
+import { REGISTRY, type CheckId } from './registry.ts';
+import { FANOUT, type BenchContext, type BenchRunId } from './figures.ts';
+import { evaluateAll, type CheckResults } from './evaluate.ts';
+import { renderClaimsMarkdown, renderClaimsTable, type ClaimsRun } from './report.ts';
+import { failedCheck, type CheckResult } from './observe.ts';
+import { sizesCheck, microCheck } from './checks-computed.ts';
+import { httpCheck } from './checks-http.ts';
+import { gqlCheck } from './checks-gql.ts';
+import { grpcCheck } from './checks-grpc.ts';
+import { wsCheck } from './checks-ws.ts';
+import { sseCheck } from './checks-sse.ts';
+import { nPlusOneCheck } from './checks-nplusone.ts';
+import { h2Check } from './checks-h2.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface BenchRunSpec {
+  scenario: string;
+  /** Flags for `npm run bench` besides --scenario and --out. */
+  args: string[];
+  quick: string[];
+  /** Whether a result file of this scenario is this run (getUser serves two: saturated and 1 x 1). */
+  matches?: (r: BenchResult) => boolean;
+}
+
+const oneInFlight = (r: BenchResult): boolean => r.runs.length > 0 && r.runs.every((x) => x.load.model === 'closed' && x.load.connections * x.load.inflight === 1);
+const QUICK = ['--duration', '2', '--warmup', '1'];
+const scenarioRun = (scenario: string): BenchRunSpec => ({ scenario, args: ['--repeat', '3', '--duration', '5', '--warmup', '2'], quick: ['--repeat', '3', ...QUICK] });
+
+export const BENCH_RUNS: Record<BenchRunId, BenchRunSpec> = {
+  getUser: { scenario: 'getUser', args: ['--repeat', '3'], quick: ['--repeat', '3', ...QUICK], matches: (r) => !oneInFlight(r) },
+  // Round-trip latency: one call in flight, so latency is the stack's, not queueing's.
+  'getUser-rtt': {
+    scenario: 'getUser',
+    args: ['--repeat', '3', '--connections', '1', '--inflight', '1', '--protocols', 'rest,grpc,grpc-js,websocket,graphql', '--duration', '5', '--warmup', '2'],
+    quick: ['--repeat', '3', '--connections', '1', '--inflight', '1', '--protocols', 'rest,grpc,grpc-js,websocket,graphql', ...QUICK],
+    matches: oneInFlight,
+  },
+  listUsers: scenarioRun('listUsers'),
+  createUsers: scenarioRun('createUsers'),
+  chat: scenarioRun('chat'),
+  nestedProfile: scenarioRun('nestedProfile'),
+  nPlusOne: scenarioRun('nPlusOne'),
+  compression: scenarioRun('compression'),
+  http2: scenarioRun('http2'),
+  encodings: scenarioRun('encodings'),
+  // Push to FANOUT.subscribers subscribers at FANOUT.eventRate, polls every FANOUT.pollMs (claims/figures.ts).
+  fanout: {
+    scenario: 'fanout',
+    args: ['--protocols', 'websocket,sse,poll', '--subscribers', String(FANOUT.subscribers), '--event-rate', String(FANOUT.eventRate), '--poll-interval', String(FANOUT.pollMs), '--duration', '10', '--warmup', '2'],
+    quick: ['--protocols', 'websocket,sse,poll', '--subscribers', String(FANOUT.subscribers), '--event-rate', String(FANOUT.eventRate), '--poll-interval', String(FANOUT.pollMs), '--duration', '5', '--warmup', '1'],
+  },
+};
+
+export const CHECKS: Record<CheckId, (quick: boolean) => CheckResult | Promise<CheckResult>> = {
+  sizes: () => sizesCheck(),
+  micro: (quick) => microCheck(quick ? 3 : 5, quick ? 200 : 400),
+  http: () => httpCheck(),
+  gql: () => gqlCheck(),
+  grpc: () => grpcCheck(),
+  ws: () => wsCheck(),
+  sse: () => sseCheck(),
+  nPlusOne: () => nPlusOneCheck(),
+  h2: () => h2Check(),
+};
+
+const FLAGS = {
+  from: { type: 'string', multiple: true },
+  quick: { type: 'boolean' },
+  'out-dir': { type: 'string' },
+  'no-run': { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
+const USAGE = `usage: npm run claims -- [--from RESULT.json ...] [--quick] [--out-dir DIR] [--no-run]
+  --from FILE   reuse a bench result (repeatable); runs it covers are not run again
+  --quick       short runs (3 repeats of 2 s after 1 s of warm-up), for CI
+  --out-dir D   where claims.json and claims.md go (default results)
+  --no-run      run no bench: claims without a given result are inconclusive`;
+
+/** The run ids the registry needs, in a stable order. */
+export function neededRuns(): BenchRunId[] {
+  const ids = new Set<BenchRunId>();
+  for (const e of REGISTRY) if (e.measure.kind === 'bench') e.measure.runs.forEach((r) => ids.add(r));
+  return (Object.keys(BENCH_RUNS) as BenchRunId[]).filter((id) => ids.has(id));
+}
+
+/** Which run a result file stands for: its scenario, and for getUser its load. */
+export function runIdOf(result: BenchResult): BenchRunId | undefined {
+  return (Object.keys(BENCH_RUNS) as BenchRunId[]).find((id) => {
+    const spec = BENCH_RUNS[id];
+    return spec.scenario === result.scenario && (spec.matches?.(result) ?? true);
+  });
+}
+
+function runBench(id: BenchRunId, quick: boolean, outDir: string): Promise<string | { missing: string }> {
+  const spec = BENCH_RUNS[id];
+  const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
+  const out = path.join(outDir, 'claims-runs', `${id}-${stamp}.json`);
+  const args = ['--import', 'tsx', path.join(ROOT, 'harness/cli.ts'), '--scenario', spec.scenario, ...(quick ? spec.quick : spec.args), '--out', out];
+  process.stderr.write(`\n== claims: bench ${id}: npm run bench -- ${args.slice(3).join(' ')}\n`);
+  return new Promise((resolve) => {
+    // The bench's report goes nowhere (its file is what we read); its progress stays on stderr.
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('exit', (code) => {
+      // Exit 1 still writes a result (a failed row, a broken threshold): use what it measured.
+      if (existsSync(out)) resolve(out);
+      else resolve({ missing: `the ${id} bench run wrote no result (exit ${code})` });
+    });
+  });
+}
+
+/** Write atomically: a reader never sees half a file. */
+function writeAtomic(file: string, text: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const quick = values.quick ?? false;
+  const outDir = path.resolve(ROOT, values['out-dir'] ?? 'results');
+
+  // Bench results: given ones first, then runs for what is still missing.
+  const results = new Map<BenchRunId, BenchResult | { missing: string }>();
+  const sources: string[] = [];
+  for (const f of values.from ?? []) {
+    let r: BenchResult;
+    try {
+      r = readResult(f);
+    } catch (err) {
+      if (err instanceof ResultReadError) {
+        console.error(err.message);
+        return 2;
+      }
+      throw err;
+    }
+    const id = runIdOf(r);
+    if (!id) {
+      console.error(`${f}: scenario ${r.scenario} is not one the claims use; ignored`);
+      continue;
+    }
+    results.set(id, r);
+    sources.push(path.relative(ROOT, path.resolve(f)));
+  }
+  for (const id of neededRuns()) {
+    if (results.has(id)) continue;
+    const scenario = BENCH_RUNS[id].scenario;
+    if (!SCENARIO_NAMES.includes(scenario)) {
+      results.set(id, { missing: `needs scenario ${scenario} (not built yet)` });
+      continue;
+    }
+    if (values['no-run']) {
+      results.set(id, { missing: `no result given for ${id} (--no-run)` });
+      continue;
+    }
+    const file = await runBench(id, quick, outDir);
+    if (typeof file !== 'string') results.set(id, file);
+    else {
+      try {
+        results.set(id, readResult(file));
+        sources.push(path.relative(ROOT, file));
+      } catch (err) {
+        // One unreadable run (say, written by a newer harness) must not cost every other claim.
+        if (!(err instanceof ResultReadError)) throw err;
+        results.set(id, { missing: `the ${id} result could not be read: ${err.message.slice(0, 200)}` });
+      }
+    }
+  }
+  const bench: BenchContext = { get: (id) => results.get(id) ?? { missing: `no ${id} run` } };
+
+  // In-process checks, one after another after the bench, so none disturbs a measurement.
+  const checks: CheckResults = {};
+  for (const id of Object.keys(CHECKS) as CheckId[]) {
+    const keys = REGISTRY.flatMap((e) => (e.measure.kind === 'check' && e.measure.check === id ? [e.measure.key] : []));
+    process.stderr.write(`== claims: check ${id}\n`);
+    try {
+      checks[id] = await CHECKS[id](quick);
+    } catch (err) {
+      process.stderr.write(`   check ${id} failed: ${(err as Error).stack ?? String(err)}\n`);
+      checks[id] = failedCheck(keys, err);
+    }
+  }
+
+  const claims = evaluateAll(REGISTRY, bench, checks);
+  const first = [...results.values()].find((r): r is BenchResult => !('missing' in r));
+  const run: ClaimsRun = {
+    generatedAt: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
+    environment: first?.environment ?? captureEnvironment(planPinning()),
+    sources,
+    claims,
+  };
+  writeAtomic(path.join(outDir, 'claims.json'), JSON.stringify(run, null, 2) + '\n');
+  writeAtomic(path.join(outDir, 'claims.md'), renderClaimsMarkdown(run));
+  console.log(renderClaimsTable(claims));
+  console.log(`\nwrote ${path.relative(process.cwd(), path.join(outDir, 'claims.json'))} and claims.md`);
+  return 0;
+}
+
+const isEntry = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isEntry) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

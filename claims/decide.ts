@@ -1,0 +1,145 @@
+// The verdict logic, pure: a claim's decision rule applied to what was observed (one sample
+// per repeat, or one exact value), with every reason a verdict cannot be given spelled out.
+import { median } from '../harness/stats.ts';
+
+export type Verdict = 'confirmed' | 'refuted' | 'inconclusive' | 'untestable';
+
+/**
+ * How a claim is decided. Thresholds are in the observation's unit.
+ *  - '>=' / '<=' (and strict '>' / '<'): the figure must reach / stay under `value`.
+ *  - 'between': lo <= figure <= hi (the guide gives a range).
+ *  - 'approx': the guide says "~value"; within value/factor .. value*factor counts as that.
+ *  - '==': an exact figure (computed sizes, counts).
+ *  - 'holds': a behaviour; samples are 1 (held) or 0 (did not).
+ */
+export type Rule =
+  | { op: '>='; value: number }
+  | { op: '<='; value: number }
+  | { op: '>'; value: number }
+  | { op: '<'; value: number }
+  | { op: 'between'; lo: number; hi: number }
+  | { op: 'approx'; value: number; factor: number }
+  | { op: '=='; value: number }
+  | { op: 'holds' };
+
+export interface Observation {
+  /** One figure per repeat (noisy measurements) or a single exact value. */
+  samples: number[];
+  unit: string;
+  /** Exact: computed or counted, so no spread and no margin apply. */
+  exact?: boolean;
+  /** Deciding runs that were generator-bound (labels); any makes the verdict inconclusive. */
+  generatorBound?: string[];
+  /**
+   * Deciding runs that ran on a busy machine: a saturated run whose server did not get a full
+   * core (others were using it), or a run the CPU probe found slowed. Any makes it inconclusive.
+   */
+  disturbed?: string[];
+  /** Why nothing could be observed (scenario not built, server feature missing, ...). */
+  unavailable?: string;
+  /** A condition the claim needs that this machine cannot provide (WAN RTT, 16 cores, ...). */
+  needs?: string;
+  /** Extra figures for the reader: other sizes, other sides, the parts not decided on. */
+  detail?: string;
+}
+
+export interface Decision {
+  verdict: Verdict;
+  /** One line: why this verdict. */
+  reason: string;
+  /** Median and min-max of the samples; null when none. */
+  figure: { median: number; min: number; max: number; n: number } | null;
+}
+
+export interface DecideOptions {
+  /**
+   * Relative margin a noisy figure must clear the threshold by, in every sample, to be
+   * decided: keeps a verdict from flipping between runs when it sits on the threshold.
+   * Default 0.05. Ignored for exact observations.
+   */
+  margin?: number;
+}
+
+/** A figure with its unit; 'share' is a fraction shown as a percentage (a saving, a reduction). */
+export function show(x: number, unit: string): string {
+  if (unit === 'share') return `${Number((x * 100).toPrecision(3))}%`;
+  if (unit === 'x') return `${fmt(x)}x`;
+  return `${fmt(x)}${unit ? ` ${unit}` : ''}`;
+}
+
+export function describeRule(rule: Rule, unit: string): string {
+  const s = (x: number): string => show(x, unit);
+  switch (rule.op) {
+    case '>=': return `>= ${s(rule.value)}`;
+    case '<=': return `<= ${s(rule.value)}`;
+    case '>': return `> ${s(rule.value)}`;
+    case '<': return `< ${s(rule.value)}`;
+    case 'between': return unit === 'share' ? `${s(rule.lo)}-${s(rule.hi)}` : `${fmt(rule.lo)}-${s(rule.hi)}`;
+    case 'approx': return `~${s(rule.value)} (within x${rule.factor})`;
+    case '==': return `== ${s(rule.value)}`;
+    case 'holds': return 'behaviour holds';
+  }
+}
+
+/** Where one sample falls: clearly on the claim's side, clearly against it, or too close to call. */
+type Side = 'for' | 'against' | 'close';
+
+function side(rule: Rule, x: number, margin: number): Side {
+  const above = (t: number): Side => (x >= t * (1 + margin) ? 'for' : x < t * (1 - margin) ? 'against' : 'close');
+  const below = (t: number): Side => (x <= t * (1 - margin) ? 'for' : x > t * (1 + margin) ? 'against' : 'close');
+  switch (rule.op) {
+    case '>=': return rule.value === 0 ? (x >= 0 ? 'for' : 'against') : above(rule.value);
+    case '<=': return rule.value === 0 ? (x <= 0 ? 'for' : 'against') : below(rule.value);
+    // Strict: with no margin (exact figures) the threshold itself is against the claim.
+    case '>': return margin === 0 ? (x > rule.value ? 'for' : 'against') : above(rule.value);
+    case '<': return margin === 0 ? (x < rule.value ? 'for' : 'against') : below(rule.value);
+    case 'between':
+    case 'approx': {
+      const [lo, hi] = rule.op === 'between' ? [rule.lo, rule.hi] : [rule.value / rule.factor, rule.value * rule.factor];
+      const lower = above(lo);
+      const upper = below(hi);
+      if (lower === 'for' && upper === 'for') return 'for';
+      if (lower === 'against' || upper === 'against') return 'against';
+      return 'close';
+    }
+    case '==': return x === rule.value ? 'for' : 'against';
+    case 'holds': return x === 1 ? 'for' : x === 0 ? 'against' : 'close';
+  }
+}
+
+export function decide(rule: Rule, obs: Observation, opts: DecideOptions = {}): Decision {
+  const xs = obs.samples.filter((x) => Number.isFinite(x));
+  const figure = xs.length ? { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length } : null;
+  const inconclusive = (reason: string): Decision => ({ verdict: 'inconclusive', reason, figure });
+  if (obs.unavailable) return inconclusive(obs.unavailable);
+  if (!figure) return inconclusive('nothing was measured');
+  // Checked before the figure: a verdict under conditions the claim is not about would mislead.
+  if (obs.needs) return inconclusive(`needs ${obs.needs}`);
+  if (obs.generatorBound?.length) return inconclusive(`the deciding run was generator-bound (${obs.generatorBound.join(', ')}): the figure is the load generator's limit`);
+  if (obs.disturbed?.length) return inconclusive(`the machine was busy during the deciding run (${obs.disturbed.join(', ')}): the figure is not the server's`);
+  const exact = obs.exact === true || rule.op === '==' || rule.op === 'holds';
+  const margin = exact ? 0 : (opts.margin ?? 0.05);
+  const sides = xs.map((x) => side(rule, x, margin));
+  const target = describeRule(rule, obs.unit);
+  if (sides.every((s) => s === 'for')) return { verdict: 'confirmed', reason: xs.length > 1 ? `every repeat ${target}` : `${target}`, figure };
+  if (sides.every((s) => s === 'against')) return { verdict: 'refuted', reason: xs.length > 1 ? `no repeat ${target}` : `not ${target}`, figure };
+  if (rule.op === 'holds') return inconclusive(`held in ${sides.filter((s) => s === 'for').length} of ${xs.length} tries`);
+  if (sides.includes('for') && sides.includes('against')) return inconclusive(`the spread over repeats crosses the threshold (${target})`);
+  return inconclusive(`within ${Math.round(margin * 100)}% of the threshold (${target}): too close to call on this machine`);
+}
+
+/** A number for a table: integers with separators, others with 3 significant digits. */
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (Number.isInteger(x) || Math.abs(x) >= 100) return Math.round(x).toLocaleString('en-US');
+  return Number(x.toPrecision(3)).toString();
+}
+
+/** "median (min-max, n=3) unit", or the single value when there is no spread. */
+export function formatFigure(d: Decision, unit: string): string {
+  const f = d.figure;
+  if (!f) return 'n/a';
+  if (f.n === 1 || f.min === f.max) return `${show(f.median, unit)}${f.n > 1 ? ` (n=${f.n})` : ''}`;
+  const bare = (x: number): string => (unit === 'share' ? show(x, unit) : fmt(x));
+  return `${show(f.median, unit)} (${bare(f.min)}-${bare(f.max)}, n=${f.n})`;
+}

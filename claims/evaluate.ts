@@ -1,0 +1,73 @@
+// From the registry, bench results and check observations to one verdict per claim: pure, so
+// the whole table can be rebuilt from saved inputs and tested on fixed ones.
+import { decide, describeRule, formatFigure, type Decision, type Observation, type Verdict } from './decide.ts';
+import type { BenchContext } from './figures.ts';
+import type { CheckId, ClaimEntry } from './registry.ts';
+import type { CheckResult } from './observe.ts';
+
+export interface ClaimVerdict {
+  // The fields harness/claims.ts reads (npm run report -- r.json --claims claims.json).
+  ref: string;
+  claim: string;
+  guide: string;
+  measured: string | null;
+  verdict: Verdict;
+  // Ours.
+  line: number;
+  section: string;
+  testable: ClaimEntry['testable'];
+  part?: string;
+  /** scenario:NAME or check:NAME, and the figure read. */
+  source: string;
+  metric: string;
+  rule: string | null;
+  reason: string;
+  detail?: string;
+  figure: Decision['figure'];
+  unit: string;
+}
+
+export type CheckResults = Partial<Record<CheckId, CheckResult>>;
+
+export function observe(entry: ClaimEntry, bench: BenchContext, checks: CheckResults): Observation | null {
+  const m = entry.measure;
+  if (m.kind === 'untestable') return null;
+  if (m.kind === 'bench') return m.extract(bench);
+  const result = checks[m.check];
+  if (!result) return { samples: [], unit: '', unavailable: `check ${m.check} did not run` };
+  return result[m.key] ?? { samples: [], unit: '', unavailable: `check ${m.check} reported nothing for ${m.key}` };
+}
+
+export function evaluate(entry: ClaimEntry, bench: BenchContext, checks: CheckResults): ClaimVerdict {
+  const m = entry.measure;
+  const base = {
+    ref: entry.ref, claim: entry.claim, guide: entry.guide, line: entry.line, section: entry.section, testable: entry.testable,
+    ...(entry.part && { part: entry.part }),
+  };
+  if (m.kind === 'untestable') {
+    // Claims the reference file marks untestable on loopback are listed as such; the others
+    // that lack a scenario or a server feature are inconclusive, with what they need.
+    const verdict: Verdict = entry.testable === 'no' ? 'untestable' : 'inconclusive';
+    const reason = entry.testable === 'no' ? m.reason : entry.needs ? `needs ${entry.needs}: ${m.reason}` : m.reason;
+    return { ...base, measured: null, verdict, source: 'none', metric: 'n/a', rule: null, reason, figure: null, unit: '' };
+  }
+  const obs = observe(entry, bench, checks)!;
+  const withNeeds: Observation = entry.needs && !obs.unavailable ? { ...obs, needs: entry.needs } : obs;
+  const d = decide(entry.rule ?? { op: 'holds' }, withNeeds);
+  const source = m.kind === 'bench' ? `scenario ${m.runs.join(' + ')}` : `check ${m.check}`;
+  const measured = d.figure ? (entry.rule?.op === 'holds' ? (d.figure.median === 1 ? 'held' : d.figure.max === 0 ? 'did not hold' : formatFigure(d, '')) : formatFigure(d, obs.unit)) : null;
+  return {
+    ...base, measured, verdict: d.verdict, source, metric: m.metric, rule: entry.rule ? describeRule(entry.rule, obs.unit) : null,
+    reason: d.reason, ...(obs.detail && { detail: obs.detail }), figure: d.figure, unit: obs.unit,
+  };
+}
+
+export function evaluateAll(entries: readonly ClaimEntry[], bench: BenchContext, checks: CheckResults): ClaimVerdict[] {
+  return [...entries].sort((a, b) => a.line - b.line).map((e) => evaluate(e, bench, checks));
+}
+
+export function countVerdicts(vs: readonly ClaimVerdict[]): Record<Verdict, number> {
+  const c: Record<Verdict, number> = { confirmed: 0, refuted: 0, inconclusive: 0, untestable: 0 };
+  for (const v of vs) c[v.verdict]++;
+  return c;
+}

@@ -1,0 +1,138 @@
+// Figures taken from bench results for the claims: one sample per repeat, computed from the
+// runs of that repeat (interleaved A B C A B C, so a ratio pairs runs that ran close in time).
+import type { BenchResult, RunRecord } from '../harness/result-types.ts';
+import type { Observation } from './decide.ts';
+
+/** The bench runs the registry asks for, by id; the CLI maps them to `npm run bench` flags. */
+export type BenchRunId =
+  | 'getUser'
+  | 'getUser-rtt'
+  | 'listUsers'
+  | 'createUsers'
+  | 'chat'
+  | 'nestedProfile'
+  | 'nPlusOne'
+  | 'compression'
+  | 'http2'
+  | 'encodings'
+  | 'fanout';
+
+/**
+ * The fanout run the claims ask for: K subscribers, one event per second, short polls every
+ * second (one event per poll on average: the case most favourable to polling that is still
+ * a fair "real-time" feed). Run variants are named from these (harness/fanout.ts variantName).
+ */
+export const FANOUT = { subscribers: 100, eventRate: 1, pollMs: 1000 } as const;
+export const fanoutVariant = (transport: string): string =>
+  `subscribers=${FANOUT.subscribers},rate=${FANOUT.eventRate}${transport === 'poll' ? `,poll=${FANOUT.pollMs}ms` : ''}`;
+
+/** The fanout scenario's delivery section of a run (harness/result-schema.ts deliverySchema), loosely typed. */
+export interface Delivery {
+  latencyUs: { mean: number; p50: number; p99: number } | null;
+  bytesPerEvent: { out: number; in: number } | null;
+  serverCpuUsPerEvent: number | null;
+  delivered: number;
+  lost: number;
+}
+export const delivery = (r: RunRecord): Delivery | null => ((r as Record<string, unknown>).delivery as Delivery | undefined) ?? null;
+
+export interface BenchContext {
+  /** The result for a run id, or why there is none (scenario not built, run failed, ...). */
+  get(id: BenchRunId): BenchResult | { missing: string };
+}
+
+export const isMissing = (r: BenchResult | { missing: string }): r is { missing: string } => 'missing' in r;
+
+/** Run of `protocol` (and `variant`, when given) in each repeat: Map<repeat, run>. */
+export function runsOf(result: BenchResult, protocol: string, variant?: string): Map<number, RunRecord> {
+  const out = new Map<number, RunRecord>();
+  for (const r of result.runs) {
+    if (r.protocol !== protocol || r.state !== 'ok') continue;
+    if (variant !== undefined ? r.variant !== variant : r.variant !== undefined && r.variant !== '') continue;
+    out.set(r.repeat, r);
+  }
+  return out;
+}
+
+export interface Part {
+  protocol: string;
+  variant?: string;
+}
+
+const label = (p: Part): string => (p.variant ? `${p.protocol}/${p.variant}` : p.protocol);
+
+export interface PerRepeatOptions {
+  unit: string;
+  /** Throughput, latency and CPU figures depend on who was saturated; byte counts do not. */
+  boundMatters: boolean;
+  /**
+   * A capacity figure (closed loop at saturation): every deciding run must have been
+   * server-bound. A server that did not get a full core was sharing it with someone else.
+   */
+  saturated?: boolean;
+  /** A latency figure: no deciding run may have started on a machine the CPU probe found slowed. */
+  quiet?: boolean;
+  exact?: boolean;
+  /** Round each sample (bytes per message are whole numbers; window averages carry fractions). */
+  round?: (x: number) => number;
+  detail?: string;
+}
+
+/**
+ * One sample per repeat in which every part ran: `f` receives those runs in the order of
+ * `parts`. Missing parts make the observation unavailable, with the reason.
+ */
+export function perRepeat(
+  ctx: BenchContext,
+  id: BenchRunId,
+  parts: Part[],
+  f: (...runs: RunRecord[]) => number | null,
+  opts: PerRepeatOptions,
+): Observation {
+  const result = ctx.get(id);
+  if (isMissing(result)) return { samples: [], unit: opts.unit, unavailable: result.missing };
+  const maps = parts.map((p) => runsOf(result, p.protocol, p.variant));
+  const absent = parts.filter((_, i) => maps[i]!.size === 0).map(label);
+  if (absent.length) return { samples: [], unit: opts.unit, unavailable: `the ${id} result has no successful ${absent.join(', ')} run` };
+  const repeats = [...maps[0]!.keys()].filter((k) => maps.every((m) => m.has(k))).sort((a, b) => a - b);
+  const samples: number[] = [];
+  const bound: string[] = [];
+  const disturbed: string[] = [];
+  for (const k of repeats) {
+    const runs = maps.map((m) => m.get(k)!);
+    const x = f(...runs);
+    if (x === null || !Number.isFinite(x)) continue;
+    samples.push(opts.round ? opts.round(x) : x);
+    runs.forEach((r, i) => {
+      const where = `${label(parts[i]!)} repeat ${k + 1}`;
+      if (opts.boundMatters && r.generatorBound) bound.push(where);
+      else if (opts.saturated && r.bound !== 'server') disturbed.push(`${where}: server ${r.cpuCores.server === null ? '?' : r.cpuCores.server.toFixed(2)} cores, bound ${r.bound}`);
+      else if (opts.quiet && r.probe?.slowed) disturbed.push(`${where}: CPU probe ${r.probe.ms} ms against ${r.probe.baselineMs} ms`);
+    });
+  }
+  return { samples, unit: opts.unit, exact: opts.exact, generatorBound: bound, disturbed, detail: opts.detail };
+}
+
+/** Median over repeats of one figure, for detail text. */
+export function medianOf(ctx: BenchContext, id: BenchRunId, part: Part, f: (r: RunRecord) => number | null): number | null {
+  const result = ctx.get(id);
+  if (isMissing(result)) return null;
+  const xs = [...runsOf(result, part.protocol, part.variant).values()].map(f).filter((x): x is number => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
+  if (!xs.length) return null;
+  const m = xs.length >> 1;
+  return xs.length % 2 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2;
+}
+
+// Figures of one run.
+export const ops = (r: RunRecord): number => r.opsPerSec;
+export const p50 = (r: RunRecord): number | null => r.latencyUs?.p50 ?? null;
+export const p99 = (r: RunRecord): number | null => r.latencyUs?.p99 ?? null;
+export const wire = (r: RunRecord): number | null => (r.bytesPerOp ? r.bytesPerOp.out + r.bytesPerOp.in : null);
+export const payload = (r: RunRecord): number | null => (r.payloadBytes ? r.payloadBytes.request + r.payloadBytes.response : null);
+/** Framing and headers: wire bytes per call minus the application payload, both ways. */
+export const overhead = (r: RunRecord): number | null => {
+  const w = wire(r);
+  const p = payload(r);
+  return w === null || p === null ? null : w - p;
+};
+export const serverCpu = (r: RunRecord): number | null => r.cpuUsPerOp.server;

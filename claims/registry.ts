@@ -1,0 +1,917 @@
+// The guide's claims, one entry each, in this project's words: the guide's figure and line,
+// how the harness measures it (a bench scenario and a figure taken from its result, or a
+// check that does the thing or computes the size), and the rule that decides it. Every id of
+// ../shared/claims-reference.yaml appears here once (test/claims-registry.test.ts); a claim
+// that cannot be tested on one loopback host says why instead.
+import type { Rule } from './decide.ts';
+import type { Observation } from './decide.ts';
+import {
+  FANOUT, delivery, fanoutVariant, medianOf, ops, overhead, p50, p99, payload, perRepeat, serverCpu, wire,
+  type BenchContext, type BenchRunId,
+} from './figures.ts';
+import { fmt } from './decide.ts';
+
+/** In-process checks (claims/checks.ts); each returns observations by key. */
+export type CheckId = 'sizes' | 'micro' | 'gql' | 'http' | 'grpc' | 'ws' | 'sse' | 'nPlusOne' | 'h2';
+
+export type Measure =
+  | { kind: 'bench'; runs: BenchRunId[]; metric: string; extract: (ctx: BenchContext) => Observation }
+  | { kind: 'check'; check: CheckId; key: string; metric: string }
+  | { kind: 'untestable'; reason: string };
+
+export interface ClaimEntry {
+  /** Id in claims-reference.yaml. */
+  ref: string;
+  /** Line of the guide the claim is quoted from. */
+  line: number;
+  section: string;
+  /** The claim, in this project's words. */
+  claim: string;
+  /** The guide's own figure or wording. */
+  guide: string;
+  kind: 'quantitative' | 'behavioral';
+  /** Whether one loopback host can test it: 'partly' entries say which part in `part`. */
+  testable: 'yes' | 'partly' | 'no';
+  part?: string;
+  measure: Measure;
+  rule?: Rule;
+  /** A condition the claim needs that one 2-core loopback host cannot provide: always inconclusive. */
+  needs?: string;
+}
+
+const S = {
+  intro: 'Why Protocol Selection is Critical in System Design',
+  framework: 'The Protocol Selection Interview Framework',
+  http: 'What is HTTP/REST?',
+  anatomy: 'HTTP Request/Response Anatomy',
+  status: 'HTTP Status Codes - Interview Guide',
+  restBP: 'REST API Design Best Practices',
+  h2: 'HTTP/2 & HTTP/3 - Modern Improvements',
+  whenRest: 'When to Use HTTP/REST',
+  restPerf: 'REST API Performance Optimization',
+  restTalk: 'Interview Talking Points for REST',
+  grpcWhat: 'What is gRPC?',
+  protobuf: 'Protocol Buffers (protobuf)',
+  grpcPatterns: 'gRPC Communication Patterns',
+  grpcPerf: 'gRPC Performance Deep Dive',
+  grpcFeatures: 'gRPC Features',
+  grpcVsRest: 'gRPC vs REST - Detailed Comparison',
+  grpcTalk: 'Interview Talking Points for gRPC',
+  wsWhat: 'What is WebSocket?',
+  wsHandshake: 'WebSocket Handshake & Protocol',
+  wsPatterns: 'WebSocket Communication Patterns',
+  wsScale: 'WebSocket Scalability & Best Practices',
+  wsAlt: 'WebSocket vs Alternatives',
+  wsTalk: 'Interview Talking Points for WebSocket',
+  gqlWhat: 'What is GraphQL?',
+  gqlVsRest: 'GraphQL vs REST - The Problem GraphQL Solves',
+  gqlCore: 'GraphQL Core Concepts',
+  gqlResolver: 'GraphQL Resolver Implementation',
+  gqlPerf: 'GraphQL Performance Optimization',
+  gqlBP: 'GraphQL Best Practices',
+  gqlWhen: 'When to Use GraphQL',
+  gqlCmp: 'GraphQL vs REST - Detailed Comparison',
+  gqlTalk: 'Interview Talking Points for GraphQL',
+  sseWhat: 'What is Server-Sent Events?',
+  sseProto: 'SSE Protocol Details',
+  sseClient: 'SSE Client Implementation',
+} as const;
+
+const check = (c: CheckId, key: string, metric: string): Measure => ({ kind: 'check', check: c, key, metric });
+const bench = (runs: BenchRunId[], metric: string, extract: (ctx: BenchContext) => Observation): Measure => ({ kind: 'bench', runs, metric, extract });
+const untestable = (reason: string): Measure => ({ kind: 'untestable', reason });
+const holds: Rule = { op: 'holds' };
+
+// Rows of the getUser scenario. The lean gRPC driver ('grpc') is the one that saturates the
+// grpc-js server; the stock client row ('grpc-js') is generator-bound at saturation.
+const REST = { protocol: 'rest' };
+const GRPC = { protocol: 'grpc' };
+const GRPC_JS = { protocol: 'grpc-js' };
+const WS = { protocol: 'websocket' };
+const GQL = { protocol: 'graphql' };
+
+const tput = { unit: 'x', boundMatters: true, saturated: true } as const;
+const lat = { unit: 'x', boundMatters: true, quiet: true } as const;
+const bytes = { boundMatters: false } as const;
+
+/** Median of a figure for detail text, "n/a" when the run is missing. */
+function med(ctx: BenchContext, id: BenchRunId, part: { protocol: string; variant?: string }, f: Parameters<typeof medianOf>[3], unit = ''): string {
+  const m = medianOf(ctx, id, part, f);
+  return m === null ? 'n/a' : `${fmt(m)}${unit}`;
+}
+
+/** A figure from a scenario nobody has built yet still names what it will read. */
+function fromScenario(id: BenchRunId, parts: { protocol: string; variant?: string }[], f: Parameters<typeof perRepeat>[3], unit: string, boundMatters = true): (ctx: BenchContext) => Observation {
+  return (ctx) => perRepeat(ctx, id, parts, f, { unit, boundMatters });
+}
+
+export const REGISTRY: ClaimEntry[] = [
+  // ------------------------------------------------------------------ introduction
+  {
+    ref: 'intro-ws-1ms-vs-rest-100ms', line: 61, section: S.intro, kind: 'quantitative', testable: 'partly',
+    part: 'the ratio of REST to WebSocket round-trip latency with one call in flight; the absolute 100 ms is WAN and handshake time that loopback does not have',
+    claim: 'A WebSocket round trip is about 100x faster than a REST request',
+    guide: 'Latency: 1ms (WebSocket) vs 100ms (REST)',
+    measure: bench(['getUser-rtt'], 'REST p50 / WebSocket p50, getUser, 1 connection x 1 in flight', (ctx) =>
+      perRepeat(ctx, 'getUser-rtt', [REST, WS], (r, w) => p50(r)! / p50(w)!, { ...lat, detail: `p50 REST ${med(ctx, 'getUser-rtt', REST, p50, ' us')}, WebSocket ${med(ctx, 'getUser-rtt', WS, p50, ' us')}` })),
+    rule: { op: '>=', value: 100 },
+  },
+  {
+    ref: 'intro-rest-10k-rps', line: 62, section: S.intro, kind: 'quantitative', testable: 'partly', part: 'the REST half; Kafka is not in the harness',
+    claim: 'REST tops out around 10K requests/s',
+    guide: 'Throughput: ... 10K req/sec (REST)',
+    measure: bench(['getUser'], 'REST getUser ops/s, one fastify process on one core, saturated', (ctx) =>
+      perRepeat(ctx, 'getUser', [REST], ops, { unit: 'ops/s', boundMatters: true, saturated: true })),
+    rule: { op: 'approx', value: 10_000, factor: 1.5 },
+  },
+  {
+    ref: 'intro-grpc-70pct-bandwidth', line: 63, section: S.intro, kind: 'quantitative', testable: 'yes',
+    claim: 'gRPC uses 70% less bandwidth than REST',
+    guide: 'Bandwidth: 70% reduction with gRPC vs REST',
+    measure: bench(['getUser'], '1 - gRPC wire bytes / REST wire bytes per getUser, both ways, warm connection', (ctx) =>
+      perRepeat(ctx, 'getUser', [REST, GRPC], (r, g) => 1 - wire(g)! / wire(r)!, { ...bytes, unit: 'share', detail: `wire B/call REST ${med(ctx, 'getUser', REST, wire)}, gRPC ${med(ctx, 'getUser', GRPC, wire)}` })),
+    rule: { op: '>=', value: 0.7 },
+  },
+  {
+    ref: 'intro-mqtt-battery-and-cost', line: 64, section: S.intro, kind: 'quantitative', testable: 'no',
+    claim: 'MQTT uses a tenth of the power of HTTP polling; a wrong protocol costs 10x the servers and $100K+/month',
+    guide: 'Battery life: MQTT uses 1/10th power of HTTP polling',
+    measure: untestable('MQTT is not in the harness, radio power cannot be measured on loopback, and cost figures are not measurable'),
+  },
+  {
+    ref: 'intro-1m-ws-connections', line: 75, section: S.intro, kind: 'quantitative', testable: 'partly', part: 'a single-host lower bound on concurrent WebSocket connections',
+    claim: 'WebSocket scales to 1M+ concurrent connections',
+    guide: 'Concurrent connections: 1M+ WebSocket connections',
+    measure: untestable('1M connections is a cluster figure: one 2-core host with 24 GiB would need ~16 loopback source addresses and tens of GB; no ws-connections scenario exists'),
+    needs: 'a cluster of hosts',
+  },
+  // ------------------------------------------------------------------ framework
+  {
+    ref: 'grpc-5-10x-better-than-rest', line: 89, section: S.framework, kind: 'quantitative', testable: 'yes',
+    claim: 'gRPC performs 5-10x better than REST for microservices',
+    guide: 'gRPC provides 5-10x better performance than REST',
+    measure: bench(['getUser', 'getUser-rtt'], 'gRPC ops/s / REST ops/s at saturation (lean drivers, one server core each)', (ctx) =>
+      perRepeat(ctx, 'getUser', [REST, GRPC], (r, g) => ops(g) / ops(r), {
+        ...tput,
+        detail: `latency with 1 call in flight, REST p50 / gRPC p50: ${(() => { const r = medianOf(ctx, 'getUser-rtt', REST, p50); const g = medianOf(ctx, 'getUser-rtt', GRPC, p50); return r && g ? fmt(r / g) : 'n/a'; })()}; server CPU us/call REST ${med(ctx, 'getUser', REST, serverCpu)}, gRPC ${med(ctx, 'getUser', GRPC, serverCpu)}`,
+      })),
+    rule: { op: '>=', value: 5 },
+  },
+  {
+    ref: 'mobile-rest-battery-efficiency', line: 93, section: S.framework, kind: 'quantitative', testable: 'no',
+    claim: 'Mobile clients need REST for battery efficiency', guide: 'we need HTTP/REST for battery efficiency',
+    measure: untestable('battery and radio behaviour of a phone cannot be measured on loopback'),
+  },
+  {
+    ref: 'ws-sticky-sessions-1m', line: 97, section: S.framework, kind: 'behavioral', testable: 'no',
+    claim: 'WebSocket at 1M connections needs sticky sessions', guide: 'At 1M concurrent connections, we need sticky sessions',
+    measure: untestable('needs a load balancer in front of several server hosts'),
+  },
+  // ------------------------------------------------------------------ HTTP basics
+  {
+    ref: 'http10-one-request-per-connection', line: 135, section: S.http, kind: 'behavioral', testable: 'yes',
+    claim: 'HTTP/1.0 serves one request per connection (unless keep-alive is asked for)', guide: 'HTTP/1.0 (1996): One request per connection',
+    measure: check('http', 'http10', 'raw HTTP/1.0 GET to the REST server: closed after the answer; with Connection: keep-alive it stays open'),
+    rule: holds,
+  },
+  {
+    ref: 'http11-pipelining', line: 136, section: S.http, kind: 'behavioral', testable: 'yes',
+    claim: 'HTTP/1.1 keeps connections alive and pipelines requests', guide: 'HTTP/1.1 (1999): Keep-alive, pipelining',
+    measure: check('http', 'pipelining', '3 GETs written back to back on one socket: 3 answers, in request order'),
+    rule: holds,
+  },
+  {
+    ref: 'http-example-content-length-324', line: 193, section: S.anatomy, kind: 'quantitative', testable: 'yes',
+    claim: "The example response's Content-Length matches its body", guide: 'Content-Length: 324',
+    measure: check('sizes', 'exampleBody', 'UTF-8 bytes of the body printed at L198-203, as printed'),
+    rule: { op: '==', value: 324 },
+  },
+  {
+    ref: 'status-405-get-on-post-only', line: 234, section: S.status, kind: 'behavioral', testable: 'yes',
+    claim: 'GET on a POST-only endpoint answers 405', guide: '405 Method Not Allowed → GET on POST-only endpoint',
+    measure: check('http', 'status405', 'GET /v1/users (POST-only) on the REST server: 405 with Allow; and a bare fastify app for comparison'),
+    rule: holds,
+  },
+  {
+    ref: 'status-408-request-timeout', line: 235, section: S.status, kind: 'behavioral', testable: 'yes',
+    claim: 'A client that takes too long gets 408', guide: '408 Request Timeout → Client took too long',
+    measure: check('http', 'status408', 'REST server with a 400 ms request timeout; headers sent and never finished: 408, then close'),
+    rule: holds,
+  },
+  {
+    ref: 'status-413-body-limit', line: 238, section: S.status, kind: 'behavioral', testable: 'yes',
+    claim: 'A body over the limit answers 413', guide: '413 Payload Too Large → Request body exceeds limit',
+    measure: check('http', 'status413', 'POST of 1 MiB + 1 byte to REST /v1/users and to /graphql: 413 from both'),
+    rule: holds,
+  },
+  {
+    ref: 'status-204-no-body', line: 219, section: S.status, kind: 'behavioral', testable: 'yes',
+    claim: '204 carries no body', guide: '204 No Content → DELETE successful, no body returned',
+    measure: check('http', 'status204', 'fastify DELETE route answering 204 while trying to send a JSON body: bytes after the head'),
+    rule: holds,
+  },
+  {
+    ref: 'rest-method-idempotency', line: 273, section: S.restBP, kind: 'behavioral', testable: 'partly',
+    part: 'GET and POST on the REST server (it serves no PUT or DELETE); this tests the harness server, not HTTP',
+    claim: 'GET is idempotent; POST creates a new resource each time', guide: 'Idempotent: Multiple identical requests = same result',
+    measure: check('http', 'idempotency', 'GET /v1/users/1 x5 gives the same body; POST /v1/users x5 creates 5 users with distinct ids'),
+    rule: holds,
+  },
+  {
+    ref: 'offset-pagination-degrades', line: 338, section: S.restBP, kind: 'quantitative', testable: 'yes',
+    claim: 'Offset pagination slows down at large offsets; cursors do not', guide: '✗ Performance degrades with large offsets',
+    measure: untestable('needs a pagination scenario over a real store (SQLite B-tree): the in-memory store slices an array, so any offset costs the same'),
+    needs: 'a pagination scenario on an indexed store (not built yet)',
+  },
+  {
+    ref: 'offset-pagination-inconsistent', line: 339, section: S.restBP, kind: 'behavioral', testable: 'yes',
+    claim: 'Offset pages duplicate or skip items when data changes between pages', guide: '✗ Inconsistent results if data changes',
+    measure: untestable('the REST server has cursor pagination only; needs a pagination scenario with offset pages (not built yet)'),
+    needs: 'a pagination scenario (not built yet)',
+  },
+  // ------------------------------------------------------------------ HTTP/2
+  {
+    ref: 'h1-head-of-line-blocking', line: 399, section: S.h2, kind: 'behavioral', testable: 'yes',
+    claim: 'On one HTTP/1.1 connection a request waits for the one before it; HTTP/2 runs them in parallel',
+    guide: 'Request 2: Must wait for Request 1',
+    measure: check('h2', 'hol', '3 requests to a 100 ms handler: one HTTP/1.1 keep-alive socket vs one HTTP/2 session, completion times'),
+    rule: holds,
+  },
+  {
+    ref: 'h2-multiplexing-3-5x-page-load', line: 405, section: S.h2, kind: 'quantitative', testable: 'partly', part: 'none yet: multiplexing gains need round-trip time',
+    claim: 'HTTP/2 multiplexing loads pages 3-5x faster', guide: 'Result: 3x-5x faster page loads',
+    measure: untestable('needs injected round-trip time: loopback RTT is ~30 us and this kernel has no netem; the http2 scenario (being built) would carry it'),
+    needs: 'injected network round-trip time (no netem on this kernel)',
+  },
+  {
+    ref: 'h2-hpack-87pct-header-reduction', line: 409, section: S.h2, kind: 'quantitative', testable: 'yes',
+    claim: 'HPACK cuts request headers from 800+ bytes to 50-100 bytes (87%)', guide: 'HTTP/2 Headers: 50-100 bytes (87% reduction)',
+    measure: check('h2', 'hpack', "1 - HTTP/2 request bytes / HTTP/1.1 head bytes for the guide's example request (L173-180), as node:http2 (nghttp2) writes it: first request and a repeat"),
+    rule: { op: '>=', value: 0.87 },
+  },
+  {
+    ref: 'h2-bandwidth-40pct', line: 422, section: S.h2, kind: 'quantitative', testable: 'yes', part: 'bytes; the page-load time at L421 needs RTT',
+    claim: 'HTTP/2 uses 40% less bandwidth', guide: 'Bandwidth: 40% reduction',
+    measure: check('h2', 'bandwidth', '1 - h2c bytes / HTTP/1.1 bytes for 100 small JSON GETs with the same handler (node:http2 vs node:http clients and servers)'),
+    rule: { op: '>=', value: 0.4 },
+  },
+  {
+    ref: 'h2-server-push', line: 413, section: S.h2, kind: 'behavioral', testable: 'partly', part: 'node:http2 only; browsers dropped push (Chrome 106)',
+    claim: 'HTTP/2 servers can push resources before they are asked for', guide: 'Server pushes: style.css, script.js (proactively)',
+    measure: check('h2', 'push', 'node:http2 server pushStream() for /style.css on a GET of /; the node:http2 client receives the pushed stream'),
+    rule: holds,
+  },
+  {
+    ref: 'h3-quic-claims', line: 448, section: S.h2, kind: 'quantitative', testable: 'no',
+    claim: 'HTTP/3 is 20-30% faster than HTTP/2 on lossy networks', guide: '20-30% faster than HTTP/2 on lossy networks',
+    measure: untestable('Node 20 has no stable HTTP/3/QUIC server, loopback does not lose packets, and the adoption figures are external statistics'),
+  },
+  // ------------------------------------------------------------------ when to use REST
+  {
+    ref: 'rest-not-for-sub-10ms', line: 520, section: S.whenRest, kind: 'quantitative', testable: 'partly', part: 'on-host stack latency only',
+    claim: 'REST cannot meet latency requirements under 10 ms (HTTP overhead)', guide: '5. Low-Latency Requirements (<10ms): Problem: HTTP overhead',
+    measure: bench(['getUser-rtt', 'getUser'], 'REST getUser p99, 1 call in flight', (ctx) =>
+      perRepeat(ctx, 'getUser-rtt', [REST], p99, { unit: 'us', boundMatters: true, quiet: true, detail: `p99 at saturation (32 in flight): ${med(ctx, 'getUser', REST, p99, ' us')}` })),
+    rule: { op: '>=', value: 10_000 },
+  },
+  {
+    ref: 'rest-large-data-buffering', line: 516, section: S.whenRest, kind: 'quantitative', testable: 'yes',
+    claim: 'Large REST responses are buffered and cost memory; streams do not', guide: 'Problem: Buffering, memory',
+    // The listUsers scenario pages 100 users at a time: memory for a huge response needs a
+    // run with peak RSS over a 1M-user answer, which it does not make.
+    measure: untestable('needs peak server RSS while answering ~1M users at once, buffered vs streamed; the listUsers scenario serves pages of pageSize users (default 100) and records no peak RSS'),
+    needs: 'a listUsers run over ~1M users with peak RSS (not built yet)',
+  },
+  // ------------------------------------------------------------------ REST performance
+  {
+    ref: 'etag-304-saves-bandwidth', line: 545, section: S.restPerf, kind: 'behavioral', testable: 'yes',
+    claim: 'A matching If-None-Match gets 304 with no body', guide: 'Response: 304 Not Modified (no body, saves bandwidth)',
+    measure: check('http', 'etag', 'GET /v1/users/1, then again with If-None-Match: the ETag: 304 and 0 body bytes'),
+    rule: holds,
+  },
+  {
+    ref: 'last-modified-304', line: 550, section: S.restPerf, kind: 'behavioral', testable: 'yes',
+    claim: 'If-Modified-Since at or after Last-Modified gets 304', guide: 'Response: 304 Not Modified',
+    measure: check('http', 'lastModified', 'GET /v1/users/1, then with If-Modified-Since: the Last-Modified: 304'),
+    rule: holds,
+  },
+  {
+    ref: 'cache-control-max-age', line: 531, section: S.restPerf, kind: 'behavioral', testable: 'partly', part: 'depends on the client cache',
+    claim: 'Responses with max-age are served from cache without reaching the origin', guide: 'Cache-Control: public, max-age=3600, stale-while-revalidate=60',
+    measure: untestable('needs an http-caching scenario with a caching client (not built yet); Node 20 fetch has no HTTP cache'),
+    needs: 'an http-caching scenario (not built yet)',
+  },
+  {
+    ref: 'gzip-70-90pct', line: 563, section: S.restPerf, kind: 'quantitative', testable: 'yes',
+    claim: 'gzip shrinks JSON responses by 70-90%', guide: 'gzip: 70-90% reduction, widely supported',
+    measure: check('sizes', 'gzip', "1 - gzip/identity (zlib level 6) for a ~5 KB page of the harness's users, the size the guide's own example uses (L575)"),
+    rule: { op: 'between', lo: 0.7, hi: 0.9 },
+  },
+  {
+    ref: 'brotli-20pct-better-than-gzip', line: 564, section: S.restPerf, kind: 'quantitative', testable: 'yes',
+    claim: 'Brotli compresses 20% better than gzip (and needs HTTP/2)', guide: 'br (Brotli): 20% better than gzip, HTTP/2+',
+    measure: check('sizes', 'brotli', '1 - br/gzip for the ~5 KB users page, brotli at quality 4 (@fastify/compress default)'),
+    rule: { op: '>=', value: 0.2 },
+  },
+  {
+    ref: 'json-5kb-to-500b', line: 575, section: S.restPerf, kind: 'quantitative', testable: 'yes',
+    claim: 'A 5 KB JSON payload compresses to about 500 bytes', guide: 'JSON payload: 5KB → 500 bytes (90% reduction)',
+    measure: check('sizes', 'json5kb', 'gzip bytes of the ~5 KB users page'),
+    rule: { op: '<=', value: 500 },
+  },
+  {
+    ref: 'compression-cpu-minimal', line: 578, section: S.restPerf, kind: 'quantitative', testable: 'yes',
+    claim: 'Compression costs little CPU (throughput drop under 10%)', guide: 'CPU cost: Minimal (worth the trade-off)',
+    measure: bench(['compression'], 'REST ops/s with gzip / without, compression scenario', fromScenario('compression', [{ protocol: 'rest', variant: 'gzip' }, { protocol: 'rest', variant: 'identity' }], (g, i) => ops(g) / ops(i), 'x')),
+    rule: { op: '>=', value: 0.9 },
+  },
+  {
+    ref: 'compression-page-load-30-50pct', line: 576, section: S.restPerf, kind: 'quantitative', testable: 'no',
+    claim: 'Compression makes pages load 30-50% faster', guide: 'Page load time: 30-50% faster',
+    measure: untestable('loopback bandwidth is effectively unlimited, so transfer time never dominates; would need a rate-limited link'),
+  },
+  {
+    ref: 'keepalive-saves-50-100ms', line: 590, section: S.restPerf, kind: 'quantitative', testable: 'partly', part: 'the loopback cost of a new TCP connection; the 50-100 ms is WAN RTT',
+    claim: 'Keep-alive saves 50-100 ms per request', guide: '50-100ms saved per request',
+    measure: check('http', 'keepalive', 'median latency of GET /v1/users/1 on a new connection each time minus on one keep-alive connection (node:http), ms'),
+    rule: { op: '>=', value: 50 },
+    needs: 'WAN round-trip time (loopback RTT is tens of microseconds)',
+  },
+  {
+    ref: 'rate-limit-429-retry-after', line: 607, section: S.restPerf, kind: 'behavioral', testable: 'yes',
+    claim: 'Over the rate limit the server answers 429 with Retry-After', guide: 'HTTP/1.1 429 Too Many Requests / Retry-After: 60',
+    measure: check('http', 'rateLimit', 'REST server: X-RateLimit-* headers count down and the request past the limit gets 429 with Retry-After'),
+    rule: holds,
+  },
+  {
+    ref: 'http-caching-cuts-load-80-90pct', line: 680, section: S.restTalk, kind: 'quantitative', testable: 'partly', part: 'set by the workload hit ratio and TTL, not the protocol',
+    claim: 'HTTP caching cuts server load by 80-90%', guide: 'HTTP caching reduces server load by 80-90%',
+    measure: untestable('needs an http-caching scenario with a caching client or proxy (not built yet); the figure is a property of the workload'),
+    needs: 'an http-caching scenario (not built yet)',
+  },
+  {
+    ref: 'http-overhead-800-vs-28-grpc', line: 702, section: S.restTalk, kind: 'quantitative', testable: 'yes',
+    claim: 'HTTP costs ~800 bytes of overhead per request against ~28 for gRPC (~28x)', guide: 'HTTP overhead: ~800 bytes per request vs ~28 bytes for gRPC',
+    measure: bench(['getUser'], 'REST overhead / gRPC overhead per getUser (wire bytes minus payload, both ways)', (ctx) =>
+      perRepeat(ctx, 'getUser', [REST, GRPC], (r, g) => overhead(r)! / overhead(g)!, { ...bytes, unit: 'x', detail: `overhead B/call REST ${med(ctx, 'getUser', REST, overhead)} (guide ~800), gRPC ${med(ctx, 'getUser', GRPC, overhead)} (guide ~28)` })),
+    rule: { op: 'approx', value: 800 / 28, factor: 1.5 },
+  },
+  {
+    ref: 'rest-latency-breakdown-wan', line: 721, section: S.restTalk, kind: 'quantitative', testable: 'no',
+    claim: 'A first REST request costs 130-370 ms (DNS, TCP, TLS, request)', guide: 'Total: 130-370ms for first request',
+    measure: untestable('DNS, TCP and TLS over a WAN and CDN distances do not exist on loopback (the sums 130 and 370 are arithmetically right)'),
+  },
+  {
+    ref: 'rest-scale-arithmetic', line: 734, section: S.restTalk, kind: 'quantitative', testable: 'no',
+    claim: 'Caching and a CDN let the system handle 10x scale', guide: 'Result: System can handle 10x scale',
+    measure: untestable('a capacity-planning narrative with no measurable quantity'),
+  },
+  // ------------------------------------------------------------------ gRPC
+  {
+    ref: 'grpc-10x-smaller-payloads', line: 752, section: S.grpcWhat, kind: 'quantitative', testable: 'yes',
+    claim: 'Protobuf payloads are 10x smaller than JSON', guide: '10x smaller payloads than JSON',
+    measure: check('sizes', 'jsonOverProtobufGuide', "JSON bytes / protobuf bytes of the guide's user (L1057-1063, guide field numbers)"),
+    rule: { op: '>=', value: 10 },
+  },
+  {
+    ref: 'grpc-four-patterns', line: 756, section: S.grpcWhat, kind: 'behavioral', testable: 'yes',
+    claim: 'gRPC offers unary, server-, client- and bidirectional streaming', guide: '4 communication patterns',
+    measure: check('grpc', 'fourPatterns', 'GetUser, ListUsers, CreateUsers and Chat against the grpc-js reference server with the grpc-js client'),
+    rule: holds,
+  },
+  {
+    ref: 'proto-file-compiles-as-written', line: 790, section: S.protobuf, kind: 'behavioral', testable: 'yes',
+    claim: "The guide's user.proto compiles as written", guide: 'google.protobuf.Timestamp created_at = 7;',
+    measure: check('sizes', 'protoCompiles', 'protobufjs parse + resolveAll of L778-869 verbatim'),
+    rule: holds,
+  },
+  {
+    ref: 'protobuf-compat-unknown-fields', line: 767, section: S.protobuf, kind: 'behavioral', testable: 'yes',
+    claim: 'Protobuf is backward and forward compatible', guide: 'Backward and forward compatible',
+    measure: check('sizes', 'protoCompat', "the guide's User v1 and a v2 with a new field 8 and a new nested message: each decodes the other's bytes without error"),
+    rule: holds,
+  },
+  {
+    ref: 'grpc-unary-5-10ms-vs-rest-50-100ms', line: 907, section: S.grpcPatterns, kind: 'quantitative', testable: 'partly', part: 'the latency ratio; absolute milliseconds are WAN-like',
+    claim: 'A unary gRPC call is 5-10x faster than REST (5-10 ms vs 50-100 ms)', guide: 'Latency: 5-10ms (vs 50-100ms REST)',
+    measure: bench(['getUser-rtt'], 'REST p50 / gRPC p50, getUser, 1 call in flight (lean drivers)', (ctx) =>
+      perRepeat(ctx, 'getUser-rtt', [REST, GRPC], (r, g) => p50(r)! / p50(g)!, { ...lat, detail: `p50 REST ${med(ctx, 'getUser-rtt', REST, p50, ' us')}, gRPC ${med(ctx, 'getUser-rtt', GRPC, p50, ' us')}, gRPC with the grpc-js client ${med(ctx, 'getUser-rtt', GRPC_JS, p50, ' us')}` })),
+    rule: { op: '>=', value: 5 },
+  },
+  {
+    ref: 'grpc-100k-rps-single-server', line: 909, section: S.grpcPatterns, kind: 'quantitative', testable: 'yes',
+    claim: 'One gRPC server handles 100K calls/s', guide: 'Throughput: 100K RPS on single server',
+    measure: bench(['getUser'], 'getUser calls/s of one grpc-js server process (one core), lean driver', (ctx) =>
+      perRepeat(ctx, 'getUser', [GRPC], ops, { unit: 'ops/s', boundMatters: true, saturated: true, detail: 'grpc-js runs its calls on one thread: one process uses about one core' })),
+    rule: { op: '>=', value: 100_000 },
+  },
+  {
+    ref: 'grpc-stream-backpressure-cancel-memory', line: 948, section: S.grpcPatterns, kind: 'behavioral', testable: 'yes',
+    claim: 'Server streams handle backpressure, cancel at any time and use little memory', guide: 'Backpressure handling',
+    measure: untestable('needs a slow consumer, a mid-stream cancel and peak RSS on a large stream; the listUsers scenario streams 100-user pages at full speed'),
+    needs: 'a streaming backpressure and cancel scenario (not built yet)',
+  },
+  {
+    ref: 'grpc-client-streaming-less-overhead', line: 993, section: S.grpcPatterns, kind: 'quantitative', testable: 'yes',
+    claim: 'A client stream sends many requests with less overhead than unary calls', guide: 'Reduced network overhead',
+    // createUsers compares gRPC streaming with REST per-user and batch POSTs, not with unary gRPC calls.
+    measure: untestable('needs unary gRPC CreateUser calls beside the client stream; the createUsers scenario has the gRPC stream only'),
+    needs: 'a unary gRPC row in the createUsers scenario (not built yet)',
+  },
+  {
+    ref: 'grpc-bidi-full-duplex', line: 1032, section: S.grpcPatterns, kind: 'behavioral', testable: 'yes',
+    claim: 'Bidirectional streams are full duplex', guide: 'Full-duplex communication',
+    measure: check('grpc', 'bidi', 'Chat stream: replies arrive while the client is still sending, in order'),
+    rule: holds,
+  },
+  {
+    ref: 'json-user-145-bytes', line: 1066, section: S.grpcPerf, kind: 'quantitative', testable: 'yes',
+    claim: "The guide's example user is 145 bytes of minified JSON", guide: 'Size: 145 bytes (minified)',
+    measure: check('sizes', 'guideUserJson', "Buffer.byteLength(JSON.stringify(user)) for the user at L1057-1063"),
+    rule: { op: '==', value: 145 },
+  },
+  {
+    ref: 'protobuf-user-28-bytes', line: 1071, section: S.grpcPerf, kind: 'quantitative', testable: 'yes',
+    claim: 'The same user is 28 bytes of protobuf', guide: 'Size: 28 bytes (binary)',
+    measure: check('sizes', 'guideUserProtobuf', "protobufjs encoding of that user with the guide's own User message (field numbers L784-790)"),
+    rule: { op: '==', value: 28 },
+  },
+  {
+    ref: 'rest-user-with-headers-950-bytes', line: 1067, section: S.grpcPerf, kind: 'quantitative', testable: 'yes',
+    claim: 'A REST getUser costs ~950 bytes with HTTP/1.1 headers', guide: 'With HTTP/1.1 headers: ~950 bytes',
+    measure: bench(['getUser'], 'REST wire bytes per getUser, both ways, keep-alive (fastify answers, lean client request)', (ctx) =>
+      perRepeat(ctx, 'getUser', [REST], wire, { ...bytes, unit: 'B', detail: `with the guide's own example request head (L173-180, 236 B) instead of the lean one: ${(() => { const m = medianOf(ctx, 'getUser', REST, (r) => r.bytesPerOp?.in ?? null); return m === null ? 'n/a' : `${fmt(m + 236)} B`; })()}` })),
+    rule: { op: 'approx', value: 950, factor: 1.25 },
+  },
+  {
+    ref: 'grpc-with-h2-headers-50-bytes', line: 1072, section: S.grpcPerf, kind: 'quantitative', testable: 'yes',
+    claim: 'A gRPC getUser costs ~50 bytes with HTTP/2 headers', guide: 'With HTTP/2 headers: ~50 bytes (compressed)',
+    measure: bench(['getUser'], 'gRPC wire bytes per getUser, both ways, warm HTTP/2 connection', (ctx) =>
+      perRepeat(ctx, 'getUser', [GRPC], wire, { ...bytes, unit: 'B', detail: `response direction alone: ${med(ctx, 'getUser', GRPC, (r) => r.bytesPerOp?.in ?? null, ' B')}` })),
+    rule: { op: 'approx', value: 50, factor: 1.25 },
+  },
+  {
+    ref: 'grpc-payload-19x-smaller', line: 1073, section: S.grpcPerf, kind: 'quantitative', testable: 'yes',
+    claim: 'gRPC is 19x smaller on the wire than REST', guide: 'Result: 19x smaller!',
+    measure: bench(['getUser'], 'REST wire bytes / gRPC wire bytes per getUser', (ctx) =>
+      perRepeat(ctx, 'getUser', [REST, GRPC], (r, g) => wire(r)! / wire(g)!, { ...bytes, unit: 'x', detail: `payload only: JSON ${med(ctx, 'getUser', REST, payload, ' B')} / protobuf ${med(ctx, 'getUser', GRPC, payload, ' B')}` })),
+    rule: { op: '>=', value: 19 },
+  },
+  {
+    ref: 'bandwidth-savings-27gb-month', line: 1078, section: S.grpcPerf, kind: 'quantitative', testable: 'partly', part: 'the arithmetic over measured bytes per call',
+    claim: 'At 1M calls/day gRPC saves 27 GB/month of bandwidth', guide: 'Bandwidth savings: 900 MB/day = 27 GB/month',
+    measure: bench(['getUser'], '(REST - gRPC wire bytes per call) x 1M calls/day x 30 days, GB', (ctx) =>
+      perRepeat(ctx, 'getUser', [REST, GRPC], (r, g) => ((wire(r)! - wire(g)!) * 1e6 * 30) / 1e9, { ...bytes, unit: 'GB', detail: "the guide's own arithmetic (900 MB x 30 = 27 GB) is consistent; its 950 and 50 B per call are not what the wire carries" })),
+    rule: { op: 'approx', value: 27, factor: 1.25 },
+  },
+  {
+    ref: 'grpc-40pct-faster-5ms-saved', line: 1103, section: S.grpcPerf, kind: 'quantitative', testable: 'partly', part: 'the relative latency; absolute milliseconds are not reproducible on loopback',
+    claim: 'gRPC calls are 40% faster than REST', guide: 'Result: 40% faster, 5ms saved per call',
+    measure: bench(['getUser-rtt'], 'gRPC p50 / REST p50, getUser, 1 call in flight', (ctx) =>
+      perRepeat(ctx, 'getUser-rtt', [GRPC, REST], (g, r) => p50(g)! / p50(r)!, { ...lat, detail: `p50 gRPC ${med(ctx, 'getUser-rtt', GRPC, p50, ' us')}, REST ${med(ctx, 'getUser-rtt', REST, p50, ' us')}` })),
+    rule: { op: '<=', value: 0.6 },
+  },
+  {
+    ref: 'json-serialization-1ms', line: 1088, section: S.grpcPerf, kind: 'quantitative', testable: 'yes',
+    claim: 'JSON serialization takes ~1 ms per call (protobuf ~0.1 ms)', guide: 'JSON serialization: 1ms',
+    measure: check('micro', 'jsonStringifyUs', "JSON.stringify of the harness's user, microseconds per call"),
+    rule: { op: 'approx', value: 1000, factor: 2 },
+  },
+  {
+    ref: 'grpc-50-cores-freed', line: 1107, section: S.grpcPerf, kind: 'quantitative', testable: 'yes',
+    claim: 'At 10K calls/s gRPC frees 50 cores', guide: 'Savings: 50 seconds/sec = 50 cores freed!',
+    measure: bench(['getUser'], '(REST - gRPC server CPU us per call) x 10K calls/s, in cores', (ctx) =>
+      perRepeat(ctx, 'getUser', [REST, GRPC], (r, g) => ((serverCpu(r)! - serverCpu(g)!) * 10_000) / 1e6, { unit: 'cores', boundMatters: true, detail: `server CPU us/call REST ${med(ctx, 'getUser', REST, serverCpu)}, gRPC ${med(ctx, 'getUser', GRPC, serverCpu)} (negative: gRPC costs more)` })),
+    rule: { op: '>=', value: 50 },
+  },
+  {
+    ref: 'rest-node-10-20k-rps', line: 1118, section: S.grpcPerf, kind: 'quantitative', testable: 'yes',
+    claim: 'A Node.js REST server does 10-20K requests/s', guide: 'Throughput: 10-20K requests/second',
+    measure: bench(['getUser'], 'REST getUser ops/s, one fastify process on one core', (ctx) => perRepeat(ctx, 'getUser', [REST], ops, { unit: 'ops/s', boundMatters: true, saturated: true })),
+    rule: { op: 'between', lo: 10_000, hi: 20_000 },
+  },
+  {
+    ref: 'rest-clustering-50k-rps', line: 1119, section: S.grpcPerf, kind: 'quantitative', testable: 'partly', part: 'one process only: the claim is about a cluster on a larger machine',
+    claim: 'Clustered, a Node.js REST server does 50K requests/s', guide: 'With clustering: 50K requests/second',
+    measure: bench(['getUser'], 'REST getUser ops/s of one process (the cluster figure needs more cores)', (ctx) => perRepeat(ctx, 'getUser', [REST], ops, { unit: 'ops/s', boundMatters: true, saturated: true })),
+    rule: { op: 'approx', value: 50_000, factor: 1.25 },
+    needs: 'more cores than the 2 of this machine (one for the server, one for the generator)',
+  },
+  {
+    ref: 'grpc-go-100-200k-rps', line: 1124, section: S.grpcPerf, kind: 'quantitative', testable: 'no',
+    claim: 'A gRPC server in Go does 100-200K requests/s', guide: 'Throughput: 100-200K requests/second',
+    measure: untestable('about gRPC in Go; the harness serves gRPC with grpc-js (see grpc-100k-rps-single-server)'),
+  },
+  {
+    ref: 'grpc-10x-higher-throughput', line: 1127, section: S.grpcPerf, kind: 'quantitative', testable: 'yes',
+    claim: 'gRPC has 10x the throughput of REST', guide: 'Result: 10x higher throughput with gRPC',
+    measure: bench(['getUser'], 'gRPC ops/s / REST ops/s, getUser, one server process each', (ctx) => perRepeat(ctx, 'getUser', [REST, GRPC], (r, g) => ops(g) / ops(r), tput)),
+    rule: { op: '>=', value: 10 },
+  },
+  {
+    ref: 'grpc-deadline-exceeded', line: 1144, section: S.grpcFeatures, kind: 'behavioral', testable: 'yes',
+    claim: 'A call past its deadline fails with DEADLINE_EXCEEDED and the server sees it cancelled', guide: 'if status.Code(err) == codes.DeadlineExceeded {',
+    measure: check('grpc', 'deadline', 'grpc-js: 1 s deadline on a GetUser whose handler takes 2 s: status 4 at ~1.0 s, server call cancelled'),
+    rule: holds,
+  },
+  {
+    ref: 'grpc-interceptors', line: 1156, section: S.grpcFeatures, kind: 'behavioral', testable: 'yes',
+    claim: 'gRPC interceptors act as middleware', guide: '**2. Interceptors (Middleware)**',
+    measure: untestable('the reference server has no interceptors; needs a grpc-interceptors check (not built yet)'),
+    needs: 'interceptors on the reference server (not built yet)',
+  },
+  {
+    ref: 'grpc-client-side-round-robin', line: 1188, section: S.grpcFeatures, kind: 'behavioral', testable: 'yes',
+    claim: 'Client-side round robin spreads calls evenly', guide: 'Round Robin: Distribute evenly',
+    measure: check('grpc', 'roundRobin', '3 grpc-js servers, one channel with loadBalancingConfig round_robin, 300 calls: each server within 5% of 100; pick_first for contrast'),
+    rule: holds,
+  },
+  {
+    ref: 'grpc-health-check', line: 1212, section: S.grpcFeatures, kind: 'behavioral', testable: 'yes',
+    claim: 'The gRPC health API reports SERVING / NOT_SERVING / SERVICE_UNKNOWN', guide: "SERVICE_UNKNOWN: Service doesn't exist",
+    measure: untestable('the reference server registers no grpc.health.v1.Health service and grpc-health-check is not a dependency'),
+    needs: 'a Health service on the reference server (not built yet)',
+  },
+  {
+    ref: 'grpc-caching-complex', line: 1311, section: S.grpcVsRest, kind: 'behavioral', testable: 'partly', part: 'qualitative',
+    claim: 'Caching gRPC is complex; REST caching is native', guide: '│ Caching         │ Complex      │ Native       │',
+    measure: untestable('needs an http-caching scenario (not built yet) to show what standard caches do with each'),
+    needs: 'an http-caching scenario (not built yet)',
+  },
+  {
+    ref: 'grpc-1m-req-day-10x-servers', line: 1336, section: S.grpcTalk, kind: 'quantitative', testable: 'yes',
+    claim: 'At 1M requests/day gRPC needs 10x fewer servers and 10x less bandwidth', guide: '* 10x fewer servers needed',
+    measure: bench(['getUser'], 'REST wire bytes / gRPC wire bytes per call (the bandwidth half); servers from measured capacity', (ctx) =>
+      perRepeat(ctx, 'getUser', [REST, GRPC], (r, g) => wire(r)! / wire(g)!, { ...bytes, unit: 'x', detail: `1M requests/day is 11.6/s: ${(() => { const r = medianOf(ctx, 'getUser', REST, ops); const g = medianOf(ctx, 'getUser', GRPC, ops); return r && g ? `${((11.6 / r) * 100).toFixed(3)}% of one REST process, ${((11.6 / g) * 100).toFixed(3)}% of one gRPC process: one server either way` : 'n/a'; })()}` })),
+    rule: { op: '>=', value: 10 },
+  },
+  {
+    ref: 'grpc-beats-websocket-server-to-server', line: 1348, section: S.grpcTalk, kind: 'quantitative', testable: 'yes',
+    claim: 'gRPC streaming is more efficient than WebSocket between servers', guide: 'More efficient than WebSocket for server-to-server',
+    measure: bench(['chat'], 'gRPC bidi messages/s / WebSocket messages/s, chat scenario', fromScenario('chat', [GRPC, WS], (g, w) => ops(g) / ops(w), 'x')),
+    rule: { op: '>=', value: 1 },
+  },
+  {
+    ref: 'transaction-50ms-vs-500ms', line: 1395, section: S.grpcTalk, kind: 'quantitative', testable: 'partly', part: 'stack latency only (no network latency on loopback)',
+    claim: 'A transaction of sequential calls takes 10x less time over gRPC than REST', guide: 'Transaction time: 50ms (gRPC) vs 500ms (REST)',
+    measure: bench(['getUser-rtt'], 'REST p50 / gRPC p50 with 1 call in flight (a chain of N sequential calls scales both by N)', (ctx) =>
+      perRepeat(ctx, 'getUser-rtt', [REST, GRPC], (r, g) => p50(r)! / p50(g)!, { ...lat, detail: `10 sequential calls: REST ${(() => { const m = medianOf(ctx, 'getUser-rtt', REST, p50); return m === null ? 'n/a' : `${fmt((m * 10) / 1000)} ms`; })()}, gRPC ${(() => { const m = medianOf(ctx, 'getUser-rtt', GRPC, p50); return m === null ? 'n/a' : `${fmt((m * 10) / 1000)} ms`; })()}` })),
+    rule: { op: '>=', value: 10 },
+  },
+  {
+    ref: 'grpc-batch-stream-10k-records', line: 1399, section: S.grpcTalk, kind: 'behavioral', testable: 'yes',
+    claim: 'A client streams 10K records, gets results as they go, and can cancel mid-stream', guide: 'Client streams 10K records',
+    measure: untestable('needs a streaming scenario with cancellation (listUsers/chat, being built)'),
+    needs: 'a streaming-cancel scenario (not built yet)',
+  },
+  {
+    ref: 'grpc-rich-error-codes', line: 1406, section: S.grpcTalk, kind: 'behavioral', testable: 'yes', part: 'NOT_FOUND, DEADLINE_EXCEEDED and UNIMPLEMENTED; the others need handlers that raise them',
+    claim: 'gRPC clients see exact status codes', guide: 'Rich error model with status codes:',
+    measure: check('grpc', 'errorCodes', 'unknown user -> NOT_FOUND (5), unknown method -> UNIMPLEMENTED (12), expired deadline -> DEADLINE_EXCEEDED (4)'),
+    rule: holds,
+  },
+  {
+    ref: 'grpc-automatic-retries', line: 1386, section: S.grpcTalk, kind: 'behavioral', testable: 'yes',
+    claim: 'gRPC retries failed calls automatically', guide: 'Automatic retries',
+    measure: check('grpc', 'retries', 'server failing the first 2 attempts with UNAVAILABLE: the call succeeds only when the channel has a retryPolicy'),
+    rule: holds,
+  },
+  // ------------------------------------------------------------------ WebSocket
+  {
+    ref: 'ws-realtime-under-100ms', line: 1439, section: S.wsWhat, kind: 'quantitative', testable: 'yes', part: 'on-host latency; no WAN',
+    claim: 'WebSocket delivers in under 100 ms', guide: 'Real-time: < 100ms latency',
+    measure: bench(['getUser'], 'WebSocket getUser round-trip p99 at saturation (32 calls in flight), us', (ctx) => perRepeat(ctx, 'getUser', [WS], p99, { unit: 'us', boundMatters: true, quiet: true })),
+    rule: { op: '<=', value: 100_000 },
+  },
+  {
+    ref: 'ws-frame-overhead-2-6-bytes', line: 1895, section: S.wsTalk, kind: 'quantitative', testable: 'yes',
+    claim: 'A WebSocket frame costs 2-6 bytes of overhead', guide: 'Overhead: 2-6 bytes per frame (vs 800+ bytes HTTP)',
+    measure: bench(['getUser'], 'largest per-message overhead either way (wire bytes minus payload), WebSocket getUser', (ctx) =>
+      perRepeat(ctx, 'getUser', [WS], (w) => Math.max(w.bytesPerOp!.out - w.payloadBytes!.request, w.bytesPerOp!.in - w.payloadBytes!.response), {
+        ...bytes, unit: 'B', exact: true, round: Math.round,
+        detail: 'ws frames: 2 B server->client and 6 B client->server up to 125 B, 4/8 B up to 64 KiB, 10/14 B beyond (RFC 6455, 2-14 B); REST overhead per call is in http-overhead-800-vs-28-grpc',
+      })),
+    rule: { op: 'between', lo: 2, hi: 6 },
+  },
+  {
+    ref: 'ws-handshake-accept-key', line: 1464, section: S.wsHandshake, kind: 'behavioral', testable: 'yes',
+    claim: "The example handshake's Sec-WebSocket-Accept is right for its key", guide: 'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=',
+    measure: check('sizes', 'acceptKey', 'base64(SHA-1(key + GUID)) for the key at L1455 equals the accept at L1464'),
+    rule: holds,
+  },
+  {
+    ref: 'ws-no-http-overhead-after-handshake', line: 1469, section: S.wsHandshake, kind: 'behavioral', testable: 'yes',
+    claim: 'After the handshake a message carries a frame header only, no HTTP headers', guide: 'No HTTP overhead anymore',
+    measure: bench(['getUser'], 'per-message overhead, both ways, WebSocket getUser (<= 14 B means frame header only)', (ctx) =>
+      perRepeat(ctx, 'getUser', [WS], (w) => (Math.max(w.bytesPerOp!.out - w.payloadBytes!.request, w.bytesPerOp!.in - w.payloadBytes!.response) <= 14 ? 1 : 0), { ...bytes, unit: '', exact: true })),
+    rule: holds,
+  },
+  {
+    ref: 'ws-ping-pong-close-frames', line: 1482, section: S.wsHandshake, kind: 'behavioral', testable: 'yes',
+    claim: 'Ping is answered by pong; a close frame is echoed and both sides see code 1000', guide: '0x9: Ping frame',
+    measure: check('ws', 'pingPong', 'reference WebSocket server: server ping -> client pong, client ping -> server pong, close(1000) -> both sides close with 1000'),
+    rule: holds,
+  },
+  {
+    ref: 'ws-permessage-deflate', line: 1612, section: S.wsPatterns, kind: 'quantitative', testable: 'yes',
+    claim: 'permessage-deflate shrinks messages', guide: 'Compress with permessage-deflate',
+    measure: check('ws', 'deflate', 'wire bytes of a 100-user listUsers answer with perMessageDeflate on / off (reference server, ws client)'),
+    rule: { op: '<=', value: 0.5 },
+  },
+  {
+    ref: 'ws-100k-connections-per-server', line: 1616, section: S.wsPatterns, kind: 'quantitative', testable: 'partly', part: 'a lower bound on one host',
+    claim: 'One server holds 100K concurrent WebSocket connections', guide: 'Can handle 100K concurrent connections per server',
+    measure: untestable('needs a ws-connections scenario (not built yet) with ~4 loopback source addresses and the clients sharing 2 cores'),
+    needs: 'a ws-connections scenario (not built yet)',
+  },
+  {
+    ref: 'ws-1m-msgs-per-sec', line: 1617, section: S.wsPatterns, kind: 'quantitative', testable: 'partly', part: 'the per-process delivery rate',
+    claim: 'A cluster delivers 1M price updates/s', guide: '1M price updates/second across cluster',
+    measure: untestable('the fanout scenario measures delivery at a set event rate, not the most a process can push; 1M/s is a cluster figure'),
+    needs: 'a cluster, and a fanout run at the highest rate one process sustains',
+  },
+  {
+    ref: 'ws-price-update-200-vs-50-bytes', line: 1619, section: S.wsPatterns, kind: 'quantitative', testable: 'yes',
+    claim: 'A price update is ~200 B as JSON and ~50 B as protobuf (4x)', guide: '200 bytes per update (JSON) vs 50 bytes (Protobuf)',
+    measure: check('sizes', 'priceUpdate', 'JSON bytes / protobuf bytes of one price update {type, symbol, price, change, volume, timestamp}'),
+    rule: { op: 'approx', value: 4, factor: 1.25 },
+  },
+  {
+    ref: 'ws-reconnect-exponential-backoff', line: 1669, section: S.wsScale, kind: 'behavioral', testable: 'yes',
+    claim: "The guide's WebSocketManager reconnects with exponential backoff capped at 30 s", guide: 'Automatic reconnection with exponential backoff',
+    measure: check('ws', 'backoff', "the guide's class (L1627-1666) run verbatim against a closed port with a recording clock: delays 1, 2, 4, 8, 16, 30, 30 s"),
+    rule: holds,
+  },
+  {
+    ref: 'ws-queue-during-disconnect', line: 1670, section: S.wsScale, kind: 'behavioral', testable: 'yes',
+    claim: "The guide's WebSocketManager queues messages while disconnected", guide: 'Queue messages during disconnect',
+    measure: check('ws', 'queue', "the guide's class run verbatim: send() before the socket opens must not throw, and the message must be sent once it opens"),
+    rule: holds,
+  },
+  {
+    ref: 'ws-heartbeat-30s', line: 1671, section: S.wsScale, kind: 'behavioral', testable: 'yes',
+    claim: 'A ping/pong heartbeat detects a dead peer', guide: 'Heartbeat/ping-pong every 30 seconds',
+    measure: check('ws', 'heartbeat', 'reference server with a 300 ms heartbeat; a peer that completes the upgrade and then never answers is dropped within 2 periods, a live one is kept'),
+    rule: holds,
+  },
+  {
+    ref: 'ws-msgpack-30pct-smaller', line: 1737, section: S.wsScale, kind: 'quantitative', testable: 'yes',
+    claim: 'MessagePack is 30% smaller than JSON', guide: '✓ 30% smaller than JSON',
+    measure: check('sizes', 'msgpackSaving', "1 - MessagePack/JSON bytes of the harness's user (MessagePack sized by the spec's smallest encodings)"),
+    rule: { op: 'approx', value: 0.3, factor: 1.25 },
+  },
+  {
+    ref: 'ws-msgpack-faster-to-parse', line: 1738, section: S.wsScale, kind: 'quantitative', testable: 'yes',
+    claim: 'MessagePack parses faster than JSON', guide: '✓ Faster to parse',
+    measure: bench(['encodings'], 'JSON decode time / MessagePack decode time, encodings scenario', fromScenario('encodings', [{ protocol: 'websocket', variant: 'json' }, { protocol: 'websocket', variant: 'msgpack' }], (j, m) => ops(m) / ops(j), 'x')),
+    rule: { op: '>=', value: 1 },
+  },
+  {
+    ref: 'ws-protobuf-70pct-smaller', line: 1742, section: S.wsScale, kind: 'quantitative', testable: 'yes',
+    claim: 'Protobuf messages are 70% smaller than JSON', guide: '✓ 70% smaller than JSON',
+    measure: check('sizes', 'protobufSaving', "1 - protobuf/JSON bytes of the harness's user"),
+    rule: { op: '>=', value: 0.7 },
+  },
+  {
+    ref: 'ws-protobuf-fastest-parsing', line: 1744, section: S.wsScale, kind: 'quantitative', testable: 'yes', part: 'protobufjs vs JSON.parse; no MessagePack decoder in the project',
+    claim: 'Protobuf parses fastest', guide: '✓ Fastest parsing',
+    measure: check('micro', 'parseRatio', "JSON.parse time / protobufjs decode time for the harness's user"),
+    rule: { op: '>=', value: 1 },
+  },
+  {
+    ref: 'ws-auth-first-message', line: 1775, section: S.wsScale, kind: 'behavioral', testable: 'partly', part: 'would test the harness server',
+    claim: 'The server validates the auth message before accepting others', guide: 'Server validates before accepting other messages',
+    measure: untestable('the reference WebSocket server has no authentication'),
+    needs: 'authentication on the reference WebSocket server (not built)',
+  },
+  {
+    ref: 'ws-memory-per-connection', line: 1815, section: S.wsScale, kind: 'quantitative', testable: 'yes',
+    claim: 'Over 10 MB per connection means a leak', guide: 'Memory per connection > 10MB → Memory leak',
+    measure: check('ws', 'memoryPerConnection', 'RSS growth of a WebSocket server process per idle connection, 500 connections, KB'),
+    rule: { op: '<=', value: 10 * 1024 },
+  },
+  {
+    ref: 'ws-redis-horizontal-scaling', line: 1716, section: S.wsScale, kind: 'behavioral', testable: 'partly', part: 'cross-server delivery; "millions" is not testable',
+    claim: 'With Redis pub/sub, clients can connect to any server', guide: 'Clients can connect to any server',
+    measure: untestable('needs Redis, which is not in the stack'),
+    needs: 'a Redis server',
+  },
+  {
+    ref: 'polling-latency-2.5s-avg', line: 1825, section: S.wsAlt, kind: 'quantitative', testable: 'yes',
+    claim: 'Polling delivers in 2.5 s on average (half a 5 s interval), WebSocket in 50-100 ms', guide: '│ Latency      │ 50-100ms │ 2.5s avg     │',
+    measure: bench(['fanout'], `mean delivery latency of short polling / half its interval (${FANOUT.pollMs} ms), fanout scenario, ${FANOUT.subscribers} subscribers`, (ctx) =>
+      perRepeat(ctx, 'fanout', [{ protocol: 'poll', variant: fanoutVariant('poll') }, { protocol: 'websocket', variant: fanoutVariant('websocket') }],
+        (p) => (delivery(p)?.latencyUs?.mean ?? NaN) / ((FANOUT.pollMs * 1000) / 2), {
+          unit: 'x', boundMatters: false,
+          detail: `mean delivery: polling every ${FANOUT.pollMs} ms ${med(ctx, 'fanout', { protocol: 'poll', variant: fanoutVariant('poll') }, (r) => (delivery(r)?.latencyUs?.mean ?? NaN) / 1000, ' ms')}, WebSocket push ${med(ctx, 'fanout', { protocol: 'websocket', variant: fanoutVariant('websocket') }, (r) => (delivery(r)?.latencyUs?.mean ?? NaN) / 1000, ' ms')} (p99 ${med(ctx, 'fanout', { protocol: 'websocket', variant: fanoutVariant('websocket') }, (r) => (delivery(r)?.latencyUs?.p99 ?? NaN) / 1000, ' ms')}); a 5 s interval gives the guide's 2.5 s`,
+        })),
+    rule: { op: 'approx', value: 1, factor: 1.25 },
+  },
+  {
+    ref: 'polling-bandwidth-10x', line: 1826, section: S.wsAlt, kind: 'quantitative', testable: 'yes',
+    claim: 'Polling uses 10x the bandwidth of WebSocket', guide: '│ Bandwidth    │ Low      │ 10x higher   │',
+    measure: bench(['fanout'], `wire bytes per delivered event, short polling / WebSocket, ${FANOUT.eventRate} event/s, polls every ${FANOUT.pollMs} ms, fanout scenario`, (ctx) =>
+      perRepeat(ctx, 'fanout', [{ protocol: 'poll', variant: fanoutVariant('poll') }, { protocol: 'websocket', variant: fanoutVariant('websocket') }], (p, w) => {
+        const bp = delivery(p)?.bytesPerEvent;
+        const bw = delivery(w)?.bytesPerEvent;
+        return bp && bw ? (bp.out + bp.in) / (bw.out + bw.in) : null;
+      }, { ...bytes, unit: 'x', detail: 'with one event per poll interval; fewer events per poll (rarer events, faster polls) make polling costlier per event, more make it cheaper' })),
+    rule: { op: '>=', value: 10 },
+  },
+  {
+    ref: 'polling-server-load-10x', line: 1827, section: S.wsAlt, kind: 'quantitative', testable: 'yes',
+    claim: 'Polling puts 10x the load on the server', guide: '│ Server Load  │ Low      │ 10x higher   │',
+    measure: bench(['fanout'], `server CPU us per delivered event, short polling / WebSocket, same conditions, fanout scenario`, (ctx) =>
+      perRepeat(ctx, 'fanout', [{ protocol: 'poll', variant: fanoutVariant('poll') }, { protocol: 'websocket', variant: fanoutVariant('websocket') }],
+        (p, w) => (delivery(p)?.serverCpuUsPerEvent ?? NaN) / (delivery(w)?.serverCpuUsPerEvent ?? NaN), { unit: 'x', boundMatters: true })),
+    rule: { op: '>=', value: 10 },
+  },
+  {
+    ref: 'polling-battery', line: 1828, section: S.wsAlt, kind: 'quantitative', testable: 'no',
+    claim: 'Polling drains batteries', guide: '│ Battery      │ Efficient│ Drains fast  │',
+    measure: untestable('battery drain cannot be measured on loopback'),
+  },
+  {
+    ref: 'sse-auto-reconnect-vs-ws-manual', line: 1839, section: S.wsAlt, kind: 'behavioral', testable: 'yes',
+    claim: 'SSE reconnects by itself; WebSocket must be reconnected by the application', guide: '│ Auto-reconnect│ Manual  │ Built-in     │',
+    measure: check('sse', 'autoReconnect', "Chromium's EventSource reconnects after the server drops the stream; a browser WebSocket stays closed"),
+    rule: holds,
+  },
+  {
+    ref: 'sse-text-only', line: 1837, section: S.wsAlt, kind: 'quantitative', testable: 'yes',
+    claim: 'SSE carries text only, so binary costs a third more than a WebSocket binary frame', guide: '│ Data Types   │ Text+Bin │ Text only    │',
+    measure: check('sizes', 'binaryOverSse', 'bytes to deliver a 10 KiB blob: SSE (base64 in a data: line) / ws binary frame'),
+    rule: { op: 'between', lo: 1.3, hi: 1.37 },
+  },
+  // ------------------------------------------------------------------ GraphQL
+  {
+    ref: 'gql-no-over-under-fetching', line: 1928, section: S.gqlWhat, kind: 'quantitative', testable: 'yes',
+    claim: 'GraphQL returns only the fields asked for', guide: 'No over-fetching or under-fetching',
+    measure: check('http', 'overFetching', 'response body bytes, GraphQL {id username email} / REST full user (same user, reference servers)'),
+    rule: { op: '<', value: 1 },
+  },
+  {
+    ref: 'gql-introspection', line: 1925, section: S.gqlWhat, kind: 'behavioral', testable: 'yes',
+    claim: 'GraphQL has introspection built in', guide: 'Introspection built-in',
+    measure: check('gql', 'introspection', '__schema query against the graphql-yoga reference server returns its types'),
+    rule: holds,
+  },
+  {
+    ref: 'rest-waterfall-4-requests', line: 1970, section: S.gqlVsRest, kind: 'quantitative', testable: 'partly', part: 'request counts; the latency needs injected RTT',
+    claim: 'The REST profile takes 4+ requests in a waterfall (200-400 ms); GraphQL one', guide: '4+ HTTP requests (waterfall)',
+    measure: bench(['nestedProfile'], 'requests per profile, REST / GraphQL, nestedProfile scenario', fromScenario('nestedProfile', [REST, GQL], (r, g) => Number((r as Record<string, unknown>).requestsPerOp ?? NaN) / Number((g as Record<string, unknown>).requestsPerOp ?? NaN), 'x', false)),
+    rule: { op: '>=', value: 4 },
+    needs: 'injected round-trip time for the 200-400 ms part (no netem on this kernel)',
+  },
+  {
+    ref: 'gql-examples-invalid-against-schema', line: 1996, section: S.gqlVsRest, kind: 'behavioral', testable: 'yes',
+    claim: "The guide's example operations validate against its schema", guide: 'posts(limit: 10) {',
+    measure: check('gql', 'examplesValidate', "graphql-js validate() of the example operations (L1991-2009, L2179-2198, L2232-2242, L2307-2317, L2485-2491) against the guide's SDL"),
+    rule: holds,
+  },
+  {
+    ref: 'gql-field-resolver-lazy', line: 2441, section: S.gqlResolver, kind: 'behavioral', testable: 'yes',
+    claim: 'A field resolver runs only when its field is requested', guide: "// Only called if 'posts' field is requested",
+    measure: check('nPlusOne', 'lazy', 'graphql-js: User.posts resolver calls for a query without posts (0) and with posts'),
+    rule: holds,
+  },
+  {
+    ref: 'gql-subscriptions-over-websocket', line: 2306, section: S.gqlCore, kind: 'behavioral', testable: 'yes',
+    claim: 'GraphQL subscriptions run over WebSocket', guide: '# Example Subscription (WebSocket-based)',
+    measure: check('gql', 'subscriptionTransport', "graphql-yoga with a Subscription type: the transport it answers a subscription with out of the box"),
+    rule: holds,
+  },
+  {
+    ref: 'n-plus-one-101-queries', line: 2497, section: S.gqlPerf, kind: 'quantitative', testable: 'yes',
+    claim: 'Naive resolvers make 101 queries for 100 posts and their authors', guide: 'Total: 101 database queries!',
+    measure: check('nPlusOne', 'naiveQueries', "graphql-js executes the guide's { posts { title author { username } } } over 100 posts with naive resolvers: database calls"),
+    rule: { op: '==', value: 101 },
+  },
+  {
+    ref: 'dataloader-101-to-2-queries', line: 2520, section: S.gqlPerf, kind: 'quantitative', testable: 'yes',
+    claim: 'DataLoader turns the 101 queries into 2', guide: 'Total: 2 queries (50x improvement!)',
+    measure: check('nPlusOne', 'batchedQueries', 'same query with a per-request batching loader on Post.author (DataLoader semantics: one batch per tick): database calls'),
+    rule: { op: '==', value: 2 },
+  },
+  {
+    ref: 'dataloader-50x-faster', line: 2525, section: S.gqlPerf, kind: 'quantitative', testable: 'yes',
+    claim: 'DataLoader makes the query 50x faster', guide: 'Improvement: 50x faster',
+    measure: check('nPlusOne', 'speedup', 'end-to-end time without / with batching, fake database of 10 ms per query behind a pool of 10 connections (the pg and mysql2 default)'),
+    rule: { op: '>=', value: 50 },
+  },
+  {
+    ref: 'complexity-limit-rejects', line: 2561, section: S.gqlPerf, kind: 'behavioral', testable: 'yes',
+    claim: 'A query over the complexity limit is rejected', guide: '"message": "Query complexity (52,000) exceeds limit (1,000)"',
+    measure: check('gql', 'complexity', "the guide's TooExpensive query (L2550-2561) against the reference server (limit 1000): as written, and with its '...' filled in; a cheap query passes"),
+    rule: holds,
+  },
+  {
+    ref: 'depth-limit-rejects-depth-6', line: 2574, section: S.gqlPerf, kind: 'behavioral', testable: 'yes',
+    claim: 'Depth limit 5 rejects a depth-6 query and accepts depth 5', guide: '// Rejected: Depth = 6',
+    measure: check('gql', 'depth', "the guide's TooDeep query (L2575-2589) against the reference server (graphql-depth-limit 5): as written, and with its '...' filled in; a depth-5 query passes"),
+    rule: holds,
+  },
+  {
+    ref: 'apq-90pct-bandwidth', line: 2634, section: S.gqlPerf, kind: 'quantitative', testable: 'yes',
+    claim: 'Automatic persisted queries cut request bandwidth by 90%', guide: '- 90% bandwidth reduction',
+    measure: check('sizes', 'apq', "1 - APQ body / full body for the guide's GetUserProfile request (query printed by graphql-js, SHA-256 hash instead)"),
+    rule: { op: '>=', value: 0.9 },
+  },
+  {
+    ref: 'gql-deprecation-non-breaking', line: 2722, section: S.gqlBP, kind: 'behavioral', testable: 'yes',
+    claim: 'A deprecated field keeps working and introspection marks it', guide: '@deprecated(reason: "Use firstName and lastName")',
+    measure: check('gql', 'deprecation', "the guide's User with @deprecated fullName (L2719-2724): the old query still executes; introspection shows isDeprecated and the reason"),
+    rule: holds,
+  },
+  {
+    ref: 'gql-http-caching-harder-post', line: 2803, section: S.gqlWhen, kind: 'behavioral', testable: 'partly', part: 'qualitative',
+    claim: 'GraphQL over POST is harder to cache', guide: '- HTTP caching harder with POST',
+    measure: untestable('needs an http-caching scenario with a caching client (not built yet)'),
+    needs: 'an http-caching scenario (not built yet)',
+  },
+  {
+    ref: 'gql-simple-query-parity', line: 2840, section: S.gqlCmp, kind: 'quantitative', testable: 'yes',
+    claim: 'A simple query costs the same over GraphQL and REST (50 ms each)', guide: '│ Simple Query    │ 50ms         │ 50ms         │',
+    measure: bench(['getUser-rtt', 'getUser'], 'GraphQL p50 / REST p50, getUser, 1 call in flight (graphql-yoga vs fastify)', (ctx) =>
+      perRepeat(ctx, 'getUser-rtt', [GQL, REST], (g, r) => p50(g)! / p50(r)!, { ...lat, detail: `p50 GraphQL ${med(ctx, 'getUser-rtt', GQL, p50, ' us')}, REST ${med(ctx, 'getUser-rtt', REST, p50, ' us')}; throughput GraphQL/REST ${(() => { const g = medianOf(ctx, 'getUser', GQL, ops); const r = medianOf(ctx, 'getUser', REST, ops); return g && r ? fmt(g / r) : 'n/a'; })()}` })),
+    rule: { op: 'between', lo: 0.8, hi: 1.2 },
+  },
+  {
+    ref: 'gql-nested-60ms-vs-rest-200ms', line: 2841, section: S.gqlCmp, kind: 'quantitative', testable: 'partly', part: 'needs RTT injection to show the waterfall cost',
+    claim: 'Nested data takes 60 ms in one GraphQL request vs 200 ms in 4 REST requests', guide: '│ Nested Data     │ 60ms (1 req) │ 200ms (4 req)│',
+    measure: bench(['nestedProfile'], 'REST p50 / GraphQL p50 per profile, nestedProfile scenario', fromScenario('nestedProfile', [REST, GQL], (r, g) => p50(r)! / p50(g)!, 'x')),
+    rule: { op: 'approx', value: 200 / 60, factor: 1.25 },
+    needs: 'injected round-trip time (no netem on this kernel)',
+  },
+  {
+    ref: 'gql-partial-data-40-vs-50ms', line: 2842, section: S.gqlCmp, kind: 'quantitative', testable: 'yes',
+    claim: 'A partial view is faster over GraphQL (40 ms vs 50 ms)', guide: '│ Partial Data    │ 40ms         │ 50ms         │',
+    measure: bench(['nestedProfile'], 'GraphQL p50 / REST p50 for a 3-field view, nestedProfile scenario', fromScenario('nestedProfile', [{ protocol: 'graphql', variant: 'partial' }, { protocol: 'rest', variant: 'partial' }], (g, r) => p50(g)! / p50(r)!, 'x')),
+    rule: { op: '<=', value: 0.8 },
+  },
+  {
+    ref: 'gql-cache-hit-30ms-vs-rest-5ms', line: 2843, section: S.gqlCmp, kind: 'quantitative', testable: 'partly', part: 'relative latency of a cache hit',
+    claim: 'A cache hit costs 30 ms over GraphQL vs 5 ms over REST', guide: '│ Cache Hit       │ 30ms         │ 5ms          │',
+    measure: untestable('needs an http-caching scenario and a GraphQL response cache (not built yet)'),
+    needs: 'an http-caching scenario (not built yet)',
+  },
+  {
+    ref: 'gql-bandwidth-rest-2-5x-larger', line: 2844, section: S.gqlCmp, kind: 'quantitative', testable: 'yes',
+    claim: 'REST moves 2-5x the bytes of GraphQL', guide: '│ Bandwidth       │ Optimal      │ 2-5x larger  │',
+    measure: bench(['nestedProfile'], 'REST wire bytes / GraphQL wire bytes per profile, nestedProfile scenario', fromScenario('nestedProfile', [REST, GQL], (r, g) => wire(r)! / wire(g)!, 'x', false)),
+    rule: { op: 'between', lo: 2, hi: 5 },
+  },
+  {
+    ref: 'gql-profile-100-150ms-vs-rest-300-500ms', line: 2900, section: S.gqlTalk, kind: 'quantitative', testable: 'partly', part: 'absolute numbers need WAN RTT',
+    claim: 'A profile page takes 100-150 ms over GraphQL vs 300-500 ms over REST', guide: '└── Total latency: 100-150ms',
+    measure: bench(['nestedProfile'], 'REST p50 / GraphQL p50 per profile, nestedProfile scenario', fromScenario('nestedProfile', [REST, GQL], (r, g) => p50(r)! / p50(g)!, 'x')),
+    rule: { op: '>=', value: 2 },
+    needs: 'WAN round-trip time (no netem on this kernel)',
+  },
+  // ------------------------------------------------------------------ SSE
+  {
+    ref: 'sse-plain-http-get', line: 2969, section: S.sseWhat, kind: 'behavioral', testable: 'yes',
+    claim: 'SSE is a plain HTTP GET answered with text/event-stream', guide: 'Simple HTTP GET request',
+    measure: check('sse', 'plainGet', 'plain fetch GET of the reference SSE server\'s /v1/events: 200, text/event-stream, and an event read from the body'),
+    rule: holds,
+  },
+  {
+    ref: 'sse-last-event-id-resume', line: 3061, section: S.sseClient, kind: 'behavioral', testable: 'yes', part: 'the client side (the header); resuming is up to the server',
+    claim: 'On reconnect the browser sends Last-Event-ID', guide: '// Sends Last-Event-ID header to resume',
+    measure: check('sse', 'lastEventId', "Chromium's EventSource: events with id: 121-123, stream dropped; the reconnect carries Last-Event-ID: 123"),
+    rule: holds,
+  },
+  {
+    ref: 'sse-default-retry-3s', line: 3062, section: S.sseClient, kind: 'quantitative', testable: 'yes',
+    claim: 'The default reconnection delay is 3 s', guide: '// Default retry: 3 seconds (configurable by server)',
+    measure: check('sse', 'defaultRetry', "Chromium's EventSource, no retry: field: seconds from the stream's end to the reconnect"),
+    rule: { op: 'between', lo: 2.5, hi: 3.5 },
+  },
+  {
+    ref: 'sse-retry-field-honoured', line: 3010, section: S.sseProto, kind: 'behavioral', testable: 'yes',
+    claim: 'The retry: field sets the reconnection delay', guide: 'retry: 10000',
+    measure: check('sse', 'retryField', "Chromium's EventSource after retry: 10000: seconds from the stream's end to the reconnect"),
+    rule: { op: 'between', lo: 9.5, hi: 10.5 },
+  },
+  {
+    ref: 'sse-multiline-data', line: 3014, section: S.sseProto, kind: 'behavioral', testable: 'yes',
+    claim: 'Several data: lines make one event joined by newlines', guide: 'data: First line',
+    measure: check('sse', 'multiline', "Chromium's EventSource receiving L3014-3016: event.data === 'First line\\nSecond line\\nThird line'"),
+    rule: holds,
+  },
+  {
+    ref: 'sse-named-events', line: 3006, section: S.sseProto, kind: 'behavioral', testable: 'yes',
+    claim: 'A named event reaches its listener and not onmessage', guide: 'event: userLoggedIn',
+    measure: check('sse', 'namedEvents', "Chromium's EventSource: event: userLoggedIn goes to addEventListener('userLoggedIn') only"),
+    rule: holds,
+  },
+  {
+    ref: 'sse-client-json-parse-plain-text', line: 3030, section: S.sseClient, kind: 'behavioral', testable: 'yes',
+    claim: "The guide's client works with the guide's own stream", guide: 'const data = JSON.parse(event.data);',
+    measure: check('sse', 'guideClientOnGuideStream', "the guide's onmessage (L3028-3032) in Chromium on the guide's stream (L2992-2996): no exception"),
+    rule: holds,
+  },
+];
+
+/** Entries by ref, for look-ups. */
+export const BY_REF: ReadonlyMap<string, ClaimEntry> = new Map(REGISTRY.map((e) => [e.ref, e]));

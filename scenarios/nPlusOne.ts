@@ -1,0 +1,56 @@
+// nPlusOne: GraphQL posts -> author, the N+1 shape, on the SQLite store. 'naive' resolves each
+// post's author with its own query (1 + N statements per request); 'dataloader' batches them
+// through a per-request DataLoader into one `WHERE id IN (...)` (2 statements). The run records
+// sqlStatementsPerRequest as counted by the store over the measured window.
+import { POSTS_PER_USER } from '../servers/dataset.ts';
+import { EquivalenceError, type VerifyReport } from '../harness/verify.ts';
+import type { ClientModule } from '../clients/types.ts';
+import { defineScenario, type ScenarioContext } from './types.ts';
+
+/** Posts per request: pageSize, capped so the query stays within the complexity limit. */
+export const postsPerRequest = (ctx: ScenarioContext): number => Math.min(ctx.pageSize ?? 50, 100);
+
+export async function verifyNPlusOne(client: ClientModule, target: { host: string; port: number }, _ds: unknown, _sample: number, ctx?: ScenarioContext): Promise<VerifyReport> {
+  const first = postsPerRequest(ctx ?? { users: 0, seed: 0 });
+  const conn = await client.connect(target);
+  try {
+    const o = await conn.call({ op: 'postsWithAuthors', first }, { decode: true });
+    if (!o.ok) throw new EquivalenceError(`posts(first: ${first}) failed: ${o.kind} ${o.code ?? ''} ${o.detail ?? ''}`);
+    if (o.items !== first) throw new EquivalenceError(`posts(first: ${first}) gave ${o.items} posts`);
+    // Post k of the data set is written by user ceil(k / POSTS_PER_USER) (servers/dataset.ts).
+    const ids = o.ids ?? [];
+    for (let i = 0; i < ids.length; i += 2) {
+      const post = ids[i]!;
+      const want = Math.ceil(post / POSTS_PER_USER);
+      if (ids[i + 1] !== want) throw new EquivalenceError(`post ${post}: author ${ids[i + 1]}, the store says ${want}`);
+    }
+    return { checked: first, payload: o.payload };
+  } finally {
+    await conn.close();
+  }
+}
+
+export default defineScenario({
+  name: 'nPlusOne',
+  description: 'GraphQL posts -> author on the SQLite store, with and without DataLoader: SQL statements per request and latency',
+  protocols: ['graphql'],
+  variants: { graphql: ['naive', 'dataloader'] },
+  notExpressible: {
+    rest: 'N+1 is a resolver-per-field problem of GraphQL; a REST endpoint answers from one handler that picks its own queries',
+    grpc: 'as REST: one handler per rpc, no per-field resolvers',
+    'grpc-js': 'as REST: one handler per rpc, no per-field resolvers',
+    websocket: 'as REST: one handler per message',
+    sse: 'as REST: one handler per message',
+  },
+  notes: [
+    'Query: posts(first: pageSize, default 100, at most 100) { id title author { id username } }, the newest posts (by created_at) so the authors are distinct. Always on the SQLite store (seeded temporary file).',
+    'naive: Post.author runs SELECT ... WHERE id = ? per post (1 + N statements). dataloader: a DataLoader per request batches them into one SELECT ... WHERE id IN (...) (2 statements). sqlStatementsPerRequest is counted by the store (wrapped prepared statements) over the measured window.',
+  ],
+  ops: (ctx) => {
+    const first = postsPerRequest(ctx);
+    return () => ({ op: 'postsWithAuthors', first, ...(ctx.variant !== undefined && { variant: ctx.variant }) });
+  },
+  verify: verifyNPlusOne,
+  server: (ctx) => ({ store: 'sqlite', dataloader: ctx.variant === 'dataloader' }),
+  client: async (protocol) => (protocol === 'graphql' ? (await import('../clients/bulk.ts')).graphql : undefined),
+});
