@@ -1,5 +1,5 @@
 // The guide and its claims reference live in the shared folder beside the project
-// (../shared), not in the repository: read them from there, and take the guide's examples out
+// (../shared), with a pinned copy in claims/source: read them, and take the guide's examples out
 // of it by line range, so a finding such as "this .proto does not compile" is about the text
 // the guide really prints, not a copy that could drift from it.
 import { existsSync, readFileSync } from 'node:fs';
@@ -7,7 +7,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SHARED = process.env.CLAIMS_SHARED_DIR ?? path.resolve(ROOT, '../shared');
+// A pinned copy travels with the repository (claims/source/) so a clone anywhere can check the
+// claims; the shared folder beside the project wins when present, and a test checks that the
+// copy has not drifted from it.
+export const VENDORED_DIR = path.join(ROOT, 'claims/source');
+export const SHARED_DIR = path.resolve(ROOT, '../shared');
+const SHARED =
+  process.env.CLAIMS_SHARED_DIR ?? (existsSync(path.join(SHARED_DIR, 'guide/000_70c2946110ebaf33.txt')) ? SHARED_DIR : VENDORED_DIR);
 export const GUIDE_PATH = path.join(SHARED, 'guide/000_70c2946110ebaf33.txt');
 export const REFERENCE_PATH = path.join(SHARED, 'claims-reference.yaml');
 
