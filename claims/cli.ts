@@ -34,6 +34,11 @@ export interface BenchRunSpec {
   quick: string[];
   /** Whether a result file of this scenario is this run (getUser serves two: saturated and 1 x 1). */
   matches?: (r: BenchResult) => boolean;
+  /**
+   * Invocations to make, their runs merged as repeats 0, 1, ...: for a scenario whose runner
+   * does not repeat by itself (fanout), so its figures still come with a spread.
+   */
+  times?: number;
 }
 
 const oneInFlight = (r: BenchResult): boolean => r.runs.length > 0 && r.runs.every((x) => x.load.model === 'closed' && x.load.connections * x.load.inflight === 1);
@@ -60,6 +65,7 @@ export const BENCH_RUNS: Record<BenchRunId, BenchRunSpec> = {
   // Push to FANOUT.subscribers subscribers at FANOUT.eventRate, polls every FANOUT.pollMs (claims/figures.ts).
   fanout: {
     scenario: 'fanout',
+    times: 3,
     args: ['--protocols', 'websocket,sse,poll', '--subscribers', String(FANOUT.subscribers), '--event-rate', String(FANOUT.eventRate), '--poll-interval', String(FANOUT.pollMs), '--duration', '10', '--warmup', '2'],
     quick: ['--protocols', 'websocket,sse,poll', '--subscribers', String(FANOUT.subscribers), '--event-rate', String(FANOUT.eventRate), '--poll-interval', String(FANOUT.pollMs), '--duration', '5', '--warmup', '1'],
   },
@@ -106,10 +112,10 @@ export function runIdOf(result: BenchResult): BenchRunId | undefined {
   });
 }
 
-function runBench(id: BenchRunId, quick: boolean, outDir: string): Promise<string | { missing: string }> {
+function runBench(id: BenchRunId, quick: boolean, outDir: string, time = 0): Promise<string | { missing: string }> {
   const spec = BENCH_RUNS[id];
   const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
-  const out = path.join(outDir, 'claims-runs', `${id}-${stamp}.json`);
+  const out = path.join(outDir, 'claims-runs', `${id}-${stamp}${spec.times ? `-${time + 1}` : ''}.json`);
   const args = ['--import', 'tsx', path.join(ROOT, 'harness/cli.ts'), '--scenario', spec.scenario, ...(quick ? spec.quick : spec.args), '--out', out];
   process.stderr.write(`\n== claims: bench ${id}: npm run bench -- ${args.slice(3).join(' ')}\n`);
   return new Promise((resolve) => {
@@ -121,6 +127,18 @@ function runBench(id: BenchRunId, quick: boolean, outDir: string): Promise<strin
       else resolve({ missing: `the ${id} bench run wrote no result (exit ${code})` });
     });
   });
+}
+
+/** Results of several invocations as one: each file's repeats follow the previous file's. */
+export function mergeAsRepeats(results: BenchResult[]): BenchResult {
+  if (results.length === 1) return results[0]!;
+  let offset = 0;
+  const runs = results.flatMap((r) => {
+    const shifted = r.runs.map((run) => ({ ...run, repeat: offset + run.repeat }));
+    offset += Math.max(0, ...r.runs.map((run) => run.repeat)) + 1;
+    return shifted;
+  });
+  return { ...results[0]!, runs };
 }
 
 /** Write atomically: a reader never sees half a file. */
@@ -170,7 +188,9 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`${f}: scenario ${r.scenario} is not one the claims use; ignored`);
       continue;
     }
-    results.set(id, r);
+    // Several files for one run (fanout invocations, or more repeats) count as more repeats.
+    const prev = results.get(id);
+    results.set(id, prev && !('missing' in prev) ? mergeAsRepeats([prev, r]) : r);
     sources.push(path.relative(ROOT, path.resolve(f)));
   }
   for (const id of neededRuns()) {
@@ -184,18 +204,24 @@ export async function main(argv: string[]): Promise<number> {
       results.set(id, { missing: `no result given for ${id} (--no-run)` });
       continue;
     }
-    const file = await runBench(id, quick, outDir);
-    if (typeof file !== 'string') results.set(id, file);
-    else {
+    const read: BenchResult[] = [];
+    let failure: { missing: string } | undefined;
+    for (let t = 0; t < (BENCH_RUNS[id].times ?? 1); t++) {
+      const file = await runBench(id, quick, outDir, t);
+      if (typeof file !== 'string') {
+        failure = file;
+        continue;
+      }
       try {
-        results.set(id, readResult(file));
+        read.push(readResult(file));
         sources.push(path.relative(ROOT, file));
       } catch (err) {
         // One unreadable run (say, written by a newer harness) must not cost every other claim.
         if (!(err instanceof ResultReadError)) throw err;
-        results.set(id, { missing: `the ${id} result could not be read: ${err.message.slice(0, 200)}` });
+        failure = { missing: `the ${id} result could not be read: ${err.message.slice(0, 200)}` };
       }
     }
+    results.set(id, read.length ? mergeAsRepeats(read) : (failure ?? { missing: `no ${id} run` }));
   }
   const bench: BenchContext = { get: (id) => results.get(id) ?? { missing: `no ${id} run` } };
 

@@ -35,6 +35,12 @@ export interface Observation {
    * core (others were using it), or a run the CPU probe found slowed. Any makes it inconclusive.
    */
   disturbed?: string[];
+  /**
+   * What a disturbed sample still says: a capacity measured on a busy machine is a lower bound
+   * of the server's (it can do at least that), a latency an upper bound (it is at most that).
+   * Ratios of two disturbed runs bound nothing: leave this unset.
+   */
+  bound?: 'lower' | 'upper';
   /** Why nothing could be observed (scenario not built, server feature missing, ...). */
   unavailable?: string;
   /** A condition the claim needs that this machine cannot provide (WAN RTT, 16 cores, ...). */
@@ -107,6 +113,22 @@ function side(rule: Rule, x: number, margin: number): Side {
   }
 }
 
+/** Where the true figure falls when a sample only bounds it from one side. */
+function boundSide(rule: Rule, x: number, b: 'lower' | 'upper', m: number): Side {
+  const lo = rule.op === 'between' ? rule.lo : rule.op === 'approx' ? rule.value / rule.factor : rule.op === '>=' || rule.op === '>' ? rule.value : -Infinity;
+  const hi = rule.op === 'between' ? rule.hi : rule.op === 'approx' ? rule.value * rule.factor : rule.op === '<=' || rule.op === '<' ? rule.value : Infinity;
+  if (rule.op === '==' || rule.op === 'holds') return 'close';
+  if (b === 'lower') {
+    // True >= x: past the upper end means outside; reaching the lower end with no upper end means inside.
+    if (x > hi * (1 + m)) return 'against';
+    if (hi === Infinity && x >= lo * (1 + m)) return 'for';
+    return 'close';
+  }
+  if (x < lo * (1 - m)) return 'against';
+  if (lo === -Infinity && x <= hi * (1 - m)) return 'for';
+  return 'close';
+}
+
 export function decide(rule: Rule, obs: Observation, opts: DecideOptions = {}): Decision {
   const xs = obs.samples.filter((x) => Number.isFinite(x));
   const figure = xs.length ? { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length } : null;
@@ -116,7 +138,17 @@ export function decide(rule: Rule, obs: Observation, opts: DecideOptions = {}): 
   // Checked before the figure: a verdict under conditions the claim is not about would mislead.
   if (obs.needs) return inconclusive(`needs ${obs.needs}`);
   if (obs.generatorBound?.length) return inconclusive(`the deciding run was generator-bound (${obs.generatorBound.join(', ')}): the figure is the load generator's limit`);
-  if (obs.disturbed?.length) return inconclusive(`the machine was busy during the deciding run (${obs.disturbed.join(', ')}): the figure is not the server's`);
+  if (obs.disturbed?.length) {
+    const busy = `the machine was busy during the deciding run (${obs.disturbed.join(', ')})`;
+    const b = obs.bound;
+    if (b) {
+      const sides = xs.map((x) => boundSide(rule, x, b, opts.margin ?? 0.05));
+      const as = b === 'lower' ? 'at least' : 'at most';
+      if (sides.every((x) => x === 'for')) return { verdict: 'confirmed', reason: `${busy}, but the true figure is ${as} what was measured, which already meets ${describeRule(rule, obs.unit)}`, figure };
+      if (sides.every((x) => x === 'against')) return { verdict: 'refuted', reason: `${busy}, but the true figure is ${as} what was measured, which already misses ${describeRule(rule, obs.unit)}`, figure };
+    }
+    return inconclusive(`${busy}: the figure is not the server's`);
+  }
   const exact = obs.exact === true || rule.op === '==' || rule.op === 'holds';
   const margin = exact ? 0 : (opts.margin ?? 0.05);
   const sides = xs.map((x) => side(rule, x, margin));
@@ -139,7 +171,8 @@ export function fmt(x: number): string {
 export function formatFigure(d: Decision, unit: string): string {
   const f = d.figure;
   if (!f) return 'n/a';
-  if (f.n === 1 || f.min === f.max) return `${show(f.median, unit)}${f.n > 1 ? ` (n=${f.n})` : ''}`;
   const bare = (x: number): string => (unit === 'share' ? show(x, unit) : fmt(x));
+  // A spread too small to show at this precision is no spread to the reader.
+  if (f.n === 1 || bare(f.min) === bare(f.max)) return `${show(f.median, unit)}${f.n > 1 ? ` (n=${f.n})` : ''}`;
   return `${show(f.median, unit)} (${bare(f.min)}-${bare(f.max)}, n=${f.n})`;
 }

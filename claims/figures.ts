@@ -110,7 +110,9 @@ export function perRepeat(
       else if (opts.quiet && r.probe?.slowed) disturbed.push(`${where}: CPU probe ${r.probe.ms} ms against ${r.probe.baselineMs} ms`);
     });
   }
-  return { samples, unit: opts.unit, exact: opts.exact, generatorBound: bound, disturbed, detail: opts.detail };
+  // One run's capacity bounds the server's from below, one run's latency from above; a ratio of two runs bounds nothing.
+  const oneSided = parts.length === 1 ? (opts.saturated ? 'lower' : opts.quiet ? 'upper' : undefined) : undefined;
+  return { samples, unit: opts.unit, exact: opts.exact, generatorBound: bound, disturbed, detail: opts.detail, ...(oneSided && { bound: oneSided }) };
 }
 
 /** Median over repeats of one figure, for detail text. */

@@ -11,6 +11,11 @@ export const pollIntervalField = oneOrMany(z.number().int().min(10).max(600_000)
 
 export const fanoutOptionsSchema = z
   .object({
+    /**
+     * When events come: 'poisson' (random, exponential gaps; user updates do not arrive on a
+     * beat) or 'uniform' (every 1/rate s). Seeded from dataset.seed: the same run, the same times.
+     */
+    arrivals: z.enum(['poisson', 'uniform']).default('poisson'),
     /** Heartbeat interval: WebSocket ping, SSE `: ka`, gRPC PING; the subscriber watchdog allows 1.5 of them. */
     heartbeatMs: z.number().int().min(10).max(600_000).default(30_000),
     /** SSE `retry:` the server announces (the client's reconnection delay). */

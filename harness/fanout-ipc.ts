@@ -4,6 +4,7 @@
 import type { FanoutTransport } from './fanout-transports.ts';
 import type { DeliveryReport } from '../clients/push/delivery.ts';
 import type { ByteCount } from '../clients/types.ts';
+import type { Arrivals } from '../servers/push/events.ts';
 
 export interface FanoutServerJob {
   transport: FanoutTransport;
@@ -49,7 +50,7 @@ export type FanoutServerToRunner =
 
 export type RunnerToFanoutServer =
   | { type: 'mem'; seq: number }
-  | { type: 'emit'; rate: number; startUs: number; fromUs: number; toUs: number }
+  | { type: 'emit'; rate: number; arrivals: Arrivals; seed: number; startUs: number; fromUs: number; toUs: number }
   | { type: 'drop'; count: number }
   | { type: 'shutdown' };
 

@@ -6,7 +6,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createMemoryStore } from '../servers/store.ts';
-import { EventLog, EventTicker, monoUs } from '../servers/push/events.ts';
+import { EmissionSchedule, EventLog, EventTicker, monoUs } from '../servers/push/events.ts';
 import { PUSH_SERVERS } from '../servers/push/registry.ts';
 import { TRANSPORTS } from './fanout-transports.ts';
 import type { FanoutServerJob, FanoutServerToRunner, MemSample, RunnerToFanoutServer } from './fanout-ipc.ts';
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
         cpuFromUs = cpuNow();
         delay.enable();
       });
-      const ticker = new EventTicker(log, m.rate, m.startUs, m.toUs, () => {
+      const ticker = new EventTicker(log, new EmissionSchedule(m.arrivals, m.rate, m.startUs, m.seed), m.toUs, () => {
         at(m.toUs, () => {
           const cpuToUs = cpuNow();
           delay.disable();

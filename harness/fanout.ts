@@ -16,7 +16,7 @@ import type { EmitReport, FanoutServerJob, FanoutServerToRunner, FanoutSubscribe
 import type { ResolvedConfig } from './config.ts';
 import type { RunRecord } from './result-types.ts';
 import type { ByteCount } from '../clients/types.ts';
-import { eventJson, monoUs, scheduledIn } from '../servers/push/events.ts';
+import { EmissionSchedule, eventJson, monoUs } from '../servers/push/events.ts';
 import { encodeUserEvent } from '../proto/events.ts';
 import { generateUser } from '../servers/dataset.ts';
 
@@ -153,8 +153,8 @@ const trio = (t: { p50: number; p99: number; max: number } | null): { p50: numbe
  * What the schedule says when the server could not report (saturated past the deadline):
  * the window's events are known from the schedule; CPU, memory and loop delay are not.
  */
-export function scheduledEmitReport(rate: number, startUs: number, fromUs: number, toUs: number, missing: string): EmitReport {
-  const { first, count } = scheduledIn(startUs, rate, fromUs, toUs);
+export function scheduledEmitReport(schedule: EmissionSchedule, fromUs: number, toUs: number, missing: string): EmitReport {
+  const { first, count } = schedule.countIn(fromUs, toUs);
   return { inWindow: count, firstId: first + 1, lastId: first + count, total: first + count, cpuFromUs: null, cpuToUs: null, end: null, loopDelayUs: null, emitLateUs: null, missing };
 }
 
@@ -374,7 +374,7 @@ export async function runFanout(spec: FanoutRunSpec, cfg: ResolvedConfig, option
       (m) => m.report,
       (err: Error) => {
         if (srv.exitCode !== null || srv.signalCode !== null) throw err;
-        return scheduledEmitReport(spec.eventRate, startUs, fromUs, toUs, `server still busy ${serverGraceMs / 1000} s after the drain (saturated)`);
+        return scheduledEmitReport(new EmissionSchedule(options.arrivals, spec.eventRate, startUs, cfg.dataset.seed), fromUs, toUs, `server still busy ${serverGraceMs / 1000} s after the drain (saturated)`);
       },
     );
     const results = Promise.all(
@@ -384,8 +384,8 @@ export async function runFanout(spec: FanoutRunSpec, cfg: ResolvedConfig, option
     emitted.catch(() => undefined);
     results.catch(() => undefined);
     for (const s of subscribers) s.send({ type: 'window', fromUs, toUs, reportAtUs } satisfies RunnerToSubscriber);
-    srv.send({ type: 'emit', rate: spec.eventRate, startUs, fromUs, toUs } satisfies RunnerToFanoutServer);
-    say(`emitting ${spec.eventRate}/s: ${cfg.warmup} s warm-up, ${cfg.duration} s measured, ${(drainMs / 1000).toFixed(1)} s drain`);
+    srv.send({ type: 'emit', rate: spec.eventRate, arrivals: options.arrivals, seed: cfg.dataset.seed, startUs, fromUs, toUs } satisfies RunnerToFanoutServer);
+    say(`emitting ${spec.eventRate}/s (${options.arrivals}): ${cfg.warmup} s warm-up, ${cfg.duration} s measured, ${(drainMs / 1000).toFixed(1)} s drain`);
 
     const timers: NodeJS.Timeout[] = [];
     // CPU of the server and of every subscriber process at the window's edges, read from /proc

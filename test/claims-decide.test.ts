@@ -52,6 +52,20 @@ test('inconclusive when the machine was busy during a deciding run', () => {
   assert.match(d.reason, /machine was busy.*rest repeat 1/);
 });
 
+test('a busy machine still bounds a single run: capacity from below, latency from above', () => {
+  const busy = ['rest repeat 1: server 0.74 cores, bound neither'];
+  // 46k ops/s on a shared core: the server does at least that, so "10-20K" is refuted...
+  assert.equal(decide({ op: 'between', lo: 10_000, hi: 20_000 }, noisy([46_000, 28_000, 57_000], { disturbed: busy, bound: 'lower' })).verdict, 'refuted');
+  // ...but 11k cannot refute ">= 100K": the server might do more on a quiet machine.
+  assert.equal(decide({ op: '>=', value: 100_000 }, noisy([11_000, 8_000, 12_000], { disturbed: busy, bound: 'lower' })).verdict, 'inconclusive');
+  // A p99 of 32 ms measured while busy is at most 32 ms: "<= 100 ms" holds, ">= 10 ms" cannot be refuted by it.
+  assert.equal(decide({ op: '<=', value: 100_000 }, noisy([32_000, 20_000, 40_000], { disturbed: busy, bound: 'upper' })).verdict, 'confirmed');
+  assert.equal(decide({ op: '>=', value: 10_000 }, noisy([5_000, 1_600, 7_300], { disturbed: busy, bound: 'upper' })).verdict, 'refuted');
+  assert.equal(decide({ op: '>=', value: 10_000 }, noisy([12_000], { disturbed: busy, bound: 'upper' })).verdict, 'inconclusive');
+  // A ratio of two disturbed runs bounds nothing.
+  assert.equal(decide({ op: '>=', value: 5 }, noisy([0.4, 0.4, 0.4], { disturbed: busy })).verdict, 'inconclusive');
+});
+
 test('inconclusive when the claim needs a condition the machine cannot provide, or nothing was measured', () => {
   const needs = decide({ op: '>=', value: 50 }, noisy([0.4, 0.5, 0.3], { needs: 'WAN round-trip time' }));
   assert.equal(needs.verdict, 'inconclusive');
@@ -189,4 +203,12 @@ test('claims.json written from the verdicts reads back with harness/claims.ts (n
   const read = readClaims(file);
   assert.equal(read.length, REGISTRY.length);
   assert.ok(read.every((c) => ['confirmed', 'refuted', 'inconclusive', 'untestable'].includes(c.verdict)));
+});
+
+test('several result files of one run merge as further repeats', async () => {
+  const { mergeAsRepeats } = await import('../claims/cli.ts');
+  const a = resultOf([runOf('websocket', 0), runOf('websocket', 1)]);
+  const b = resultOf([runOf('websocket', 0)]);
+  assert.deepEqual(mergeAsRepeats([a, b]).runs.map((r) => r.repeat), [0, 1, 2]);
+  assert.equal(mergeAsRepeats([a]), a);
 });

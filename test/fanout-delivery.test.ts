@@ -7,7 +7,7 @@ import { intField, scanEvents } from '../clients/push/extract.ts';
 import { readEventHead } from '../clients/push/grpc.ts';
 import { backoffDelay } from '../clients/push/base.ts';
 import { encodeUserEvent, eventsType } from '../proto/events.ts';
-import { EventLog, dueUs, eventJson, scheduledIn } from '../servers/push/events.ts';
+import { EmissionSchedule, EventLog, eventJson } from '../servers/push/events.ts';
 import { createMemoryStore } from '../servers/store.ts';
 import { generateUser } from '../servers/dataset.ts';
 import { buildFanoutRecord, fanoutPlan, procCpuUs, scheduledEmitReport, variantName, type FanoutInputs } from '../harness/fanout.ts';
@@ -107,21 +107,23 @@ describe('EventLog', () => {
     assert.deepEqual(JSON.parse(e.json), { eventId: 6, createdUs: 1005, user: e.user });
   });
 
-  it('scheduledIn counts the schedule the ticker follows', () => {
+  it('schedules events uniformly or with Poisson gaps, the same way every time', () => {
     const start = 1_000_000;
-    for (const rate of [0.5, 3, 10, 333]) {
-      const from = start + 1_250_000;
-      const to = from + 4_000_000;
-      let first = -1;
-      let count = 0;
-      for (let k = 0; dueUs(start, rate, k) < to; k++) {
-        if (dueUs(start, rate, k) >= from) {
-          if (first < 0) first = k;
-          count++;
-        }
-      }
-      assert.deepEqual(scheduledIn(start, rate, from, to), { first, count }, `rate ${rate}`);
-    }
+    const u = new EmissionSchedule('uniform', 4, start);
+    assert.deepEqual([0, 1, 2].map((k) => u.due(k)), [start, start + 250_000, start + 500_000]);
+    assert.deepEqual(u.countIn(start + 100_000, start + 1_100_000), { first: 1, count: 4 });
+    const p = new EmissionSchedule('poisson', 10, start, 42);
+    const again = new EmissionSchedule('poisson', 10, start, 42);
+    const n = 20_000;
+    assert.equal(p.due(n), again.due(n), 'seeded: the runner can recount what the server emitted');
+    const meanGapUs = (p.due(n) - start) / (n + 1);
+    assert.ok(Math.abs(meanGapUs - 100_000) < 3000, `mean gap ${meanGapUs.toFixed(0)} us, want 100 ms`);
+    // A fifth of the gaps exceed 1.6x the mean for exponential gaps (e^-1.6 = 0.20); none would for uniform ones.
+    let long = 0;
+    for (let k = 1; k <= n; k++) if (p.due(k) - p.due(k - 1) > 160_000) long++;
+    assert.ok(Math.abs(long / n - Math.exp(-1.6)) < 0.02, `${long / n}`);
+    const { first, count } = p.countIn(start + 1e6, start + 3e6);
+    assert.ok(p.due(first) >= start + 1e6 && p.due(first - 1) < start + 1e6 && p.due(first + count) >= start + 3e6 && p.due(first + count - 1) < start + 3e6);
   });
 });
 
@@ -203,7 +205,7 @@ describe('fanout plan and record', () => {
     const poll = buildFanoutRecord(base, inputs({ spec: { transport: 'poll', subscribers: 4, eventRate: 5, pollIntervalMs: 1000 }, subs: [sub(20, [1_900_000]), sub(20, [10])] }));
     assert.equal(poll.delivery!.keepingUp, true);
     assert.deepEqual(poll.delivery!.polls, { empty: 0, emptyBytes: { out: 0, in: 0 }, emptyBytesPerEvent: 0 });
-    const silent = buildFanoutRecord(base, inputs({ emit: scheduledEmitReport(5, 0, 1e6, 3e6, 'server still busy') }));
+    const silent = buildFanoutRecord(base, inputs({ emit: scheduledEmitReport(new EmissionSchedule('uniform', 5, 0), 1e6, 3e6, 'server still busy') }));
     runRecordSchema.parse(silent);
     assert.equal(silent.delivery!.emitted, 10);
     assert.equal(silent.cpuUsPerOp.server, null);

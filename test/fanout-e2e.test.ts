@@ -39,7 +39,7 @@ test('a short fanout run reports delivery, loss, bytes and memory per connection
       const what = `${run.protocol}: ${JSON.stringify(d).slice(0, 600)}`;
       assert.equal(run.state, 'ok', `${what} ${run.error ?? ''}`);
       assert.equal(d.connected, 8, what);
-      assert.ok(d.emitted >= 15 && d.emitted <= 25, what);
+      assert.ok(d.emitted >= 5 && d.emitted <= 40, what); // Poisson arrivals at 20/s for 1 s
       assert.equal(d.expected, d.emitted * 8, what);
       assert.ok(d.latencyUs && d.latencyUs.count > 0 && d.latencyUs.histogram.length > 0, what);
       assert.ok(d.bytesPerEvent && d.bytesPerEvent.in > 100, what);

@@ -12,6 +12,7 @@
 // by a few microseconds (measured 1-2 us here) and by any wall-clock step between their starts.
 import type { UserJson } from '../../proto/contract.ts';
 import type { UserStore } from '../store.ts';
+import { mulberry32 } from '../dataset.ts';
 
 /** Microseconds of CLOCK_MONOTONIC, shared by every process on the host (Linux). */
 export function monoUs(): number {
@@ -115,25 +116,54 @@ export class EventLog {
   }
 }
 
-/** When event k of a schedule is due: startUs + k / rate, fixed from the start. */
-export function dueUs(startUs: number, rate: number, k: number): number {
-  return startUs + (k * 1e6) / rate;
-}
+export type Arrivals = 'uniform' | 'poisson';
 
-/** Events of the schedule due in [fromUs, toUs), and the index of the first (0-based). */
-export function scheduledIn(startUs: number, rate: number, fromUs: number, toUs: number): { first: number; count: number } {
-  let first = Math.max(0, Math.floor(((fromUs - startUs) * rate) / 1e6) - 1);
-  while (dueUs(startUs, rate, first) < fromUs) first++;
-  let end = first;
-  while (dueUs(startUs, rate, end) < toUs) end++;
-  return { first, count: end - first };
+/**
+ * When each event is due, from the start: `uniform` every 1/rate seconds; `poisson` with
+ * exponential gaps of mean 1/rate from a seeded PRNG (events that come when they come, as
+ * user updates do; with uniform arrivals a poll interval that is a multiple of the event
+ * period would never come back empty). The same (arrivals, rate, start, seed) always gives
+ * the same times, so the runner can recount a window the server could not report.
+ */
+export class EmissionSchedule {
+  private readonly times: number[] = [];
+  private readonly rand: (() => number) | undefined;
+
+  constructor(
+    readonly arrivals: Arrivals,
+    readonly rate: number,
+    readonly startUs: number,
+    seed = 1,
+  ) {
+    if (!(rate > 0)) throw new Error(`event rate must be positive, got ${rate}`);
+    if (arrivals === 'poisson') this.rand = mulberry32(seed);
+  }
+
+  /** Due time of event k (0-based), monoUs. */
+  due(k: number): number {
+    if (!this.rand) return this.startUs + (k * 1e6) / this.rate;
+    while (this.times.length <= k) {
+      const prev = this.times.length ? this.times[this.times.length - 1]! : this.startUs;
+      // 1 - u is in (0, 1]: never log(0).
+      this.times.push(prev - (Math.log(1 - this.rand()) * 1e6) / this.rate);
+    }
+    return this.times[k]!;
+  }
+
+  /** Events due in [fromUs, toUs) and the index of the first. */
+  countIn(fromUs: number, toUs: number): { first: number; count: number } {
+    let k = 0;
+    while (this.due(k) < fromUs) k++;
+    const first = k;
+    while (this.due(k) < toUs) k++;
+    return { first, count: k - first };
+  }
 }
 
 /**
- * Emits at `rate` events per second from `startUs` until `endUs` (both monoUs). Event k is
- * due at startUs + k / rate, fixed from the start, so a late timer is caught up rather than
- * the rate drifting down, and each event is stamped with its due time (see EventLog.emit);
- * at most `maxBurst` events are emitted per tick when far behind.
+ * Emits on a schedule until `endUs` (monoUs). Due times are fixed from the start, so a late
+ * timer is caught up rather than the rate drifting down, and each event is stamped with its
+ * due time (see EventLog.emit); at most `maxBurst` events are emitted per tick when far behind.
  */
 export class EventTicker {
   private timer: NodeJS.Timeout | undefined;
@@ -144,14 +174,11 @@ export class EventTicker {
 
   constructor(
     private readonly log: EventLog,
-    private readonly rate: number,
-    private readonly startUs: number,
+    private readonly plan: EmissionSchedule,
     private readonly endUs: number,
     private readonly onDone: () => void = () => {},
     private readonly maxBurst = 1000,
-  ) {
-    if (!(rate > 0)) throw new Error(`event rate must be positive, got ${rate}`);
-  }
+  ) {}
 
   start(): void {
     this.schedule();
@@ -163,7 +190,7 @@ export class EventTicker {
   }
 
   private dueUs(k: number): number {
-    return dueUs(this.startUs, this.rate, k);
+    return this.plan.due(k);
   }
 
   private schedule(): void {
