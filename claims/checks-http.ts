@@ -103,8 +103,9 @@ export async function httpCheck(): Promise<CheckResult> {
     const ids = responses(pipe.data).map((r) => (JSON.parse(r.body.toString()) as { id: number }).id);
     out.pipelining = held(ids.join(',') === '3,1,2', `3 pipelined GETs (ids 3, 1, 2) answered with ids ${ids.join(', ') || 'none'}`);
 
-    // 405 with Allow, and what fastify does on its own.
-    const r405 = responses((await exchange(rest.port, get('/v1/users'), 500)).data)[0];
+    // 405 with Allow on the server's POST-only route (POST /v1/users/batch; /v1/users also
+    // serves GET since listUsers), and what fastify does on its own.
+    const r405 = responses((await exchange(rest.port, get('/v1/users/batch'), 500)).data)[0];
     const rBare = responses((await exchange(barePort, get('/v1/things'), 500)).data)[0];
     const allow = r405 ? header(r405.head, 'allow') : undefined;
     out.status405 = held(r405?.status === 405 && /POST/.test(allow ?? ''),

@@ -174,5 +174,6 @@ export function formatFigure(d: Decision, unit: string): string {
   const bare = (x: number): string => (unit === 'share' ? show(x, unit) : fmt(x));
   // A spread too small to show at this precision is no spread to the reader.
   if (f.n === 1 || bare(f.min) === bare(f.max)) return `${show(f.median, unit)}${f.n > 1 ? ` (n=${f.n})` : ''}`;
-  return `${show(f.median, unit)} (${bare(f.min)}-${bare(f.max)}, n=${f.n})`;
+  // "-0.5 to -0.4" reads better than "-0.5--0.4".
+  return `${show(f.median, unit)} (${bare(f.min)}${f.min < 0 ? ' to ' : '-'}${bare(f.max)}, n=${f.n})`;
 }

@@ -11,6 +11,7 @@ export type BenchRunId =
   | 'createUsers'
   | 'chat'
   | 'nestedProfile'
+  | 'nestedProfile-delay'
   | 'nPlusOne'
   | 'compression'
   | 'http2'
@@ -25,6 +26,9 @@ export type BenchRunId =
 export const FANOUT = { subscribers: 100, eventRate: 1, pollMs: 1000 } as const;
 export const fanoutVariant = (transport: string): string =>
   `subscribers=${FANOUT.subscribers},rate=${FANOUT.eventRate}${transport === 'poll' ? `,poll=${FANOUT.pollMs}ms` : ''}`;
+
+/** One-way delay of the nestedProfile-delay run (harness delaying proxy): a 50 ms round trip. */
+export const NESTED_DELAY_MS = 25;
 
 /** The fanout scenario's delivery section of a run (harness/result-schema.ts deliverySchema), loosely typed. */
 export interface Delivery {
@@ -98,17 +102,26 @@ export function perRepeat(
   const samples: number[] = [];
   const bound: string[] = [];
   const disturbed: string[] = [];
+  const clean: number[] = [];
   for (const k of repeats) {
     const runs = maps.map((m) => m.get(k)!);
     const x = f(...runs);
     if (x === null || !Number.isFinite(x)) continue;
-    samples.push(opts.round ? opts.round(x) : x);
+    const v = opts.round ? opts.round(x) : x;
+    samples.push(v);
+    let quiet = true;
     runs.forEach((r, i) => {
       const where = `${label(parts[i]!)} repeat ${k + 1}`;
       if (opts.boundMatters && r.generatorBound) bound.push(where);
-      else if (opts.saturated && r.bound !== 'server') disturbed.push(`${where}: server ${r.cpuCores.server === null ? '?' : r.cpuCores.server.toFixed(2)} cores, bound ${r.bound}`);
-      else if (opts.quiet && r.probe?.slowed) disturbed.push(`${where}: CPU probe ${r.probe.ms} ms against ${r.probe.baselineMs} ms`);
+      else if (opts.saturated && r.bound !== 'server') (disturbed.push(`${where}: server ${r.cpuCores.server === null ? '?' : r.cpuCores.server.toFixed(2)} cores, bound ${r.bound}`), (quiet = false));
+      else if (opts.quiet && r.probe?.slowed) (disturbed.push(`${where}: CPU probe ${r.probe.ms} ms against ${r.probe.baselineMs} ms`), (quiet = false));
     });
+    if (quiet) clean.push(v);
+  }
+  // Repeats run on a busy machine are set aside while at least two undisturbed ones remain.
+  if (disturbed.length && clean.length >= 2 && !bound.length) {
+    const note = `${samples.length - clean.length} of ${samples.length} repeats set aside: the machine was busy (${disturbed.join(', ')})`;
+    return { samples: clean, unit: opts.unit, exact: opts.exact, generatorBound: [], disturbed: [], detail: opts.detail ? `${opts.detail}; ${note}` : note };
   }
   // One run's capacity bounds the server's from below, one run's latency from above; a ratio of two runs bounds nothing.
   const oneSided = parts.length === 1 ? (opts.saturated ? 'lower' : opts.quiet ? 'upper' : undefined) : undefined;

@@ -50,7 +50,7 @@ export function renderClaimsMarkdown(run: ClaimsRun): string {
     // The reason is worth a word only when no verdict was given: otherwise the rule says it.
     const parts = [
       v.source === 'none' ? '' : `${cell(v.metric)}; ${v.source}${v.rule ? `; decided by ${v.rule}` : ''}.`,
-      v.verdict === 'inconclusive' ? `Inconclusive: ${sentence(v.reason)}` : '',
+      v.verdict === 'inconclusive' ? `Inconclusive: ${sentence(v.reason)}` : /busy/.test(v.reason) ? sentence(v.reason.charAt(0).toUpperCase() + v.reason.slice(1)) : '',
       v.detail ? sentence(v.detail) : '',
       v.part ? `Measured part: ${sentence(v.part)}` : '',
     ];

@@ -160,11 +160,21 @@ test('a throughput claim is refuted on server-bound runs and inconclusive when o
 
 test('a capacity claim is inconclusive when a server did not get a full core (a neighbour took it)', () => {
   const r = getUser();
-  r.runs = r.runs.map((x) => (x.protocol === 'rest' && x.repeat === 0 ? { ...x, bound: 'neither', cpuCores: { server: 0.4, client: 0.3 }, opsPerSec: 12_000 } : x));
+  // Two of three repeats disturbed: one clean repeat is too few to decide on.
+  r.runs = r.runs.map((x) => (x.protocol === 'rest' && x.repeat < 2 ? { ...x, bound: 'neither', cpuCores: { server: 0.4, client: 0.3 }, opsPerSec: 12_000 } : x));
   const v = evaluate(BY_REF.get('rest-node-10-20k-rps')!, ctx({ getUser: r }), {});
   assert.equal(v.verdict, 'inconclusive');
-  assert.match(v.reason, /busy during the deciding run \(rest repeat 1: server 0\.40 cores, bound neither\)/);
+  assert.match(v.reason, /busy during the deciding run \(rest repeat 1: server 0\.40 cores, bound neither, rest repeat 2/);
   assert.equal(evaluate(BY_REF.get('rest-node-10-20k-rps')!, ctx({ getUser: getUser() }), {}).verdict, 'refuted');
+});
+
+test('busy repeats are set aside while two undisturbed ones remain', () => {
+  const r = getUser();
+  r.runs = r.runs.map((x) => (x.protocol === 'rest' && x.repeat === 0 ? { ...x, bound: 'neither', cpuCores: { server: 0.4, client: 0.3 }, opsPerSec: 12_000 } : x));
+  const v = evaluate(BY_REF.get('grpc-10x-higher-throughput')!, ctx({ getUser: r }), {});
+  assert.equal(v.verdict, 'refuted');
+  assert.equal(v.figure?.n, 2);
+  assert.match(v.detail ?? '', /1 of 3 repeats set aside: the machine was busy \(rest repeat 1/);
 });
 
 test('a byte claim does not depend on who was saturated', () => {
