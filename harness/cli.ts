@@ -7,22 +7,21 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import { ConfigError, mergeConfig, resolveConfig, type BenchConfigInput, type ResolvedConfig } from './config.ts';
 import { PROTOCOL_NAMES, isProtocolName, type ProtocolName } from './protocols.ts';
 import { SCENARIOS, SCENARIO_NAMES } from '../scenarios/registry.ts';
-import { captureEnvironment } from './environment.ts';
 import { planPinning, stopAll } from './process-control.ts';
 import { runProtocol, type ProgressEvent } from './runner.ts';
 import { SUMMARY_FORMATS, formatSummary, isSummaryFormat, type SummaryFormat } from './summary-format.ts';
 import { checkThresholds, formatBroken } from './thresholds.ts';
 import { defaultResultPath, writeResult } from './results-io.ts';
-import { SCHEMA_VERSION, type BenchResult, type RunRecord } from './result-types.ts';
+import type { BenchResult, RunRecord } from './result-types.ts';
 import { parseLoadSpec } from './load-model.ts';
 import { ProbeTracker } from './probe.ts';
 import { AUTOCANNON_PROTOCOLS } from './autocannon-driver.ts';
 import { DEFAULT_SWEEP_FRACTIONS, sweepRates, sweepVariant } from './sweep.ts';
 import type { Pinning } from './result-schema.ts';
 import type { RunHooks } from './runner.ts';
-import { summarizeRuns } from './summary.ts';
 import { FANOUT_TRANSPORTS, isFanoutTransport } from './fanout-transports.ts';
 import { FanoutUsageError, runFanoutMain } from './fanout-cli.ts';
+import { buildResult } from './result-build.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -237,20 +236,7 @@ export async function main(argv: string[]): Promise<number> {
   const runs: RunRecord[] = [];
   const outPath = cfg.out ?? defaultResultPath(path.resolve(ROOT, cfg.resultsDir), cfg.scenario, startedAt);
 
-  const build = (state: BenchResult['state']): BenchResult => ({
-    schemaVersion: SCHEMA_VERSION,
-    tool: 'protocol-bench',
-    state,
-    scenario: cfg.scenario,
-    description: scenario.description,
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    config: cfg,
-    environment: captureEnvironment(pinning),
-    notes: [...(scenario.notes ?? [])],
-    runs,
-    summary: summarizeRuns(runs),
-  });
+  const build = (state: BenchResult['state']): BenchResult => buildResult(state, { cfg, scenario, startedAt, pinning, runs });
 
   // An interrupt asks the running generator to close its window and report (its partial
   // run is kept, marked aborted), then stops every child. A hard deadline keeps the whole

@@ -4,16 +4,15 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResolvedConfig } from './config.ts';
-import { captureEnvironment } from './environment.ts';
 import { planPinning, stopAll } from './process-control.ts';
 import { defaultResultPath, writeResult } from './results-io.ts';
-import { SCHEMA_VERSION, type BenchResult, type RunRecord } from './result-types.ts';
-import { summarizeRuns } from './summary.ts';
+import type { BenchResult, RunRecord } from './result-types.ts';
 import { formatSummary, type SummaryFormat } from './summary-format.ts';
 import { FANOUT_TRANSPORTS, isFanoutTransport, type FanoutTransport } from './fanout-transports.ts';
 import { fanoutPlan, fanoutSettings, runFanout } from './fanout.ts';
 import { renderFanoutReport } from './fanout-report.ts';
 import { SCENARIOS } from '../scenarios/registry.ts';
+import { buildResult } from './result-build.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -35,20 +34,7 @@ export async function runFanoutMain(cfg: ResolvedConfig, format: SummaryFormat):
   const startedAt = new Date();
   const outPath = cfg.out ?? defaultResultPath(path.resolve(ROOT, cfg.resultsDir), cfg.scenario, startedAt);
   const runs: RunRecord[] = [];
-  const build = (state: BenchResult['state']): BenchResult => ({
-    schemaVersion: SCHEMA_VERSION,
-    tool: 'protocol-bench',
-    state,
-    scenario: cfg.scenario,
-    description: scenario.description,
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    config: cfg,
-    environment: captureEnvironment(pinning),
-    notes: [...(scenario.notes ?? [])],
-    runs,
-    summary: summarizeRuns(runs),
-  });
+  const build = (state: BenchResult['state']): BenchResult => buildResult(state, { cfg, scenario, startedAt, pinning, runs });
   let finished = false;
   const finish = (result: BenchResult): void => {
     if (finished) return;
