@@ -7,7 +7,7 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mergeEncoded, summarize } from './histogram.ts';
-import { classifyBound, perOp } from './bound.ts';
+import { classifyBound, limitedByGenerator, perOp } from './bound.ts';
 import { generatorCores } from './generator-merge.ts';
 import { hasType, spawnNode, stderrTail, stopChild, waitForMessage, type Pinning } from './process-control.ts';
 import { fanoutOptionsSchema, listOf, type FanoutOptions } from './fanout-config.ts';
@@ -192,7 +192,7 @@ export function buildFanoutRecord(base: Pick<RunRecord, 'protocol' | 'server' | 
     reasons.push(`the server created events up to ${(late.max / 1e6).toFixed(1)} s late: its event loop was blocked (saturated, or starved of CPU by other processes)`);
   }
   // Said with the reasons: when the subscribers ran out of CPU, part of the delay is theirs.
-  if (reasons.length && bound === 'generator') reasons.push('generator-bound: the subscriber processes used their CPUs up, so this is partly their limit');
+  if (reasons.length && limitedByGenerator(bound)) reasons.push('generator-bound: the subscriber processes used their CPUs up, so this is partly their limit');
   const mismatch = subs.find((r) => r.mismatch)?.mismatch;
   const verified = sum((r) => r.verified);
   const byKind: Record<string, number> = {};
@@ -215,7 +215,7 @@ export function buildFanoutRecord(base: Pick<RunRecord, 'protocol' | 'server' | 
     setupBytes: x.connected.setupBytes && { out: round(x.connected.setupBytes.out), in: round(x.connected.setupBytes.in) },
     payloadBytes: { request: 0, response: x.payloadBytes },
     errors: { total: Object.values(byKind).reduce((a, b) => a + b, 0), byKind },
-    generatorBound: bound === 'generator',
+    generatorBound: limitedByGenerator(bound),
     bound,
     serverRssBytes: emit.end?.rssBytes ?? null,
     verified,

@@ -4,6 +4,7 @@ import type { DriverName } from './protocols.ts';
 import type { LoadModel } from './load-model.ts';
 import type { AutocannonOwnFigures } from './autocannon-driver.ts';
 import type { ServerName } from '../servers/registry.ts';
+import type { ServerTuning } from '../servers/types.ts';
 
 export interface CpuSample {
   /** process.cpuUsage() of the child, microseconds. */
@@ -26,7 +27,7 @@ export interface ServerJob {
   dataset: { users: number; seed: number };
   /** Backing store (default memory) and scenario knobs (scenarios/types.ts ServerTuning). */
   store?: 'memory' | 'sqlite';
-  dataloader?: boolean;
+  tuning?: ServerTuning;
 }
 
 export type ServerToRunner =

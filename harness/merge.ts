@@ -213,6 +213,7 @@ function mergeBytesPerOp(rs: readonly RunRecord[]): RunRecord['bytesPerOp'] {
 }
 
 function mergeBound(rs: readonly RunRecord[]): RunRecord['bound'] {
+  if (rs.some((r) => r.bound === 'both')) return 'both';
   if (rs.some((r) => r.generatorBound || r.bound === 'generator')) return 'generator';
   const bounds = new Set(rs.map((r) => r.bound));
   if (bounds.size === 1) return rs[0]!.bound;

@@ -11,6 +11,8 @@ function boundLabel(r: RunRecord): string {
   switch (r.bound) {
     case 'generator':
       return '**generator-bound**';
+    case 'both':
+      return '**both** (server and generator each near a core)';
     case 'server':
       return 'server';
     case 'neither':
@@ -133,7 +135,7 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
   const genBound = result.runs.filter((r) => r.generatorBound).map((r) => r.protocol);
   out.push(
     genBound.length
-      ? `- Generator-bound rows (${genBound.join(', ')}): the load generator used a full core while the server did not; their ops/s is the generator's limit, not the server's.`
+      ? `- Generator-bound rows (${genBound.join(', ')}): the load generator used a full core (while the server did not, or both did); their ops/s is the generator's limit, or may be, not the server's.`
       : '- No row was generator-bound.',
   );
   const load = result.runs[0]?.load;

@@ -126,7 +126,7 @@ export const runRecordSchema = z.looseObject({
   payloadBytes: z.object({ request: z.number().nonnegative(), response: z.number().nonnegative() }).nullable().describe('application payload per call'),
   errors: z.object({ total: z.number().int().nonnegative(), byKind: z.record(z.string(), z.number().int().nonnegative()) }),
   generatorBound: z.boolean(),
-  bound: z.enum(['server', 'generator', 'neither', 'unknown']),
+  bound: z.enum(['server', 'generator', 'both', 'neither', 'unknown']),
   serverRssBytes: z.number().nullable(),
   verified: z.number().int().nonnegative().describe('ids checked against the store before measuring'),
   load: loadSchema,

@@ -10,7 +10,7 @@ import { generatorCores, mergeGeneratorResults, splitLoad } from './generator-me
 import { packageVersions } from './environment.ts';
 
 const AUTOCANNON_VERSION = packageVersions(['autocannon']).autocannon;
-import { classifyBound, perOp } from './bound.ts';
+import { classifyBound, limitedByGenerator, perOp } from './bound.ts';
 import { decodeHistogram, summarize } from './histogram.ts';
 import { hasType, spawnNode, stderrTail, stopChild, waitForMessage, type Pinning } from './process-control.ts';
 import { verifyEquivalence } from './verify.ts';
@@ -104,9 +104,9 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
       // Someone else's server: start nothing, but verify it like our own.
       target = parseTargetUrl(externalUrl);
     } else {
-      const tuning = scenarioDef?.server?.(scenarioCtx) ?? {};
+      const { store, ...tuning } = scenarioDef?.server?.(scenarioCtx) ?? {};
       const started = await startServerProcess(
-        { server: row.server, host: cfg.host, port: 0, dataset: cfg.dataset, store: tuning.store ?? cfg.store, ...(tuning.dataloader !== undefined && { dataloader: tuning.dataloader }) },
+        { server: row.server, host: cfg.host, port: 0, dataset: cfg.dataset, store: store ?? cfg.store, tuning },
         pinning.server,
       );
       server = started.child;
@@ -339,7 +339,7 @@ export function buildRecord(
     setupBytes: r.setupBytes && { out: round(r.setupBytes.out, 1), in: round(r.setupBytes.in, 1) },
     payloadBytes: r.payload && { request: round(r.payload.request, 1), response: round(r.payload.response, 1) },
     errors: r.errors,
-    generatorBound: bound === 'generator',
+    generatorBound: limitedByGenerator(bound),
     bound,
     serverRssBytes: serverEnd?.rssBytes ?? null,
     verified,

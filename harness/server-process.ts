@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const store = job.store === 'sqlite' ? createSqliteStore(job.dataset) : createMemoryStore(job.dataset);
   process.on('exit', () => store.close());
   const start = await loadServer(job.server);
-  const server = await start({ host: job.host, port: job.port, store, ...(job.dataloader !== undefined && { dataloader: job.dataloader }) });
+  const server = await start({ ...job.tuning, host: job.host, port: job.port, store });
 
   let closing = false;
   const shutdown = async (): Promise<void> => {

@@ -3,6 +3,7 @@ import type { ClientModule, Operation, Target } from '../clients/types.ts';
 import type { DatasetOptions } from '../servers/dataset.ts';
 import type { VerifyReport } from '../harness/verify.ts';
 import { idSequence } from '../harness/ids.ts';
+import type { ServerTuning as ServerKnobs } from '../servers/types.ts';
 
 export interface ScenarioDefinition {
   name: string;
@@ -58,11 +59,9 @@ export interface ScenarioContext {
   store?: 'memory' | 'sqlite';
 }
 
-/** Server knobs a scenario may set; they travel in the server job. */
-export interface ServerTuning {
+/** Server knobs a scenario may set (servers/types.ts ServerTuning); they travel in the server job. */
+export interface ServerTuning extends ServerKnobs {
   store?: 'memory' | 'sqlite';
-  /** GraphQL: batch Post.author through a DataLoader. */
-  dataloader?: boolean;
 }
 
 export function getUserOps(ctx: ScenarioContext): () => Operation {

@@ -49,7 +49,9 @@ test('unknown server CPU is null, never zero', () => {
 });
 
 test('classifyBound', () => {
-  assert.equal(classifyBound(0.99, 0.99), 'server');
+  assert.equal(classifyBound(0.99, 0.5), 'server');
+  // Each pinned side near its core: not attributable to the server alone.
+  assert.equal(classifyBound(0.93, 0.99), 'both');
   assert.equal(classifyBound(0.5, 0.95), 'generator');
   assert.equal(classifyBound(0.5, 0.5), 'neither');
   assert.equal(classifyBound(null, 0.5), 'unknown');
