@@ -38,6 +38,7 @@ const USERNAME_KEY = Buffer.from('"username"');
 // ---------------------------------------------------------------- REST
 
 export const rest: ClientModule = {
+  description: 'HTTP/1.1 keep-alive on raw node:net sockets (pages, batch and per-user POSTs, pipelined); fastify server',
   async connect({ host, port }) {
     const conn = await Http1Connection.connect(host, port);
     const authority = `${host}:${port}`;
@@ -100,6 +101,7 @@ function cursorFor(id: number): string | null {
 }
 
 export const graphql: ClientModule = {
+  description: 'HTTP/1.1 keep-alive on raw node:net sockets, POST /graphql with the scenario\'s query or mutation; graphql-yoga server',
   async connect({ host, port }) {
     const conn = await Http1Connection.connect(host, port);
     const authority = `${host}:${port}`;
@@ -150,6 +152,7 @@ export const graphql: ClientModule = {
 
 /** Server streaming ListUsers and client streaming CreateUsers on the grpc-js client. */
 export const grpcJs: ClientModule = {
+  description: 'stock @grpc/grpc-js client: server-streaming ListUsers, client-streaming CreateUsers; @grpc/grpc-js server',
   async connect(target) {
     const base = await grpcJsConnect(target);
     const client = base.client;
@@ -220,6 +223,7 @@ function scanStreamed(buf: Buffer): { id: number; kind: number } | undefined {
 }
 
 export const websocket: ClientModule = {
+  description: 'ws client, one JSON request message per call; a batch answered in one message, a page streamed one message per item then an end marker; ws server',
   async connect({ host, port }) {
     const ws = new WebSocket(`ws://${host}:${port}/v1/ws`, { perMessageDeflate: false });
     let socket: net.Socket | undefined;
@@ -316,6 +320,7 @@ function requestIdOf(data: string): number {
 }
 
 export const sse: ClientModule = {
+  description: 'RPC over SSE: request as HTTP POST, one event per item then an end event on the long-lived text/event-stream',
   async connect({ host, port }) {
     const authority = `${host}:${port}`;
     const pending = new Map<number, WsPending>();

@@ -94,4 +94,6 @@ export interface Connection {
 
 export interface ClientModule {
   connect(target: Target): Promise<Connection>;
+  /** How this client drives its protocol, for the report's Drivers list (a scenario's own client). */
+  description?: string;
 }

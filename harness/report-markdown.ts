@@ -100,6 +100,32 @@ export function describeLoadRecord(l: LoadDescription): string {
   }
 }
 
+/** A scenario's own figures, one column each, shown only when some run carries them. */
+const SCENARIO_COLUMNS: readonly { head: string; cell: (r: RunRecord) => string | undefined }[] = [
+  { head: 'items/op', cell: (r) => (r.itemsPerOp === undefined ? undefined : fmt1(r.itemsPerOp)) },
+  { head: 'items/s', cell: (r) => (r.itemsPerSec === undefined ? undefined : fmtInt(r.itemsPerSec)) },
+  { head: 'wire B/item', cell: (r) => (r.bytesPerItem === undefined ? undefined : fmt1(r.bytesPerItem)) },
+  { head: 'CPU us/item server / client', cell: (r) => (r.serverCpuUsPerItem === undefined ? undefined : pair(r.serverCpuUsPerItem, r.clientCpuUsPerItem, fmt1)) },
+  { head: 'first item p50 / p99 us', cell: (r) => (r.firstItemUs ? pair(r.firstItemUs.p50, r.firstItemUs.p99) : undefined) },
+  { head: 'last item p50 / p99 us', cell: (r) => (r.lastItemUs ? pair(r.lastItemUs.p50, r.lastItemUs.p99) : undefined) },
+  { head: 'users stored', cell: (r) => (r.storedUsers ? `+${fmtInt(r.storedUsers.added)} (${fmtInt(r.storedUsers.atStart)} to ${fmtInt(r.storedUsers.atEnd)})` : undefined) },
+  { head: 'SQL statements/request', cell: (r) => (r.sqlStatementsPerRequest === undefined ? undefined : fmt1(r.sqlStatementsPerRequest)) },
+  { head: 'requests/op', cell: (r) => (r.requestsPerOp === undefined ? undefined : fmt1(r.requestsPerOp)) },
+];
+
+/** The scenario figures table (items, first/last item, stored users, SQL statements), or '' when no run has any. */
+export function renderScenarioFigures(runs: readonly RunRecord[]): string {
+  const ok = runs.filter((r) => r.state === 'ok');
+  const cols = SCENARIO_COLUMNS.filter((c) => ok.some((r) => c.cell(r) !== undefined));
+  if (cols.length === 0) return '';
+  const repeated = runs.some((r) => r.repeat > 0);
+  const lines = [`| protocol | ${cols.map((c) => c.head).join(' | ')} |`, `| --- |${cols.map(() => ' ---: ').join('|')}|`];
+  for (const r of ok) {
+    lines.push(`| ${r.protocol}${r.variant ? ` (${r.variant})` : ''}${repeated ? ` #${r.repeat + 1}` : ''} | ${cols.map((c) => c.cell(r) ?? 'n/a').join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
 export function renderReport(result: BenchResult, resultPath?: string): string {
   const env = result.environment;
   const cfg = result.config;
@@ -108,6 +134,13 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
   out.push('');
   out.push(renderRunsTable(result.runs));
   out.push('');
+  const figures = renderScenarioFigures(result.runs);
+  if (figures) {
+    out.push(`Scenario figures (${result.scenario}):`);
+    out.push('');
+    out.push(figures);
+    out.push('');
+  }
   const summaryTable = renderSummaryTable(result.summary ?? []);
   if (summaryTable) {
     out.push('Over the repeats (interleaved A B C A B C; the table above lists every run):');
@@ -156,10 +189,6 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
     );
   }
   for (const r of result.runs) {
-    if (!r.requestsPerOp) continue;
-    out.push(`- ${r.protocol}${r.variant ? ` (${r.variant})` : ''}: ${r.requestsPerOp} request(s) per operation.`);
-  }
-  for (const r of result.runs) {
     if (!r.autocannon) continue;
     const own = result.runs.find((x) => x.protocol === r.protocol && !x.variant && x.repeat === r.repeat && x.state === 'ok');
     const diff = own && own.opsPerSec > 0 ? ` (${r.opsPerSec >= own.opsPerSec ? '+' : ''}${(((r.opsPerSec - own.opsPerSec) / own.opsPerSec) * 100).toFixed(1)}% against the harness driver's ${fmtInt(own.opsPerSec)})` : '';
@@ -170,7 +199,8 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
   }
   out.push('');
   out.push('Drivers:');
-  for (const r of result.runs) out.push(`- ${r.protocol}: ${r.driver}`);
+  const drivers = new Set(result.runs.map((r) => `- ${r.protocol}${r.variant ? ` (${r.variant})` : ''}: ${r.driver}`));
+  for (const d of drivers) out.push(d);
   out.push('');
   out.push(
     `Environment: ${env.cpuModel}, ${env.cpus} CPUs, ${(env.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${env.os}, Node ${env.node}; ` +

@@ -124,7 +124,10 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
     progress({ phase: 'verify' });
     // Calibration drivers hit routes outside the contract: nothing to compare.
     const verify = scenarioDef?.verify ?? verifyEquivalence;
-    const client = isProtocolName(name) ? ((await scenarioDef?.client?.(name, hooks.variant)) ?? (await row.client())) : undefined;
+    const scenarioClient = isProtocolName(name) ? await scenarioDef?.client?.(name, hooks.variant) : undefined;
+    // A scenario's own client is what drove the row: name it, not the getUser driver.
+    if (scenarioClient?.description && !viaAutocannon) base.driver = scenarioClient.description;
+    const client = isProtocolName(name) ? (scenarioClient ?? (await row.client())) : undefined;
     const verified = client ? await verify(client, target, cfg.dataset, cfg.verifySample, scenarioCtx) : { checked: 0 };
 
     // Generator scale-out: each worker takes a share of the connections and of the rate, keeps
