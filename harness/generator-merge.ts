@@ -62,6 +62,9 @@ export function mergeGeneratorResults(rs: readonly GeneratorResult[]): Generator
             response: withPayload.reduce((s, r) => s + r.payload!.response * r.ops, 0) / sum((r) => (r.payload ? r.ops : 0)),
           }
         : null,
+    // Multi-item operations: items add up, time-to-first-item histograms merge like latency.
+    ...(rs.some((r) => r.items !== undefined) && { items: sum((r) => r.items) }),
+    ...(rs.every((r) => r.firstItemHistogram !== undefined) && { firstItemHistogram: encodeHistogram(mergeEncoded(rs.map((r) => r.firstItemHistogram!))) }),
     clientCpuUs: sum((r) => r.clientCpuUs),
     clientCpu: { userUs: sum((r) => r.clientCpu.userUs), systemUs: sum((r) => r.clientCpu.systemUs) },
     ...(rs.every((r) => r.autocannon) && {

@@ -51,3 +51,21 @@ test('generator capacity: one core per worker, no more than the CPUs pinned to t
   assert.equal(generatorCores(pin('1-3,6'), 8), 4);
   assert.equal(generatorCores(pin(null), 2), 2);
 });
+
+test('multi-item figures merge too: items add up and first-item histograms merge', () => {
+  const first = (vs: number[]) => {
+    const h = createHistogram();
+    for (const v of vs) h.recordValue(v);
+    return encodeHistogram(h);
+  };
+  const m = mergeGeneratorResults([
+    worker([100, 200], { items: 200, firstItemHistogram: first([10, 20]) }),
+    worker([300], { items: 100, firstItemHistogram: first([30]) }),
+  ]);
+  assert.equal(m.items, 300);
+  const h = decodeHistogram(m.firstItemHistogram!);
+  assert.equal(h.totalCount, 3);
+  assert.equal(h.maxValue, 30);
+  // getUser workers carry no items: none appear.
+  assert.equal(mergeGeneratorResults([worker([1]), worker([2])]).items, undefined);
+});
