@@ -1,6 +1,7 @@
 // Checks that compute rather than run servers: sizes from the guide's own examples (exact),
 // protobuf compatibility, and a serialization micro-benchmark (timed, so repeated).
 import protobuf from 'protobufjs';
+import { pack as msgpackPack, unpack as msgpackUnpack, isNativeAccelerationEnabled } from 'msgpackr';
 import {
   apqBodies, binaryOverSse, compileGuideProto, compressionTable, guideHandshake, guideRequestHead,
   guideResponseBody, guideUser, guideUserJsonBytes, guideUserProtobufBytes, harnessUser, harnessUserSizes,
@@ -105,16 +106,23 @@ export function microCheck(rounds = 3, ms = 300): CheckResult {
   const parseJ: number[] = [];
   const encode: number[] = [];
   const decode: number[] = [];
+  // MessagePack of the same JSON shape (msgpackr, the encodings scenario's codec).
+  const packed = msgpackPack(user);
+  const unpack: number[] = [];
   for (let r = 0; r < rounds; r++) {
     stringify.push(timePerCall(() => JSON.stringify(user), ms) / 1000);
     parseJ.push(timePerCall(() => JSON.parse(text), ms) / 1000);
     encode.push(timePerCall(() => User.encode(msg).finish(), ms) / 1000);
     decode.push(timePerCall(() => User.decode(bytes), ms) / 1000);
+    unpack.push(timePerCall(() => msgpackUnpack(packed), ms) / 1000);
   }
   const m = (xs: number[]): string => fmt([...xs].sort((a, b) => a - b)[xs.length >> 1]!);
-  const detail = `per call, us: JSON.stringify ${m(stringify)}, JSON.parse ${m(parseJ)}, protobuf encode ${m(encode)}, decode ${m(decode)} (${text.length}-B user, ${bytes.length}-B protobuf)`;
+  const detail = `per call, us: JSON.stringify ${m(stringify)}, JSON.parse ${m(parseJ)}, protobuf encode ${m(encode)}, decode ${m(decode)}, MessagePack decode ${m(unpack)} (${text.length}-B user, ${bytes.length}-B protobuf, ${packed.length}-B MessagePack; msgpackr ${isNativeAccelerationEnabled ? 'with its native string addon' : 'pure JS'})`;
   return {
     jsonStringifyUs: { samples: stringify, unit: 'us', detail },
     parseRatio: { samples: parseJ.map((p, i) => p / decode[i]!), unit: 'x', detail },
+    msgpackParseRatio: { samples: parseJ.map((p, i) => p / unpack[i]!), unit: 'x', detail },
+    // "Fastest": protobuf against the quicker of the other two, round by round.
+    protobufFastestRatio: { samples: parseJ.map((p, i) => Math.min(p, unpack[i]!) / decode[i]!), unit: 'x', detail },
   };
 }

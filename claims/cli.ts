@@ -54,7 +54,14 @@ export const BENCH_RUNS: Record<BenchRunId, BenchRunSpec> = {
     quick: ['--repeat', '3', '--connections', '1', '--inflight', '1', '--protocols', 'rest,grpc,grpc-js,websocket,graphql', ...QUICK],
     matches: oneInFlight,
   },
-  listUsers: scenarioRun('listUsers'),
+  listUsers: { ...scenarioRun('listUsers'), matches: (r) => r.config.store !== 'sqlite' },
+  // Pagination depth on a real B-tree: the REST rows only, on the SQLite store.
+  'listUsers-sqlite': {
+    scenario: 'listUsers',
+    args: ['--store', 'sqlite', '--protocols', 'rest', '--repeat', '3', '--duration', '5', '--warmup', '2'],
+    quick: ['--store', 'sqlite', '--protocols', 'rest', '--repeat', '3', ...QUICK],
+    matches: (r) => r.config.store === 'sqlite',
+  },
   createUsers: scenarioRun('createUsers'),
   chat: scenarioRun('chat'),
   nestedProfile: { ...scenarioRun('nestedProfile'), matches: (r) => !(r.config.delayMs ?? 0) },

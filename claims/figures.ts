@@ -8,6 +8,7 @@ export type BenchRunId =
   | 'getUser'
   | 'getUser-rtt'
   | 'listUsers'
+  | 'listUsers-sqlite'
   | 'createUsers'
   | 'chat'
   | 'nestedProfile'
