@@ -11,6 +11,8 @@ export interface Http1Response {
   body: Buffer;
   /** Total bytes of the response on the wire (head + body framing). */
   wireBytes: number;
+  /** The Content-Encoding the body is in (gzip, br), when not identity; the body is left as sent. */
+  contentEncoding?: string;
 }
 
 interface Pending {
@@ -100,11 +102,14 @@ export function parseResponse(buf: Buffer): Http1Response | undefined {
   if (!Number.isInteger(status)) throw new Error(`not an HTTP/1.1 response: ${JSON.stringify(head.slice(0, 40))}`);
   const bodyStart = headEnd + 4;
   const lower = head.toLowerCase();
+  // Only compressed answers name one; the substring test keeps the regex off the hot path.
+  const ce = lower.includes('\r\ncontent-encoding:') ? /\r\ncontent-encoding:\s*([^\r]*)/.exec(lower)![1]!.trim() : undefined;
+  const enc = ce && ce !== 'identity' ? { contentEncoding: ce } : undefined;
   const cl = /\r\ncontent-length:\s*(\d+)/.exec(lower);
   if (cl) {
     const len = Number(cl[1]);
     if (buf.length < bodyStart + len) return undefined;
-    return { status, body: buf.subarray(bodyStart, bodyStart + len), wireBytes: bodyStart + len };
+    return { status, body: buf.subarray(bodyStart, bodyStart + len), wireBytes: bodyStart + len, ...enc };
   }
   if (/\r\ntransfer-encoding:[^\r]*chunked/.test(lower)) {
     const parts: Buffer[] = [];
@@ -118,7 +123,7 @@ export function parseResponse(buf: Buffer): Http1Response | undefined {
       if (size === 0) {
         // Last chunk; no trailers expected from our servers: just the final CRLF.
         if (buf.length < dataStart + 2) return undefined;
-        return { status, body: Buffer.concat(parts), wireBytes: dataStart + 2 };
+        return { status, body: Buffer.concat(parts), wireBytes: dataStart + 2, ...enc };
       }
       if (buf.length < dataStart + size + 2) return undefined;
       parts.push(buf.subarray(dataStart, dataStart + size));

@@ -14,7 +14,15 @@ export type Operation =
   /** Store `users` in one batch (or one call each, as the variant says). */
   | { op: 'createUsers'; users: NewUserJson[]; variant?: string }
   /** GraphQL: the latest posts with their authors (N+1 shape). */
-  | { op: 'postsWithAuthors'; first: number; variant?: string };
+  | { op: 'postsWithAuthors'; first: number; variant?: string }
+  /**
+   * deadline: getUser given up after `deadlineMs` (gRPC deadline, client abort or timer).
+   * expect 'deadline': the deadline error is the success, an answer is an error; 'answer': the
+   * other way round (a deadline longer than the service time). scenarios/deadline.ts.
+   */
+  | { op: 'getUserWithDeadline'; id: number; deadlineMs: number; expect: 'deadline' | 'answer' }
+  /** chat: send `text` on the connection's bidirectional channel; done when the server's relay of it (matched by seq) arrives. */
+  | { op: 'chat'; text: string };
 
 /** CreateUserRequest as JSON (proto3 JSON names). */
 export interface NewUserJson {
@@ -57,6 +65,8 @@ export type CallOutcome =
       firstItemUs?: number;
       /** createUsers with decode: the ids the server gave. */
       ids?: number[];
+      /** chat with decode: the relayed message (ChatMessage in proto3 JSON). */
+      chat?: { seq: number; from: string; text: string; sentAtUs: number };
     }
   | {
       ok: false;

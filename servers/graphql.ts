@@ -26,6 +26,7 @@ import type { UserJson } from '../proto/contract.ts';
 import type { ServerOptions, StartServer } from './types.ts';
 import { httpServerOptions, type ConnectionLimits } from './http-limits.ts';
 import { listenOn } from './listen.ts';
+import { pickEncoding, sendCompressed } from './compression.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 /** users(limit) answers at most this many users. */
@@ -239,7 +240,7 @@ interface AuthorContext {
   authors?: DataLoader<number, UserJson | undefined>;
 }
 
-function resolvers(store: UserStore, dataloader = false) {
+function resolvers(store: UserStore, dataloader = false, maxPageUsers = MAX_LIST_LIMIT) {
   const count = (first: number | null | undefined, fallback: number) => Math.max(0, first ?? fallback);
   const author = (authorId: number): UserJson => {
     const u = store.getUser(authorId);
@@ -260,7 +261,7 @@ function resolvers(store: UserStore, dataloader = false) {
       },
       users: (_: unknown, args: { afterId?: number | null; limit?: number | null }) => {
         const afterId = Math.max(0, args.afterId ?? 0);
-        const limit = Math.min(count(args.limit, 100), MAX_LIST_LIMIT);
+        const limit = Math.min(count(args.limit, 100), maxPageUsers);
         return store.listUsers(afterId, limit);
       },
       // nPlusOne's feed: the most recent posts (SQLite store; the memory store has no such index).
@@ -326,9 +327,12 @@ export async function startGraphQL({
   maxTokens = DEFAULT_MAX_TOKENS,
   maxBodyBytes = 1024 * 1024,
   dataloader = false,
+  maxPageUsers = MAX_LIST_LIMIT,
+  compression = false,
+  chat = false,
   ...limits
 }: GraphQLServerOptions) {
-  const schema = createSchema({ typeDefs: USER_SCHEMA_SDL, resolvers: resolvers(store, dataloader) });
+  const schema = createSchema({ typeDefs: USER_SCHEMA_SDL, resolvers: resolvers(store, dataloader, maxPageUsers) });
 
   const yoga = createYoga({
     schema,
@@ -359,13 +363,27 @@ export async function startGraphQL({
         return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `body over ${maxBodyBytes} bytes`);
       }
     }
+    // compression scenario: yoga's answer, compressed per Accept-Encoding (servers/compression.ts).
+    const encoding = compression ? pickEncoding(req.headers['accept-encoding']) : undefined;
+    if (encoding) {
+      void Promise.resolve(yoga.handleNodeRequestAndResponse(req, res))
+        .then((response) => sendCompressed(response, res, encoding))
+        .catch(() => res.destroy());
+      return;
+    }
+    // deadline scenario: the request is handed to yoga serviceDelayMs (a timer) after it arrived.
+    if (limits.serviceDelayMs) return void setTimeout(() => void yoga(req, res), limits.serviceDelayMs);
     void yoga(req, res);
   });
+  // chat scenario: graphql-ws on the same port and path, only when asked (servers/chat-graphql.ts).
+  const chatWs = chat ? (await import('./chat-graphql.ts')).attachChat(server, GRAPHQL_PATH, USER_SCHEMA_SDL, resolvers(store, dataloader)) : undefined;
   const boundPort = await listenOn(server, host, port, 'graphql');
 
   return {
     port: boundPort,
     async close(): Promise<void> {
+      // Upgraded chat sockets are not HTTP connections: closeAllConnections() leaves them.
+      await chatWs?.close();
       // Keep-alive sockets would hold server.close() open until they idle out.
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -44,6 +44,8 @@ export async function startGrpc({
   idleTimeoutMs = 120_000,
   keepaliveMs = 30_000,
   keepaliveTimeoutMs = 10_000,
+  serviceDelayMs = 0,
+  maxPageUsers = MAX_PAGE_SIZE,
 }: GrpcServerOptions) {
   const proto = grpc.loadPackageDefinition(loadPackageDefinition()) as unknown as ProtoGrpcType;
 
@@ -61,6 +63,15 @@ export async function startGrpc({
         call.write(userToProto(user));
       }
       call.end();
+    },
+
+    // payloadSize: the same page as ONE message (ListUsers above streams one per user).
+    ListUsersPage(call, callback) {
+      const { pageSize, afterId } = call.request;
+      const n = Math.min(pageSize || DEFAULT_PAGE_SIZE, maxPageUsers);
+      const users = store.listUsers(afterId, n);
+      const last = users[users.length - 1];
+      callback(null, { users: users.map(userToProto), nextAfterId: users.length === n && last ? last.id : 0 });
     },
 
     CreateUsers(call, callback) {
@@ -111,6 +122,13 @@ export async function startGrpc({
     'grpc.keepalive_time_ms': keepaliveMs,
     'grpc.keepalive_timeout_ms': keepaliveTimeoutMs,
   });
+  // deadline scenario: GetUser answers serviceDelayMs (a timer) after the call arrived; a call
+  // the client cancelled or whose deadline passed meanwhile is not answered (grpc-js has
+  // already ended it with CANCELLED / DEADLINE_EXCEEDED).
+  if (serviceDelayMs > 0) {
+    const getUser = handlers.GetUser;
+    handlers.GetUser = (call, callback) => void setTimeout(() => (call.cancelled ? undefined : getUser(call, callback)), serviceDelayMs);
+  }
   server.addService(proto.bench.v1.UserService.service, handlers);
   const boundPort = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));

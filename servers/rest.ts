@@ -7,10 +7,13 @@
 //                         of the wrong shape, 413 over the body limit, 415 for non-JSON.
 // Every error is {"error": <code>, "message": "..."}; other methods on these paths get 405
 // with an Allow header, which fastify does not do by itself (it answers 404).
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import type { NewUser } from './store.ts';
 import type { ServerOptions, StartServer } from './types.ts';
 import { httpServerOptions, resolveLimits, type ConnectionLimits } from './http-limits.ts';
+import { createFastify } from './rest-h2c.ts';
+import { registerRestCompression } from './compression.ts';
+import { lastModified, registerConditionalGet, registerRateLimit } from './rest-http-features.ts';
 
 export interface RestServerOptions extends ServerOptions, ConnectionLimits {
   /** Largest request body accepted; default 1 MiB, 413 above. */
@@ -49,6 +52,7 @@ const ERROR_CODES: Record<number, string> = {
   408: 'request_timeout',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  429: 'too_many_requests',
 };
 
 /** Answer 405 with Allow for every method fastify knows but the path does not serve. */
@@ -63,9 +67,9 @@ function allowOnly(app: FastifyInstance, url: string, allowed: string[]): void {
   });
 }
 
-export async function startRest({ host, port, store, bodyLimitBytes = DEFAULT_BODY_LIMIT, ...limits }: RestServerOptions) {
+export async function startRest({ host, port, store, bodyLimitBytes = DEFAULT_BODY_LIMIT, http2 = false, maxPageUsers = MAX_PAGE, compression = false, conditionalGet = false, rateLimit, ...limits }: RestServerOptions) {
   const l = resolveLimits(limits);
-  const app = Fastify({
+  const app = createFastify(http2, {
     logger: false,
     bodyLimit: bodyLimitBytes,
     http: httpServerOptions(l),
@@ -77,6 +81,13 @@ export async function startRest({ host, port, store, bodyLimitBytes = DEFAULT_BO
     // properties; a wrong type or an unknown field should be a 400 instead.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
+  // compression scenario: answers compressed per Accept-Encoding (before the routes, so its hooks reach them).
+  if (compression) await registerRestCompression(app);
+  if (conditionalGet) await registerConditionalGet(app);
+  if (rateLimit) await registerRateLimit(app, rateLimit);
+  // deadline scenario: every request waits serviceDelayMs (a timer) before its route runs.
+  const delayMs = limits.serviceDelayMs ?? 0;
+  if (delayMs > 0) app.addHook('onRequest', (_req, _reply, done) => void setTimeout(done, delayMs));
 
   app.setErrorHandler((err: FastifyError, _req, reply) => {
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
@@ -99,6 +110,12 @@ export async function startRest({ host, port, store, bodyLimitBytes = DEFAULT_BO
     }
     const user = store.getUser(Number(raw));
     if (!user) return reply.code(404).send({ error: 'not_found', message: `no user with id ${raw}` });
+    if (conditionalGet) {
+      // Users are never edited, so their creation time is their last change.
+      const lm = lastModified(new Date(user.createdAt), req.headers['if-modified-since']);
+      reply.header('Last-Modified', lm.header);
+      if (lm.notModified) return reply.code(304).send();
+    }
     return user;
   });
   allowOnly(app, '/v1/users/:id', ['GET', 'HEAD']);
@@ -143,7 +160,7 @@ export async function startRest({ host, port, store, bodyLimitBytes = DEFAULT_BO
     if (limit === undefined || offset === undefined || after === undefined || (q.offset !== undefined && q.after !== undefined)) {
       return reply.code(400).send({ error: 'bad_request', message: 'use either offset or after, with limit; all non-negative integers' });
     }
-    const n = Math.min(limit, MAX_PAGE);
+    const n = Math.min(limit, maxPageUsers);
     const users = q.offset !== undefined ? (store.listUsersByOffset?.(offset, n) ?? store.listUsers(offset, n)) : store.listUsers(after, n);
     const last = users[users.length - 1];
     return { users, nextAfter: users.length === n && last ? last.id : null };

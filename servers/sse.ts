@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerOptions, StartServer } from './types.ts';
 import { httpServerOptions, type ConnectionLimits } from './http-limits.ts';
 import { listenOn } from './listen.ts';
+import { relayOf } from './chat.ts';
 
 export interface SseServerOptions extends ServerOptions, ConnectionLimits {
   /** Interval of the `: ka` comment that keeps idle streams alive through proxies; default 15 s. */
@@ -35,7 +36,10 @@ export async function startSseServer({
   store,
   keepAliveMs = 15_000,
   maxBodyBytes = 64 * 1024,
-  maxBufferedBytes = 1024 * 1024,
+  maxPageUsers = MAX_PAGE,
+  // With pages over the default cap (payloadSize: 1 MB each), a client that keeps a few pages
+  // in flight queues several MB here while it reads them: allow 16 of the largest, ~250 B a user.
+  maxBufferedBytes = maxPageUsers > MAX_PAGE ? maxPageUsers * 250 * 16 : 1024 * 1024,
   ...limits
 }: SseServerOptions) {
   const streams = new Map<string, http.ServerResponse>();
@@ -95,7 +99,7 @@ export async function startSseServer({
     const { streamId, requestId, op, params } = msg as Record<string, unknown>;
     if (typeof streamId !== 'string') return sendJson(res, 400, err('invalid_request', 'streamId must be a string'));
     if (typeof requestId !== 'number' && typeof requestId !== 'string') return sendJson(res, 400, err('invalid_request', 'requestId must be a number or string'));
-    if (op !== 'getUser' && op !== 'listUsers') return sendJson(res, 400, err('unknown_op', `unknown op ${JSON.stringify(op)}`));
+    if (op !== 'getUser' && op !== 'listUsers' && op !== 'listUsersPage' && op !== 'chat') return sendJson(res, 400, err('unknown_op', `unknown op ${JSON.stringify(op)}`));
     const p = (typeof params === 'object' && params !== null ? params : {}) as Record<string, unknown>;
     const stream = streams.get(streamId);
     if (!stream) return sendJson(res, 404, err('unknown_stream', `no open stream ${JSON.stringify(streamId).slice(0, 80)}`));
@@ -118,9 +122,22 @@ export async function startSseServer({
       stream.write(`event: result\nid: ${rid}\ndata: {"requestId":${rid},"result":${JSON.stringify(user)}}\n\n`);
       return;
     }
+    if (op === 'chat') {
+      // chat scenario: the relay (servers/chat.ts) as a `chat` event on the sender's stream,
+      // matched by seq; a refused message is an error event for its requestId.
+      const relay = relayOf(p);
+      if (typeof relay === 'string') stream.write(`event: error\ndata: {"requestId":${rid},"error":${JSON.stringify({ code: 'bad_request', message: relay })}}\n\n`);
+      else stream.write(`event: chat\ndata: ${JSON.stringify(relay)}\n\n`);
+      return;
+    }
     const afterId = Math.max(0, Math.floor(Number(p.afterId) || 0));
-    const limit = Math.min(MAX_PAGE, Math.max(0, Math.floor(Number(p.limit) || 0)));
+    const limit = Math.min(maxPageUsers, Math.max(0, Math.floor(Number(p.limit) || 0)));
     const users = store.listUsers(afterId, limit);
+    if (op === 'listUsersPage') {
+      // payloadSize: the whole page as ONE result event (JSON has no newline, so one data line).
+      stream.write(`event: result\nid: ${rid}\ndata: {"requestId":${rid},"result":${JSON.stringify(users)}}\n\n`);
+      return;
+    }
     // One write per item, as a streaming source would produce them; node corks the socket
     // for the rest of this tick, so they still leave in few packets.
     for (const u of users) stream.write(`event: item\ndata: {"requestId":${rid},"item":${JSON.stringify(u)}}\n\n`);
@@ -159,6 +176,8 @@ export async function startSseServer({
       } catch {
         return sendJson(res, 400, err('invalid_json', 'body is not valid JSON'));
       }
+      // deadline scenario: the rpc is run (202 and event) serviceDelayMs (a timer) after it arrived.
+      if (limits.serviceDelayMs) return void setTimeout(() => rpc(msg, res), limits.serviceDelayMs);
       rpc(msg, res);
     });
   }

@@ -6,8 +6,34 @@ import type { UserStore } from './store.ts';
  * the server that honours it; servers ignore the fields they do not know.
  */
 export interface ServerTuning {
+  /**
+   * deadline: every server handles each request (REST, GraphQL, SSE rpc), message (WebSocket)
+   * or GetUser call (gRPC) this many ms after it arrives, on a timer (the process stays free);
+   * default 0, no wait.
+   */
+  serviceDelayMs?: number;
   /** GraphQL: batch Post.author / Comment.author loads through a DataLoader (nPlusOne); default off. */
   dataloader?: boolean;
+  /** GraphQL: also serve the chat subscription and sendMessage mutation over graphql-ws at /graphql (chat scenario); default off. */
+  chat?: boolean;
+  /**
+   * payloadSize / compression: most users one list answer may carry, on every server (default
+   * 1000 each); the 1 MB page needs more.
+   */
+  maxPageUsers?: number;
+  /** GraphQL: the query complexity limit (default 1000); the 1 MB page (4000 users x 11 fields) needs it raised. */
+  maxComplexity?: number;
+  /**
+   * compression: compress answers when the client asks (REST @fastify/compress and GraphQL by
+   * Accept-Encoding, WebSocket permessage-deflate by negotiation); default off.
+   */
+  compression?: boolean;
+  /** REST: serve cleartext HTTP/2 (h2c, prior knowledge) instead of HTTP/1.1, same routes (http2 scenario); default off. */
+  http2?: boolean;
+  /** REST: ETag and Last-Modified on GET /v1/users/:id, 304 for a matching conditional GET (claims); default off. */
+  conditionalGet?: boolean;
+  /** REST: limit requests per client address, 429 with Retry-After past it (claims); default off. */
+  rateLimit?: { max: number; windowMs: number };
 }
 
 export interface ServerOptions extends ServerTuning {

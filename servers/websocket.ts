@@ -13,6 +13,8 @@ import type { NewUser, UserStore } from './store.ts';
 import type { ServerOptions, StartServer } from './types.ts';
 import { httpServerOptions, type ConnectionLimits } from './http-limits.ts';
 import { listenOn } from './listen.ts';
+import { binaryAnswerer, negotiateEncoding } from './websocket-encodings.ts';
+import { relayOf } from './chat.ts';
 
 export const WS_PATH = '/v1/ws';
 /** listUsers answers at most this many users per message. */
@@ -54,7 +56,7 @@ function isNewUser(v: unknown): v is NewUser {
 }
 
 /** Answer one text message; pure apart from the store read, so every branch is easy to test. */
-export function handleMessage(store: UserStore, text: string): string {
+export function handleMessage(store: UserStore, text: string, maxList = MAX_LIST_LIMIT): string {
   let msg: unknown;
   try {
     msg = JSON.parse(text);
@@ -79,7 +81,7 @@ export function handleMessage(store: UserStore, text: string): string {
       if (afterId === undefined || limit === undefined) {
         return errorMessage(id, 'bad_request', 'params.afterId and params.limit must be non-negative integers');
       }
-      return JSON.stringify({ id, result: store.listUsers(afterId, Math.min(limit, MAX_LIST_LIMIT)) });
+      return JSON.stringify({ id, result: store.listUsers(afterId, Math.min(limit, maxList)) });
     }
     case 'createUsers': {
       // {"id":N,"op":"createUsers","params":{"users":[NewUser...]}} -> {"id":N,"result":{"created":K,"ids":[...]}}
@@ -89,6 +91,13 @@ export function handleMessage(store: UserStore, text: string): string {
       }
       const created = store.createUsers?.(users) ?? users.map((u) => store.createUser(u));
       return JSON.stringify({ id, result: { created: created.length, ids: created.map((u) => u.id) } });
+    }
+    case 'chat': {
+      // chat scenario: {"op":"chat","params":{"seq":S,"text":T,"sentAtUs":U}} is relayed back as
+      // a push {"chat":{seq,from,text,sentAtUs}} (servers/chat.ts), matched by seq, not by id.
+      const relay = relayOf(params);
+      if (typeof relay === 'string') return errorMessage(id, 'bad_request', relay);
+      return JSON.stringify({ chat: relay });
     }
     default:
       return errorMessage(id, 'unknown_op', `unknown op ${JSON.stringify(msg.op ?? null)}`);
@@ -127,15 +136,20 @@ export async function startWebSocket({
   perMessageDeflate = false,
   maxPayloadBytes = DEFAULT_MAX_PAYLOAD,
   heartbeatMs = 30_000,
+  maxPageUsers = MAX_LIST_LIMIT,
+  compression = false,
   ...limits
 }: WebSocketServerOptions) {
+  // compression scenario: offer permessage-deflate with ws's defaults (threshold 1024 B, zlib
+  // level 6, context takeover); it is used only when the client asks for it too.
+  if (compression && perMessageDeflate === false) perMessageDeflate = true;
   // The http server's timeouts cover the upgrade request and sockets that never upgrade;
   // once upgraded, the heartbeat below and TCP keep-alive (set on accept) take over.
   const server = http.createServer(httpServerOptions(limits), (_req, res) => {
     // Only the upgrade is served; a plain GET says what is expected instead of hanging.
     res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' }).end('WebSocket upgrade required\n');
   });
-  const wss = new WebSocketServer({ server, path: WS_PATH, perMessageDeflate, maxPayload: maxPayloadBytes });
+  const wss = new WebSocketServer({ server, path: WS_PATH, perMessageDeflate, maxPayload: maxPayloadBytes, handleProtocols: negotiateEncoding });
   const alive = new WeakSet<WebSocket>();
 
   wss.on('connection', (ws: WebSocket) => {
@@ -145,6 +159,12 @@ export async function startWebSocket({
     // destroys the socket itself if the peer does not answer it: terminating here would
     // throw that close frame away before it is flushed.
     ws.on('error', () => {});
+    // encodings scenario: a 'msgpack' or 'protobuf' subprotocol means binary bodies (getUser only).
+    const answerBinary = binaryAnswerer(ws.protocol, store);
+    if (answerBinary) {
+      ws.on('message', (data) => ws.send(answerBinary(data)));
+      return;
+    }
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         ws.send(errorMessage(null, 'bad_request', 'binary frames are not accepted; send JSON text'));
@@ -157,7 +177,9 @@ export async function startWebSocket({
       // hot path to one JSON.parse (a false hit just falls through to handleMessage).
       const streamed = text.includes('"listUsersStream"') ? handleStreamMessage(store, text) : undefined;
       if (streamed) for (const m of streamed) ws.send(m);
-      else ws.send(handleMessage(store, text));
+      // deadline scenario: the message is answered serviceDelayMs (a timer) after it arrived.
+      else if (limits.serviceDelayMs) setTimeout(() => ws.send(handleMessage(store, text, maxPageUsers)), limits.serviceDelayMs);
+      else ws.send(handleMessage(store, text, maxPageUsers));
     });
   });
 

@@ -14,7 +14,11 @@ import type { ListUsersRequest as _bench_v1_ListUsersRequest, ListUsersRequest__
 import type { Post as _bench_v1_Post, Post__Output as _bench_v1_Post__Output } from './bench/v1/Post';
 import type { PostList as _bench_v1_PostList, PostList__Output as _bench_v1_PostList__Output } from './bench/v1/PostList';
 import type { User as _bench_v1_User, User__Output as _bench_v1_User__Output } from './bench/v1/User';
+import type { UserPage as _bench_v1_UserPage, UserPage__Output as _bench_v1_UserPage__Output } from './bench/v1/UserPage';
 import type { UserServiceClient as _bench_v1_UserServiceClient, UserServiceDefinition as _bench_v1_UserServiceDefinition } from './bench/v1/UserService';
+import type { WsError as _bench_v1_WsError, WsError__Output as _bench_v1_WsError__Output } from './bench/v1/WsError';
+import type { WsRequest as _bench_v1_WsRequest, WsRequest__Output as _bench_v1_WsRequest__Output } from './bench/v1/WsRequest';
+import type { WsResponse as _bench_v1_WsResponse, WsResponse__Output as _bench_v1_WsResponse__Output } from './bench/v1/WsResponse';
 import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from './google/protobuf/Timestamp';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -37,7 +41,11 @@ export interface ProtoGrpcType {
       Post: MessageTypeDefinition<_bench_v1_Post, _bench_v1_Post__Output>
       PostList: MessageTypeDefinition<_bench_v1_PostList, _bench_v1_PostList__Output>
       User: MessageTypeDefinition<_bench_v1_User, _bench_v1_User__Output>
+      UserPage: MessageTypeDefinition<_bench_v1_UserPage, _bench_v1_UserPage__Output>
       UserService: SubtypeConstructor<typeof grpc.Client, _bench_v1_UserServiceClient> & { service: _bench_v1_UserServiceDefinition }
+      WsError: MessageTypeDefinition<_bench_v1_WsError, _bench_v1_WsError__Output>
+      WsRequest: MessageTypeDefinition<_bench_v1_WsRequest, _bench_v1_WsRequest__Output>
+      WsResponse: MessageTypeDefinition<_bench_v1_WsResponse, _bench_v1_WsResponse__Output>
     }
   }
   google: {

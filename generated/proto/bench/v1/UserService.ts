@@ -12,6 +12,7 @@ import type { GetUserRequest as _bench_v1_GetUserRequest, GetUserRequest__Output
 import type { ListUsersRequest as _bench_v1_ListUsersRequest, ListUsersRequest__Output as _bench_v1_ListUsersRequest__Output } from '../../bench/v1/ListUsersRequest';
 import type { PostList as _bench_v1_PostList, PostList__Output as _bench_v1_PostList__Output } from '../../bench/v1/PostList';
 import type { User as _bench_v1_User, User__Output as _bench_v1_User__Output } from '../../bench/v1/User';
+import type { UserPage as _bench_v1_UserPage, UserPage__Output as _bench_v1_UserPage__Output } from '../../bench/v1/UserPage';
 
 export interface UserServiceClient extends grpc.Client {
   Chat(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_bench_v1_ChatMessage, _bench_v1_ChatMessage__Output>;
@@ -60,6 +61,15 @@ export interface UserServiceClient extends grpc.Client {
   listUsers(argument: _bench_v1_ListUsersRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_bench_v1_User__Output>;
   listUsers(argument: _bench_v1_ListUsersRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_bench_v1_User__Output>;
   
+  ListUsersPage(argument: _bench_v1_ListUsersRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_bench_v1_UserPage__Output>): grpc.ClientUnaryCall;
+  ListUsersPage(argument: _bench_v1_ListUsersRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_bench_v1_UserPage__Output>): grpc.ClientUnaryCall;
+  ListUsersPage(argument: _bench_v1_ListUsersRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_bench_v1_UserPage__Output>): grpc.ClientUnaryCall;
+  ListUsersPage(argument: _bench_v1_ListUsersRequest, callback: grpc.requestCallback<_bench_v1_UserPage__Output>): grpc.ClientUnaryCall;
+  listUsersPage(argument: _bench_v1_ListUsersRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_bench_v1_UserPage__Output>): grpc.ClientUnaryCall;
+  listUsersPage(argument: _bench_v1_ListUsersRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_bench_v1_UserPage__Output>): grpc.ClientUnaryCall;
+  listUsersPage(argument: _bench_v1_ListUsersRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_bench_v1_UserPage__Output>): grpc.ClientUnaryCall;
+  listUsersPage(argument: _bench_v1_ListUsersRequest, callback: grpc.requestCallback<_bench_v1_UserPage__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface UserServiceHandlers extends grpc.UntypedServiceImplementation {
@@ -75,6 +85,8 @@ export interface UserServiceHandlers extends grpc.UntypedServiceImplementation {
   
   ListUsers: grpc.handleServerStreamingCall<_bench_v1_ListUsersRequest__Output, _bench_v1_User>;
   
+  ListUsersPage: grpc.handleUnaryCall<_bench_v1_ListUsersRequest__Output, _bench_v1_UserPage>;
+  
 }
 
 export interface UserServiceDefinition extends grpc.ServiceDefinition {
@@ -84,4 +96,5 @@ export interface UserServiceDefinition extends grpc.ServiceDefinition {
   GetUser: MethodDefinition<_bench_v1_GetUserRequest, _bench_v1_User, _bench_v1_GetUserRequest__Output, _bench_v1_User__Output>
   GetUserPosts: MethodDefinition<_bench_v1_GetUserPostsRequest, _bench_v1_PostList, _bench_v1_GetUserPostsRequest__Output, _bench_v1_PostList__Output>
   ListUsers: MethodDefinition<_bench_v1_ListUsersRequest, _bench_v1_User, _bench_v1_ListUsersRequest__Output, _bench_v1_User__Output>
+  ListUsersPage: MethodDefinition<_bench_v1_ListUsersRequest, _bench_v1_UserPage, _bench_v1_ListUsersRequest__Output, _bench_v1_UserPage__Output>
 }
