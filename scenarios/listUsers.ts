@@ -57,21 +57,23 @@ export default defineScenario({
   variants: {
     rest: ['offset', 'cursor', 'offset-deep', 'cursor-deep'],
     graphql: ['connection'],
-    'grpc-js': ['stream'],
+    'grpc-js': ['stream', 'unary'],
     websocket: ['stream'],
     sse: ['stream'],
   },
   notExpressible: {
-    grpc: 'the lean HTTP/2 driver frames unary calls only; the server-streaming ListUsers runs on the grpc-js row. A unary page would need a new rpc (ListUsersPage); the contract is left unchanged',
+    grpc: 'the lean HTTP/2 driver frames unary calls only; the server-streaming ListUsers runs on the grpc-js row. the unary page (ListUsersPage) runs on the grpc-js row too',
   },
   notes: [
     'REST: GET /v1/users?offset=&limit= (offset) or ?after=<last id>&limit= (cursor), one JSON page; the -deep rows start every page at offsetDepth (default 9000): run with --store sqlite to see OFFSET cost.',
-    'GraphQL: userConnection(first:, after:) with edges { cursor node } and pageInfo (Relay). gRPC: server-streaming ListUsers on the stock grpc-js client. WebSocket: op listUsersStream, one message per user then {"end":true}. SSE: POST /v1/rpc op listUsers, one item event per user then an end event.',
+    'GraphQL: userConnection(first:, after:) with edges { cursor node } and pageInfo (Relay). gRPC: server-streaming ListUsers (stream) or unary ListUsersPage, the page as one UserPage message (unary), on the stock grpc-js client. WebSocket: op listUsersStream, one message per user then {"end":true}. SSE: POST /v1/rpc op listUsers, one item event per user then an end event.',
     'latencyUs and lastItemUs: time to the last item; firstItemUs: time to the first item (a JSON page is usable only whole, so first = last for REST and GraphQL). bytesPerItem: socket bytes both ways per user.',
   ],
   ops: listUsersOps,
   verify: verifyListUsers,
-  client: async (protocol) => {
+  client: async (protocol, variant) => {
+    // gRPC unary page: ListUsersPage, one UserPage message (the payloadSize scenario's client).
+    if (protocol === 'grpc-js' && variant === 'unary') return (await import('../clients/payload.ts')).grpcJsPage;
     const bulk = await import('../clients/bulk.ts');
     return ({ rest: bulk.rest, graphql: bulk.graphql, 'grpc-js': bulk.grpcJs, websocket: bulk.websocket, sse: bulk.sse } as Record<string, ClientModule>)[protocol];
   },
