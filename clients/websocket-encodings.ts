@@ -1,0 +1,181 @@
+// encodings scenario client: getUser over one WebSocket with the body encoding negotiated by
+// subprotocol (proto/ws-encodings.ts): 'json' (text frames), 'msgpack' or 'protobuf' (binary
+// frames). Unlike the lean websocket driver (which scans a JSON reply for its id and result
+// without parsing it), this client fully encodes every request and fully decodes every reply
+// in all three encodings, so the client CPU per op includes a whole encode and decode, as the
+// server's does. Converting to the contract's JSON shape (canonicalUser / userFromProto) is
+// done only for decode: true (the verify step), as it is comparison work, not the encoding's.
+import type net from 'node:net';
+import WebSocket from 'ws';
+import type protobuf from 'protobufjs';
+import { canonicalUser, protoType, userFromProto, type UserJson } from '../proto/contract.ts';
+import { msgpack, wsEnvelopeTypes, type WsEncoding } from '../proto/ws-encodings.ts';
+import type { WsResponse__Output } from '../generated/proto/bench/v1/WsResponse.ts';
+import type { User__Output } from '../generated/proto/bench/v1/User.ts';
+import { classifyNetError } from './http1.ts';
+import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection, type ErrorKind } from './types.ts';
+
+export const WS_PATH = '/v1/ws';
+
+/** A reply after the encoding's own decoder, before any conversion. */
+interface Decoded {
+  id: unknown;
+  error?: { code?: string; message?: string } | null;
+  /** present on success: the user as the encoding decoded it */
+  user?: unknown;
+}
+
+interface Codec {
+  binary: boolean;
+  encodeGetUser(requestId: number, userId: number): string | Uint8Array;
+  decode(data: Buffer): Decoded;
+  /** The decoded user in the contract's JSON shape (verify only). */
+  toJson(user: unknown): UserJson;
+}
+
+function codec(encoding: WsEncoding): Codec {
+  switch (encoding) {
+    case 'json':
+      return {
+        binary: false,
+        encodeGetUser: (id, userId) => JSON.stringify({ id, op: 'getUser', params: { id: userId } }),
+        decode: (data) => {
+          const r = JSON.parse(data.toString('utf8')) as { id: unknown; result?: unknown; error?: Decoded['error'] };
+          return { id: r.id, error: r.error, user: r.result };
+        },
+        toJson: (u) => canonicalUser(u as UserJson),
+      };
+    case 'msgpack':
+      return {
+        binary: true,
+        encodeGetUser: (id, userId) => msgpack.pack({ id, op: 'getUser', params: { id: userId } }),
+        decode: (data) => {
+          const r = msgpack.unpack(data) as { id: unknown; result?: unknown; error?: Decoded['error'] };
+          return { id: r.id, error: r.error, user: r.result };
+        },
+        toJson: (u) => canonicalUser(u as UserJson),
+      };
+    case 'protobuf': {
+      const { request, response } = wsEnvelopeTypes();
+      return {
+        binary: true,
+        encodeGetUser: (id, userId) => request.encode({ id, getUser: { id: userId } }).finish(),
+        decode: (data) => {
+          // decode materialises every field (strings, the address, the Timestamp).
+          const r = response.decode(data) as unknown as WsResponse__Output;
+          return { id: r.id, error: r.error ?? undefined, user: r.user ?? undefined };
+        },
+        // The Timestamp's int64 seconds may decode as a Long: toObject with longs: Number.
+        toJson: (u) => userFromProto(protoType('User').toObject(u as protobuf.Message, { longs: Number, defaults: true }) as User__Output),
+      };
+    }
+  }
+}
+
+function errorKind(code: string | undefined): ErrorKind {
+  if (code === 'not_found') return 'not_found';
+  if (code === 'bad_request' || code === 'unknown_op') return 'client_error';
+  return 'server_error';
+}
+
+interface Pending {
+  resolve: (o: CallOutcome) => void;
+  decode: boolean;
+  requestBytes: number;
+}
+
+/** A ClientModule speaking getUser with `encoding` bodies; the server must agree to the subprotocol. */
+export function encodingClient(encoding: WsEncoding): ClientModule {
+  const c = codec(encoding);
+  return {
+    description: `ws client, subprotocol ${encoding}: every request encoded and every answer fully decoded (${encoding === 'json' ? 'JSON text frames' : encoding === 'msgpack' ? 'msgpackr, binary frames' : 'protobufjs WsRequest/WsResponse, binary frames'}); ws server`,
+    async connect({ host, port }) {
+      const ws = new WebSocket(`ws://${host}:${port}${WS_PATH}`, [encoding], { perMessageDeflate: false });
+      let socket: net.Socket | undefined;
+      ws.once('upgrade', (res) => {
+        socket = res.socket as net.Socket;
+      });
+      await new Promise<void>((resolve, reject) => {
+        const onError = (err: Error) => reject(new Error(`websocket ${encoding}: ${err.message}`));
+        ws.once('error', onError);
+        ws.once('open', () => {
+          ws.off('error', onError);
+          resolve();
+        });
+      });
+      // ws already refuses a different subprotocol than offered; this catches none at all.
+      if (ws.protocol !== encoding) {
+        ws.terminate();
+        throw new Error(`websocket: the server did not agree to subprotocol ${encoding} (got ${JSON.stringify(ws.protocol)})`);
+      }
+      socket ??= (ws as unknown as { _socket?: net.Socket })._socket;
+      if (!socket) throw new Error('ws opened without a socket');
+      socket.setNoDelay(true);
+      const sock = socket;
+      const setupBytes: ByteCount = { out: sock.bytesWritten, in: sock.bytesRead };
+
+      const pending = new Map<number, Pending>();
+      let nextId = 0;
+      let closedError: Error | undefined;
+      const failAll = (err: Error): void => {
+        closedError ??= err;
+        const kind = classifyNetError(err);
+        for (const p of pending.values()) p.resolve({ ok: false, kind, detail: err.message });
+        pending.clear();
+      };
+      ws.on('error', (err) => failAll(err));
+      ws.on('close', (code) => failAll(Object.assign(new Error(`websocket closed (${code})`), { code: 'ECONNRESET' })));
+
+      ws.on('message', (data, isBinary) => {
+        const raw = Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]);
+        let reply: Decoded;
+        try {
+          if (isBinary !== c.binary) throw new Error(`${isBinary ? 'binary' : 'text'} frame on a ${encoding} connection`);
+          reply = c.decode(raw);
+        } catch (err) {
+          // Uncorrelatable: fail every waiting call rather than let them time out silently.
+          failAll(Object.assign(new Error(`undecodable ${encoding} reply: ${(err as Error).message}`), { code: 'EPROTO' }));
+          ws.terminate();
+          return;
+        }
+        if (typeof reply.id !== 'number') return; // answers a message we did not send
+        const p = pending.get(reply.id);
+        if (!p) return;
+        pending.delete(reply.id);
+        const payload = { request: p.requestBytes, response: raw.length };
+        if (reply.error) {
+          const code = reply.error.code;
+          return p.resolve({ ok: false, kind: errorKind(code), ...(code ? { code } : {}), detail: reply.error.message ?? '' });
+        }
+        if (reply.user === undefined || reply.user === null) return p.resolve({ ok: false, kind: 'protocol_error', detail: 'reply has neither a user nor an error' });
+        p.resolve(p.decode ? { ok: true, payload, user: c.toJson(reply.user) } : { ok: true, payload });
+      });
+
+      const connection: Connection = {
+        setupBytes,
+        wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }),
+        call(op, options): Promise<CallOutcome> {
+          if (op.op !== 'getUser') return Promise.resolve(unsupported(op));
+          if (closedError || ws.readyState !== WebSocket.OPEN) {
+            return Promise.resolve({ ok: false, kind: 'connection_reset', detail: closedError?.message ?? 'websocket not open' });
+          }
+          const id = ++nextId;
+          const body = c.encodeGetUser(id, op.id);
+          return new Promise((resolve) => {
+            pending.set(id, { resolve, decode: options?.decode === true, requestBytes: typeof body === 'string' ? Buffer.byteLength(body) : body.length });
+            ws.send(body);
+          });
+        },
+        close(): Promise<void> {
+          return new Promise((resolve) => {
+            if (ws.readyState === WebSocket.CLOSED) return resolve();
+            ws.once('close', () => resolve());
+            ws.close(1000);
+            setTimeout(() => ws.terminate(), 200).unref();
+          });
+        },
+      };
+      return connection;
+    },
+  };
+}
