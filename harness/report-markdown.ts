@@ -148,7 +148,7 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
     out.push(summaryTable);
     out.push('');
   }
-  const slowed = result.runs.filter((r) => r.probe?.slowed).map((r) => `${r.protocol} #${r.repeat + 1}`);
+  const slowed = result.runs.filter((r) => r.probe?.slowed).map((r) => `${r.protocol}${r.variant ? ` (${r.variant})` : ''} #${r.repeat + 1}`);
   if (slowed.length) out.push(`- Started on a visibly slowed machine (CPU probe over the threshold, reruns exhausted): ${slowed.join(', ')}.`);
   const sweepTable = renderSweepTable(result.runs);
   if (sweepTable) {
@@ -165,7 +165,7 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
   }
   const failed = result.runs.filter((r) => r.state !== 'ok');
   for (const r of failed) out.push(`- **${r.protocol} ${r.state}**: ${r.error ?? ''}`);
-  const genBound = result.runs.filter((r) => r.generatorBound).map((r) => r.protocol);
+  const genBound = [...new Set(result.runs.filter((r) => r.generatorBound).map((r) => `${r.protocol}${r.variant ? ` (${r.variant})` : ''}`))];
   out.push(
     genBound.length
       ? `- Generator-bound rows (${genBound.join(', ')}): the load generator used a full core (while the server did not, or both did); their ops/s is the generator's limit, or may be, not the server's.`
