@@ -24,6 +24,7 @@ import { wsCheck } from './checks-ws.ts';
 import { sseCheck } from './checks-sse.ts';
 import { nPlusOneCheck } from './checks-nplusone.ts';
 import { h2Check } from './checks-h2.ts';
+import { paginationCheck } from './checks-pagination.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -54,14 +55,8 @@ export const BENCH_RUNS: Record<BenchRunId, BenchRunSpec> = {
     quick: ['--repeat', '3', '--connections', '1', '--inflight', '1', '--protocols', 'rest,grpc,grpc-js,websocket,graphql', ...QUICK],
     matches: oneInFlight,
   },
-  listUsers: { ...scenarioRun('listUsers'), matches: (r) => r.config.store !== 'sqlite' },
-  // Pagination depth on a real B-tree: the REST rows only, on the SQLite store.
-  'listUsers-sqlite': {
-    scenario: 'listUsers',
-    args: ['--store', 'sqlite', '--protocols', 'rest', '--repeat', '3', '--duration', '5', '--warmup', '2'],
-    quick: ['--store', 'sqlite', '--protocols', 'rest', '--repeat', '3', ...QUICK],
-    matches: (r) => r.config.store === 'sqlite',
-  },
+  listUsers: scenarioRun('listUsers'),
+
   createUsers: scenarioRun('createUsers'),
   chat: scenarioRun('chat'),
   nestedProfile: { ...scenarioRun('nestedProfile'), matches: (r) => !(r.config.delayMs ?? 0) },
@@ -97,6 +92,7 @@ export const CHECKS: Record<CheckId, (quick: boolean) => CheckResult | Promise<C
   sse: () => sseCheck(),
   nPlusOne: () => nPlusOneCheck(),
   h2: () => h2Check(),
+  pagination: (quick) => paginationCheck(quick ? 3 : 5),
 };
 
 const FLAGS = {

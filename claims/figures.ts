@@ -8,7 +8,6 @@ export type BenchRunId =
   | 'getUser'
   | 'getUser-rtt'
   | 'listUsers'
-  | 'listUsers-sqlite'
   | 'createUsers'
   | 'chat'
   | 'nestedProfile'
