@@ -9,34 +9,9 @@
 // node:http2's. Answers are framed and their header blocks decoded for :status.
 import net from 'node:net';
 import { HpackDecoder, HpackError, STATIC_TABLE, hpackInt, hpackString, type HeaderSink } from './hpack.ts';
+import { ACK, CONTINUATION, DATA, DEFAULT_WINDOW, EMPTY, END_HEADERS, END_STREAM, GOAWAY, GOAWAY_PROTOCOL_ERROR, HEADERS, MAX_FRAME_SIZE, MAX_STREAM_ID, PADDED, PING, PREFACE, PRIORITY, PUSH_PROMISE, RST_STREAM, SETTINGS, WINDOW_UPDATE, frame, splitFrames, uint32 } from './h2-frame.ts';
 import type { ByteCount, CallOutcome } from './types.ts';
 
-const DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, PUSH_PROMISE = 5, PING = 6, GOAWAY = 7, CONTINUATION = 9;
-const END_STREAM = 0x1, ACK = 0x1, END_HEADERS = 0x4, PADDED = 0x8, PRIORITY = 0x20;
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
-const WINDOW_UPDATE = 8;
-/** We announce no SETTINGS: our receive windows and max frame size are the defaults. */
-const DEFAULT_WINDOW = 65_535;
-const MAX_FRAME_SIZE = 16_384;
-const MAX_STREAM_ID = 0x7fff_ffff;
-const EMPTY = Buffer.alloc(0);
-
-function frame(type: number, flags: number, streamId: number, payload?: Buffer): Buffer {
-  const len = payload?.length ?? 0;
-  const b = Buffer.allocUnsafe(9 + len);
-  b.writeUIntBE(len, 0, 3);
-  b[3] = type;
-  b[4] = flags;
-  b.writeUInt32BE(streamId, 5);
-  if (payload) payload.copy(b, 9);
-  return b;
-}
-
-function uint32(v: number): Buffer {
-  const b = Buffer.allocUnsafe(4);
-  b.writeUInt32BE(v, 0);
-  return b;
-}
 
 const staticName = (name: string): number => STATIC_TABLE.findIndex(([n]) => n === name) + 1;
 
@@ -221,32 +196,24 @@ export class LeanH2cConnection {
   }
 
   private connectionError(detail: string): void {
-    if (!this.socket.destroyed) this.socket.write(frame(GOAWAY, 0, 0, Buffer.concat([uint32(0), uint32(1)])));
+    if (!this.socket.destroyed) this.socket.write(GOAWAY_PROTOCOL_ERROR);
     this.failAll({ ok: false, kind: 'protocol_error', detail });
     this.socket.destroy();
   }
 
   private onData(chunk: Buffer): void {
     const buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    let pos = 0;
-    while (buf.length - pos >= 9) {
-      const len = (buf[pos]! << 16) | (buf[pos + 1]! << 8) | buf[pos + 2]!;
-      if (len > MAX_FRAME_SIZE) return this.connectionError(`frame of ${len} bytes exceeds SETTINGS_MAX_FRAME_SIZE`);
-      const end = pos + 9 + len;
-      if (buf.length < end) break;
-      const type = buf[pos + 3]!;
-      const flags = buf[pos + 4]!;
-      const streamId = buf.readUInt32BE(pos + 5) & MAX_STREAM_ID;
-      const payload = buf.subarray(pos + 9, end);
-      pos = end;
+    const r = splitFrames(buf, (type, flags, streamId, payload) => {
       try {
         this.onFrame(type, flags, streamId, payload);
       } catch (err) {
-        return this.connectionError(err instanceof HpackError ? `HPACK: ${err.message}` : String(err));
+        this.connectionError(err instanceof HpackError ? `HPACK: ${err.message}` : String(err));
+        return false;
       }
-      if (this.socket.destroyed) return;
-    }
-    this.buf = pos === buf.length ? EMPTY : buf.subarray(pos);
+      return !this.socket.destroyed;
+    });
+    if ('error' in r) return this.connectionError(r.error);
+    if (!this.socket.destroyed) this.buf = r.rest;
   }
 
   private onFrame(type: number, flags: number, streamId: number, payload: Buffer): void {
