@@ -2,7 +2,7 @@
 // 100 users fetched with LIMIT/OFFSET and with a keyset cursor (WHERE id > ?), at the start of
 // the table and 9,000 rows deep. The statements are the store's own (servers/sqlite-store.ts),
 // run on its file through a second connection, so JSON and HTTP costs do not blur the figure
-// (in the listUsers bench they are ~90% of a page's server CPU).
+// (in the listUsers bench they add to each page, and its spread hid the difference).
 import Database from 'better-sqlite3';
 import { createSqliteStore } from '../servers/sqlite-store.ts';
 import { DEFAULT_DATASET } from '../servers/dataset.ts';

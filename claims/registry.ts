@@ -223,8 +223,8 @@ export const REGISTRY: ClaimEntry[] = [
     ref: 'offset-pagination-degrades', line: 338, section: S.restBP, kind: 'quantitative', testable: 'yes',
     claim: 'Offset pagination slows down at large offsets; cursors do not', guide: '✗ Performance degrades with large offsets',
     // The same 100 users 9,000 rows deep, by OFFSET and by cursor, timed at the database (the
-    // listUsers bench on SQLite shows the same rows, but JSON and HTTP are ~90% of a page's
-    // server CPU there and its spread hides the difference).
+    // listUsers bench on SQLite serves the same rows, but JSON and HTTP add to each page and
+    // its server CPU varied 0.86-1.33x between repeats, hiding the difference).
     measure: check('pagination', 'offsetDeepVsCursor', 'SQLite query time for 100 users 9,000 rows deep: LIMIT/OFFSET / keyset cursor (the store\'s own statements)'),
     // Degrades: the deep OFFSET page takes at least a fifth longer than the same page by cursor.
     rule: { op: '>=', value: 1.2 },

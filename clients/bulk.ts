@@ -8,10 +8,10 @@ import * as grpc from '@grpc/grpc-js';
 import { canonicalUser, userFromProto, type UserJson } from '../proto/contract.ts';
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';
 import type { CreateUsersResponse__Output } from '../generated/proto/bench/v1/CreateUsersResponse.ts';
-import { Http1Connection, buildRequest, classifyNetError } from './http1.ts';
+import { Http1Connection, buildRequest, classifyNetError, httpFailure } from './http1.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect } from './grpc-js.ts';
-import { openStream } from './sse.ts';
+import { openSseRpc } from './sse.ts';
 import type { SseEvent } from './sse-parser.ts';
 import { unsupported, type CallOutcome, type ClientModule, type Connection, type NewUserJson, type Operation } from './types.ts';
 
@@ -19,12 +19,6 @@ type ListOp = Extract<Operation, { op: 'listUsers' }>;
 
 const USER_FIELDS = 'id username email age roles address { street city country postalCode } createdAt';
 const elapsedUs = (t0: number): number => (performance.now() - t0) * 1000;
-
-function httpFailure(status: number, body: Buffer): CallOutcome {
-  const code = String(status);
-  if (status === 404) return { ok: false, kind: 'not_found', code };
-  return { ok: false, kind: status >= 500 ? 'server_error' : 'client_error', code, detail: body.toString('utf8').slice(0, 200) };
-}
 
 /** Count `"id":` keys at the top of each user without parsing: a page's item count cheaply. */
 function countOccurrences(buf: Buffer, needle: Buffer): number {
@@ -322,7 +316,6 @@ function requestIdOf(data: string): number {
 export const sse: ClientModule = {
   description: 'RPC over SSE: request as HTTP POST, one event per item then an end event on the long-lived text/event-stream',
   async connect({ host, port }) {
-    const authority = `${host}:${port}`;
     const pending = new Map<number, WsPending>();
     const onEvent = (ev: SseEvent): void => {
       if (ev.type !== 'item' && ev.type !== 'end' && ev.type !== 'error') return;
@@ -343,42 +336,28 @@ export const sse: ClientModule = {
       }
       p.resolve({ ok: true, payload: { request: p.requestBytes, response: p.responseBytes }, items: p.items, firstItemUs: p.firstItemUs ?? elapsedUs(p.t0), ...(p.decode && { users: p.users }) });
     };
-    const [{ socket, streamId }, post] = await Promise.all([openStream(host, port, authority, onEvent), Http1Connection.connect(host, port)]);
-    const setupBytes = { out: socket.bytesWritten, in: socket.bytesRead };
-    socket.on('close', () => {
+    const session = await openSseRpc(host, port, onEvent, () => {
       for (const p of pending.values()) p.resolve({ ok: false, kind: 'connection_reset', detail: 'event stream closed' });
       pending.clear();
     });
+    const streamJson = JSON.stringify(session.streamId);
     let nextId = 0;
     return {
-      setupBytes,
-      wireBytes: () => {
-        const b = post.bytes();
-        return { out: b.out + socket.bytesWritten, in: b.in + socket.bytesRead };
-      },
+      setupBytes: session.setupBytes,
+      wireBytes: session.wireBytes,
+      close: session.close,
       async call(op, options): Promise<CallOutcome> {
         if (op.op !== 'listUsers') return unsupported(op);
         const rid = ++nextId;
-        const body = `{"streamId":${JSON.stringify(streamId)},"requestId":${rid},"op":"listUsers","params":{"afterId":${op.after},"limit":${op.limit}}}`;
-        // Registered before the POST is written: the first item may beat the 202 back.
-        const done = new Promise<CallOutcome>((resolve) =>
-          pending.set(rid, { resolve, t0: performance.now(), decode: options?.decode === true, requestBytes: body.length, responseBytes: 0, items: 0, users: [] }),
-        );
-        try {
-          const res = await post.request(buildRequest('POST', '/v1/rpc', authority, { 'Content-Type': 'application/json' }, body));
-          if (res.status !== 202) {
-            pending.delete(rid);
-            return httpFailure(res.status, res.body);
-          }
-        } catch (err) {
+        const body = `{"streamId":${streamJson},"requestId":${rid},"op":"listUsers","params":{"afterId":${op.after},"limit":${op.limit}}}`;
+        // Registered before the POST is written: the event may beat the 202 back.
+        const done = new Promise<CallOutcome>((resolve) => pending.set(rid, { resolve, t0: performance.now(), decode: options?.decode === true, requestBytes: body.length, responseBytes: 0, items: 0, users: [] }));
+        const refused = await session.post(body);
+        if (refused) {
           pending.delete(rid);
-          return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
+          return refused;
         }
         return done;
-      },
-      async close() {
-        socket.destroy();
-        await post.close();
       },
     };
   },

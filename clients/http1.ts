@@ -3,7 +3,7 @@
 // to requests in order, so several requests may be pipelined on one connection. This is
 // the approach of wrk and autocannon: the generator spends its CPU sending, not parsing.
 import net from 'node:net';
-import type { ByteCount } from './types.ts';
+import type { ByteCount, CallOutcome } from './types.ts';
 
 export interface Http1Response {
   status: number;
@@ -142,6 +142,13 @@ export function buildRequest(method: string, path: string, host: string, headers
   if (bodyBuf) head += `Content-Length: ${bodyBuf.length}\r\n`;
   head += '\r\n';
   return bodyBuf ? Buffer.concat([Buffer.from(head, 'latin1'), bodyBuf]) : Buffer.from(head, 'latin1');
+}
+
+/** An HTTP answer with an unexpected status as the harness's failure outcome. */
+export function httpFailure(status: number, body: Buffer): CallOutcome {
+  const code = String(status);
+  if (status === 404) return { ok: false, kind: 'not_found', code };
+  return { ok: false, kind: status >= 500 ? 'server_error' : 'client_error', code, detail: body.toString('utf8').slice(0, 200) };
 }
 
 /** Map a socket/parse error to the harness's error classes. */

@@ -13,10 +13,10 @@ import WebSocket from 'ws';
 import type * as grpc from '@grpc/grpc-js';
 import { canonicalUser, userFromProto, type UserJson } from '../proto/contract.ts';
 import type { UserPage__Output } from '../generated/proto/bench/v1/UserPage.ts';
-import { Http1Connection, buildRequest, classifyNetError, type Http1Response } from './http1.ts';
+import { Http1Connection, buildRequest, classifyNetError, httpFailure, type Http1Response } from './http1.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect, wireSizeOf } from './grpc-js.ts';
-import { openStream } from './sse.ts';
+import { openSseRpc } from './sse.ts';
 import type { SseEvent } from './sse-parser.ts';
 import { unsupported, type CallOutcome, type ClientModule } from './types.ts';
 
@@ -38,12 +38,6 @@ function countUsersIn(text: string): number {
   let n = 0;
   for (let i = text.indexOf('"username"'); i >= 0; i = text.indexOf('"username"', i + 10)) n++;
   return n;
-}
-
-function httpFailure(status: number, body: Buffer): CallOutcome {
-  const code = String(status);
-  if (status === 404) return { ok: false, kind: 'not_found', code };
-  return { ok: false, kind: status >= 500 ? 'server_error' : 'client_error', code, detail: body.toString('utf8').slice(0, 200) };
 }
 
 /**
@@ -286,7 +280,6 @@ function requestIdOf(data: string): number | undefined {
 /** POST /v1/rpc op listUsersPage; the page comes back as one `result` event on the stream. */
 export const ssePage: ClientModule = {
   async connect({ host, port }) {
-    const authority = `${host}:${port}`;
     const pending = new Map<number, Pending>();
     const onEvent = (ev: SseEvent): void => {
       if (ev.type !== 'result' && ev.type !== 'error') return;
@@ -303,42 +296,28 @@ export const ssePage: ClientModule = {
       const users = (JSON.parse(ev.data) as { result: UserJson[] }).result.map(canonicalUser);
       p.resolve({ ...base, items: users.length, users });
     };
-    const [{ socket, streamId }, post] = await Promise.all([openStream(host, port, authority, onEvent), Http1Connection.connect(host, port)]);
-    const setupBytes = { out: socket.bytesWritten, in: socket.bytesRead };
-    socket.on('close', () => {
+    const session = await openSseRpc(host, port, onEvent, () => {
       for (const p of pending.values()) p.resolve({ ok: false, kind: 'connection_reset', detail: 'event stream closed' });
       pending.clear();
     });
+    const streamJson = JSON.stringify(session.streamId);
     let nextId = 0;
     return {
-      setupBytes,
-      wireBytes: () => {
-        const b = post.bytes();
-        return { out: b.out + socket.bytesWritten, in: b.in + socket.bytesRead };
-      },
+      setupBytes: session.setupBytes,
+      wireBytes: session.wireBytes,
+      close: session.close,
       async call(op, options): Promise<CallOutcome> {
         if (op.op !== 'listUsers') return unsupported(op);
         const rid = ++nextId;
-        const body = `{"streamId":${JSON.stringify(streamId)},"requestId":${rid},"op":"listUsersPage","params":{"afterId":${op.after},"limit":${op.limit}}}`;
+        const body = `{"streamId":${streamJson},"requestId":${rid},"op":"listUsersPage","params":{"afterId":${op.after},"limit":${op.limit}}}`;
         // Registered before the POST is written: the event may beat the 202 back.
-        const done = new Promise<CallOutcome>((resolve) =>
-          pending.set(rid, { resolve, t0: performance.now(), decode: options?.decode === true, requestBytes: body.length }),
-        );
-        try {
-          const res = await post.request(buildRequest('POST', '/v1/rpc', authority, { 'Content-Type': 'application/json' }, body));
-          if (res.status !== 202) {
-            pending.delete(rid);
-            return httpFailure(res.status, res.body);
-          }
-        } catch (err) {
+        const done = new Promise<CallOutcome>((resolve) => pending.set(rid, { resolve, t0: performance.now(), decode: options?.decode === true, requestBytes: body.length }));
+        const refused = await session.post(body);
+        if (refused) {
           pending.delete(rid);
-          return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
+          return refused;
         }
         return done;
-      },
-      async close() {
-        socket.destroy();
-        await post.close();
       },
     };
   },

@@ -4,7 +4,7 @@
 // events and are matched to calls by requestId.
 import net from 'node:net';
 import { canonicalUser, type UserJson } from '../proto/contract.ts';
-import { Http1Connection, classifyNetError } from './http1.ts';
+import { Http1Connection, buildRequest, classifyNetError, httpFailure } from './http1.ts';
 import { Dechunker, SseParser, type SseEvent } from './sse-parser.ts';
 import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection } from './types.ts';
 
@@ -146,6 +146,47 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
   };
   return connection;
 };
+
+/**
+ * An RPC-over-SSE session for a scenario client: the event stream plus a keep-alive
+ * connection for the POSTs. The caller matches events to its calls; `post` sends one request
+ * body and answers a failure when the server did not accept it (202), or undefined.
+ */
+export interface SseRpcSession {
+  streamId: string;
+  setupBytes: ByteCount;
+  wireBytes(): ByteCount;
+  post(body: string): Promise<CallOutcome | undefined>;
+  close(): Promise<void>;
+}
+
+export async function openSseRpc(host: string, port: number, onEvent: (ev: SseEvent) => void, onStreamClosed: () => void): Promise<SseRpcSession> {
+  const authority = `${host}:${port}`;
+  const [{ socket, streamId }, conn] = await Promise.all([openStream(host, port, authority, onEvent), Http1Connection.connect(host, port)]);
+  const setupBytes = { out: socket.bytesWritten, in: socket.bytesRead };
+  socket.on('close', onStreamClosed);
+  const headers = { 'Content-Type': 'application/json' };
+  return {
+    streamId,
+    setupBytes,
+    wireBytes: () => {
+      const b = conn.bytes();
+      return { out: b.out + socket.bytesWritten, in: b.in + socket.bytesRead };
+    },
+    async post(body) {
+      try {
+        const res = await conn.request(buildRequest('POST', '/v1/rpc', authority, headers, body));
+        return res.status === 202 ? undefined : httpFailure(res.status, res.body);
+      } catch (err) {
+        return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
+      }
+    },
+    async close() {
+      socket.destroy();
+      await conn.close();
+    },
+  };
+}
 
 /**
  * Open the event stream: write the GET, check the response head, then feed the body
