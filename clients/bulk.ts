@@ -11,9 +11,10 @@ import type { CreateUsersResponse__Output } from '../generated/proto/bench/v1/Cr
 import { Http1Connection, buildRequest, classifyNetError, httpFailure } from './http1.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect } from './grpc-js.ts';
-import { openSseRpc } from './sse.ts';
+import { openSseRpc, requestIdOf } from './sse.ts';
 import type { SseEvent } from './sse-parser.ts';
 import { unsupported, type CallOutcome, type ClientModule, type Connection, type NewUserJson, type Operation } from './types.ts';
+import { closeWebSocket } from './websocket.ts';
 
 type ListOp = Extract<Operation, { op: 'listUsers' }>;
 
@@ -288,30 +289,13 @@ export const websocket: ClientModule = {
         if (op.op === 'createUsers') return send(JSON.stringify({ id, op: 'createUsers', params: { users: op.users } }), options?.decode === true);
         return Promise.resolve(unsupported(op));
       },
-      close: () =>
-        new Promise<void>((resolve) => {
-          if (ws.readyState === WebSocket.CLOSED) return resolve();
-          ws.once('close', () => resolve());
-          ws.close(1000);
-          setTimeout(() => ws.terminate(), 200).unref();
-        }),
+      close: () => closeWebSocket(ws),
     };
   },
 };
 
 // ---------------------------------------------------------------- SSE
 
-// Item and end events carry `{"requestId":N,...`: read N without JSON.parse.
-const RID_PREFIX = '{"requestId":';
-function requestIdOf(data: string): number {
-  let id = 0;
-  for (let i = RID_PREFIX.length; i < data.length; i++) {
-    const c = data.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) break;
-    id = id * 10 + (c - 0x30);
-  }
-  return id;
-}
 
 export const sse: ClientModule = {
   description: 'RPC over SSE: request as HTTP POST, one event per item then an end event on the long-lived text/event-stream',
@@ -319,7 +303,7 @@ export const sse: ClientModule = {
     const pending = new Map<number, WsPending>();
     const onEvent = (ev: SseEvent): void => {
       if (ev.type !== 'item' && ev.type !== 'end' && ev.type !== 'error') return;
-      const rid = ev.data.startsWith(RID_PREFIX) ? requestIdOf(ev.data) : (JSON.parse(ev.data) as { requestId: number }).requestId;
+      const rid = requestIdOf(ev.data) ?? (JSON.parse(ev.data) as { requestId: number }).requestId;
       const p = pending.get(rid);
       if (!p) return;
       p.responseBytes += ev.dataBytes;

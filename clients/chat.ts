@@ -17,6 +17,7 @@ import type { SseEvent } from './sse-parser.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect } from './grpc-js.ts';
 import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection, type Operation } from './types.ts';
+import { closeWebSocket } from './websocket.ts';
 
 type ChatJson = NonNullable<Extract<CallOutcome, { ok: true }>['chat']>;
 
@@ -181,15 +182,6 @@ async function openSocket(url: string, subprotocol?: string): Promise<OpenSocket
   return { ws, sock };
 }
 
-function closeSocket(ws: WebSocket): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (ws.readyState === WebSocket.CLOSED) return resolve();
-    ws.once('close', () => resolve());
-    ws.close(1000);
-    // A server that does not answer the close handshake promptly is not ours to wait for.
-    setTimeout(() => ws.terminate(), 200).unref();
-  });
-}
 
 function watchSocket(ws: WebSocket, inFlight: InFlight): void {
   ws.on('error', (err) => inFlight.failAll({ ok: false, kind: classifyNetError(err), detail: err.message }));
@@ -233,7 +225,7 @@ export const websocket: ClientModule = {
           w.requestBytes = write(inFlight.add(w), op.text);
         });
       },
-      close: () => closeSocket(ws),
+      close: () => closeWebSocket(ws),
     };
   },
 };
@@ -319,7 +311,7 @@ export const graphql: ClientModule = {
           w.requestBytes = write(inFlight.add(w), op.text);
         });
       },
-      close: () => closeSocket(ws),
+      close: () => closeWebSocket(ws),
     };
   },
 };

@@ -16,9 +16,10 @@ import type { UserPage__Output } from '../generated/proto/bench/v1/UserPage.ts';
 import { Http1Connection, buildRequest, classifyNetError, httpFailure, type Http1Response } from './http1.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect, wireSizeOf } from './grpc-js.ts';
-import { openSseRpc } from './sse.ts';
+import { openSseRpc, requestIdOf } from './sse.ts';
 import type { SseEvent } from './sse-parser.ts';
 import { unsupported, type CallOutcome, type ClientModule } from './types.ts';
+import { closeWebSocket } from './websocket.ts';
 
 /** How the answer travels: identity, HTTP Content-Encoding (gzip, br) or WebSocket permessage-deflate. */
 export type PayloadEncoding = 'identity' | 'gzip' | 'br' | 'deflate';
@@ -250,13 +251,7 @@ export function websocketPage(encoding: PayloadEncoding = 'identity'): ClientMod
             ws.send(text);
           });
         },
-        close: () =>
-          new Promise<void>((resolve) => {
-            if (ws.readyState === WebSocket.CLOSED) return resolve();
-            ws.once('close', () => resolve());
-            ws.close(1000);
-            setTimeout(() => ws.terminate(), 200).unref();
-          }),
+        close: () => closeWebSocket(ws),
       };
     },
   };
@@ -264,18 +259,6 @@ export function websocketPage(encoding: PayloadEncoding = 'identity'): ClientMod
 
 // ---------------------------------------------------------------- SSE
 
-const RID_PREFIX = '{"requestId":';
-function requestIdOf(data: string): number | undefined {
-  if (!data.startsWith(RID_PREFIX)) return undefined;
-  let id = 0;
-  let i = RID_PREFIX.length;
-  for (; i < data.length; i++) {
-    const c = data.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) break;
-    id = id * 10 + (c - 0x30);
-  }
-  return i > RID_PREFIX.length ? id : undefined;
-}
 
 /** POST /v1/rpc op listUsersPage; the page comes back as one `result` event on the stream. */
 export const ssePage: ClientModule = {

@@ -147,6 +147,20 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
   return connection;
 };
 
+// Result, item and end events start `{"requestId":N,`: read N without JSON.parse.
+const RID_PREFIX = '{"requestId":';
+export function requestIdOf(data: string): number | undefined {
+  if (!data.startsWith(RID_PREFIX)) return undefined;
+  let id = 0;
+  let i = RID_PREFIX.length;
+  for (; i < data.length; i++) {
+    const c = data.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    id = id * 10 + (c - 0x30);
+  }
+  return i > RID_PREFIX.length ? id : undefined;
+}
+
 /**
  * An RPC-over-SSE session for a scenario client: the event stream plus a keep-alive
  * connection for the POSTs. The caller matches events to its calls; `post` sends one request

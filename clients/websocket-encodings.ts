@@ -14,6 +14,7 @@ import type { WsResponse__Output } from '../generated/proto/bench/v1/WsResponse.
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';
 import { classifyNetError } from './http1.ts';
 import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection, type ErrorKind } from './types.ts';
+import { closeWebSocket } from './websocket.ts';
 
 export const WS_PATH = '/v1/ws';
 
@@ -166,14 +167,7 @@ export function encodingClient(encoding: WsEncoding): ClientModule {
             ws.send(body);
           });
         },
-        close(): Promise<void> {
-          return new Promise((resolve) => {
-            if (ws.readyState === WebSocket.CLOSED) return resolve();
-            ws.once('close', () => resolve());
-            ws.close(1000);
-            setTimeout(() => ws.terminate(), 200).unref();
-          });
-        },
+        close: () => closeWebSocket(ws),
       };
       return connection;
     },

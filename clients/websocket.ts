@@ -146,15 +146,18 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
         ws.send(text);
       });
     },
-    close(): Promise<void> {
-      return new Promise((resolve) => {
-        if (ws.readyState === WebSocket.CLOSED) return resolve();
-        ws.once('close', () => resolve());
-        ws.close(1000);
-        // A server that does not answer the close handshake promptly is not ours to wait for.
-        setTimeout(() => ws.terminate(), 200).unref();
-      });
-    },
+    close: () => closeWebSocket(ws),
   };
   return connection;
 };
+
+/** Close with 1000 and wait for the close, but no more than 200 ms: every WebSocket client here closes this way. */
+export function closeWebSocket(ws: WebSocket): Promise<void> {
+  return new Promise((resolve) => {
+    if (ws.readyState === WebSocket.CLOSED) return resolve();
+    ws.once('close', () => resolve());
+    ws.close(1000);
+    // A server that does not answer the close handshake promptly is not ours to wait for.
+    setTimeout(() => ws.terminate(), 200).unref();
+  });
+}
