@@ -10,7 +10,7 @@ import { startRest } from '../servers/rest.ts';
 import { startGraphQL } from '../servers/graphql.ts';
 import { createMemoryStore } from '../servers/store.ts';
 import { DEFAULT_DATASET } from '../servers/dataset.ts';
-import { parseResponse, type Http1Response } from '../clients/http1.ts';
+import { parseResponse, type Http1Response } from '../clients/wire/http1.ts';
 import { exact, held, unavailable, type CheckResult } from './observe.ts';
 import { fmt } from './decide.ts';
 

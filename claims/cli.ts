@@ -7,10 +7,10 @@ import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:f
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SCENARIO_NAMES } from '../scenarios/registry.ts';
-import { readResult, ResultReadError } from '../harness/results-io.ts';
-import { captureEnvironment } from '../harness/environment.ts';
-import { planPinning } from '../harness/process-control.ts';
-import type { BenchResult } from '../harness/result-types.ts';
+import { readResult, ResultReadError } from '../harness/results/io.ts';
+import { captureEnvironment } from '../harness/metrics/environment.ts';
+import { planPinning } from '../harness/procs/control.ts';
+import type { BenchResult } from '../harness/results/types.ts';
 import { REGISTRY, type CheckId } from './registry.ts';
 import { FANOUT, NESTED_DELAY_MS, type BenchContext, type BenchRunId } from './figures.ts';
 import { evaluateAll, type CheckResults } from './evaluate.ts';
@@ -128,7 +128,7 @@ function runBench(id: BenchRunId, quick: boolean, outDir: string, time = 0): Pro
   const spec = BENCH_RUNS[id];
   const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
   const out = path.join(outDir, 'claims-runs', `${id}-${stamp}${spec.times ? `-${time + 1}` : ''}.json`);
-  const args = ['--import', 'tsx', path.join(ROOT, 'harness/cli.ts'), '--scenario', spec.scenario, ...(quick ? spec.quick : spec.args), '--out', out];
+  const args = ['--import', 'tsx', path.join(ROOT, 'harness/cli/bench.ts'), '--scenario', spec.scenario, ...(quick ? spec.quick : spec.args), '--out', out];
   process.stderr.write(`\n== claims: bench ${id}: npm run bench -- ${args.slice(3).join(' ')}\n`);
   return new Promise((resolve) => {
     // The bench's report goes nowhere (its file is what we read); its progress stays on stderr.

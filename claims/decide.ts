@@ -1,6 +1,6 @@
 // The verdict logic, pure: a claim's decision rule applied to what was observed (one sample
 // per repeat, or one exact value), with every reason a verdict cannot be given spelled out.
-import { median } from '../harness/stats.ts';
+import { median } from '../harness/metrics/stats.ts';
 
 export type Verdict = 'confirmed' | 'refuted' | 'inconclusive' | 'untestable';
 

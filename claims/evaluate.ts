@@ -6,7 +6,7 @@ import type { CheckId, ClaimEntry } from './registry.ts';
 import type { CheckResult } from './observe.ts';
 
 export interface ClaimVerdict {
-  // The fields harness/claims.ts reads (npm run report -- r.json --claims claims.json).
+  // The fields harness/results/claims.ts reads (npm run report -- r.json --claims claims.json).
   ref: string;
   claim: string;
   guide: string;

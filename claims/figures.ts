@@ -1,6 +1,6 @@
 // Figures taken from bench results for the claims: one sample per repeat, computed from the
 // runs of that repeat (interleaved A B C A B C, so a ratio pairs runs that ran close in time).
-import type { BenchResult, RunRecord } from '../harness/result-types.ts';
+import type { BenchResult, RunRecord } from '../harness/results/types.ts';
 import type { Observation } from './decide.ts';
 
 /** The bench runs the registry asks for, by id; the CLI maps them to `npm run bench` flags. */
@@ -21,7 +21,7 @@ export type BenchRunId =
 /**
  * The fanout run the claims ask for: K subscribers, one event per second, short polls every
  * second (one event per poll on average: the case most favourable to polling that is still
- * a fair "real-time" feed). Run variants are named from these (harness/fanout.ts variantName).
+ * a fair "real-time" feed). Run variants are named from these (harness/workloads/fanout.ts variantName).
  */
 export const FANOUT = { subscribers: 100, eventRate: 1, pollMs: 1000 } as const;
 export const fanoutVariant = (transport: string): string =>
@@ -30,7 +30,7 @@ export const fanoutVariant = (transport: string): string =>
 /** One-way delay of the nestedProfile-delay run (harness delaying proxy): a 50 ms round trip. */
 export const NESTED_DELAY_MS = 25;
 
-/** The fanout scenario's delivery section of a run (harness/result-schema.ts deliverySchema), loosely typed. */
+/** The fanout scenario's delivery section of a run (harness/results/schema.ts deliverySchema), loosely typed. */
 export interface Delivery {
   latencyUs: { mean: number; p50: number; p99: number } | null;
   bytesPerEvent: { out: number; in: number } | null;

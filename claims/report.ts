@@ -1,5 +1,5 @@
 // claims.md and the table printed by `npm run claims`: pure functions of the verdicts.
-import type { Environment } from '../harness/result-schema.ts';
+import type { Environment } from '../harness/results/schema.ts';
 import { countVerdicts, type ClaimVerdict } from './evaluate.ts';
 
 export interface ClaimsRun {

@@ -8,11 +8,11 @@ import * as grpc from '@grpc/grpc-js';
 import { canonicalUser, userFromProto, type UserJson } from '../proto/contract.ts';
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';
 import type { CreateUsersResponse__Output } from '../generated/proto/bench/v1/CreateUsersResponse.ts';
-import { Http1Connection, buildRequest, classifyNetError, httpFailure } from './http1.ts';
+import { Http1Connection, buildRequest, classifyNetError, httpFailure } from './wire/http1.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect } from './grpc-js.ts';
 import { openSseRpc, requestIdOf } from './sse.ts';
-import type { SseEvent } from './sse-parser.ts';
+import type { SseEvent } from './wire/sse-parser.ts';
 import { unsupported, type CallOutcome, type ClientModule, type Connection, type NewUserJson, type Operation } from './types.ts';
 import { closeWebSocket } from './websocket.ts';
 

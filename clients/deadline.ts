@@ -16,7 +16,7 @@ import type { User__Output } from '../generated/proto/bench/v1/User.ts';
 import type { ProtocolName } from '../harness/protocols.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import { GRAPHQL_PATH, getUserBody, outcomeFromBody } from './graphql.ts';
-import { classifyNetError } from './http1.ts';
+import { classifyNetError } from './wire/http1.ts';
 import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection, type Operation } from './types.ts';
 
 export type DeadlineOp = Extract<Operation, { op: 'getUserWithDeadline' }>;

@@ -3,7 +3,7 @@
 // parsed when decoding, or when it carries an "errors" key; a plain data answer is only
 // framed, as the REST driver does.
 import { canonicalUser, type UserJson } from '../proto/contract.ts';
-import { Http1Connection, buildRequest, classifyNetError } from './http1.ts';
+import { Http1Connection, buildRequest, classifyNetError } from './wire/http1.ts';
 import { nestedProfileBody, profileFromGraphql } from './nested-profile.ts';
 import { unsupported, type CallOutcome, type ClientModule, type Connection } from './types.ts';
 

@@ -12,8 +12,8 @@ import net from 'node:net';
 import { canonicalUser, protoType, userFromProto } from '../proto/contract.ts';
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';
 import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection, type ErrorKind } from './types.ts';
-import { HpackDecoder, HpackError, hpackInt, requestHeaderBlocks, type HeaderSink } from './hpack.ts';
-import { ACK, CONTINUATION, DATA, DEFAULT_WINDOW, EMPTY, END_HEADERS, END_STREAM, GOAWAY, GOAWAY_PROTOCOL_ERROR, HEADERS, MAX_FRAME_SIZE, MAX_STREAM_ID, PADDED, PING, PREFACE, PRIORITY, PUSH_PROMISE, RST_STREAM, SETTINGS, WINDOW_UPDATE, frame, splitFrames, uint32 } from './h2-frame.ts';
+import { HpackDecoder, HpackError, hpackInt, requestHeaderBlocks, type HeaderSink } from './wire/hpack.ts';
+import { ACK, CONTINUATION, DATA, DEFAULT_WINDOW, EMPTY, END_HEADERS, END_STREAM, GOAWAY, GOAWAY_PROTOCOL_ERROR, HEADERS, MAX_FRAME_SIZE, MAX_STREAM_ID, PADDED, PING, PREFACE, PRIORITY, PUSH_PROMISE, RST_STREAM, SETTINGS, WINDOW_UPDATE, frame, splitFrames, uint32 } from './wire/h2-frame.ts';
 
 /** grpc status codes by number (grpc/doc/statuscodes.md). */
 export const GRPC_STATUS_NAMES = [

@@ -14,7 +14,7 @@ import type { UserServiceClient } from '../generated/proto/bench/v1/UserService.
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';
 import type { PostList__Output } from '../generated/proto/bench/v1/PostList.ts';
 import type { CommentList__Output } from '../generated/proto/bench/v1/CommentList.ts';
-import { Http1Connection, buildRequest, classifyNetError, type Http1Response } from './http1.ts';
+import { Http1Connection, buildRequest, classifyNetError, type Http1Response } from './wire/http1.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import type { ByteCount, CallOutcome } from './types.ts';
 

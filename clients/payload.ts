@@ -13,11 +13,11 @@ import WebSocket from 'ws';
 import type * as grpc from '@grpc/grpc-js';
 import { canonicalUser, userFromProto, type UserJson } from '../proto/contract.ts';
 import type { UserPage__Output } from '../generated/proto/bench/v1/UserPage.ts';
-import { Http1Connection, buildRequest, classifyNetError, httpFailure, type Http1Response } from './http1.ts';
+import { Http1Connection, buildRequest, classifyNetError, httpFailure, type Http1Response } from './wire/http1.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect, wireSizeOf } from './grpc-js.ts';
 import { openSseRpc, requestIdOf } from './sse.ts';
-import type { SseEvent } from './sse-parser.ts';
+import type { SseEvent } from './wire/sse-parser.ts';
 import { unsupported, type CallOutcome, type ClientModule } from './types.ts';
 import { closeWebSocket } from './websocket.ts';
 

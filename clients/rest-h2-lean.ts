@@ -1,4 +1,4 @@
-// A lean h2c REST driver, the HTTP/2 counterpart of clients/http1.ts: HTTP/2 spoken on a raw
+// A lean h2c REST driver, the HTTP/2 counterpart of clients/wire/http1.ts: HTTP/2 spoken on a raw
 // node:net socket as h2load speaks it, so the h2c rows load the server instead of measuring
 // node:http2's client (60-100+ us of CPU per request: a Duplex per stream, header objects,
 // AsyncResource.bind; see clients/grpc.ts). Each GET is one HEADERS frame (END_STREAM), its
@@ -8,8 +8,8 @@
 // bytes on the wire are a real client's; test/scenario-http2.test.ts compares them with
 // node:http2's. Answers are framed and their header blocks decoded for :status.
 import net from 'node:net';
-import { HpackDecoder, HpackError, STATIC_TABLE, hpackInt, hpackString, type HeaderSink } from './hpack.ts';
-import { ACK, CONTINUATION, DATA, DEFAULT_WINDOW, EMPTY, END_HEADERS, END_STREAM, GOAWAY, GOAWAY_PROTOCOL_ERROR, HEADERS, MAX_FRAME_SIZE, MAX_STREAM_ID, PADDED, PING, PREFACE, PRIORITY, PUSH_PROMISE, RST_STREAM, SETTINGS, WINDOW_UPDATE, frame, splitFrames, uint32 } from './h2-frame.ts';
+import { HpackDecoder, HpackError, STATIC_TABLE, hpackInt, hpackString, type HeaderSink } from './wire/hpack.ts';
+import { ACK, CONTINUATION, DATA, DEFAULT_WINDOW, EMPTY, END_HEADERS, END_STREAM, GOAWAY, GOAWAY_PROTOCOL_ERROR, HEADERS, MAX_FRAME_SIZE, MAX_STREAM_ID, PADDED, PING, PREFACE, PRIORITY, PUSH_PROMISE, RST_STREAM, SETTINGS, WINDOW_UPDATE, frame, splitFrames, uint32 } from './wire/h2-frame.ts';
 import type { ByteCount, CallOutcome } from './types.ts';
 
 

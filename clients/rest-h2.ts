@@ -1,6 +1,6 @@
 // REST getUser with a browser's request headers, over HTTP/1.1 or cleartext HTTP/2 (the
 // http2 scenario). The ways to carry it:
-//   http1Browser  the lean HTTP/1.1 driver (clients/http1.ts), every header in full text on
+//   http1Browser  the lean HTTP/1.1 driver (clients/wire/http1.ts), every header in full text on
 //                 every request; in-flight calls on one connection are pipelined.
 //   h2c           the lean HTTP/2 driver (clients/rest-h2-lean.ts, h2load-like), one session
 //                 (TCP connection) per generator connection, concurrent calls as concurrent
@@ -14,7 +14,7 @@
 import http2 from 'node:http2';
 import net from 'node:net';
 import { canonicalUser, type UserJson } from '../proto/contract.ts';
-import { Http1Connection, buildRequest, classifyNetError } from './http1.ts';
+import { Http1Connection, buildRequest, classifyNetError } from './wire/http1.ts';
 import { LeanH2cConnection } from './rest-h2-lean.ts';
 import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection } from './types.ts';
 

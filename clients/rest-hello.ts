@@ -1,6 +1,6 @@
 // Calibration driver: the REST driver against fastify's smallest route (GET /v1/hello ->
 // {"hello":"world"}), to measure how close getUser comes to the server's own ceiling.
-import { Http1Connection, buildRequest, classifyNetError } from './http1.ts';
+import { Http1Connection, buildRequest, classifyNetError } from './wire/http1.ts';
 import type { CallOutcome, ClientModule } from './types.ts';
 
 export const connect: ClientModule['connect'] = async ({ host, port }) => {

@@ -1,6 +1,6 @@
 // Lean REST driver: GET /v1/users/:id with requests pre-built per id.
 import { canonicalUser, type UserJson } from '../proto/contract.ts';
-import { Http1Connection, buildRequest, classifyNetError } from './http1.ts';
+import { Http1Connection, buildRequest, classifyNetError } from './wire/http1.ts';
 import { RestProfileClient } from './nested-profile.ts';
 import { unsupported, type CallOutcome, type ClientModule, type Connection } from './types.ts';
 

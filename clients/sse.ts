@@ -1,11 +1,11 @@
 // Lean RPC-over-SSE driver on two raw sockets: a hand-written GET /v1/events whose
 // text/event-stream is de-chunked and parsed incrementally, and a keep-alive HTTP/1.1
-// connection (clients/http1.ts) for the POST /v1/rpc requests, pipelined. Answers arrive as
+// connection (clients/wire/http1.ts) for the POST /v1/rpc requests, pipelined. Answers arrive as
 // events and are matched to calls by requestId.
 import net from 'node:net';
 import { canonicalUser, type UserJson } from '../proto/contract.ts';
-import { Http1Connection, buildRequest, classifyNetError, httpFailure } from './http1.ts';
-import { Dechunker, SseParser, type SseEvent } from './sse-parser.ts';
+import { Http1Connection, buildRequest, classifyNetError, httpFailure } from './wire/http1.ts';
+import { Dechunker, SseParser, type SseEvent } from './wire/sse-parser.ts';
 import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection } from './types.ts';
 
 /** How long connect() waits for the session event. */

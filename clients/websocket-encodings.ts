@@ -12,7 +12,7 @@ import { canonicalUser, protoType, userFromProto, type UserJson } from '../proto
 import { msgpack, wsEnvelopeTypes, type WsEncoding } from '../proto/ws-encodings.ts';
 import type { WsResponse__Output } from '../generated/proto/bench/v1/WsResponse.ts';
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';
-import { classifyNetError } from './http1.ts';
+import { classifyNetError } from './wire/http1.ts';
 import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection, type ErrorKind } from './types.ts';
 import { closeWebSocket } from './websocket.ts';
 

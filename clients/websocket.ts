@@ -6,7 +6,7 @@
 import type net from 'node:net';
 import WebSocket from 'ws';
 import { canonicalUser, type UserJson } from '../proto/contract.ts';
-import { classifyNetError } from './http1.ts';
+import { classifyNetError } from './wire/http1.ts';
 import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection, type ErrorKind } from './types.ts';
 
 export const WS_PATH = '/v1/ws';

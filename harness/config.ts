@@ -3,10 +3,10 @@
 import { z } from 'zod';
 import { PROTOCOL_NAMES } from './protocols.ts';
 import { SCENARIO_NAMES } from '../scenarios/registry.ts';
-import { LoadSpecError, loadModelSchema, parseLoadSpec, type OpenLoadModel } from './load-model.ts';
-import { thresholdProblem } from './thresholds.ts';
-import { FANOUT_TRANSPORTS } from './fanout-transports.ts';
-import { eventRateField, fanoutOptionsSchema, pollIntervalField, subscribersField } from './fanout-config.ts';
+import { LoadSpecError, loadModelSchema, parseLoadSpec, type OpenLoadModel } from './load/model.ts';
+import { thresholdProblem } from './results/thresholds.ts';
+import { FANOUT_TRANSPORTS } from './workloads/fanout-transports.ts';
+import { eventRateField, fanoutOptionsSchema, pollIntervalField, subscribersField } from './workloads/fanout-config.ts';
 
 // The fanout scenario's rows are push transports (graphql-ws, poll, ...), named here too.
 const protocolName = z.enum([...new Set([...PROTOCOL_NAMES, ...FANOUT_TRANSPORTS])] as [string, ...string[]]);
@@ -91,7 +91,7 @@ export const configSchema = z
     timeoutMs: z.number().int().min(1).max(600_000).default(10_000),
     /**
      * One-way network delay in ms between generator and server, made by a delaying TCP proxy in
-     * the harness (harness/delay-proxy.ts); a round trip then costs 2 x delayMs. Unset: direct.
+     * the harness (harness/run/delay-proxy.ts); a round trip then costs 2 x delayMs. Unset: direct.
      */
     delayMs: z.number().min(0).max(10_000).optional(),
     /** Address the servers bind to and the generator targets. Loopback unless you mean it. */
@@ -126,7 +126,7 @@ export const configSchema = z
     /**
      * Pass/fail limits per scenario and protocol ('*' = every protocol), k6-style:
      * { getUser: { '*': ['errors == 0'], rest: ['p99 < 2ms', 'opsPerSec > 20000'] } }.
-     * A run that breaks one says which and exits 1. See harness/thresholds.ts.
+     * A run that breaks one says which and exits 1. See harness/results/thresholds.ts.
      */
     thresholds: thresholdsSchema.optional(),
     /** listUsers: users per page. */
@@ -143,7 +143,7 @@ export const configSchema = z
     eventRate: eventRateField.optional(),
     /** fanout: short-polling interval, ms; a list runs each. Default 1000. */
     pollIntervalMs: pollIntervalField.optional(),
-    /** fanout: heartbeats, reconnects, limits and scale knobs (harness/fanout-config.ts). */
+    /** fanout: heartbeats, reconnects, limits and scale knobs (harness/workloads/fanout-config.ts). */
     fanout: fanoutOptionsSchema.optional(),
   })
   .strict();

@@ -60,7 +60,7 @@ export function isProtocolName(s: string): s is ProtocolName {
 }
 
 /**
- * Drivers that are not protocol rows: used by calibration benchmarks (harness/calibrate.ts)
+ * Drivers that are not protocol rows: used by calibration benchmarks (harness/cli/calibrate.ts)
  * against a reference server, never in a scenario's table.
  */
 export const CALIBRATION_DRIVERS = {

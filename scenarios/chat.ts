@@ -7,7 +7,7 @@
 // sender's own channel (servers/chat.ts says why not a room broadcast).
 import { mulberry32 } from '../servers/dataset.ts';
 import { RELAY_FROM } from '../servers/chat.ts';
-import { EquivalenceError, type VerifyReport } from '../harness/verify.ts';
+import { EquivalenceError, type VerifyReport } from '../harness/run/verify.ts';
 import type { CallOutcome, ClientModule, Operation, Target } from '../clients/types.ts';
 import { defineScenario, type ScenarioContext } from './types.ts';
 

@@ -4,7 +4,7 @@
 // really stored: verify checks the server's ids continue the data set and the batch can be
 // read back; the run records the server's user count at both edges of the measured window.
 import { generateUser } from '../servers/dataset.ts';
-import { EquivalenceError, type VerifyReport } from '../harness/verify.ts';
+import { EquivalenceError, type VerifyReport } from '../harness/run/verify.ts';
 import type { ClientModule, NewUserJson, Operation } from '../clients/types.ts';
 import { defineScenario, type ScenarioContext } from './types.ts';
 

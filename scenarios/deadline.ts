@@ -5,8 +5,8 @@
 // to failure and p50/p99 minus the deadline is the overshoot; an answer is an error (the
 // deadline was not enforced). Clients: clients/deadline.ts.
 import { canonicalUser } from '../proto/contract.ts';
-import { idSequence } from '../harness/ids.ts';
-import { EquivalenceError, firstDifference, type VerifyReport } from '../harness/verify.ts';
+import { idSequence } from '../harness/load/ids.ts';
+import { EquivalenceError, firstDifference, type VerifyReport } from '../harness/run/verify.ts';
 import type { ClientModule, Target } from '../clients/types.ts';
 import { generateUser, type DatasetOptions } from '../servers/dataset.ts';
 import { defineScenario, type ScenarioContext } from './types.ts';

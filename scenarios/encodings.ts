@@ -3,7 +3,7 @@
 // CPU per op on both sides and throughput come from the generic table; both sides fully encode
 // and decode every message in every row (clients/websocket-encodings.ts).
 import { isWsEncoding, MSGPACKR_NATIVE, WS_ENCODINGS } from '../proto/ws-encodings.ts';
-import { verifyEquivalence } from '../harness/verify.ts';
+import { verifyEquivalence } from '../harness/run/verify.ts';
 import { defineScenario } from './types.ts';
 
 const SAME_SERVER = 'the encodings are compared on one transport (WebSocket) so only the body differs';

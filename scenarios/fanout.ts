@@ -1,4 +1,4 @@
-import { FANOUT_TRANSPORTS } from '../harness/fanout-transports.ts';
+import { FANOUT_TRANSPORTS } from '../harness/workloads/fanout-transports.ts';
 import { defineScenario } from './types.ts';
 
 export default defineScenario({

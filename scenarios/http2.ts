@@ -5,7 +5,7 @@
 // ONE session: many concurrent requests over one TCP connection), h2c-node (node:http2's own
 // client, one session per connection: what an application on node pays). Run also with
 // `--load closed:32x1` to compare 32 HTTP/1.1 connections with 32 streams on one connection.
-import { verifyEquivalence, type VerifyReport } from '../harness/verify.ts';
+import { verifyEquivalence, type VerifyReport } from '../harness/run/verify.ts';
 import { BROWSER_HEADERS, browserHeaderBytes, h2c, h2cNode, h2cShared, http1Browser } from '../clients/rest-h2.ts';
 import type { ByteCount, ClientModule, Target } from '../clients/types.ts';
 import type { DatasetOptions } from '../servers/dataset.ts';

@@ -4,7 +4,7 @@
 // on the SQLite store (--store sqlite) OFFSET walks past every skipped row, a cursor seeks.
 import { canonicalUser } from '../proto/contract.ts';
 import { createMemoryStore } from '../servers/store.ts';
-import { EquivalenceError, firstDifference, type VerifyReport } from '../harness/verify.ts';
+import { EquivalenceError, firstDifference, type VerifyReport } from '../harness/run/verify.ts';
 import type { ClientModule } from '../clients/types.ts';
 import { defineScenario, type ScenarioContext } from './types.ts';
 

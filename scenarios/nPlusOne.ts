@@ -3,7 +3,7 @@
 // through a per-request DataLoader into one `WHERE id IN (...)` (2 statements). The run records
 // sqlStatementsPerRequest as counted by the store over the measured window.
 import { POSTS_PER_USER } from '../servers/dataset.ts';
-import { EquivalenceError, type VerifyReport } from '../harness/verify.ts';
+import { EquivalenceError, type VerifyReport } from '../harness/run/verify.ts';
 import type { ClientModule } from '../clients/types.ts';
 import { defineScenario, type ScenarioContext } from './types.ts';
 

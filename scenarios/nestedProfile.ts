@@ -1,9 +1,9 @@
 // nestedProfile: a user with its 10 posts and 5 comments on each, the guide's "GraphQL
 // avoids the REST waterfall" claim. The figure that matters is round trips: on loopback
-// they cost ~50 us and hide, so run it with `--delay MS` (harness/delay-proxy.ts) too.
+// they cost ~50 us and hide, so run it with `--delay MS` (harness/run/delay-proxy.ts) too.
 import { defineScenario } from './types.ts';
-import { idSequence } from '../harness/ids.ts';
-import { EquivalenceError, firstDifference, type VerifyReport } from '../harness/verify.ts';
+import { idSequence } from '../harness/load/ids.ts';
+import { EquivalenceError, firstDifference, type VerifyReport } from '../harness/run/verify.ts';
 import { expectedProfile, REQUESTS_PER_PROFILE, REST_PARALLEL, ROUND_TRIPS_PER_PROFILE } from '../clients/nested-profile.ts';
 import type { ClientModule, Target } from '../clients/types.ts';
 import { COMMENTS_PER_POST, POSTS_PER_USER, type DatasetOptions } from '../servers/dataset.ts';

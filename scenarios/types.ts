@@ -1,8 +1,8 @@
 import type { ProtocolName } from '../harness/protocols.ts';
 import type { ClientModule, Operation, Target } from '../clients/types.ts';
 import type { DatasetOptions } from '../servers/dataset.ts';
-import type { VerifyReport } from '../harness/verify.ts';
-import { idSequence } from '../harness/ids.ts';
+import type { VerifyReport } from '../harness/run/verify.ts';
+import { idSequence } from '../harness/load/ids.ts';
 import type { ServerTuning as ServerKnobs } from '../servers/types.ts';
 
 export interface ScenarioDefinition {

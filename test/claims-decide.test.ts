@@ -9,9 +9,9 @@ import { decide, formatFigure, type Observation } from '../claims/decide.ts';
 import { evaluate, evaluateAll } from '../claims/evaluate.ts';
 import { BY_REF, REGISTRY } from '../claims/registry.ts';
 import type { BenchContext, BenchRunId } from '../claims/figures.ts';
-import { readClaims } from '../harness/claims.ts';
+import { readClaims } from '../harness/results/claims.ts';
 import { resolveConfig } from '../harness/config.ts';
-import type { BenchResult, RunRecord } from '../harness/result-types.ts';
+import type { BenchResult, RunRecord } from '../harness/results/types.ts';
 
 const noisy = (samples: number[], extra: Partial<Observation> = {}): Observation => ({ samples, unit: 'x', ...extra });
 const exactly = (x: number): Observation => ({ samples: [x], unit: 'B', exact: true });
@@ -205,7 +205,7 @@ test('a check that did not run leaves its claims inconclusive; untestable claims
   assert.match(u.reason, /battery/);
 });
 
-test('claims.json written from the verdicts reads back with harness/claims.ts (npm run report -- --claims)', () => {
+test('claims.json written from the verdicts reads back with harness/results/claims.ts (npm run report -- --claims)', () => {
   const verdicts = evaluateAll(REGISTRY, ctx({ getUser: getUser() }), {});
   assert.equal(verdicts.length, REGISTRY.length);
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'claims-')), 'claims.json');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runClosedLoop } from '../harness/closed-loop.ts';
+import { runClosedLoop } from '../harness/load/closed.ts';
 import type { CallOutcome, Connection, Operation } from '../clients/types.ts';
 
 interface FakeOptions {

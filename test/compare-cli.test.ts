@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeResult } from '../harness/results-io.ts';
-import { parseMinEffect, runCompareCli } from '../harness/compare-cli.ts';
+import { writeResult } from '../harness/results/io.ts';
+import { parseMinEffect, runCompareCli } from '../harness/cli/compare.ts';
 import { repeated } from './compare-fixtures.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -16,7 +16,7 @@ const TSX = import.meta.resolve('tsx');
 const PROTOS = ['rest', 'grpc', 'websocket'];
 
 function compare(args: string[]) {
-  return spawnSync(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/compare-cli.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli/compare.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
 }
 
 function withFiles(fn: (files: { base: string; halved: string; other: string; corrupt: string; dir: string }) => void): void {

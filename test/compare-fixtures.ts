@@ -1,7 +1,7 @@
 // Synthetic results for the compare, thresholds and summary-format tests (not a test file
 // itself). Figures are round numbers so expected values can be written by hand.
 import { resolveConfig } from '../harness/config.ts';
-import type { BenchResult, RunRecord } from '../harness/result-types.ts';
+import type { BenchResult, RunRecord } from '../harness/results/types.ts';
 
 export interface RunFigures {
   opsPerSec?: number;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CompareInputError, compareResults, comparisonJson, judge, renderComparisonMarkdown } from '../harness/compare.ts';
+import { CompareInputError, compareResults, comparisonJson, judge, renderComparisonMarkdown } from '../harness/results/compare.ts';
 import { repeated, result, run } from './compare-fixtures.ts';
 
 const PROTOS = ['rest', 'grpc', 'websocket'];

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, mergeConfig, resolveConfig } from '../harness/config.ts';
-import { UsageError, parseCli, protocolsFor } from '../harness/cli.ts';
+import { UsageError, parseCli, protocolsFor } from '../harness/cli/bench.ts';
 import { PROTOCOL_NAMES } from '../harness/protocols.ts';
 
 test('defaults fill an empty config', () => {

@@ -5,9 +5,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { PROTOCOLS, PROTOCOL_NAMES } from '../harness/protocols.ts';
-import { startServerProcess } from '../harness/runner.ts';
-import { stopChild } from '../harness/process-control.ts';
-import { verifyEquivalence } from '../harness/verify.ts';
+import { startServerProcess } from '../harness/workloads/request-response.ts';
+import { stopChild } from '../harness/procs/control.ts';
+import { verifyEquivalence } from '../harness/run/verify.ts';
 import { canonicalUser } from '../proto/contract.ts';
 import { generateUser } from '../servers/dataset.ts';
 

@@ -8,14 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROTOCOL_NAMES } from '../harness/protocols.ts';
-import { decodeHistogram } from '../harness/histogram.ts';
-import type { BenchResult } from '../harness/result-types.ts';
+import { decodeHistogram } from '../harness/metrics/histogram.ts';
+import type { BenchResult } from '../harness/results/types.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 
 function bench(args: string[], timeoutMs = 180_000) {
-  return spawnSync(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs });
+  return spawnSync(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli/bench.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs });
 }
 
 test('a 1 s run of every protocol writes a complete, self-describing result', () => {
@@ -154,7 +154,7 @@ test('--target measures a server the harness did not start, and refuses one that
 
 function benchAsync(args: string[]): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli/bench.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('exit', (status) => resolve({ status, stderr }));

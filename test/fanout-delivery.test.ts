@@ -10,13 +10,13 @@ import { encodeUserEvent, eventsType } from '../proto/events.ts';
 import { EmissionSchedule, EventLog, eventJson } from '../servers/push/events.ts';
 import { createMemoryStore } from '../servers/store.ts';
 import { generateUser } from '../servers/dataset.ts';
-import { buildFanoutRecord, fanoutPlan, procCpuUs, scheduledEmitReport, variantName, type FanoutInputs } from '../harness/fanout.ts';
-import { fanoutOptionsSchema } from '../harness/fanout-config.ts';
-import { renderFanoutReport } from '../harness/fanout-report.ts';
-import { runRecordSchema } from '../harness/result-schema.ts';
-import { createHistogram, encodeHistogram } from '../harness/histogram.ts';
-import type { SubscriberResult, EmitReport } from '../harness/fanout-ipc.ts';
-import type { BenchResult } from '../harness/result-types.ts';
+import { buildFanoutRecord, fanoutPlan, procCpuUs, scheduledEmitReport, variantName, type FanoutInputs } from '../harness/workloads/fanout.ts';
+import { fanoutOptionsSchema } from '../harness/workloads/fanout-config.ts';
+import { renderFanoutReport } from '../harness/output/fanout-markdown.ts';
+import { runRecordSchema } from '../harness/results/schema.ts';
+import { createHistogram, encodeHistogram } from '../harness/metrics/histogram.ts';
+import type { SubscriberResult, EmitReport } from '../harness/procs/fanout-ipc.ts';
+import type { BenchResult } from '../harness/results/types.ts';
 
 describe('DeliveryRecorder', () => {
   it('counts first receipts of window events, duplicates, and latency from creation', () => {

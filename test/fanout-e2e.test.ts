@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TRANSPORTS } from '../harness/fanout-transports.ts';
-import { benchResultSchema } from '../harness/result-schema.ts';
+import { TRANSPORTS } from '../harness/workloads/fanout-transports.ts';
+import { benchResultSchema } from '../harness/results/schema.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -25,7 +25,7 @@ test('a short fanout run reports delivery, loss, bytes and memory per connection
     writeFileSync(config, `export default { fanout: { drainMs: 600, retryMs: 50, backoffInitialMs: 50, drop: { fraction: 0.25, side: 'both' } } };\n`);
     const r = spawnSync(
       process.execPath,
-      ['--import', TSX, path.join(ROOT, 'harness/cli.ts'), '--scenario', 'fanout', '--protocols', ROWS.join(','), '--subscribers', '8', '--event-rate', '20', '--poll-interval', '200', '--duration', '1', '--warmup', '0.3', '--config', config, '--out', out],
+      ['--import', TSX, path.join(ROOT, 'harness/cli/bench.ts'), '--scenario', 'fanout', '--protocols', ROWS.join(','), '--subscribers', '8', '--event-rate', '20', '--poll-interval', '200', '--duration', '1', '--warmup', '0.3', '--config', config, '--out', out],
       { cwd: ROOT, encoding: 'utf8', timeout: 150_000 },
     );
     assert.equal(r.status, 0, `exit ${r.status}\n${r.stderr.slice(-3000)}\n${r.stdout}`);

@@ -16,7 +16,7 @@ import { EventLog } from '../servers/push/events.ts';
 import { createMemoryStore } from '../servers/store.ts';
 import { startGrpcPush } from '../servers/push/grpc.ts';
 import { EVENTS_SERVICE, loadEventsDefinition } from '../proto/events.ts';
-import type { FanoutTransport } from '../harness/fanout-transports.ts';
+import type { FanoutTransport } from '../harness/workloads/fanout-transports.ts';
 
 const EVENTS = 60;
 const N = 4;

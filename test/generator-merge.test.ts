@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generatorCores, mergeGeneratorResults, splitLoad } from '../harness/generator-merge.ts';
-import { createHistogram, decodeHistogram, encodeHistogram } from '../harness/histogram.ts';
-import type { GeneratorResult } from '../harness/ipc.ts';
+import { generatorCores, mergeGeneratorResults, splitLoad } from '../harness/workloads/generator-merge.ts';
+import { createHistogram, decodeHistogram, encodeHistogram } from '../harness/metrics/histogram.ts';
+import type { GeneratorResult } from '../harness/procs/ipc.ts';
 
 function worker(values: number[], over: Partial<GeneratorResult> = {}): GeneratorResult {
   const h = createHistogram();

@@ -8,7 +8,7 @@ import { createMemoryStore } from '../servers/store.ts';
 import { start } from '../servers/graphql.ts';
 import { USER_SCHEMA_SDL } from '../servers/graphql-schema.ts';
 import { connect, GET_USER_QUERY, outcomeFromBody } from '../clients/graphql.ts';
-import { Http1Connection, buildRequest } from '../clients/http1.ts';
+import { Http1Connection, buildRequest } from '../clients/wire/http1.ts';
 import type { RunningServer } from '../servers/types.ts';
 import type { Connection } from '../clients/types.ts';
 

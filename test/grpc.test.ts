@@ -4,7 +4,7 @@ import { createMemoryStore, type UserStore } from '../servers/store.ts';
 import { start } from '../servers/grpc.ts';
 import type { RunningServer } from '../servers/types.ts';
 import * as lean from '../clients/grpc.ts';
-import { HpackDecoder, huffmanDecode, huffmanEncode } from '../clients/hpack.ts';
+import { HpackDecoder, huffmanDecode, huffmanEncode } from '../clients/wire/hpack.ts';
 import * as grpcJs from '../clients/grpc-js.ts';
 import { canonicalUser } from '../proto/contract.ts';
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHistogram, decodeHistogram, encodeHistogram, mergeEncoded, summarize } from '../harness/histogram.ts';
+import { createHistogram, decodeHistogram, encodeHistogram, mergeEncoded, summarize } from '../harness/metrics/histogram.ts';
 
 test('percentiles of a known uniform distribution, in microseconds', () => {
   const h = createHistogram();

@@ -3,7 +3,7 @@
 // issue (10% on p50 against the server's own measurement of how long it held each call).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runOpenLoop } from '../harness/open-loop.ts';
+import { runOpenLoop } from '../harness/load/open.ts';
 import { connect } from '../clients/rest.ts';
 import { startDelayTarget } from './support/delay-target.ts';
 import type { Operation } from '../clients/types.ts';

@@ -3,7 +3,7 @@
 // 'asymptotic' for the large sample).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mannWhitneyU, midRanks, minAchievableP, normalUpperTail } from '../harness/mann-whitney.ts';
+import { mannWhitneyU, midRanks, minAchievableP, normalUpperTail } from '../harness/metrics/mann-whitney.ts';
 
 const close = (actual: number, expected: number, tol = 1e-9, what = ''): void =>
   assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} is not within ${tol} of ${expected}`);

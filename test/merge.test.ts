@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MergeError, mergeResults } from '../harness/merge.ts';
-import { createHistogram, decodeHistogram, encodeHistogram, summarize } from '../harness/histogram.ts';
-import { readResult, writeResult } from '../harness/results-io.ts';
+import { MergeError, mergeResults } from '../harness/results/merge.ts';
+import { createHistogram, decodeHistogram, encodeHistogram, summarize } from '../harness/metrics/histogram.ts';
+import { readResult, writeResult } from '../harness/results/io.ts';
 import { resolveConfig } from '../harness/config.ts';
-import type { BenchResult, LatencySummary, RunRecord } from '../harness/result-types.ts';
+import type { BenchResult, LatencySummary, RunRecord } from '../harness/results/types.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -194,7 +194,7 @@ test('different scenarios or schema versions cannot be merged; nor can fewer tha
 test('merge CLI: exit 0 writes a valid merged result and prints its path; unusable input exits 2', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'merge-cli-'));
   const cli = (args: string[]) =>
-    spawnSync(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/merge-cli.ts'), ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    spawnSync(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli/merge.ts'), ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
   try {
     const a = writeResult(path.join(dir, 'a.json'), result('gen-a', [run({ values: spread(100, 100, 200) })]));
     const b = writeResult(path.join(dir, 'b.json'), result('gen-b', [run({ values: spread(300, 100, 200) })]));

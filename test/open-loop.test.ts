@@ -2,7 +2,7 @@
 // can be checked against queueing arithmetic exactly, without a network or a noisy clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runOpenLoop } from '../harness/open-loop.ts';
+import { runOpenLoop } from '../harness/load/open.ts';
 import type { CallOutcome, Connection, Operation } from '../clients/types.ts';
 import { VirtualClock } from './support/virtual-clock.ts';
 

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildRecord } from '../harness/runner.ts';
-import { classifyBound } from '../harness/bound.ts';
-import { createHistogram, encodeHistogram } from '../harness/histogram.ts';
-import { firstDifference } from '../harness/verify.ts';
-import type { GeneratorResult } from '../harness/ipc.ts';
+import { buildRecord } from '../harness/workloads/request-response.ts';
+import { classifyBound } from '../harness/metrics/bound.ts';
+import { createHistogram, encodeHistogram } from '../harness/metrics/histogram.ts';
+import { firstDifference } from '../harness/run/verify.ts';
+import type { GeneratorResult } from '../harness/procs/ipc.ts';
 
 const base = { protocol: 'rest', server: 'rest', driver: 'test', repeat: 0, load: { model: 'closed' as const, connections: 1, inflight: 1 } };
 

@@ -8,13 +8,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchResult } from '../harness/result-types.ts';
+import type { BenchResult } from '../harness/results/types.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 
 function startBench(args: string[]): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli/bench.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   child.stdout!.resume();
@@ -66,8 +66,8 @@ test('SIGINT mid-run: every child stops within 2 s and the partial result is wri
     const run = startBench(['--protocols', 'rest,websocket', '--duration', '4', '--warmup', '0.3', '--connections', '2', '--out', out]);
     await waitFor(() => /\[websocket\] measure 1\.\d/.test(run.stderr()), 60_000, 'the second protocol to be measuring');
     const kids = descendants(run.child.pid!);
-    assert.ok(kids.some((k) => k.args.includes('server-process.ts')), 'a server is running');
-    assert.ok(kids.some((k) => k.args.includes('generator-process.ts')), 'a generator is running');
+    assert.ok(kids.some((k) => k.args.includes('procs/server-entry.ts')), 'a server is running');
+    assert.ok(kids.some((k) => k.args.includes('procs/generator-entry.ts')), 'a generator is running');
     const t0 = Date.now();
     run.child.kill('SIGINT');
     await waitFor(() => kids.every((k) => !alive(k.pid)), 2_000, `children ${kids.map((k) => k.pid).join(', ')} to stop`);
@@ -91,7 +91,7 @@ test('a server killed mid-run fails its row with the cause; the other protocols 
     const out = path.join(dir, 'r.json');
     const run = startBench(['--protocols', 'rest,websocket', '--duration', '3', '--warmup', '0.3', '--connections', '2', '--out', out]);
     await waitFor(() => /\[rest\] measure/.test(run.stderr()), 60_000, 'rest to be measuring');
-    const server = descendants(run.child.pid!).find((k) => k.args.includes('server-process.ts'));
+    const server = descendants(run.child.pid!).find((k) => k.args.includes('procs/server-entry.ts'));
     assert.ok(server, 'found the rest server process');
     process.kill(server.pid, 'SIGKILL');
     assert.equal(await run.exited, 1);
@@ -117,7 +117,7 @@ test('a server that stops answering: its calls time out, are counted, and fail t
     const out = path.join(dir, 'r.json');
     const run = startBench(['--config', cfgFile, '--protocols', 'rest,websocket', '--duration', '2', '--warmup', '0.2', '--out', out]);
     await waitFor(() => /\[rest\] measure/.test(run.stderr()), 60_000, 'rest to be measuring');
-    const server = descendants(run.child.pid!).find((k) => k.args.includes('server-process.ts'));
+    const server = descendants(run.child.pid!).find((k) => k.args.includes('procs/server-entry.ts'));
     assert.ok(server);
     process.kill(server.pid, 'SIGSTOP'); // alive, connected, silent
     assert.equal(await run.exited, 1);

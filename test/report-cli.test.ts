@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runReportCli } from '../harness/report-cli.ts';
+import { runReportCli } from '../harness/cli/report.ts';
 import { EXAMPLE_RESULT, sampleClaims } from './report-fixture.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -1,9 +1,9 @@
 // Result fixtures for the report tests (not a test file itself): the README's real getUser
 // result, and a variant with repeats, a failed run, a hostile protocol name and claims.
 import { fileURLToPath } from 'node:url';
-import { readResult } from '../harness/results-io.ts';
-import type { BenchResult, RunRecord } from '../harness/result-types.ts';
-import type { Claim } from '../harness/claims.ts';
+import { readResult } from '../harness/results/io.ts';
+import type { BenchResult, RunRecord } from '../harness/results/types.ts';
+import type { Claim } from '../harness/results/claims.ts';
 
 export const EXAMPLE_RESULT = fileURLToPath(new URL('../results/examples/getUser-readme.json', import.meta.url));
 

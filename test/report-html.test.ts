@@ -4,9 +4,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { escapeHtml, ninesLabel, percentileCurves, renderHtmlReport, type LatencyData } from '../harness/report-html.ts';
-import { loadChartAssets } from '../harness/report-assets.ts';
-import { mergeEncoded } from '../harness/histogram.ts';
+import { escapeHtml, ninesLabel, percentileCurves, renderHtmlReport, type LatencyData } from '../harness/output/html.ts';
+import { loadChartAssets } from '../harness/output/html-assets.ts';
+import { mergeEncoded } from '../harness/metrics/histogram.ts';
 import { HOSTILE_NAME, exampleResult, plottedProtocols, repeatedResult, sampleClaims } from './report-fixture.ts';
 
 const assets = loadChartAssets();

@@ -2,8 +2,8 @@
 // a table of their own, and names the client that really drove each row.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderReport, renderScenarioFigures } from '../harness/report-markdown.ts';
-import { readResult } from '../harness/results-io.ts';
+import { renderReport, renderScenarioFigures } from '../harness/output/markdown.ts';
+import { readResult } from '../harness/results/io.ts';
 
 const load = (name: string) => readResult(new URL(`../results/examples/${name}`, import.meta.url).pathname);
 

@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ResultReadError, readResult, writeResult } from '../harness/results-io.ts';
+import { ResultReadError, readResult, writeResult } from '../harness/results/io.ts';
 import { resolveConfig } from '../harness/config.ts';
-import { RESULT_SCHEMA_PATH, resultJsonSchema } from '../harness/result-json-schema.ts';
-import type { BenchResult } from '../harness/result-types.ts';
+import { RESULT_SCHEMA_PATH, resultJsonSchema } from '../harness/results/json-schema.ts';
+import type { BenchResult } from '../harness/results/types.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 

@@ -7,7 +7,7 @@ import { loadServer } from '../servers/registry.ts';
 import type { RunningServer } from '../servers/types.ts';
 import chat, { CHAT_LINES, checkRelays, chatOps, sendAll, verifyChat } from '../scenarios/chat.ts';
 import { PROTOCOLS, type ProtocolName } from '../harness/protocols.ts';
-import { EquivalenceError } from '../harness/verify.ts';
+import { EquivalenceError } from '../harness/run/verify.ts';
 import { MAX_CHAT_TEXT } from '../servers/chat.ts';
 
 const dataset = { users: 20, seed: 3 };

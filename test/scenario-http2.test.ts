@@ -9,7 +9,7 @@ import { createMemoryStore } from '../servers/store.ts';
 import { loadServer } from '../servers/registry.ts';
 import type { RunningServer } from '../servers/types.ts';
 import { canonicalUser, type UserJson } from '../proto/contract.ts';
-import { buildRequest } from '../clients/http1.ts';
+import { buildRequest } from '../clients/wire/http1.ts';
 import { BROWSER_HEADERS, h2cShared } from '../clients/rest-h2.ts';
 import type { ClientModule, Connection } from '../clients/types.ts';
 import scenario, { clientFor, measureHeadBytes, HTTP2_VARIANTS } from '../scenarios/http2.ts';

@@ -13,7 +13,7 @@ import * as grpcJs from '../clients/grpc-js.ts';
 import * as graphql from '../clients/graphql.ts';
 import type { ClientModule } from '../clients/types.ts';
 import { expectedProfile, REQUESTS_PER_PROFILE, ROUND_TRIPS_PER_PROFILE } from '../clients/nested-profile.ts';
-import { startDelayProxy, measureProxyOverheadUs } from '../harness/delay-proxy.ts';
+import { startDelayProxy, measureProxyOverheadUs } from '../harness/run/delay-proxy.ts';
 import { verifyNestedProfile } from '../scenarios/nestedProfile.ts';
 import { SCENARIOS } from '../scenarios/registry.ts';
 

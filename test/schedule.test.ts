@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeSchedule } from '../harness/schedule.ts';
-import { LoadSpecError, parseLoadSpec, requestedRate } from '../harness/load-model.ts';
+import { makeSchedule } from '../harness/load/schedule.ts';
+import { LoadSpecError, parseLoadSpec, requestedRate } from '../harness/load/model.ts';
 
 function drain(s: () => number): number[] {
   const out: number[] = [];

@@ -10,7 +10,7 @@ import { SERVER_NAMES } from '../servers/registry.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
-const ENTRY = path.join(ROOT, 'harness/serve-cli.ts');
+const ENTRY = path.join(ROOT, 'harness/cli/serve.ts');
 
 function serve(args: string[]): ChildProcess {
   return spawn(process.execPath, ['--import', TSX, ENTRY, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

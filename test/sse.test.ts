@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { Dechunker, SseParser, type SseEvent } from '../clients/sse-parser.ts';
+import { Dechunker, SseParser, type SseEvent } from '../clients/wire/sse-parser.ts';
 import { connect } from '../clients/sse.ts';
-import { Http1Connection, buildRequest } from '../clients/http1.ts';
+import { Http1Connection, buildRequest } from '../clients/wire/http1.ts';
 import { start, startSseServer } from '../servers/sse.ts';
 import { createMemoryStore } from '../servers/store.ts';
 import { canonicalUser } from '../proto/contract.ts';

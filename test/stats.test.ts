@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ci95, cv, figureSpread, median, stdev } from '../harness/stats.ts';
-import { summarizeRuns } from '../harness/summary.ts';
-import { ProbeTracker } from '../harness/probe.ts';
-import type { RunRecord } from '../harness/result-types.ts';
+import { ci95, cv, figureSpread, median, stdev } from '../harness/metrics/stats.ts';
+import { summarizeRuns } from '../harness/results/summary.ts';
+import { ProbeTracker } from '../harness/metrics/probe.ts';
+import type { RunRecord } from '../harness/results/types.ts';
 
 test('median, stdev, CI and CV on textbook values', () => {
   assert.equal(median([3, 1, 2]), 2);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SUMMARY_COLUMNS, formatSummary, isSummaryFormat } from '../harness/summary-format.ts';
-import { UsageError, parseCli } from '../harness/cli.ts';
+import { SUMMARY_COLUMNS, formatSummary, isSummaryFormat } from '../harness/output/formats.ts';
+import { UsageError, parseCli } from '../harness/cli/bench.ts';
 import { result, run } from './compare-fixtures.ts';
 
 const sample = () =>

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findKnee, sweepRates, type SweepPoint } from '../harness/sweep.ts';
+import { findKnee, sweepRates, type SweepPoint } from '../harness/run/sweep.ts';
 
 const pt = (fraction: number, requested: number, achieved: number, dropped: number, p99: number): SweepPoint => ({ fraction, requested, achieved, dropped, p50: p99 / 4, p99 });
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ThresholdError, checkThresholds, evaluateThresholds, formatBroken, parseThreshold } from '../harness/thresholds.ts';
+import { ThresholdError, checkThresholds, evaluateThresholds, formatBroken, parseThreshold } from '../harness/results/thresholds.ts';
 import { ConfigError, resolveConfig } from '../harness/config.ts';
 import { run } from './compare-fixtures.ts';
 
@@ -90,7 +90,7 @@ test('bench CLI: a broken threshold is printed and exits 1; --format csv keeps s
     writeFileSync(config, `export default { thresholds: { getUser: { '*': ['errors == 0'], rest: ['opsPerSec > 1e12', 'p99 < 1000s'] } } };\n`);
     const r = spawnSync(
       process.execPath,
-      ['--import', import.meta.resolve('tsx'), path.join(root, 'harness/cli.ts'), '--config', config, '--protocols', 'rest', '--duration', '0.5', '--warmup', '0', '--connections', '1', '--inflight', '1', '--format', 'csv', '--out', path.join(dir, 'r.json')],
+      ['--import', import.meta.resolve('tsx'), path.join(root, 'harness/cli/bench.ts'), '--config', config, '--protocols', 'rest', '--duration', '0.5', '--warmup', '0', '--connections', '1', '--inflight', '1', '--format', 'csv', '--out', path.join(dir, 'r.json')],
       { cwd: root, encoding: 'utf8', timeout: 120_000 },
     );
     assert.equal(r.status, 1, r.stderr);

@@ -8,7 +8,7 @@
 // lost ones are what the runner finds missing (emitted in the window x subscribers -
 // delivered). Duplicates are found per subscriber from the newest id seen plus the ids it
 // skipped (an out-of-order arrival fills its gap and is not a duplicate).
-import { createHistogram, encodeHistogram, type Histogram } from '../../harness/histogram.ts';
+import { createHistogram, encodeHistogram, type Histogram } from '../../harness/metrics/histogram.ts';
 import type { UserJson } from '../../proto/contract.ts';
 import type { SubscriberSink } from './types.ts';
 

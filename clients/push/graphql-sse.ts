@@ -4,7 +4,7 @@
 // so whatever was emitted while disconnected is lost (and counted so).
 import { canonicalUser, type UserJson } from '../../proto/contract.ts';
 import { USER_UPDATED_SUBSCRIPTION } from '../../servers/push/graphql-common.ts';
-import type { SseEvent } from '../sse-parser.ts';
+import type { SseEvent } from '../wire/sse-parser.ts';
 import { scanEvents } from './extract.ts';
 import { SseStreamSubscriber } from './sse.ts';
 import type { CreateSubscriber } from './types.ts';

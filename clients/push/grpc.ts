@@ -12,7 +12,7 @@ import { canonicalUser, userFromProto } from '../../proto/contract.ts';
 import { eventsType, encodeSubscribeRequest, SUBSCRIBE_PATH } from '../../proto/events.ts';
 import type { User__Output } from '../../generated/proto/bench/v1/User.ts';
 import { monoUs } from '../../servers/push/events.ts';
-import { HpackDecoder, requestHeaderBlocks } from '../hpack.ts';
+import { HpackDecoder, requestHeaderBlocks } from '../wire/hpack.ts';
 import { ReconnectingSubscriber } from './base.ts';
 import type { CreateSubscriber } from './types.ts';
 

@@ -9,7 +9,7 @@
 import net from 'node:net';
 import { canonicalUser, type UserJson } from '../../proto/contract.ts';
 import { monoUs } from '../../servers/push/events.ts';
-import { parseResponse } from '../http1.ts';
+import { parseResponse } from '../wire/http1.ts';
 import { ReconnectingSubscriber } from './base.ts';
 import { intField, scanEvents } from './extract.ts';
 import type { CreateSubscriber, SubscriberOptions, SubscriberSink } from './types.ts';

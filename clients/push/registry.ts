@@ -1,5 +1,5 @@
 // Subscriber implementations by transport.
-import type { FanoutTransport } from '../../harness/fanout-transports.ts';
+import type { FanoutTransport } from '../../harness/workloads/fanout-transports.ts';
 import type { CreateSubscriber } from './types.ts';
 
 export const SUBSCRIBERS: Record<FanoutTransport, () => Promise<CreateSubscriber>> = {

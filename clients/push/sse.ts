@@ -1,5 +1,5 @@
 // SSE subscriber on a raw socket: a hand-written GET whose text/event-stream is de-chunked and
-// parsed incrementally (clients/sse-parser.ts), as an EventSource would:
+// parsed incrementally (clients/wire/sse-parser.ts), as an EventSource would:
 // - the `retry:` field sets the reconnection delay (honoured; doubled only while attempts fail);
 // - every reconnect sends Last-Event-ID with the newest id seen (or the position the server
 //   gave with its first `id:`), and the server replays what was missed;
@@ -8,7 +8,7 @@
 import net from 'node:net';
 import { canonicalUser, type UserJson } from '../../proto/contract.ts';
 import { monoUs } from '../../servers/push/events.ts';
-import { Dechunker, SseParser, type SseEvent } from '../sse-parser.ts';
+import { Dechunker, SseParser, type SseEvent } from '../wire/sse-parser.ts';
 import { ReconnectingSubscriber } from './base.ts';
 import { scanEvents } from './extract.ts';
 import type { CreateSubscriber, SubscriberOptions, SubscriberSink } from './types.ts';

@@ -1,6 +1,6 @@
-// Push servers by module name (harness/fanout-transports.ts maps transports onto them).
+// Push servers by module name (harness/workloads/fanout-transports.ts maps transports onto them).
 import type { StartPushServer } from './types.ts';
-import type { TransportInfo } from '../../harness/fanout-transports.ts';
+import type { TransportInfo } from '../../harness/workloads/fanout-transports.ts';
 
 export const PUSH_SERVERS: Record<TransportInfo['server'], () => Promise<{ start: StartPushServer }>> = {
   sse: () => import('./sse.ts'),

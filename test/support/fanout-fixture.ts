@@ -7,7 +7,7 @@ import type { PushServer, PushServerOptions } from '../../servers/push/types.ts'
 import { SUBSCRIBERS } from '../../clients/push/registry.ts';
 import { DeliveryRecorder } from '../../clients/push/delivery.ts';
 import type { Subscriber, SubscriberOptions, SubscriberSink } from '../../clients/push/types.ts';
-import { TRANSPORTS, type FanoutTransport } from '../../harness/fanout-transports.ts';
+import { TRANSPORTS, type FanoutTransport } from '../../harness/workloads/fanout-transports.ts';
 import { canonicalUser } from '../../proto/contract.ts';
 import { generateUser } from '../../servers/dataset.ts';
 import { userIdForEvent } from '../../servers/push/events.ts';

@@ -1,6 +1,6 @@
 // Virtual time for engine tests: timers fire in time order, instantly, and promise
 // continuations run between them, so load tests of minutes take milliseconds and are exact.
-import type { Clock } from '../../harness/open-loop.ts';
+import type { Clock } from '../../harness/load/open.ts';
 
 export class VirtualClock implements Clock {
   private t = 0;

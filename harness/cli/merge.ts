@@ -1,0 +1,80 @@
+// `npm run merge -- a.json b.json [...] --out merged.json`: one result from the result files of
+// several load-generator machines that drove the same target at the same time. The merging
+// itself is pure (merge.ts); this is the edge: flags, reading, writing, messages, exit codes.
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ResultReadError, readResult, writeResult } from '../results/io.ts';
+import { MergeError, mergeResults } from '../results/merge.ts';
+
+export const FLAGS = {
+  out: { type: 'string', help: 'merged result file (required; never overwritten: a free name is chosen)' },
+  help: { type: 'boolean', help: 'this help' },
+} as const;
+
+export class UsageError extends Error {}
+
+function usage(): string {
+  const lines = [
+    'usage: npm run merge -- a.json b.json [c.json ...] --out merged.json',
+    '',
+    'Merges result files from load generators on several machines that drove the same target',
+    'at the same time: histograms merged losslessly, ops and rates summed, client CPU added up,',
+    'server CPU kept only when every input saw the same figure.',
+    '',
+    'flags:',
+  ];
+  for (const [name, f] of Object.entries(FLAGS)) lines.push(`  --${name.padEnd(8)} ${f.help}`);
+  return lines.join('\n');
+}
+
+export function main(argv: string[]): number {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: true });
+  } catch (err) {
+    const msg = (err as Error).message.split('\n')[0] ?? '';
+    throw new UsageError(`${msg}\nvalid flags: ${Object.keys(FLAGS).map((f) => `--${f}`).join(', ')}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(usage());
+    return 0;
+  }
+  if (values.out === undefined || values.out.trim() === '') throw new UsageError(`--out FILE is required\n${usage()}`);
+  if (positionals.length < 2) throw new UsageError(`give at least 2 result files to merge, got ${positionals.length}\n${usage()}`);
+
+  const seen = new Set<string>();
+  for (const p of positionals) {
+    if (seen.has(path.resolve(p))) throw new UsageError(`${p} is given twice: its counts would be added twice`);
+    seen.add(path.resolve(p));
+  }
+  const inputs = positionals.map((p) => ({ name: p, result: readResult(p) }));
+  const { result, warnings } = mergeResults(inputs);
+  for (const w of warnings) console.error(`warning: ${w}`);
+  let written: string;
+  try {
+    written = writeResult(values.out, result);
+  } catch (err) {
+    // Not the input's fault (disk, permissions, or a merge bug the schema caught): exit 1.
+    throw new Error(`could not write ${values.out}: ${(err as Error).message}`, { cause: err });
+  }
+  console.log(written);
+  return 0;
+}
+
+const isEntry = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isEntry) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (err) {
+    // Unusable input (bad flags, unreadable or mismatched files) is the caller's to fix: 2.
+    if (err instanceof UsageError || err instanceof ResultReadError || err instanceof MergeError) {
+      console.error(err.message);
+      process.exitCode = 2;
+    } else {
+      console.error(err);
+      process.exitCode = 1;
+    }
+  }
+}

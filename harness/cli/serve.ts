@@ -1,0 +1,160 @@
+// `npm run serve -- --protocol NAME [--host H] [--port P] [--users N] [--seed S]`: one reference
+// server in the foreground, in this process, so the server and the load can run on different
+// hosts. Prints `listening URL` once bound (the only line on stdout), then serves until
+// SIGINT/SIGTERM, when it closes the server and exits 0.
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SERVER_NAMES, loadServer, type ServerName } from '../../servers/registry.ts';
+import { createMemoryStore } from '../../servers/store.ts';
+import { DEFAULT_DATASET, type DatasetOptions } from '../../servers/dataset.ts';
+
+export const FLAGS = {
+  protocol: { type: 'string', help: `server to start: ${SERVER_NAMES.join(', ')}` },
+  host: { type: 'string', help: 'address to bind (default 127.0.0.1; 0.0.0.0 to serve other hosts)' },
+  port: { type: 'string', help: 'port to bind (default 0: the OS picks one, printed on the listening line)' },
+  users: { type: 'string', help: `users in the seeded data set (default ${DEFAULT_DATASET.users}); must match the generators'` },
+  seed: { type: 'string', help: `data set seed (default ${DEFAULT_DATASET.seed}); must match the generators'` },
+  help: { type: 'boolean', help: 'this help' },
+} as const;
+
+export class UsageError extends Error {}
+
+export interface ServeOptions {
+  protocol: ServerName;
+  host: string;
+  port: number;
+  dataset: DatasetOptions;
+}
+
+function usage(): string {
+  const lines = ['usage: npm run serve -- --protocol NAME [--host H] [--port P] [--users N] [--seed S]', '', 'flags:'];
+  for (const [name, f] of Object.entries(FLAGS)) lines.push(`  --${name.padEnd(10)} ${f.help}`);
+  return lines.join('\n');
+}
+
+function integer(name: string, v: string | undefined, fallback: number, min: number, max: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} expects an integer from ${min} to ${max}, got "${v}"`);
+  return n;
+}
+
+/** Pure: flags to options, or a UsageError; null for --help. */
+export function parseServeArgs(argv: string[]): ServeOptions | null {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
+  } catch (err) {
+    const msg = (err as Error).message.split('\n')[0] ?? '';
+    throw new UsageError(`${msg}\nvalid flags: ${Object.keys(FLAGS).map((f) => `--${f}`).join(', ')}`);
+  }
+  if (values.help) return null;
+  if (values.protocol === undefined) throw new UsageError(`--protocol is required; valid: ${SERVER_NAMES.join(', ')}`);
+  if (!(SERVER_NAMES as readonly string[]).includes(values.protocol)) {
+    throw new UsageError(`unknown protocol "${values.protocol}"; valid: ${SERVER_NAMES.join(', ')}`);
+  }
+  const host = values.host ?? '127.0.0.1';
+  if (host.trim() === '') throw new UsageError('--host must not be empty');
+  return {
+    protocol: values.protocol as ServerName,
+    host,
+    port: integer('port', values.port, 0, 0, 65_535),
+    // The same bounds as the config's dataset, so anything the bench accepts can be served.
+    dataset: {
+      users: integer('users', values.users, DEFAULT_DATASET.users, 1, 10_000_000),
+      seed: integer('seed', values.seed, DEFAULT_DATASET.seed, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+    },
+  };
+}
+
+/** The URL a client (or `npm run bench -- --target NAME=URL`) connects to. */
+export async function serverUrl(protocol: ServerName, host: string, port: number): Promise<string> {
+  // An IPv6 literal needs brackets in a URL, or its colons read as the port separator.
+  const h = host.includes(':') ? `[${host}]` : host;
+  if (protocol === 'websocket') {
+    // The path lives in the server module; it is loaded already, so this import is free.
+    const { WS_PATH } = await import('../../servers/websocket.ts');
+    return `ws://${h}:${port}${WS_PATH}`;
+  }
+  return `http://${h}:${port}`;
+}
+
+async function pathHint(protocol: ServerName): Promise<string> {
+  switch (protocol) {
+    case 'rest':
+      return 'routes: GET /v1/users/{id}, POST /v1/users';
+    case 'graphql':
+      return `endpoint: POST ${(await import('../../servers/graphql.ts')).GRAPHQL_PATH}`;
+    case 'sse':
+      return 'routes: GET /v1/events (event stream), POST /v1/rpc';
+    case 'grpc':
+      return 'service: bench.v1.UserService over h2c (plaintext HTTP/2)';
+    case 'websocket':
+      return 'one JSON message per call on the socket';
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const opts = parseServeArgs(argv);
+  if (opts === null) {
+    console.log(usage());
+    return 0;
+  }
+  const store = createMemoryStore(opts.dataset);
+  const start = await loadServer(opts.protocol);
+  const server = await start({ host: opts.host, port: opts.port, store });
+
+  // Handlers go in before the listening line: whoever reads it may signal at once.
+  const stopped = new Promise<number>((resolve) => {
+    let closing = false;
+    const stop = (sig: NodeJS.Signals): void => {
+      if (closing) return;
+      closing = true;
+      console.error(`${sig}: closing the ${opts.protocol} server`);
+      // A client holding a connection open must not keep the server up after it was told to stop.
+      const force = setTimeout(() => {
+        console.error('the server did not close within 2 s: exiting anyway');
+        resolve(0);
+      }, 2000);
+      server.close().then(
+        () => {
+          clearTimeout(force);
+          store.close();
+          resolve(0);
+        },
+        (err: unknown) => {
+          clearTimeout(force);
+          console.error(`closing failed: ${err instanceof Error ? err.message : String(err)}`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+
+  // Only this line goes to stdout, so a script can read the URL from the first line.
+  console.log(`listening ${await serverUrl(opts.protocol, opts.host, server.port)}`);
+  console.error(`${opts.protocol}: ${await pathHint(opts.protocol)}; data set users=${opts.dataset.users} seed=${opts.dataset.seed}; Ctrl-C to stop`);
+  if (opts.host === '0.0.0.0' || opts.host === '::') console.error(`bound to every interface: from another host, use this host's address in place of ${opts.host}`);
+  return stopped;
+}
+
+const isEntry = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isEntry) {
+  main(process.argv.slice(2)).then(
+    // exit() rather than exitCode: timers the servers leave behind must not keep us up.
+    (code) => process.exit(code),
+    (err: unknown) => {
+      if (err instanceof UsageError) {
+        console.error(err.message);
+        process.exit(2);
+      }
+      // Bind failures (EADDRINUSE, EADDRNOTAVAIL, EACCES) say what is wrong in one line.
+      const code = (err as NodeJS.ErrnoException | null)?.code;
+      console.error(code ? `could not start the server: ${(err as Error).message}` : err);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,212 @@
+// Pure rendering: result data in, Markdown out. Printing happens at the edge (cli.ts).
+import type { BenchResult, LoadDescription, ProtocolSummary, RunRecord } from '../results/types.ts';
+import { renderSweepTable } from '../run/sweep.ts';
+
+const fmtInt = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : Math.round(x).toLocaleString('en-US'));
+const fmt1 = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1));
+const pair = (a: number | null | undefined, b: number | null | undefined, f = fmtInt): string => (a === null || a === undefined ? 'n/a' : `${f(a)} / ${f(b)}`);
+
+function boundLabel(r: RunRecord): string {
+  if (r.state !== 'ok') return r.state;
+  switch (r.bound) {
+    case 'generator':
+      return '**generator-bound**';
+    case 'both':
+      return '**both** (server and generator each near a core)';
+    case 'server':
+      return 'server';
+    case 'neither':
+      return 'neither';
+    default:
+      return 'unknown';
+  }
+}
+
+export function renderRunsTable(runs: readonly RunRecord[]): string {
+  const header = [
+    'protocol', 'ops/s', 'p50 us', 'p90 us', 'p99 us', 'p99.9 us', 'max us',
+    'server CPU us/op', 'client CPU us/op', 'wire B/op out / in', 'payload B req / res', 'setup B out / in', 'errors', 'bound by',
+  ];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
+  const repeated = runs.some((r) => r.repeat > 0);
+  for (const r of runs) {
+    const l = r.latencyUs;
+    const cells = [
+      `${r.protocol}${r.variant ? ` (${r.variant})` : ''}${repeated ? ` #${r.repeat + 1}` : ''}`,
+      fmtInt(r.opsPerSec),
+      fmtInt(l?.p50), fmtInt(l?.p90), fmtInt(l?.p99), fmtInt(l?.p999), fmtInt(l?.max),
+      fmt1(r.cpuUsPerOp.server), fmt1(r.cpuUsPerOp.client),
+      pair(r.bytesPerOp?.out, r.bytesPerOp?.in),
+      pair(r.payloadBytes?.request, r.payloadBytes?.response),
+      pair(r.setupBytes?.out, r.setupBytes?.in),
+      r.errors.total === 0 ? '0' : `${r.errors.total} (${Object.entries(r.errors.byKind).map(([k, v]) => `${k} ${v}`).join(', ')})`,
+      boundLabel(r),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Open-loop runs: requested vs achieved rate, drops, and both latency histograms side by side. */
+export function renderOpenLoopTable(runs: readonly RunRecord[]): string {
+  const open = runs.filter((r) => r.load.model !== 'closed');
+  if (open.length === 0) return '';
+  const header = ['protocol', 'requested/s', 'achieved/s', 'dropped', 'corrected p50 / p99 / max us', 'raw p50 / p99 / max us'];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
+  const trio = (l: RunRecord['latencyUs'] | undefined): string => (l ? `${fmtInt(l.p50)} / ${fmtInt(l.p99)} / ${fmtInt(l.max)}` : 'n/a');
+  for (const r of open) {
+    lines.push(`| ${[r.protocol, fmtInt(r.requestedRate), fmtInt(r.achievedRate), fmtInt(r.dropped ?? 0), trio(r.latencyUs), trio(r.rawLatencyUs)].join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Repeats: each figure as median (min-max), with the 95% CI of the mean and the CV. */
+export function renderSummaryTable(summary: readonly ProtocolSummary[]): string {
+  const shown = summary.filter((s) => s.repeats > 1);
+  if (shown.length === 0) return '';
+  const cols: [string, string][] = [
+    ['opsPerSec', 'ops/s'],
+    ['latencyUs.p50', 'p50 us'],
+    ['latencyUs.p99', 'p99 us'],
+    ['cpuUsPerOp.server', 'server CPU us/op'],
+    ['cpuUsPerOp.client', 'client CPU us/op'],
+  ];
+  const header = ['protocol', 'repeats', ...cols.map(([, label]) => `${label} median (min-max)`), 'ops/s 95% CI', 'ops/s CV'];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
+  for (const s of shown) {
+    const cell = (k: string): string => {
+      const f = s.figures[k];
+      return f ? `${fmt1(f.median)} (${fmt1(f.min)}-${fmt1(f.max)})` : 'n/a';
+    };
+    const ops = s.figures.opsPerSec;
+    const name = s.variant ? `${s.protocol} (${s.variant})` : s.protocol;
+    lines.push(
+      `| ${[name, String(s.repeats), ...cols.map(([k]) => cell(k)), ops?.ci95 ? `${fmtInt(ops.ci95[0])}-${fmtInt(ops.ci95[1])}` : 'n/a', ops?.cv === null || ops?.cv === undefined ? 'n/a' : `${(ops.cv * 100).toFixed(1)}%`].join(' | ')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function describeLoadRecord(l: LoadDescription): string {
+  switch (l.model) {
+    case 'closed':
+      return `closed loop, ${l.connections} connections x ${l.inflight} calls in flight`;
+    case 'rate':
+      return `open loop at a constant ${fmtInt(l.rate)} calls/s`;
+    case 'poisson':
+      return `open loop, Poisson arrivals at ${fmtInt(l.rate)} calls/s`;
+    case 'stages':
+      return `open loop in stages (${l.stages.map((s) => `${fmtInt(s.rate)}/s for ${s.durationS} s`).join(', ')})`;
+  }
+}
+
+/** A scenario's own figures, one column each, shown only when some run carries them. */
+const SCENARIO_COLUMNS: readonly { head: string; cell: (r: RunRecord) => string | undefined }[] = [
+  { head: 'items/op', cell: (r) => (r.itemsPerOp === undefined ? undefined : fmt1(r.itemsPerOp)) },
+  { head: 'items/s', cell: (r) => (r.itemsPerSec === undefined ? undefined : fmtInt(r.itemsPerSec)) },
+  { head: 'wire B/item', cell: (r) => (r.bytesPerItem === undefined ? undefined : fmt1(r.bytesPerItem)) },
+  { head: 'CPU us/item server / client', cell: (r) => (r.serverCpuUsPerItem === undefined ? undefined : pair(r.serverCpuUsPerItem, r.clientCpuUsPerItem, fmt1)) },
+  { head: 'first item p50 / p99 us', cell: (r) => (r.firstItemUs ? pair(r.firstItemUs.p50, r.firstItemUs.p99) : undefined) },
+  { head: 'last item p50 / p99 us', cell: (r) => (r.lastItemUs ? pair(r.lastItemUs.p50, r.lastItemUs.p99) : undefined) },
+  { head: 'users stored', cell: (r) => (r.storedUsers ? `+${fmtInt(r.storedUsers.added)} (${fmtInt(r.storedUsers.atStart)} to ${fmtInt(r.storedUsers.atEnd)})` : undefined) },
+  { head: 'SQL statements/request', cell: (r) => (r.sqlStatementsPerRequest === undefined ? undefined : fmt1(r.sqlStatementsPerRequest)) },
+  { head: 'requests/op', cell: (r) => (r.requestsPerOp === undefined ? undefined : fmt1(r.requestsPerOp)) },
+];
+
+/** The scenario figures table (items, first/last item, stored users, SQL statements), or '' when no run has any. */
+export function renderScenarioFigures(runs: readonly RunRecord[]): string {
+  const ok = runs.filter((r) => r.state === 'ok');
+  const cols = SCENARIO_COLUMNS.filter((c) => ok.some((r) => c.cell(r) !== undefined));
+  if (cols.length === 0) return '';
+  const repeated = runs.some((r) => r.repeat > 0);
+  const lines = [`| protocol | ${cols.map((c) => c.head).join(' | ')} |`, `| --- |${cols.map(() => ' ---: ').join('|')}|`];
+  for (const r of ok) {
+    lines.push(`| ${r.protocol}${r.variant ? ` (${r.variant})` : ''}${repeated ? ` #${r.repeat + 1}` : ''} | ${cols.map((c) => c.cell(r) ?? 'n/a').join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+export function renderReport(result: BenchResult, resultPath?: string): string {
+  const env = result.environment;
+  const cfg = result.config;
+  const out: string[] = [];
+  out.push(`## ${result.scenario}: ${result.description}`);
+  out.push('');
+  out.push(renderRunsTable(result.runs));
+  out.push('');
+  const figures = renderScenarioFigures(result.runs);
+  if (figures) {
+    out.push(`Scenario figures (${result.scenario}):`);
+    out.push('');
+    out.push(figures);
+    out.push('');
+  }
+  const summaryTable = renderSummaryTable(result.summary ?? []);
+  if (summaryTable) {
+    out.push('Over the repeats (interleaved A B C A B C; the table above lists every run):');
+    out.push('');
+    out.push(summaryTable);
+    out.push('');
+  }
+  const slowed = result.runs.filter((r) => r.probe?.slowed).map((r) => `${r.protocol}${r.variant ? ` (${r.variant})` : ''} #${r.repeat + 1}`);
+  if (slowed.length) out.push(`- Started on a visibly slowed machine (CPU probe over the threshold, reruns exhausted): ${slowed.join(', ')}.`);
+  const sweepTable = renderSweepTable(result.runs);
+  if (sweepTable) {
+    out.push('Latency-throughput sweep (open loop; latency from the intended start):');
+    out.push('');
+    out.push(sweepTable);
+  }
+  const openTable = sweepTable ? '' : renderOpenLoopTable(result.runs);
+  if (openTable) {
+    out.push('Open loop: latency corrected for coordinated omission (from each call\'s intended start) beside raw latency (from the actual send):');
+    out.push('');
+    out.push(openTable);
+    out.push('');
+  }
+  const failed = result.runs.filter((r) => r.state !== 'ok');
+  for (const r of failed) out.push(`- **${r.protocol} ${r.state}**: ${r.error ?? ''}`);
+  const genBound = [...new Set(result.runs.filter((r) => r.generatorBound).map((r) => `${r.protocol}${r.variant ? ` (${r.variant})` : ''}`))];
+  out.push(
+    genBound.length
+      ? `- Generator-bound rows (${genBound.join(', ')}): the load generator used a full core (while the server did not, or both did); their ops/s is the generator's limit, or may be, not the server's.`
+      : '- No row was generator-bound.',
+  );
+  const load = result.runs[0]?.load;
+  const open = load && load.model !== 'closed';
+  out.push(
+    `- Load: ${load ? describeLoadRecord(load) : 'none ran'}${open ? ` over ${load.connections} connections (at most ${load.inflight} in flight each, ${load.maxInflight} queued or in flight in all)` : ''}, ` +
+      `${cfg.warmup} s warm-up (discarded) then ${load?.model === 'stages' ? 'the stages' : `${cfg.duration} s`} measured per protocol.`,
+  );
+  out.push('- Latency: HdrHistogram, microseconds, from send to decoded status. CPU: process CPU time (user+system) of each side over the measured window, divided by successful calls.');
+  out.push('- Wire bytes: counted at the client socket in steady state (setup excluded); payload: JSON body or protobuf message alone; setup: per connection, before the first call.');
+  for (const n of result.notes) out.push(`- ${n}`);
+  // --delay: say how the delay was made and what the method itself costs.
+  const net = result.runs.find((r) => r.network)?.network;
+  if (net) {
+    const overhead = result.runs.flatMap((r) => (r.network ? [r.network.overheadUs] : []));
+    out.push(
+      `- Network: ${net.delayMs} ms one-way delay (round trip ${2 * net.delayMs} ms) between generator and server, made by the harness's delaying TCP proxy; its own round-trip overhead at delay 0 was ${Math.min(...overhead)}-${Math.max(...overhead)} us. netem: ${net.netem.available ? 'available' : 'not used'} (${net.netem.reason}).`,
+    );
+  }
+  for (const r of result.runs) {
+    if (!r.autocannon) continue;
+    const own = result.runs.find((x) => x.protocol === r.protocol && !x.variant && x.repeat === r.repeat && x.state === 'ok');
+    const diff = own && own.opsPerSec > 0 ? ` (${r.opsPerSec >= own.opsPerSec ? '+' : ''}${(((r.opsPerSec - own.opsPerSec) / own.opsPerSec) * 100).toFixed(1)}% against the harness driver's ${fmtInt(own.opsPerSec)})` : '';
+    const l = r.autocannon.latencyMs;
+    out.push(
+      `- ${r.protocol} (autocannon) #${r.repeat + 1}: ${fmtInt(r.opsPerSec)} ops/s${diff}; autocannon's own figures: ${fmtInt(r.autocannon.requestsPerSec)} req/s, latency p50 ${l.p50} / p99 ${l.p99} / max ${l.max} ms (whole milliseconds, too coarse for loopback; the table uses its per-response hrtime in microseconds).`,
+    );
+  }
+  out.push('');
+  out.push('Drivers:');
+  const drivers = new Set(result.runs.map((r) => `- ${r.protocol}${r.variant ? ` (${r.variant})` : ''}: ${r.driver}`));
+  for (const d of drivers) out.push(d);
+  out.push('');
+  out.push(
+    `Environment: ${env.cpuModel}, ${env.cpus} CPUs, ${(env.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${env.os}, Node ${env.node}; ` +
+      `pinning: ${env.pinning.method === 'taskset' ? `server on CPU ${env.pinning.server}, generator on CPU ${env.pinning.generator} (taskset)` : `none (${env.pinning.reason})`}; ` +
+      `load average at start ${env.loadAverage.join(' ')}; commit ${env.commit ? env.commit.slice(0, 12) + (env.commitDirty ? ' (dirty)' : '') : 'unknown'}.`,
+  );
+  if (resultPath) out.push(`\nResult file: ${resultPath}`);
+  return out.join('\n');
+}

@@ -1,0 +1,103 @@
+// Messages between the runner and its child processes (server, load generator).
+import type { ByteCount, PayloadBytes } from '../../clients/types.ts';
+import type { DriverName } from '../protocols.ts';
+import type { LoadModel } from '../load/model.ts';
+import type { AutocannonOwnFigures } from '../load/autocannon.ts';
+import type { ServerName } from '../../servers/registry.ts';
+import type { ServerTuning } from '../../servers/types.ts';
+
+export interface CpuSample {
+  /** process.cpuUsage() of the child, microseconds. */
+  userUs: number;
+  systemUs: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** performance.timeOrigin + performance.now() at the sample, ms. */
+  atMs: number;
+  /** SQL statements the SQLite store has executed so far (absent on the memory store). */
+  sqlStatements?: number;
+  /** Users the store holds (createUsers checks they were really stored). */
+  users?: number;
+}
+
+export interface ServerJob {
+  server: ServerName;
+  host: string;
+  port: number;
+  dataset: { users: number; seed: number };
+  /** Backing store (default memory) and scenario knobs (scenarios/types.ts ServerTuning). */
+  store?: 'memory' | 'sqlite';
+  tuning?: ServerTuning;
+}
+
+export type ServerToRunner =
+  | { type: 'ready'; port: number }
+  | { type: 'cpu'; sample: CpuSample; seq: number }
+  | { type: 'error'; message: string };
+
+export type RunnerToServer = { type: 'cpu'; seq: number } | { type: 'shutdown' };
+
+export interface GeneratorJob {
+  /** Scenario whose operations the generator sends. */
+  scenario: string;
+  protocol: DriverName;
+  host: string;
+  port: number;
+  connections: number;
+  /** Calls outstanding per connection (closed loop: always; open loop: at most). */
+  inflight: number;
+  load: LoadModel;
+  /** Who makes the calls: the harness's own client, or autocannon (HTTP/1.1 cross-check, closed loop). */
+  driver?: 'harness' | 'autocannon';
+  /** Open loop: queued + outstanding limit; beyond it calls are dropped. */
+  maxInflight: number;
+  warmupMs: number;
+  durationMs: number;
+  timeoutMs: number;
+  users: number;
+  idSeed: number;
+  /** The row's variant (scenarios with several rows per protocol) and scenario sizes. */
+  variant?: string;
+  pageSize?: number;
+  batchSize?: number;
+  offsetDepth?: number;
+}
+
+export interface GeneratorResult {
+  histogram: string;
+  /** Stopped early by the runner (interrupt): the window is shorter than asked. */
+  aborted?: boolean;
+  /** Open loop: latency from the actual send (histogram is from the intended start). */
+  rawHistogram?: string;
+  dropped?: number;
+  requestedRate?: number;
+  achievedRate?: number;
+  ops: number;
+  measuredMs: number;
+  errors: { total: number; byKind: Record<string, number> };
+  /** Socket bytes over the measured window and the completions they carried. */
+  windowBytes: ByteCount | null;
+  windowCompletions: number;
+  setupBytes: ByteCount | null;
+  payload: PayloadBytes | null;
+  /** Multi-item operations: items carried by measured calls, and time to each call's first item. */
+  items?: number;
+  firstItemHistogram?: string;
+  clientCpuUs: number;
+  clientCpu: { userUs: number; systemUs: number };
+  /** autocannon's own figures, when it drove the run. */
+  autocannon?: AutocannonOwnFigures;
+}
+
+export type GeneratorToRunner =
+  | { type: 'connected'; setupBytes: ByteCount | null }
+  | { type: 'phase'; phase: 'measure' | 'end'; atMs: number }
+  | { type: 'progress'; phase: 'warmup' | 'measure'; elapsedMs: number; totalMs: number; opsPerSec: number }
+  | { type: 'result'; result: GeneratorResult }
+  | { type: 'error'; message: string };
+
+export type RunnerToGenerator = { type: 'start' } | { type: 'stop' };
+
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}

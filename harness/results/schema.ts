@@ -1,0 +1,219 @@
+// The result file's schema, written once in zod: the TypeScript types are inferred from it,
+// results are validated with it when written and when read, and the JSON Schema in
+// results/schema/ is generated from it (`npm run schema`) for tools outside this project.
+import { z } from 'zod';
+import { configSchema } from '../config.ts';
+
+export const SCHEMA_VERSION = 1;
+
+const byteCount = z.object({ out: z.number().nonnegative(), in: z.number().nonnegative() }).describe('bytes sent (out) and received (in) by the client');
+
+export const latencySummarySchema = z
+  .object({
+    count: z.number().int().nonnegative(),
+    min: z.number().nonnegative(),
+    mean: z.number().nonnegative(),
+    p50: z.number().nonnegative(),
+    p90: z.number().nonnegative(),
+    p99: z.number().nonnegative(),
+    p999: z.number().nonnegative(),
+    max: z.number().nonnegative(),
+    histogram: z.string().describe('HdrHistogram, compressed and base64-encoded (hdr-histogram-js / HdrHistogram V2 format)'),
+  })
+  .describe('latency in microseconds');
+
+export const pinningSchema = z.object({
+  method: z.enum(['taskset', 'none']),
+  server: z.string().nullable(),
+  generator: z.string().nullable(),
+  reason: z.string(),
+});
+
+export const environmentSchema = z.object({
+  cpuModel: z.string(),
+  cpus: z.number().int().positive(),
+  memoryBytes: z.number().nonnegative(),
+  os: z.string(),
+  node: z.string(),
+  packages: z.record(z.string(), z.string()),
+  commit: z.string().nullable(),
+  commitDirty: z.boolean().nullable(),
+  hostname: z.string(),
+  loadAverage: z.array(z.number()),
+  pinning: pinningSchema,
+});
+
+const openLoopLimits = {
+  connections: z.number().int().positive(),
+  inflight: z.number().int().positive().describe('calls outstanding per connection at most'),
+  maxInflight: z.number().int().positive().describe('calls queued or outstanding at most; beyond: dropped'),
+};
+
+export const loadSchema = z.discriminatedUnion('model', [
+  z.object({ model: z.literal('closed'), connections: z.number().int().positive(), inflight: z.number().int().positive() }),
+  z.object({ model: z.literal('rate'), rate: z.number().positive(), ...openLoopLimits }),
+  z.object({ model: z.literal('poisson'), rate: z.number().positive(), ...openLoopLimits }),
+  z.object({
+    model: z.literal('stages'),
+    stages: z.array(z.object({ rate: z.number().positive(), durationS: z.number().positive() })).min(1),
+    ...openLoopLimits,
+  }),
+]);
+
+export const runStateSchema = z.enum(['ok', 'failed', 'aborted']);
+
+// fanout scenario (harness/workloads/fanout.ts): one event stream fanned out to K subscribers.
+export const deliverySchema = z
+  .object({
+    subscribers: z.number().int().nonnegative().describe('subscribers asked for (K)'),
+    connected: z.number().int().nonnegative().describe('subscribers whose subscription opened'),
+    eventRate: z.number().positive().describe('events per second the server emitted'),
+    pollIntervalMs: z.number().nullable().describe('short polling: the interval; null for push and long polling'),
+    latencyUs: latencySummarySchema.nullable().describe('delivery latency: event creation (server) to receipt (subscriber), one CLOCK_MONOTONIC for both'),
+    clock: z.string().describe('how creation and receipt times were read'),
+    emitted: z.number().int().nonnegative().describe('events created in the measured window'),
+    expected: z.number().int().nonnegative().describe('emitted x subscribers'),
+    delivered: z.number().int().nonnegative().describe('first receipts of window events, summed over subscribers'),
+    lost: z.number().int().nonnegative().describe('expected - delivered: never received by the end of the drain'),
+    duplicated: z.number().int().nonnegative().describe('receipts of a window event a subscriber already had'),
+    bytesPerEvent: byteCount.nullable().describe('subscriber socket bytes over the window / events received in it (out: subscriber to server)'),
+    serverCpuUsPerEvent: z.number().nullable(),
+    polls: z
+      .object({ empty: z.number().int().nonnegative(), emptyBytes: byteCount, emptyBytesPerEvent: z.number().nullable() })
+      .nullable()
+      .describe('polling: polls answered with no event in the window, their bytes, and those bytes per delivered event'),
+    connectMs: z.number().nonnegative().describe('time to open every subscription'),
+    serverLoopDelayUs: z.object({ p50: z.number(), p99: z.number(), max: z.number() }).nullable().describe("the push server's event-loop delay over the window"),
+    serverEmitLateUs: z
+      .object({ p50: z.number(), p99: z.number(), max: z.number() })
+      .nullable()
+      .optional()
+      .describe('how late the server created events against their schedule (events are stamped with their due time, so this lateness is inside latencyUs)'),
+    resume: z
+      .object({
+        lostConnections: z.number().int().nonnegative(),
+        resumed: z.number().int().nonnegative(),
+        resumeUs: latencySummarySchema.nullable().describe('from a subscriber noticing its connection was gone to its subscription open again'),
+      })
+      .describe('connections lost during the run (drops, cuts, watchdog) and their resumption'),
+    keepingUp: z.boolean().describe('no event lost, every subscriber connected, delivery p99 within the limit'),
+    limitReason: z.string().nullable().describe('why the protocol is not keeping up'),
+  })
+  .describe('fanout: delivery of pushed (or polled) events');
+
+// Loose: scenario-specific figures (delivery, sqlStatementsPerRequest, ...) ride along.
+export const runRecordSchema = z.looseObject({
+  protocol: z.string(),
+  server: z.string(),
+  driver: z.string(),
+  state: runStateSchema,
+  error: z.string().optional().describe('why the run failed'),
+  /** 0-based index among repeats of the same protocol (interleaved A B C A B C). */
+  repeat: z.number().int().nonnegative().default(0),
+  variant: z.string().optional().describe('names a variant of the scenario (e.g. dataloader / naive)'),
+  opsPerSec: z.number().nonnegative().describe('successful calls per second over the measured window'),
+  ops: z.number().int().nonnegative(),
+  measuredSeconds: z.number().nonnegative(),
+  latencyUs: latencySummarySchema.nullable().describe('open loop: from the intended start (corrected for coordinated omission)'),
+  rawLatencyUs: latencySummarySchema.nullable().optional().describe('open loop: from the actual send'),
+  requestedRate: z.number().nullable().optional(),
+  achievedRate: z.number().nullable().optional(),
+  dropped: z.number().int().nonnegative().optional().describe('open loop: calls not sent because the in-flight limit was reached'),
+  cpuUsPerOp: z.object({ server: z.number().nullable(), client: z.number().nullable() }).describe('CPU microseconds per successful call; null when not observable'),
+  cpuCores: z.object({ server: z.number().nullable(), client: z.number().nullable() }).describe('mean CPU use over the window in cores'),
+  bytesPerOp: byteCount.nullable().describe('socket bytes per call in steady state, setup excluded'),
+  setupBytes: byteCount.nullable().describe('one-time bytes to open one connection'),
+  payloadBytes: z.object({ request: z.number().nonnegative(), response: z.number().nonnegative() }).nullable().describe('application payload per call'),
+  errors: z.object({ total: z.number().int().nonnegative(), byKind: z.record(z.string(), z.number().int().nonnegative()) }),
+  generatorBound: z.boolean(),
+  bound: z.enum(['server', 'generator', 'both', 'neither', 'unknown']),
+  serverRssBytes: z.number().nullable(),
+  verified: z.number().int().nonnegative().describe('ids checked against the store before measuring'),
+  load: loadSchema,
+  workers: z.number().int().positive().optional().describe('load-generator processes whose histograms were merged for this run'),
+  sweep: z.object({ fraction: z.number().positive(), maxOpsPerSec: z.number() }).optional().describe('a step of --sweep: requested rate = fraction x the closed-loop maximum'),
+  autocannon: z
+    .object({
+      requestsPerSec: z.number(),
+      latencyMs: z.object({ p50: z.number(), p90: z.number(), p99: z.number(), p999: z.number(), max: z.number() }),
+      non2xx: z.number(),
+      errors: z.number(),
+      timeouts: z.number(),
+    })
+    .optional()
+    .describe("autocannon's own figures on a row it drove (its latencies are whole milliseconds)"),
+  target: z.object({ url: z.string(), external: z.boolean() }).optional().describe('set when the server was not started by the harness'),
+  delivery: deliverySchema.optional(),
+  items: z.number().int().nonnegative().optional().describe('listUsers, createUsers, nPlusOne: items (users, posts) carried by the measured successful calls'),
+  itemsPerSec: z.number().optional().describe('items per second over the measured window'),
+  itemsPerOp: z.number().optional().describe('items per successful call (page size, batch size)'),
+  bytesPerItem: z.number().optional().describe('socket bytes both ways per item over the measured window (framing included)'),
+  serverCpuUsPerItem: z.number().optional().describe('server CPU microseconds per item'),
+  clientCpuUsPerItem: z.number().optional().describe('client (generator) CPU microseconds per item'),
+  firstItemUs: latencySummarySchema.optional().describe("listUsers: time from a call's start to its first item; equals lastItemUs for a JSON page, which is usable only whole"),
+  lastItemUs: latencySummarySchema.optional().describe('listUsers, createUsers: time to the last item (the same figures as latencyUs)'),
+  storedUsers: z
+    .object({ atStart: z.number(), atEnd: z.number(), added: z.number() })
+    .optional()
+    .describe("createUsers: the server store's user count when the measured window opened and closed (set when it changed)"),
+  sqlStatementsPerRequest: z.number().optional().describe('--store sqlite: SQL statements the store executed per call, counted by wrapping its prepared statements (measured window; nPlusOne also counts them exactly on the verified calls)'),
+  requestsPerOp: z.number().optional().describe('nestedProfile: protocol requests (HTTP requests, gRPC calls) one operation took, counted by the client on the verified operations'),
+  network: z
+    .object({
+      delayMs: z.number().describe('one-way delay between generator and server; a round trip costs twice this'),
+      method: z.literal('tcp-proxy').describe('made by the delaying TCP proxy in the harness process (harness/run/delay-proxy.ts)'),
+      overheadUs: z.number().describe("the proxy's own round-trip cost: median ping-pong through it at delay 0 minus direct"),
+      netem: z.object({ available: z.boolean(), reason: z.string() }).describe('whether tc netem could have made the delay on this kernel, and why not'),
+    })
+    .optional()
+    .describe('--delay: how the network delay of this run was made'),
+  memoryPerConnectionBytes: z
+    .object({ rss: z.number(), heap: z.number() })
+    .nullable()
+    .optional()
+    .describe('fanout: server RSS and V8 heap growth from no subscriber to all connected (each after a full GC), per connected subscriber'),
+  probe: z
+    .object({ ms: z.number(), baselineMs: z.number(), slowed: z.boolean(), reruns: z.number().int().nonnegative().default(0) })
+    .optional()
+    .describe('fixed-work CPU probe timed before the run; reruns: runs discarded because the probe said the machine was slowed'),
+});
+
+export const figureSpreadSchema = z.object({
+  median: z.number(),
+  min: z.number(),
+  max: z.number(),
+  n: z.number().int().positive(),
+  ci95: z.tuple([z.number(), z.number()]).nullable(),
+  cv: z.number().nullable(),
+});
+
+export const protocolSummarySchema = z.object({
+  protocol: z.string(),
+  variant: z.string().optional(),
+  repeats: z.number().int().positive(),
+  figures: z.record(z.string(), figureSpreadSchema),
+});
+
+export const benchResultSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  tool: z.literal('protocol-bench'),
+  state: z.enum(['complete', 'partial', 'aborted']),
+  scenario: z.string(),
+  description: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  config: configSchema,
+  environment: environmentSchema,
+  notes: z.array(z.string()),
+  runs: z.array(runRecordSchema),
+  summary: z.array(protocolSummarySchema).optional().describe('per protocol, every figure over the repeats'),
+});
+
+export type LatencySummary = z.infer<typeof latencySummarySchema>;
+export type Pinning = z.infer<typeof pinningSchema>;
+export type Environment = z.infer<typeof environmentSchema>;
+export type LoadDescription = z.infer<typeof loadSchema>;
+export type RunState = z.infer<typeof runStateSchema>;
+export type RunRecord = z.infer<typeof runRecordSchema>;
+export type ProtocolSummary = z.infer<typeof protocolSummarySchema>;
+export type BenchResult = z.infer<typeof benchResultSchema>;

@@ -1,0 +1,356 @@
+// Runs one scenario: for each protocol row, start its server (pinned), verify equivalence,
+// start the load generator (pinned elsewhere), sample CPU on both sides at the measured
+// window's edges, and turn the numbers into a run record.
+import type { ChildProcess } from 'node:child_process';
+import { driverRow, isProtocolName, type DriverName } from '../protocols.ts';
+import { resolveLoad, type ResolvedConfig } from '../config.ts';
+import { isOpenLoop } from '../load/model.ts';
+import { measuredMs } from '../load/schedule.ts';
+import { generatorCores, mergeGeneratorResults, splitLoad } from './generator-merge.ts';
+import { packageVersions } from '../metrics/environment.ts';
+
+const AUTOCANNON_VERSION = packageVersions(['autocannon']).autocannon;
+import { classifyBound, limitedByGenerator, perOp } from '../metrics/bound.ts';
+import { decodeHistogram, summarize } from '../metrics/histogram.ts';
+import { hasType, spawnNode, stderrTail, stopChild, waitForMessage, type Pinning } from '../procs/control.ts';
+import { verifyEquivalence } from '../run/verify.ts';
+import { describeNetwork, startDelayProxy, type DelayProxy, type NetworkInfo } from '../run/delay-proxy.ts';
+import { SCENARIOS } from '../../scenarios/registry.ts';
+import type { CpuSample, GeneratorJob, GeneratorResult, GeneratorToRunner, ServerJob, ServerToRunner } from '../procs/ipc.ts';
+import type { RunRecord } from '../results/types.ts';
+
+const SERVER_ENTRY = new URL('../procs/server-entry.ts', import.meta.url);
+const GENERATOR_ENTRY = new URL('../procs/generator-entry.ts', import.meta.url);
+
+export interface ProgressEvent {
+  protocol: string;
+  phase: 'start' | 'verify' | 'warmup' | 'measure' | 'done' | 'failed';
+  elapsedMs?: number;
+  totalMs?: number;
+  opsPerSec?: number;
+  message?: string;
+}
+
+export interface RunHooks {
+  onProgress?: (e: ProgressEvent) => void;
+  /** Index among repeats of this protocol. */
+  repeat?: number;
+  /** Interrupt: the generator ends its window now and reports what it measured. */
+  signal?: AbortSignal;
+  /** autocannon instead of the harness's client (HTTP/1.1 cross-check row, variant 'autocannon'). */
+  driver?: 'harness' | 'autocannon';
+  /** The scenario's variant of this protocol row (REST 'offset' / 'cursor', ...). */
+  variant?: string;
+}
+
+export async function startServerProcess(job: ServerJob, cpus: string | null): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawnNode(SERVER_ENTRY, [JSON.stringify(job)], cpus);
+  const ready = await waitForMessage<Extract<ServerToRunner, { type: 'ready' }>>(child, hasType('ready'), 30_000, `${job.server} server`);
+  return { child, port: ready.port };
+}
+
+let cpuSeq = 0;
+export async function sampleCpu(child: ChildProcess): Promise<CpuSample> {
+  const seq = ++cpuSeq;
+  const reply = waitForMessage<Extract<ServerToRunner, { type: 'cpu' }>>(
+    child,
+    (m): m is Extract<ServerToRunner, { type: 'cpu' }> => hasType('cpu')(m) && (m as { seq: number }).seq === seq,
+    5_000,
+    'server CPU sample',
+  );
+  child.send({ type: 'cpu', seq });
+  return (await reply).sample;
+}
+
+export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning: Pinning, hooks: RunHooks = {}): Promise<RunRecord> {
+  const row = driverRow(name);
+  const progress = (e: Omit<ProgressEvent, 'protocol'>): void => hooks.onProgress?.({ protocol: name, ...e });
+  const model = resolveLoad(cfg);
+  const viaAutocannon = hooks.driver === 'autocannon';
+  if (viaAutocannon && model.model !== 'closed') throw new Error('autocannon rows run closed loop only');
+  const connections = model.model === 'closed' ? model.connections : cfg.connections;
+  const inflight = model.model === 'closed' ? model.inflight : cfg.inflight;
+  const base = {
+    protocol: name,
+    server: row.server,
+    driver: viaAutocannon ? `autocannon ${AUTOCANNON_VERSION} (closed loop, connections x pipelining; latency from its per-response hrtime)` : row.driver,
+    ...(viaAutocannon && { variant: 'autocannon' }),
+    ...(hooks.variant !== undefined && { variant: hooks.variant }),
+    repeat: hooks.repeat ?? 0,
+    load: isOpenLoop(model)
+      ? { ...model, connections, inflight, maxInflight: cfg.maxInflight }
+      : { model: 'closed' as const, connections, inflight },
+  };
+  let server: ChildProcess | undefined;
+  const scenarioDef = SCENARIOS[cfg.scenario];
+  const scenarioCtx = {
+    users: cfg.dataset.users,
+    seed: cfg.dataset.seed,
+    variant: hooks.variant,
+    pageSize: cfg.pageSize,
+    batchSize: cfg.batchSize,
+    offsetDepth: cfg.offsetDepth,
+    store: cfg.store,
+  };
+  let proxy: DelayProxy | undefined;
+  let network: NetworkInfo | undefined;
+  let generators: ChildProcess[] = [];
+  const externalUrl = isProtocolName(name) ? cfg.targets?.[name] : undefined;
+  const withTarget = <T extends object>(r: T): T => (externalUrl ? { ...r, target: { url: externalUrl, external: true } } : r);
+  try {
+    progress({ phase: 'start' });
+    let target: { host: string; port: number };
+    if (externalUrl) {
+      // Someone else's server: start nothing, but verify it like our own.
+      target = parseTargetUrl(externalUrl);
+    } else {
+      const { store, ...tuning } = scenarioDef?.server?.(scenarioCtx) ?? {};
+      const started = await startServerProcess(
+        { server: row.server, host: cfg.host, port: 0, dataset: cfg.dataset, store: store ?? cfg.store, tuning },
+        pinning.server,
+      );
+      server = started.child;
+      target = { host: cfg.host, port: started.port };
+    }
+
+    if (cfg.delayMs !== undefined) {
+      // --delay: every byte between generator (and verifier) and server goes through the
+      // delaying proxy in this process, so each protocol row sees the same one-way delay.
+      network = await describeNetwork(cfg.delayMs);
+      proxy = await startDelayProxy(target, cfg.delayMs);
+      target = { host: proxy.host, port: proxy.port };
+    }
+
+    progress({ phase: 'verify' });
+    // Calibration drivers hit routes outside the contract: nothing to compare.
+    const verify = scenarioDef?.verify ?? verifyEquivalence;
+    const scenarioClient = isProtocolName(name) ? await scenarioDef?.client?.(name, hooks.variant) : undefined;
+    // A scenario's own client is what drove the row: name it, not the getUser driver.
+    if (scenarioClient?.description && !viaAutocannon) base.driver = scenarioClient.description;
+    const client = isProtocolName(name) ? (scenarioClient ?? (await row.client())) : undefined;
+    const verified = client ? await verify(client, target, cfg.dataset, cfg.verifySample, scenarioCtx) : { checked: 0 };
+
+    // Generator scale-out: each worker takes a share of the connections and of the rate, keeps
+    // its own histograms, and the runner merges them losslessly.
+    const workers = Math.max(1, Math.min(cfg.workers, connections));
+    const jobs: GeneratorJob[] = Array.from({ length: workers }, (_, w) => ({
+      scenario: cfg.scenario,
+      protocol: name,
+      host: target.host,
+      port: target.port,
+      connections: Math.floor(connections / workers) + (w < connections % workers ? 1 : 0),
+      inflight,
+      load: splitLoad(model, workers),
+      maxInflight: Math.max(1, Math.round(cfg.maxInflight / workers)),
+      warmupMs: cfg.warmup * 1000,
+      durationMs: cfg.duration * 1000,
+      timeoutMs: cfg.timeoutMs,
+      users: cfg.dataset.users,
+      // Distinct id streams (and Poisson arrivals) per worker, the same for every protocol.
+      idSeed: cfg.dataset.seed + w * 7919,
+      driver: hooks.driver ?? 'harness',
+      ...(hooks.variant !== undefined && { variant: hooks.variant }),
+      pageSize: cfg.pageSize,
+      batchSize: cfg.batchSize,
+      offsetDepth: cfg.offsetDepth,
+    }));
+    const job = jobs[0]!;
+    generators = jobs.map((j) => spawnNode(GENERATOR_ENTRY, [JSON.stringify(j)], pinning.generator));
+    await Promise.all(generators.map((g) => waitForMessage(g, hasType('connected'), 30_000, `${name} load generator`)));
+
+    // Server CPU is sampled when the first generator enters the measured window and when the
+    // last one leaves it (an external server's CPU is unknown: null, never zero).
+    let cpuAtStart: Promise<CpuSample | null> | undefined;
+    let cpuAtEnd: Promise<CpuSample | null> | undefined;
+    let ended = 0;
+    const srv = server;
+    const sample = (): Promise<CpuSample | null> => (srv ? sampleCpu(srv).catch(() => null) : Promise.resolve(null));
+    const rates = new Array<number>(workers).fill(0);
+    generators.forEach((g, w) =>
+      g.on('message', (m: GeneratorToRunner) => {
+        if (m.type === 'phase' && m.phase === 'measure') cpuAtStart ??= sample();
+        else if (m.type === 'phase' && m.phase === 'end' && ++ended === workers) cpuAtEnd = sample();
+        else if (m.type === 'progress') {
+          rates[w] = m.opsPerSec;
+          if (w === 0) progress({ phase: m.phase, elapsedMs: m.elapsedMs, totalMs: m.totalMs, opsPerSec: rates.reduce((x, y) => x + y, 0) });
+        }
+      }),
+    );
+    const results = Promise.all(
+      generators.map((g) =>
+        waitForMessage<Extract<GeneratorToRunner, { type: 'result' }>>(
+          g,
+          hasType('result'),
+          job.warmupMs + (isOpenLoop(model) ? measuredMs(model, job.durationMs) : job.durationMs) + job.timeoutMs + 30_000,
+          `${name} load generator`,
+        ),
+      ),
+    );
+    const gens = generators;
+    const onAbort = (): void => {
+      for (const g of gens) if (g.connected) g.send({ type: 'stop' }, () => undefined);
+    };
+    hooks.signal?.addEventListener('abort', onAbort, { once: true });
+    if (hooks.signal?.aborted) throw new Error('interrupted before the load started');
+    for (const g of generators) g.send({ type: 'start' });
+    // A server that dies mid-run fails this row at once, with its exit status and last words.
+    const serverDied = new Promise<never>((_, reject) => {
+      srv?.once('exit', (code, signal) => {
+        const tail = stderrTail(srv).trim().split('\n').slice(-5).join('\n');
+        reject(new Error(`the ${row.server} server process exited during the run (code ${code}, signal ${signal})${tail ? `: ${tail}` : ''}`));
+      });
+    });
+    serverDied.catch(() => undefined);
+    const result = mergeGeneratorResults((await Promise.race([results, serverDied])).map((m) => m.result));
+    if (!result.aborted && (!cpuAtStart || !cpuAtEnd)) throw new Error('the generator never reported its measured window');
+    const [s0, s1] = await Promise.all([cpuAtStart, cpuAtEnd]);
+    hooks.signal?.removeEventListener('abort', onAbort);
+    const record = withTarget(buildRecord({ ...base, ...(workers > 1 && { workers }) }, result, s0 ?? null, s1 ?? null, verified.checked, generatorCores(pinning, workers)));
+    // Scenario figures the verify step found (nestedProfile: requestsPerOp) ride on the record.
+    if ('figures' in verified && verified.figures) Object.assign(record, verified.figures);
+    if (result.autocannon) record.autocannon = result.autocannon;
+    Object.assign(record, itemFigures(result, record.ops, s0 ?? null, s1 ?? null));
+    if (network) record.network = network;
+    if (result.aborted) {
+      record.state = 'aborted';
+      record.error = `interrupted after ${record.measuredSeconds} s of the measured window`;
+      return record;
+    }
+    const attempted = record.ops + record.errors.total;
+    const errorRatio = attempted > 0 ? record.errors.total / attempted : 0;
+    const timeouts = record.errors.byKind.timeout ?? 0;
+    const kinds = Object.entries(record.errors.byKind).map(([k, v]) => `${k} ${v}`).join(', ');
+    if (timeouts > cfg.maxTimeouts) {
+      record.state = 'failed';
+      record.error = `the server stopped answering: ${timeouts} call(s) got no answer within ${cfg.timeoutMs} ms (maxTimeouts ${cfg.maxTimeouts}); errors: ${kinds}`;
+      progress({ phase: 'failed', message: record.error });
+    } else if (errorRatio > cfg.maxErrorRatio) {
+      record.state = 'failed';
+      record.error = `${record.errors.total} of ${attempted} calls failed (${(errorRatio * 100).toFixed(2)}%), above maxErrorRatio ${cfg.maxErrorRatio}: ${kinds}`;
+      progress({ phase: 'failed', message: record.error });
+    } else {
+      progress({ phase: 'done', opsPerSec: record.opsPerSec });
+    }
+    return record;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    progress({ phase: 'failed', message });
+    return withTarget({
+      ...base,
+      state: hooks.signal?.aborted ? 'aborted' : 'failed',
+      error: message,
+      opsPerSec: 0,
+      ops: 0,
+      measuredSeconds: 0,
+      latencyUs: null,
+      cpuUsPerOp: { server: null, client: null },
+      cpuCores: { server: null, client: null },
+      bytesPerOp: null,
+      setupBytes: null,
+      payloadBytes: null,
+      errors: { total: 0, byKind: {} },
+      generatorBound: false,
+      bound: 'unknown',
+      serverRssBytes: null,
+      verified: 0,
+    });
+  } finally {
+    await Promise.all([...generators.map((g) => stopChild(g)), server && stopChild(server), proxy?.close()]);
+  }
+}
+
+/**
+ * Figures of multi-item operations (pages, streams, batches) and of the SQLite store: items/s,
+ * bytes per item, time to first and last item, SQL statements per request. Empty otherwise.
+ */
+export function itemFigures(r: GeneratorResult, ops: number, s0: CpuSample | null, s1: CpuSample | null): Partial<RunRecord> {
+  const out: Record<string, unknown> = {};
+  const seconds = r.measuredMs / 1000;
+  if (r.items !== undefined && r.items > 0 && seconds > 0) {
+    out.items = r.items;
+    out.itemsPerSec = round(r.items / seconds, 1);
+    out.itemsPerOp = round(r.items / Math.max(1, ops), 2);
+    // Window bytes cover every completion; scale to the items of successful calls.
+    if (r.windowBytes && r.windowCompletions > 0) {
+      const perCompletion = (r.windowBytes.out + r.windowBytes.in) / r.windowCompletions;
+      out.bytesPerItem = round((perCompletion * Math.max(1, ops)) / r.items, 1);
+    }
+    if (s0 && s1) out.serverCpuUsPerItem = round((s1.userUs + s1.systemUs - s0.userUs - s0.systemUs) / r.items, 2);
+    out.clientCpuUsPerItem = round(r.clientCpuUs / r.items, 2);
+    if (ops > 0) out.lastItemUs = summarize(decodeHistogram(r.histogram));
+  }
+  if (r.firstItemHistogram !== undefined && ops > 0) out.firstItemUs = summarize(decodeHistogram(r.firstItemHistogram));
+  // Read after sqlStatements in the server, so the count(*) behind it is not in the figure.
+  if (s0?.users !== undefined && s1?.users !== undefined && s1.users !== s0.users) out.storedUsers = { atStart: s0.users, atEnd: s1.users, added: s1.users - s0.users };
+  if (s0?.sqlStatements !== undefined && s1?.sqlStatements !== undefined && ops > 0) {
+    out.sqlStatementsPerRequest = round((s1.sqlStatements - s0.sqlStatements) / ops, 2);
+  }
+  return out as Partial<RunRecord>;
+}
+
+/** host and port of an external target URL (http://, https://, ws://, grpc://). */
+export function parseTargetUrl(url: string): { host: string; port: number } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`--target: "${url}" is not a URL (expected e.g. http://127.0.0.1:8080)`);
+  }
+  const defaults: Record<string, number> = { 'http:': 80, 'ws:': 80, 'https:': 443, 'wss:': 443, 'grpc:': 80 };
+  const port = u.port ? Number(u.port) : defaults[u.protocol];
+  if (!port) throw new Error(`--target: "${url}" has no port and no default for ${u.protocol}`);
+  // URL keeps IPv6 brackets in hostname; net.connect wants them off.
+  return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+/** Pure: turn the generator's report and two server CPU samples into the run record. */
+export function buildRecord(
+  base: Pick<RunRecord, 'protocol' | 'server' | 'driver' | 'load' | 'repeat' | 'workers'>,
+  r: GeneratorResult,
+  serverStart: CpuSample | null,
+  serverEnd: CpuSample | null,
+  verified: number,
+  /** Cores the generator workers could use at most (generator-bound is judged against it). */
+  generatorCapacity = 1,
+): RunRecord {
+  // An interrupted run may have measured nothing: keep every rate finite.
+  const windowUs = Math.max(1, r.measuredMs * 1000);
+  const serverCpuUs = serverStart && serverEnd ? serverEnd.userUs + serverEnd.systemUs - (serverStart.userUs + serverStart.systemUs) : null;
+  const serverCores = serverCpuUs === null ? null : serverCpuUs / windowUs;
+  const clientCores = r.clientCpuUs / windowUs;
+  const bound = classifyBound(serverCores, clientCores, generatorCapacity);
+  const h = decodeHistogram(r.histogram);
+  return {
+    ...base,
+    state: 'ok',
+    opsPerSec: round(r.measuredMs > 0 ? r.ops / (r.measuredMs / 1000) : 0, 1),
+    ops: r.ops,
+    measuredSeconds: r.measuredMs / 1000,
+    latencyUs: r.ops > 0 ? summarize(h) : null,
+    ...(r.rawHistogram !== undefined && {
+      rawLatencyUs: r.ops > 0 ? summarize(decodeHistogram(r.rawHistogram)) : null,
+      requestedRate: r.requestedRate ?? null,
+      achievedRate: r.achievedRate === undefined ? null : round(r.achievedRate, 1),
+      dropped: r.dropped ?? 0,
+    }),
+    cpuUsPerOp: { server: round(perOp(serverCpuUs, r.ops), 2), client: round(perOp(r.clientCpuUs, r.ops), 2) },
+    cpuCores: { server: round(serverCores, 3), client: round(clientCores, 3) },
+    bytesPerOp:
+      r.windowBytes && r.windowCompletions > 0
+        ? { out: round(r.windowBytes.out / r.windowCompletions, 1), in: round(r.windowBytes.in / r.windowCompletions, 1) }
+        : null,
+    setupBytes: r.setupBytes && { out: round(r.setupBytes.out, 1), in: round(r.setupBytes.in, 1) },
+    payloadBytes: r.payload && { request: round(r.payload.request, 1), response: round(r.payload.response, 1) },
+    errors: r.errors,
+    generatorBound: limitedByGenerator(bound),
+    bound,
+    serverRssBytes: serverEnd?.rssBytes ?? null,
+    verified,
+  };
+}
+
+function round<T extends number | null>(x: T, digits: number): T {
+  if (x === null) return x;
+  const f = 10 ** digits;
+  return (Math.round((x as number) * f) / f) as T;
+}
