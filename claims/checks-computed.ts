@@ -3,9 +3,21 @@
 import protobuf from 'protobufjs';
 import { pack as msgpackPack, unpack as msgpackUnpack, isNativeAccelerationEnabled } from 'msgpackr';
 import {
-  apqBodies, binaryOverSse, compileGuideProto, compressionTable, guideHandshake, guideRequestHead,
-  guideResponseBody, guideUser, guideUserJsonBytes, guideUserProtobufBytes, harnessUser, harnessUserSizes,
-  msgpackSize, priceUpdateSizes, repairedGuideRoot,
+  apqBodies,
+  binaryOverSse,
+  compileGuideProto,
+  compressionTable,
+  guideHandshake,
+  guideRequestHead,
+  guideResponseBody,
+  guideUser,
+  guideUserJsonBytes,
+  guideUserProtobufBytes,
+  harnessUser,
+  harnessUserSizes,
+  msgpackSize,
+  priceUpdateSizes,
+  repairedGuideRoot,
 } from './sizes.ts';
 import { exact, held, type CheckResult } from './observe.ts';
 import { protoType, userToProto } from '../proto/contract.ts';
@@ -22,36 +34,83 @@ export function sizesCheck(): CheckResult {
   const pb = guideUserProtobufBytes();
   const harness = harnessUserSizes();
   const guideMsgpack = msgpackSize(guideUser());
-  out.guideUserJson = exact(json, 'B', 'the guide prints 145 B; pretty-printed as in the guide it would be more, minified it is this');
-  out.guideUserProtobuf = exact(pb, 'B', "with the guide's field numbers (user_id int64 = 1 ... roles = 5); 28 B cannot hold even the strings (7 + 16 + 4 + 5 B of text)");
-  out.jsonOverProtobufGuide = exact(json / pb, 'x', `guide user ${json} B JSON / ${pb} B protobuf; harness user ${harness.json} / ${harness.protobuf} B = ${fmt(harness.json / harness.protobuf)}x`);
-  out.protobufSaving = exact(1 - harness.protobuf / harness.json, 'share', `harness user ${harness.protobuf} B protobuf vs ${harness.json} B JSON; guide user ${pct(1 - pb / json)}`);
-  out.msgpackSaving = exact(1 - harness.msgpack / harness.json, 'share', `harness user ${harness.msgpack} B MessagePack vs ${harness.json} B JSON; guide user ${guideMsgpack} vs ${json} B (${pct(1 - guideMsgpack / json)})`);
+  out.guideUserJson = exact(
+    json,
+    'B',
+    'the guide prints 145 B; pretty-printed as in the guide it would be more, minified it is this',
+  );
+  out.guideUserProtobuf = exact(
+    pb,
+    'B',
+    "with the guide's field numbers (user_id int64 = 1 ... roles = 5); 28 B cannot hold even the strings (7 + 16 + 4 + 5 B of text)",
+  );
+  out.jsonOverProtobufGuide = exact(
+    json / pb,
+    'x',
+    `guide user ${json} B JSON / ${pb} B protobuf; harness user ${harness.json} / ${harness.protobuf} B = ${fmt(harness.json / harness.protobuf)}x`,
+  );
+  out.protobufSaving = exact(
+    1 - harness.protobuf / harness.json,
+    'share',
+    `harness user ${harness.protobuf} B protobuf vs ${harness.json} B JSON; guide user ${pct(1 - pb / json)}`,
+  );
+  out.msgpackSaving = exact(
+    1 - harness.msgpack / harness.json,
+    'share',
+    `harness user ${harness.msgpack} B MessagePack vs ${harness.json} B JSON; guide user ${guideMsgpack} vs ${json} B (${pct(1 - guideMsgpack / json)})`,
+  );
 
   const price = priceUpdateSizes();
-  out.priceUpdate = exact(price.json / price.protobuf, 'x', `JSON ${price.json} B (guide ~200), protobuf ${price.protobuf} B (guide ~50); the guide gives no schema, so this one is ours`);
+  out.priceUpdate = exact(
+    price.json / price.protobuf,
+    'x',
+    `JSON ${price.json} B (guide ~200), protobuf ${price.protobuf} B (guide ~50); the guide gives no schema, so this one is ours`,
+  );
 
   const hs = guideHandshake();
   out.acceptKey = held(hs.printedAccept === hs.computedAccept, `computed ${hs.computedAccept} for key ${hs.key}`);
 
   const blob = binaryOverSse(10 * 1024);
-  out.binaryOverSse = exact(blob.ratio, 'x', `10 KiB blob: ws binary frame ${blob.ws} B, SSE data: line with base64 ${blob.sse} B; SSE has no binary type (UTF-8 text only)`);
+  out.binaryOverSse = exact(
+    blob.ratio,
+    'x',
+    `10 KiB blob: ws binary frame ${blob.ws} B, SSE data: line with base64 ${blob.sse} B; SSE has no binary type (UTF-8 text only)`,
+  );
 
   const table = compressionTable();
   const five = table.find((t) => t.label.startsWith('~5 KB'))!.sizes;
-  const others = table.map((t) => `${t.label} ${t.sizes.identity} B: gzip ${pct(1 - t.sizes.gzip / t.sizes.identity)}`).join(', ');
+  const others = table
+    .map((t) => `${t.label} ${t.sizes.identity} B: gzip ${pct(1 - t.sizes.gzip / t.sizes.identity)}`)
+    .join(', ');
   out.gzip = exact(1 - five.gzip / five.identity, 'share', `${five.identity} B -> ${five.gzip} B. By size: ${others}`);
-  out.brotli = exact(1 - five.brQ4 / five.gzip, 'share', `5 KB page: gzip ${five.gzip} B, br q4 ${five.brQ4} B, br q11 ${five.brQ11} B (${pct(1 - five.brQ11 / five.gzip)} better at q11). Brotli is a Content-Encoding and works over HTTP/1.1 too`);
+  out.brotli = exact(
+    1 - five.brQ4 / five.gzip,
+    'share',
+    `5 KB page: gzip ${five.gzip} B, br q4 ${five.brQ4} B, br q11 ${five.brQ11} B (${pct(1 - five.brQ11 / five.gzip)} better at q11). Brotli is a Content-Encoding and works over HTTP/1.1 too`,
+  );
   out.json5kb = exact(five.gzip, 'B', `${five.identity} B of JSON: gzip ${five.gzip} B, brotli q11 ${five.brQ11} B`);
 
   const apq = apqBodies();
-  out.apq = exact(apq.reduction, 'share', `request body ${apq.full} B with the query, ${apq.persisted} B with the hash; the response is unchanged`);
+  out.apq = exact(
+    apq.reduction,
+    'share',
+    `request body ${apq.full} B with the query, ${apq.persisted} B with the hash; the response is unchanged`,
+  );
 
   const head = guideRequestHead();
-  out.requestHead = exact(head.bytes, 'B', `the guide's example request head is ${head.bytes} B (its bearer token is cut to ${head.tokenChars} characters)`);
+  out.requestHead = exact(
+    head.bytes,
+    'B',
+    `the guide's example request head is ${head.bytes} B (its bearer token is cut to ${head.tokenChars} characters)`,
+  );
 
   const proto = compileGuideProto();
-  out.protoCompiles = held(proto.resolves, proto.resolves ? 'compiles' : `does not compile: ${proto.error}${proto.missingImports.length ? `; missing imports: ${proto.missingImports.join(', ')}` : ''}`);
+  out.protoCompiles = held(
+    proto.resolves,
+    proto.resolves
+      ? 'compiles'
+      : `does not compile: ${proto.error}${proto.missingImports.length ? `; missing imports: ${proto.missingImports.join(', ')}` : ''}`,
+  );
   out.protoCompat = protoCompat();
   return out;
 }
@@ -62,10 +121,13 @@ export function sizesCheck(): CheckResult {
  */
 function protoCompat(): ReturnType<typeof held> {
   const v1 = repairedGuideRoot().lookupType('user_service.User');
-  const v2root = protobuf.parse(`syntax = "proto3"; package v2;
+  const v2root = protobuf.parse(
+    `syntax = "proto3"; package v2;
     message Prefs { string theme = 1; bool beta = 2; }
     message User { int64 user_id = 1; string username = 2; string email = 3; int32 age = 4; repeated string roles = 5;
-      string phone = 8; Prefs prefs = 9; }`, { keepCase: true }).root;
+      string phone = 8; Prefs prefs = 9; }`,
+    { keepCase: true },
+  ).root;
   const v2 = v2root.lookupType('v2.User');
   const base = { user_id: 12345, username: 'johndoe', email: 'john@example.com', age: 30, roles: ['user', 'admin'] };
   const fromV2 = v2.encode(v2.fromObject({ ...base, phone: '+1-555-0100', prefs: { theme: 'dark', beta: true } })).finish();
@@ -75,7 +137,10 @@ function protoCompat(): ReturnType<typeof held> {
   // protobufjs drops unknown fields when decoding, so re-encoding through v1 loses them.
   const reencoded = v2.toObject(v2.decode(v1.encode(v1.decode(fromV2)).finish()), { longs: Number }) as Record<string, unknown>;
   const ok = readByV1.username === 'johndoe' && readByV1.user_id === 12345 && readByV2.phone === '' && readByV2.prefs === null;
-  return held(ok, `v2 bytes (${fromV2.length} B) read by v1: ok, new fields skipped; v1 bytes read by v2: phone defaults to "", prefs to null; a round trip through v1 ${reencoded.phone === undefined ? 'drops' : 'keeps'} the unknown fields (protobufjs)`);
+  return held(
+    ok,
+    `v2 bytes (${fromV2.length} B) read by v1: ok, new fields skipped; v1 bytes read by v2: phone defaults to "", prefs to null; a round trip through v1 ${reencoded.phone === undefined ? 'drops' : 'keeps'} the unknown fields (protobufjs)`,
+  );
 }
 
 /** ns per call of `f`, timed over `ms` after a warm-up, as the median of `rounds` rounds. */

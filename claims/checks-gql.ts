@@ -65,12 +65,17 @@ interface GqlAnswer {
 }
 
 async function post(port: number, query: string): Promise<GqlAnswer> {
-  const res = await fetch(`http://${HOST}:${port}${GRAPHQL_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const res = await fetch(`http://${HOST}:${port}${GRAPHQL_PATH}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  });
   const body = (await res.json()) as { errors?: GqlAnswer['errors']; data?: unknown };
   return { status: res.status, errors: body.errors ?? [], data: body.data };
 }
 
-const codes = (a: GqlAnswer): string => [...new Set(a.errors.map((e) => String(e.extensions?.code ?? 'no code')))].join(', ') || 'none';
+const codes = (a: GqlAnswer): string =>
+  [...new Set(a.errors.map((e) => String(e.extensions?.code ?? 'no code')))].join(', ') || 'none';
 
 export async function gqlCheck(): Promise<CheckResult> {
   const out: CheckResult = {};
@@ -82,7 +87,10 @@ export async function gqlCheck(): Promise<CheckResult> {
     // The N+1 example belongs to the resolver section, whose own typeDefs do have Query.posts.
     const apollo = buildSchema(guideText(2343, 2373, 'type User {'));
     const nPlusOneThere = validate(apollo, parse(guideText(2485, 2492, 'query {'))).length === 0;
-    out.examplesValidate = held(bad.length === 0, `${v.results.length - bad.length} of ${v.results.length} validate against the guide's SDL (L2050-2304). ${bad.map((b) => `${b.lines}: ${b.errors.slice(0, 3).join('; ')}${b.errors.length > 3 ? `; +${b.errors.length - 3} more` : ''}`).join(' | ')}. (L2485-2491 ${nPlusOneThere ? 'does' : 'does not'} validate against the resolver section's typeDefs, L2343-2373.)`);
+    out.examplesValidate = held(
+      bad.length === 0,
+      `${v.results.length - bad.length} of ${v.results.length} validate against the guide's SDL (L2050-2304). ${bad.map((b) => `${b.lines}: ${b.errors.slice(0, 3).join('; ')}${b.errors.length > 3 ? `; +${b.errors.length - 3} more` : ''}`).join(' | ')}. (L2485-2491 ${nPlusOneThere ? 'does' : 'does not'} validate against the resolver section's typeDefs, L2343-2373.)`,
+    );
   }
 
   const store = createMemoryStore(DEFAULT_DATASET);
@@ -93,10 +101,15 @@ export async function gqlCheck(): Promise<CheckResult> {
     const asWritten = await post(server.port, tooDeep);
     const filled = tooDeep.replace('...', 'id').replace('user {', 'user(id: 1) {');
     const deep = await post(server.port, filled);
-    const depth5 = await post(server.port, 'query Depth5 { user(id: 1) { posts(first: 1) { author { followers(first: 1) { posts(first: 1) { id } } } } } }');
+    const depth5 = await post(
+      server.port,
+      'query Depth5 { user(id: 1) { posts(first: 1) { author { followers(first: 1) { posts(first: 1) { id } } } } } }',
+    );
     const deepRejected = deep.errors.some((e) => e.extensions?.code === 'DEPTH_LIMIT_EXCEEDED');
-    out.depth = held(deepRejected && depth5.errors.length === 0,
-      `as written: ${asWritten.errors[0]?.message ?? 'accepted'} (the "..." is not GraphQL); filled in: ${deepRejected ? 'rejected' : 'accepted'} (${deep.errors.find((e) => e.extensions?.code === 'DEPTH_LIMIT_EXCEEDED')?.message ?? codes(deep)}); a depth-5 query: ${depth5.errors.length ? `rejected (${codes(depth5)})` : 'accepted'}`);
+    out.depth = held(
+      deepRejected && depth5.errors.length === 0,
+      `as written: ${asWritten.errors[0]?.message ?? 'accepted'} (the "..." is not GraphQL); filled in: ${deepRejected ? 'rejected' : 'accepted'} (${deep.errors.find((e) => e.extensions?.code === 'DEPTH_LIMIT_EXCEEDED')?.message ?? codes(deep)}); a depth-5 query: ${depth5.errors.length ? `rejected (${codes(depth5)})` : 'accepted'}`,
+    );
 
     // Complexity: the guide's TooExpensive, filled in the same way.
     const tooExpensive = guideText(2544, 2556, 'query TooExpensive');
@@ -104,12 +117,19 @@ export async function gqlCheck(): Promise<CheckResult> {
     const exp = await post(server.port, tooExpensive.replace('...', 'id'));
     const cheap = await post(server.port, '{ user(id: 1) { id username } }');
     const cx = exp.errors.find((e) => e.extensions?.code === 'COMPLEXITY_LIMIT_EXCEEDED');
-    out.complexity = held(cx !== undefined && cheap.errors.length === 0,
-      `as written: ${expAsWritten.errors[0]?.message ?? 'accepted'}; filled in: ${cx ? `"${cx.message}"` : `not rejected for complexity (${codes(exp)})`}, the guide says 52,000 with graphql-validation-complexity's costs (the server counts 1 per field times first/limit, default 10 per list); a cheap query: ${cheap.errors.length ? 'rejected' : 'accepted'}`);
+    out.complexity = held(
+      cx !== undefined && cheap.errors.length === 0,
+      `as written: ${expAsWritten.errors[0]?.message ?? 'accepted'}; filled in: ${cx ? `"${cx.message}"` : `not rejected for complexity (${codes(exp)})`}, the guide says 52,000 with graphql-validation-complexity's costs (the server counts 1 per field times first/limit, default 10 per list); a cheap query: ${cheap.errors.length ? 'rejected' : 'accepted'}`,
+    );
 
     const intro = await post(server.port, '{ __schema { queryType { name } types { name } } }');
-    const types = ((intro.data as { __schema?: { types?: { name: string }[] } } | undefined)?.__schema?.types ?? []).map((t) => t.name);
-    out.introspection = held(types.includes('User') && types.includes('Query'), `__schema lists ${types.length} types, ${types.filter((t) => !t.startsWith('__')).join(', ')}`);
+    const types = ((intro.data as { __schema?: { types?: { name: string }[] } } | undefined)?.__schema?.types ?? []).map(
+      (t) => t.name,
+    );
+    out.introspection = held(
+      types.includes('User') && types.includes('Query'),
+      `__schema lists ${types.length} types, ${types.filter((t) => !t.startsWith('__')).join(', ')}`,
+    );
   } finally {
     await server.close();
   }
@@ -124,10 +144,18 @@ async function deprecation(): Promise<ReturnType<typeof held>> {
   const schema = buildSchema(sdl);
   const root = { user: { id: '1', fullName: 'John Doe', firstName: 'John', lastName: 'Doe' } };
   const old = await graphql({ schema, source: '{ user { fullName } }', rootValue: root });
-  const intro = await graphql({ schema, source: '{ __type(name: "User") { fields(includeDeprecated: true) { name isDeprecated deprecationReason } } }' });
-  const f = (intro.data as { __type: { fields: { name: string; isDeprecated: boolean; deprecationReason: string | null }[] } }).__type.fields.find((x) => x.name === 'fullName');
+  const intro = await graphql({
+    schema,
+    source: '{ __type(name: "User") { fields(includeDeprecated: true) { name isDeprecated deprecationReason } } }',
+  });
+  const f = (
+    intro.data as { __type: { fields: { name: string; isDeprecated: boolean; deprecationReason: string | null }[] } }
+  ).__type.fields.find((x) => x.name === 'fullName');
   const ok = !old.errors && (old.data as { user: { fullName: string } }).user.fullName === 'John Doe' && f?.isDeprecated === true;
-  return held(ok, `old query { user { fullName } }: ${old.errors ? old.errors[0]?.message : 'still answers'}; introspection: isDeprecated ${f?.isDeprecated}, reason "${f?.deprecationReason}"`);
+  return held(
+    ok,
+    `old query { user { fullName } }: ${old.errors ? old.errors[0]?.message : 'still answers'}; introspection: isDeprecated ${f?.isDeprecated}, reason "${f?.deprecationReason}"`,
+  );
 }
 
 /**
@@ -163,13 +191,30 @@ async function subscriptionTransport(): Promise<ReturnType<typeof held>> {
     const body = await res.text();
     const wsOutcome = await new Promise<string>((resolve) => {
       const ws = new WebSocket(`ws://${HOST}:${port}/graphql`, 'graphql-transport-ws');
-      const timer = setTimeout(() => { ws.terminate(); resolve('no answer'); }, 2000);
-      ws.on('open', () => { clearTimeout(timer); ws.close(); resolve('upgraded'); });
-      ws.on('unexpected-response', (_req, r) => { clearTimeout(timer); resolve(`HTTP ${r.statusCode}, not upgraded`); ws.terminate(); });
-      ws.on('error', (e) => { clearTimeout(timer); resolve(`failed (${e.message})`); });
+      const timer = setTimeout(() => {
+        ws.terminate();
+        resolve('no answer');
+      }, 2000);
+      ws.on('open', () => {
+        clearTimeout(timer);
+        ws.close();
+        resolve('upgraded');
+      });
+      ws.on('unexpected-response', (_req, r) => {
+        clearTimeout(timer);
+        resolve(`HTTP ${r.statusCode}, not upgraded`);
+        ws.terminate();
+      });
+      ws.on('error', (e) => {
+        clearTimeout(timer);
+        resolve(`failed (${e.message})`);
+      });
     });
     const overWs = wsOutcome === 'upgraded';
-    return held(overWs, `graphql-yoga answers the subscription with ${type.split(';')[0] || 'no content type'}${/postCreated/.test(body) ? ' carrying the event' : ''} (Server-Sent Events); a WebSocket upgrade on /graphql: ${wsOutcome}. WebSocket needs graphql-ws added to the server`);
+    return held(
+      overWs,
+      `graphql-yoga answers the subscription with ${type.split(';')[0] || 'no content type'}${/postCreated/.test(body) ? ' carrying the event' : ''} (Server-Sent Events); a WebSocket upgrade on /graphql: ${wsOutcome}. WebSocket needs graphql-ws added to the server`,
+    );
   } finally {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));

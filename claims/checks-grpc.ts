@@ -23,12 +23,21 @@ function client(target: string, options: grpc.ChannelOptions = {}): Client {
   return new C(target, grpc.credentials.createInsecure(), options) as unknown as Client;
 }
 
-function unary<T>(c: Client, method: string, req: unknown, opts: grpc.CallOptions = {}): Promise<{ value?: T; code: number; details?: string; ms: number }> {
+function unary<T>(
+  c: Client,
+  method: string,
+  req: unknown,
+  opts: grpc.CallOptions = {},
+): Promise<{ value?: T; code: number; details?: string; ms: number }> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    (c[method] as (r: unknown, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, v?: T) => void) => void)(req, opts, (err, value) => {
-      resolve({ value, code: err ? err.code : grpc.status.OK, details: err?.details, ms: performance.now() - t0 });
-    });
+    (c[method] as (r: unknown, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, v?: T) => void) => void)(
+      req,
+      opts,
+      (err, value) => {
+        resolve({ value, code: err ? err.code : grpc.status.OK, details: err?.details, ms: performance.now() - t0 });
+      },
+    );
   });
 }
 
@@ -36,7 +45,9 @@ function unary<T>(c: Client, method: string, req: unknown, opts: grpc.CallOption
 async function miniServer(getUser: grpc.handleUnaryCall<{ id: number }, unknown>): Promise<{ port: number; stop: () => void }> {
   const server = new grpc.Server();
   server.addService(service().service, { GetUser: getUser } as unknown as grpc.UntypedServiceImplementation);
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync(`${HOST}:0`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${HOST}:0`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
   return { port, stop: () => server.forceShutdown() };
 }
 
@@ -58,8 +69,19 @@ export async function grpcCheck(): Promise<CheckResult> {
       s.on('error', () => resolve(-1));
     });
     const created = await new Promise<number>((resolve) => {
-      const s = (c.CreateUsers as (cb: (e: grpc.ServiceError | null, v?: { created: number }) => void) => grpc.ClientWritableStream<unknown>)((e, v) => resolve(e ? -1 : (v?.created ?? -1)));
-      for (let i = 0; i < 3; i++) s.write({ username: `u${i}`, email: `u${i}@example.com`, age: 30, roles: ['user'], address: { street: 's', city: 'c', country: 'DE', postalCode: '1' } });
+      const s = (
+        c.CreateUsers as (
+          cb: (e: grpc.ServiceError | null, v?: { created: number }) => void,
+        ) => grpc.ClientWritableStream<unknown>
+      )((e, v) => resolve(e ? -1 : (v?.created ?? -1)));
+      for (let i = 0; i < 3; i++)
+        s.write({
+          username: `u${i}`,
+          email: `u${i}@example.com`,
+          age: 30,
+          roles: ['user'],
+          address: { street: 's', city: 'c', country: 'DE', postalCode: '1' },
+        });
       s.end();
     });
     // Bidi: the client keeps sending every 5 ms; replies that arrive before its last send show
@@ -84,18 +106,33 @@ export async function grpcCheck(): Promise<CheckResult> {
         s.end();
       })();
     });
-    out.fourPatterns = held(got.value?.id === 1 && listed === 5 && created === 3 && bidi.total === 20,
-      `unary GetUser: ${got.code === 0 ? `user ${got.value?.id}` : `status ${got.code}`}; server stream ListUsers(5): ${listed} users; client stream CreateUsers x3: created ${created}; bidi Chat x20: ${bidi.total} replies`);
-    out.bidi = held(bidi.before > 0 && bidi.ordered, `${bidi.before} of ${bidi.total} replies arrived while the client was still sending; order ${bidi.ordered ? 'kept' : 'broken'}`);
+    out.fourPatterns = held(
+      got.value?.id === 1 && listed === 5 && created === 3 && bidi.total === 20,
+      `unary GetUser: ${got.code === 0 ? `user ${got.value?.id}` : `status ${got.code}`}; server stream ListUsers(5): ${listed} users; client stream CreateUsers x3: created ${created}; bidi Chat x20: ${bidi.total} replies`,
+    );
+    out.bidi = held(
+      bidi.before > 0 && bidi.ordered,
+      `${bidi.before} of ${bidi.total} replies arrived while the client was still sending; order ${bidi.ordered ? 'kept' : 'broken'}`,
+    );
 
     // Status codes as the client sees them.
     const notFound = await unary(c, 'GetUser', { id: 999_999 });
     const unimpl = await new Promise<number>((resolve) => {
-      c.makeUnaryRequest(`/${SERVICE_NAME}/NoSuchMethod`, (x: Buffer) => x, (b: Buffer) => b, Buffer.alloc(0), (e) => resolve(e ? e.code : 0));
+      c.makeUnaryRequest(
+        `/${SERVICE_NAME}/NoSuchMethod`,
+        (x: Buffer) => x,
+        (b: Buffer) => b,
+        Buffer.alloc(0),
+        (e) => resolve(e ? e.code : 0),
+      );
     });
     const expired = await unary(c, 'GetUser', { id: 1 }, { deadline: Date.now() - 1 });
-    out.errorCodes = held(notFound.code === grpc.status.NOT_FOUND && unimpl === grpc.status.UNIMPLEMENTED && expired.code === grpc.status.DEADLINE_EXCEEDED,
-      `unknown user: ${grpc.status[notFound.code]} (${notFound.code}) "${notFound.details}"; unknown method: ${grpc.status[unimpl]} (${unimpl}); past deadline: ${grpc.status[expired.code]} (${expired.code})`);
+    out.errorCodes = held(
+      notFound.code === grpc.status.NOT_FOUND &&
+        unimpl === grpc.status.UNIMPLEMENTED &&
+        expired.code === grpc.status.DEADLINE_EXCEEDED,
+      `unknown user: ${grpc.status[notFound.code]} (${notFound.code}) "${notFound.details}"; unknown method: ${grpc.status[unimpl]} (${unimpl}); past deadline: ${grpc.status[expired.code]} (${expired.code})`,
+    );
   } finally {
     c.close();
     await ref.close();
@@ -123,7 +160,10 @@ async function deadline(): Promise<ReturnType<typeof held>> {
     const r = await unary(c, 'GetUser', { id: 1 }, { deadline: Date.now() + 1000 });
     await sleep(100);
     const ok = r.code === grpc.status.DEADLINE_EXCEEDED && r.ms >= 950 && r.ms <= 1300 && serverCancelledAfter >= 0;
-    return held(ok, `client: ${grpc.status[r.code]} (${r.code}) after ${Math.round(r.ms)} ms; server: ${serverCancelledAfter >= 0 ? `call cancelled after ${Math.round(serverCancelledAfter)} ms` : 'never told'}`);
+    return held(
+      ok,
+      `client: ${grpc.status[r.code]} (${r.code}) after ${Math.round(r.ms)} ms; server: ${serverCancelledAfter >= 0 ? `call cancelled after ${Math.round(serverCancelledAfter)} ms` : 'never told'}`,
+    );
   } finally {
     c.close();
     srv.stop();
@@ -139,10 +179,18 @@ async function retries(): Promise<ReturnType<typeof held>> {
     callback(null, user1);
   });
   const policy = {
-    methodConfig: [{
-      name: [{ service: SERVICE_NAME }],
-      retryPolicy: { maxAttempts: 4, initialBackoff: '0.01s', maxBackoff: '0.1s', backoffMultiplier: 2, retryableStatusCodes: ['UNAVAILABLE'] },
-    }],
+    methodConfig: [
+      {
+        name: [{ service: SERVICE_NAME }],
+        retryPolicy: {
+          maxAttempts: 4,
+          initialBackoff: '0.01s',
+          maxBackoff: '0.1s',
+          backoffMultiplier: 2,
+          retryableStatusCodes: ['UNAVAILABLE'],
+        },
+      },
+    ],
   };
   const plain = client(`${HOST}:${srv.port}`);
   const retrying = client(`${HOST}:${srv.port}`, { 'grpc.service_config': JSON.stringify(policy) });
@@ -153,8 +201,10 @@ async function retries(): Promise<ReturnType<typeof held>> {
     attempts = 0;
     const b = await unary(retrying, 'GetUser', { id: 1 });
     const retryAttempts = attempts;
-    return held(a.code === grpc.status.UNAVAILABLE && b.code === grpc.status.OK && retryAttempts === 3,
-      `without a retryPolicy: ${grpc.status[a.code]} after ${plainAttempts} attempt(s); with one (service config): ${grpc.status[b.code]} after ${retryAttempts} attempts. Retries are automatic only once configured`);
+    return held(
+      a.code === grpc.status.UNAVAILABLE && b.code === grpc.status.OK && retryAttempts === 3,
+      `without a retryPolicy: ${grpc.status[a.code]} after ${plainAttempts} attempt(s); with one (service config): ${grpc.status[b.code]} after ${retryAttempts} attempts. Retries are automatic only once configured`,
+    );
   } finally {
     plain.close();
     retrying.close();
@@ -165,10 +215,14 @@ async function retries(): Promise<ReturnType<typeof held>> {
 /** Three servers, one channel: round_robin against the default pick_first. */
 async function roundRobin(): Promise<ReturnType<typeof held>> {
   const counts = [0, 0, 0];
-  const servers = await Promise.all([0, 1, 2].map((i) => miniServer((_call, callback) => {
-    counts[i]!++;
-    callback(null, user1);
-  })));
+  const servers = await Promise.all(
+    [0, 1, 2].map((i) =>
+      miniServer((_call, callback) => {
+        counts[i]!++;
+        callback(null, user1);
+      }),
+    ),
+  );
   const target = `ipv4:${servers.map((s) => `${HOST}:${s.port}`).join(',')}`;
   const rr = client(target, { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) });
   const pf = client(target);
@@ -183,7 +237,10 @@ async function roundRobin(): Promise<ReturnType<typeof held>> {
     for (let i = 0; i < 300; i++) await unary(pf, 'GetUser', { id: 1 });
     const pfCounts = [...counts];
     const even = rrCounts.every((n) => n >= 95 && n <= 105);
-    return held(even, `300 calls with round_robin: ${rrCounts.join(' / ')} per server; with the default pick_first: ${pfCounts.join(' / ')}`);
+    return held(
+      even,
+      `300 calls with round_robin: ${rrCounts.join(' / ')} per server; with the default pick_first: ${pfCounts.join(' / ')}`,
+    );
   } finally {
     rr.close();
     pf.close();

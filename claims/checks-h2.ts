@@ -34,18 +34,22 @@ async function listenH2(delayMs: number, push = false): Promise<{ server: http2.
   server.on('stream', (stream, headers) => {
     if (push && headers[':path'] === '/') {
       stream.pushStream({ ':path': '/style.css' }, (err, pushed) => {
-        if (!err) pushed.respond({ ':status': 200, 'content-type': 'text/css' }), pushed.end('body { margin: 0 }');
+        if (!err) (pushed.respond({ ':status': 200, 'content-type': 'text/css' }), pushed.end('body { margin: 0 }'));
       });
     }
     setTimeout(() => {
-      if (!stream.destroyed) stream.respond({ ':status': 200, 'content-type': 'application/json' }), stream.end(BODY);
+      if (!stream.destroyed) (stream.respond({ ':status': 200, 'content-type': 'application/json' }), stream.end(BODY));
     }, delayMs);
   });
   await new Promise<void>((r) => server.listen(0, HOST, r));
   return { server, port: (server.address() as net.AddressInfo).port };
 }
 
-function h1Get(port: number, agent: http.Agent, headers: Record<string, string> = {}): Promise<{ ms: number; socket: net.Socket }> {
+function h1Get(
+  port: number,
+  agent: http.Agent,
+  headers: Record<string, string> = {},
+): Promise<{ ms: number; socket: net.Socket }> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const req = http.get({ host: HOST, port, path: '/api/v1/users/123', agent, headers }, (res) => {
@@ -68,11 +72,15 @@ function h2Get(session: http2.ClientHttp2Session, headers: Record<string, string
 }
 
 function connectH2(port: number): Promise<http2.ClientHttp2Session> {
-  return withTimeout(new Promise((resolve, reject) => {
-    const s = http2.connect(`http://${HOST}:${port}`);
-    s.once('remoteSettings', () => resolve(s));
-    s.once('error', reject);
-  }), 5000, 'HTTP/2 connect');
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      const s = http2.connect(`http://${HOST}:${port}`);
+      s.once('remoteSettings', () => resolve(s));
+      s.once('error', reject);
+    }),
+    5000,
+    'HTTP/2 connect',
+  );
 }
 
 export async function h2Check(): Promise<CheckResult> {
@@ -88,7 +96,10 @@ export async function h2Check(): Promise<CheckResult> {
       await h1Get(h1.port, agent); // open the one connection first
       const t1 = (await Promise.all([0, 1, 2].map(() => h1Get(h1.port, agent)))).map((r) => r.ms).sort((a, b) => a - b);
       const t2 = (await Promise.all([0, 1, 2].map(() => h2Get(session)))).sort((a, b) => a - b);
-      out.hol = held(t1[2]! >= 250 && t2[2]! < 180, `completion of 3 concurrent requests, ms: one HTTP/1.1 connection ${t1.map((x) => Math.round(x)).join(' / ')}; one HTTP/2 connection ${t2.map((x) => Math.round(x)).join(' / ')}`);
+      out.hol = held(
+        t1[2]! >= 250 && t2[2]! < 180,
+        `completion of 3 concurrent requests, ms: one HTTP/1.1 connection ${t1.map((x) => Math.round(x)).join(' / ')}; one HTTP/2 connection ${t2.map((x) => Math.round(x)).join(' / ')}`,
+      );
     } finally {
       agent.destroy();
       session.close();
@@ -113,7 +124,10 @@ export async function h2Check(): Promise<CheckResult> {
       req.on('data', () => {});
       req.end();
       const path = await pushed;
-      out.push = held(path === '/style.css', path ? `the client received a pushed ${path} while asking only for /` : 'no pushed stream arrived');
+      out.push = held(
+        path === '/style.css',
+        path ? `the client received a pushed ${path} while asking only for /` : 'no pushed stream arrived',
+      );
     } finally {
       session.close();
       h2.server.close();
@@ -144,7 +158,11 @@ export async function h2Check(): Promise<CheckResult> {
     const minimal = await measure({});
     h1.server.close();
     h2.server.close();
-    out.bandwidth = exact(1 - browserLike.h2 / browserLike.h1, 'share', `${N} GETs of a ${BODY.length}-B JSON user with the guide's example request headers: HTTP/1.1 ${fmt(browserLike.h1)} B, h2c ${fmt(browserLike.h2)} B (setup included); with node's default headers: ${fmt(minimal.h1)} B vs ${fmt(minimal.h2)} B (${((1 - minimal.h2 / minimal.h1) * 100).toFixed(0)}% less)`);
+    out.bandwidth = exact(
+      1 - browserLike.h2 / browserLike.h1,
+      'share',
+      `${N} GETs of a ${BODY.length}-B JSON user with the guide's example request headers: HTTP/1.1 ${fmt(browserLike.h1)} B, h2c ${fmt(browserLike.h2)} B (setup included); with node's default headers: ${fmt(minimal.h1)} B vs ${fmt(minimal.h2)} B (${((1 - minimal.h2 / minimal.h1) * 100).toFixed(0)}% less)`,
+    );
   }
 
   // HPACK: bytes the client writes for the guide's example request, first and repeated.
@@ -165,8 +183,12 @@ export async function h2Check(): Promise<CheckResult> {
       const h1 = guideRequestHead().bytes;
       // One sample for the first request (static table and literals) and one for a repeat
       // (dynamic table): the reduction the guide states is about both.
-      out.hpack = { samples: [1 - sizes[0]! / h1, 1 - sizes[2]! / h1], unit: 'share', exact: true,
-        detail: `bytes the client wrote per request (HEADERS frame with its 9-byte header, and any other frame sent with it): first ${sizes[0]} B, repeated ${sizes.slice(1).join(' / ')} B, within the guide's 50-100 B; the same request as HTTP/1.1 is ${h1} B (the guide's own example, L173-180), not 800+, so the saving is ${((1 - sizes[0]! / h1) * 100).toFixed(0)}% on the first request and ${((1 - sizes[2]! / h1) * 100).toFixed(0)}% on repeats` };
+      out.hpack = {
+        samples: [1 - sizes[0]! / h1, 1 - sizes[2]! / h1],
+        unit: 'share',
+        exact: true,
+        detail: `bytes the client wrote per request (HEADERS frame with its 9-byte header, and any other frame sent with it): first ${sizes[0]} B, repeated ${sizes.slice(1).join(' / ')} B, within the guide's 50-100 B; the same request as HTTP/1.1 is ${h1} B (the guide's own example, L173-180), not 800+, so the saving is ${((1 - sizes[0]! / h1) * 100).toFixed(0)}% on the first request and ${((1 - sizes[2]! / h1) * 100).toFixed(0)}% on repeats`,
+      };
     } finally {
       session.close();
       h2.server.close();

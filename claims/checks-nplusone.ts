@@ -6,14 +6,23 @@ import { guideText } from './guide.ts';
 import { exact, held, type CheckResult } from './observe.ts';
 import { fmt } from './decide.ts';
 
-interface Row { id: number; title: string; authorId: number; username?: string }
+interface Row {
+  id: number;
+  title: string;
+  authorId: number;
+  username?: string;
+}
 
 /** A database of `posts` posts by distinct authors: every call is one query, `latencyMs` long, at most `pool` at once. */
 class FakeDb {
   queries = 0;
   private busy = 0;
   private readonly waiting: (() => void)[] = [];
-  constructor(private readonly posts: number, private readonly latencyMs: number, private readonly pool: number) {}
+  constructor(
+    private readonly posts: number,
+    private readonly latencyMs: number,
+    private readonly pool: number,
+  ) {}
   private async query<T>(f: () => T): Promise<T> {
     this.queries++;
     if (this.busy >= this.pool) await new Promise<void>((r) => this.waiting.push(r));
@@ -27,7 +36,9 @@ class FakeDb {
     }
   }
   allPosts(): Promise<Row[]> {
-    return this.query(() => Array.from({ length: this.posts }, (_, i) => ({ id: i + 1, title: `Post ${i + 1}`, authorId: i + 1 })));
+    return this.query(() =>
+      Array.from({ length: this.posts }, (_, i) => ({ id: i + 1, title: `Post ${i + 1}`, authorId: i + 1 })),
+    );
   }
   userById(id: number): Promise<Row> {
     return this.query(() => ({ id, title: '', authorId: id, username: `user${id}` }));
@@ -60,28 +71,41 @@ class BatchLoader {
   private dispatch(): void {
     const q = this.queue;
     this.queue = [];
-    this.batch(q.map((x) => x.id)).then((rows) => q.forEach((x, i) => x.resolve(rows[i]!)), (e) => q.forEach((x) => x.reject(e)));
+    this.batch(q.map((x) => x.id)).then(
+      (rows) => q.forEach((x, i) => x.resolve(rows[i]!)),
+      (e) => q.forEach((x) => x.reject(e)),
+    );
   }
 }
 
 export const POSTS = 100;
 
-async function run(db: FakeDb, batched: boolean, source: string): Promise<{ ms: number; postsResolverCalls: number; errors: number }> {
+async function run(
+  db: FakeDb,
+  batched: boolean,
+  source: string,
+): Promise<{ ms: number; postsResolverCalls: number; errors: number }> {
   const schema = buildSchema(guideText(2343, 2373, 'type User {'));
   let postsResolverCalls = 0;
   const loader = new BatchLoader((ids) => db.usersByIds(ids));
   // Resolvers as the guide writes them (L2377-2457), on the fake database.
   const rootValue = {
     posts: () => db.allPosts(),
-    user: ({ id }: { id: string }) => db.userById(Number(id)).then((u) => ({
-      ...u,
-      posts: () => {
-        postsResolverCalls++;
-        return db.allPosts();
-      },
-    })),
+    user: ({ id }: { id: string }) =>
+      db.userById(Number(id)).then((u) => ({
+        ...u,
+        posts: () => {
+          postsResolverCalls++;
+          return db.allPosts();
+        },
+      })),
   };
-  const fieldResolver = (src: Record<string, unknown>, args: unknown, ctx: unknown, info: { fieldName: string; parentType: { name: string } }): unknown => {
+  const fieldResolver = (
+    src: Record<string, unknown>,
+    args: unknown,
+    ctx: unknown,
+    info: { fieldName: string; parentType: { name: string } },
+  ): unknown => {
     if (info.parentType.name === 'Post' && info.fieldName === 'author') {
       const authorId = src.authorId as number;
       return batched ? loader.load(authorId) : db.userById(authorId);
@@ -113,11 +137,23 @@ export async function nPlusOneCheck(): Promise<CheckResult> {
   const serial = (await timed(1, false)) / (await timed(1, true));
   const unbounded = (await timed(Infinity, false)) / (await timed(Infinity, true));
   return {
-    naiveQueries: exact(naiveDb.queries, 'queries', `the guide's query over ${POSTS} posts${naive.errors ? `, ${naive.errors} GraphQL errors` : ''}`),
-    batchedQueries: exact(batchDb.queries, 'queries', `with a per-request batching loader on Post.author${batched.errors ? `, ${batched.errors} GraphQL errors` : ''}`),
-    lazy: held(without.postsResolverCalls === 0 && withPosts.postsResolverCalls === 1, `User.posts ran ${without.postsResolverCalls} times without posts selected, ${withPosts.postsResolverCalls} with`),
+    naiveQueries: exact(
+      naiveDb.queries,
+      'queries',
+      `the guide's query over ${POSTS} posts${naive.errors ? `, ${naive.errors} GraphQL errors` : ''}`,
+    ),
+    batchedQueries: exact(
+      batchDb.queries,
+      'queries',
+      `with a per-request batching loader on Post.author${batched.errors ? `, ${batched.errors} GraphQL errors` : ''}`,
+    ),
+    lazy: held(
+      without.postsResolverCalls === 0 && withPosts.postsResolverCalls === 1,
+      `User.posts ran ${without.postsResolverCalls} times without posts selected, ${withPosts.postsResolverCalls} with`,
+    ),
     speedup: {
-      samples: speedups, unit: 'x',
+      samples: speedups,
+      unit: 'x',
       detail: `without / with batching at 10 ms per query: pool of 10 ${speedups.map(fmt).join(', ')}x; one connection (queries in series) ${fmt(serial)}x; unlimited concurrency ${fmt(unbounded)}x. The 50x assumes the 100 author queries run one after another; graphql-js issues them concurrently`,
     },
   };

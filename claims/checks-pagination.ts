@@ -32,7 +32,8 @@ export function paginationCheck(rounds = 5, n = 300): CheckResult {
     // Same rows either way: ids DEEP+1 .. DEEP+PAGE.
     const a = offset.all(PAGE, DEEP) as unknown[][];
     const b = cursor.all(DEEP, PAGE) as unknown[][];
-    if (a.length !== PAGE || a.map((r) => r[0]).join() !== b.map((r) => r[0]).join()) throw new Error('offset and cursor pages differ');
+    if (a.length !== PAGE || a.map((r) => r[0]).join() !== b.map((r) => r[0]).join())
+      throw new Error('offset and cursor pages differ');
     const t = { offset0: [] as number[], offsetDeep: [] as number[], cursor0: [] as number[], cursorDeep: [] as number[] };
     for (let r = 0; r < rounds; r++) {
       t.offset0.push(usPerCall(() => offset.all(PAGE, 0), n));

@@ -16,7 +16,16 @@ import { exact, held, sleep, unavailable, withTimeout, type CheckResult } from '
 
 const HOST = '127.0.0.1';
 export const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 interface Seen {
   /** Requests per stream path, with their Last-Event-ID and arrival time. */
@@ -67,7 +76,9 @@ function startStreams(seen: Seen): Promise<{ server: http.Server; port: number }
     seen.wsConnections++;
     setTimeout(() => ws.close(1001, 'going away'), 100);
   });
-  return new Promise((resolve) => server.listen(0, HOST, () => resolve({ server, port: (server.address() as net.AddressInfo).port })));
+  return new Promise((resolve) =>
+    server.listen(0, HOST, () => resolve({ server, port: (server.address() as net.AddressInfo).port })),
+  );
 }
 
 interface PageResult {
@@ -104,14 +115,27 @@ export async function sseCheck(): Promise<CheckResult> {
   out.plainGet = await plainGet();
   if (!existsSync(CHROMIUM)) {
     const why = `needs Debian's chromium at ${CHROMIUM} (apt-get install -y chromium) to run a browser EventSource`;
-    for (const k of ['autoReconnect', 'lastEventId', 'defaultRetry', 'retryField', 'multiline', 'namedEvents', 'guideClientOnGuideStream']) out[k] = unavailable(why);
+    for (const k of [
+      'autoReconnect',
+      'lastEventId',
+      'defaultRetry',
+      'retryField',
+      'multiline',
+      'namedEvents',
+      'guideClientOnGuideStream',
+    ])
+      out[k] = unavailable(why);
     return out;
   }
   const seen: Seen = { requests: {}, endedAt: {}, wsConnections: 0 };
   const { server, port } = await startStreams(seen);
   const { chromium } = await import('playwright-core');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'claims-sse-'));
-  const context = await chromium.launchPersistentContext(path.join(dir, 'profile'), { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`http://${HOST}:${port}/`);
@@ -121,7 +145,11 @@ export async function sseCheck(): Promise<CheckResult> {
 
     // Wait for the reconnects: ~3 s by default, 10 s after retry: 10000.
     const deadline = performance.now() + 14_000;
-    while (performance.now() < deadline && ((seen.requests['/ids']?.length ?? 0) < 2 || (seen.requests['/retry']?.length ?? 0) < 2)) await sleep(100);
+    while (
+      performance.now() < deadline &&
+      ((seen.requests['/ids']?.length ?? 0) < 2 || (seen.requests['/retry']?.length ?? 0) < 2)
+    )
+      await sleep(100);
     const ids = seen.requests['/ids'] ?? [];
     const retry = seen.requests['/retry'] ?? [];
     const defaultDelay = ids[1] && seen.endedAt['/ids'] ? (ids[1].at - seen.endedAt['/ids']) / 1000 : NaN;
@@ -129,16 +157,32 @@ export async function sseCheck(): Promise<CheckResult> {
     await sleep(Math.max(0, 4000 - 1500)); // the WebSocket closed ~1.5 s ago: give it the same 3-4 s to come back
     const version = context.browser()?.version() ?? 'chromium';
 
-    out.autoReconnect = held(ids.length >= 2 && seen.wsConnections === 1,
-      `EventSource ${ids.length >= 2 ? `reconnected ${defaultDelay.toFixed(1)} s after the server ended the stream` : 'did not reconnect'}; the WebSocket closed with ${result.wsClosedCode} and ${seen.wsConnections === 1 ? 'was not reopened' : `was reopened (${seen.wsConnections} connections)`} (Chromium ${version})`);
-    out.lastEventId = held(ids[1]?.lastEventId === '123', `reconnect request carried Last-Event-ID: ${ids[1]?.lastEventId ?? '(none)'}; the first request had ${ids[0]?.lastEventId ?? 'none'}`);
-    out.defaultRetry = Number.isFinite(defaultDelay) ? exact(defaultDelay, 's', `Chromium ${version}, no retry: field`) : unavailable('the browser did not reconnect within 14 s');
-    out.retryField = Number.isFinite(retryDelay) ? exact(retryDelay, 's', `Chromium ${version}, after retry: 10000`) : unavailable('the browser did not reconnect within 14 s');
-    out.multiline = held(result.multiline === 'First line\nSecond line\nThird line', `event.data = ${JSON.stringify(result.multiline)}`);
-    out.namedEvents = held(result.named.length === 1 && result.onmessage.length === 1 && result.onmessage[0] === 'plain',
-      `userLoggedIn listener got ${JSON.stringify(result.named)}; onmessage got ${JSON.stringify(result.onmessage)} after the multi-line event`);
-    out.guideClientOnGuideStream = held(result.guideErrors.length === 0 && result.guideMessages === 3,
-      `${result.guideMessages} messages; ${result.guideErrors.length} exception${result.guideErrors.length === 1 ? '' : 's'} from the guide's onmessage: ${result.guideErrors.map((e) => e.replace(/^Uncaught /, '')).join(' | ') || 'none'} (JSON.parse of "First message")`);
+    out.autoReconnect = held(
+      ids.length >= 2 && seen.wsConnections === 1,
+      `EventSource ${ids.length >= 2 ? `reconnected ${defaultDelay.toFixed(1)} s after the server ended the stream` : 'did not reconnect'}; the WebSocket closed with ${result.wsClosedCode} and ${seen.wsConnections === 1 ? 'was not reopened' : `was reopened (${seen.wsConnections} connections)`} (Chromium ${version})`,
+    );
+    out.lastEventId = held(
+      ids[1]?.lastEventId === '123',
+      `reconnect request carried Last-Event-ID: ${ids[1]?.lastEventId ?? '(none)'}; the first request had ${ids[0]?.lastEventId ?? 'none'}`,
+    );
+    out.defaultRetry = Number.isFinite(defaultDelay)
+      ? exact(defaultDelay, 's', `Chromium ${version}, no retry: field`)
+      : unavailable('the browser did not reconnect within 14 s');
+    out.retryField = Number.isFinite(retryDelay)
+      ? exact(retryDelay, 's', `Chromium ${version}, after retry: 10000`)
+      : unavailable('the browser did not reconnect within 14 s');
+    out.multiline = held(
+      result.multiline === 'First line\nSecond line\nThird line',
+      `event.data = ${JSON.stringify(result.multiline)}`,
+    );
+    out.namedEvents = held(
+      result.named.length === 1 && result.onmessage.length === 1 && result.onmessage[0] === 'plain',
+      `userLoggedIn listener got ${JSON.stringify(result.named)}; onmessage got ${JSON.stringify(result.onmessage)} after the multi-line event`,
+    );
+    out.guideClientOnGuideStream = held(
+      result.guideErrors.length === 0 && result.guideMessages === 3,
+      `${result.guideMessages} messages; ${result.guideErrors.length} exception${result.guideErrors.length === 1 ? '' : 's'} from the guide's onmessage: ${result.guideErrors.map((e) => e.replace(/^Uncaught /, '')).join(' | ') || 'none'} (JSON.parse of "First message")`,
+    );
   } finally {
     await context.close();
     server.closeAllConnections();
@@ -158,8 +202,10 @@ async function plainGet(): Promise<ReturnType<typeof held>> {
     const { value } = await withTimeout(reader.read(), 3000, 'first event');
     const text = new TextDecoder().decode(value);
     const type = res.headers.get('content-type') ?? '';
-    return held(res.status === 200 && type.startsWith('text/event-stream') && /^(retry|event|data|id):/m.test(text),
-      `GET /v1/events: ${res.status} ${type}; first bytes ${JSON.stringify(text.slice(0, 60))}`);
+    return held(
+      res.status === 200 && type.startsWith('text/event-stream') && /^(retry|event|data|id):/m.test(text),
+      `GET /v1/events: ${res.status} ${type}; first bytes ${JSON.stringify(text.slice(0, 60))}`,
+    );
   } finally {
     ac.abort();
     await s.close();

@@ -17,11 +17,15 @@ const HOST = '127.0.0.1';
 const url = (port: number): string => `ws://${HOST}:${port}${WS_PATH}`;
 
 function open(u: string, opts: WebSocket.ClientOptions = {}): Promise<WebSocket> {
-  return withTimeout(new Promise((resolve, reject) => {
-    const ws = new WebSocket(u, opts);
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  }), 5000, `WebSocket ${u}`);
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(u, opts);
+      ws.once('open', () => resolve(ws));
+      ws.once('error', reject);
+    }),
+    5000,
+    `WebSocket ${u}`,
+  );
 }
 
 export async function wsCheck(): Promise<CheckResult> {
@@ -66,17 +70,23 @@ async function pingPong(store: ReturnType<typeof createMemoryStore>): Promise<Re
   c.close(1000, 'done');
   const [sc, cc] = await withTimeout(Promise.all([serverClose, clientClose]), 3000, 'close handshake');
   await new Promise<void>((r) => wss.close(() => r()));
-  return held(pingsSeen >= 3 && stillOpen && pongAfterPing && sc === 1000 && cc === 1000,
-    `server pinged ${pingsSeen} times in 1 s (200 ms heartbeat) and kept the auto-ponging client; client ping -> ${pongAfterPing ? 'pong' : 'no pong'}; client close(1000): server saw ${sc}, client saw ${cc}`);
+  return held(
+    pingsSeen >= 3 && stillOpen && pongAfterPing && sc === 1000 && cc === 1000,
+    `server pinged ${pingsSeen} times in 1 s (200 ms heartbeat) and kept the auto-ponging client; client ping -> ${pongAfterPing ? 'pong' : 'no pong'}; client close(1000): server saw ${sc}, client saw ${cc}`,
+  );
 }
 
 /** A peer that completes the upgrade and then never reads or answers: a frozen or vanished client. */
 function deadPeer(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const s = net.connect(port, HOST, () => {
-      s.write(`GET ${WS_PATH} HTTP/1.1\r\nHost: ${HOST}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      s.write(
+        `GET ${WS_PATH} HTTP/1.1\r\nHost: ${HOST}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
     });
-    s.once('data', (d: Buffer) => (d.toString('latin1').startsWith('HTTP/1.1 101') ? resolve(s) : reject(new Error('upgrade refused'))));
+    s.once('data', (d: Buffer) =>
+      d.toString('latin1').startsWith('HTTP/1.1 101') ? resolve(s) : reject(new Error('upgrade refused')),
+    );
     s.once('error', reject);
   });
 }
@@ -100,15 +110,20 @@ async function heartbeat(store: ReturnType<typeof createMemoryStore>): Promise<R
     const live = await open(url(server.port));
     const dead = await deadPeer(server.port);
     const deadControl = await deadPeer(control.port);
-    const [droppedAfter, controlAfter] = await Promise.all([closedWithin(dead, 3 * T + 500), closedWithin(deadControl, 3 * T + 500)]);
+    const [droppedAfter, controlAfter] = await Promise.all([
+      closedWithin(dead, 3 * T + 500),
+      closedWithin(deadControl, 3 * T + 500),
+    ]);
     const liveOpen = live.readyState === WebSocket.OPEN;
     live.terminate();
     dead.destroy();
     deadControl.destroy();
     // The server pings every T and drops a peer that missed the previous ping: at most 2 T
     // (plus timer slack on a busy machine) from the peer going silent.
-    return held(droppedAfter >= 0 && droppedAfter <= 2 * T + 250 && liveOpen && controlAfter < 0,
-      `heartbeat ${T} ms: silent peer dropped after ${droppedAfter < 0 ? 'never' : `${Math.round(droppedAfter)} ms`}, live client ${liveOpen ? 'kept' : 'dropped'}; without a heartbeat the silent peer was ${controlAfter < 0 ? `still open after ${3 * T + 500} ms` : 'dropped'}. The guide's 30 s period finds a dead peer within 60 s`);
+    return held(
+      droppedAfter >= 0 && droppedAfter <= 2 * T + 250 && liveOpen && controlAfter < 0,
+      `heartbeat ${T} ms: silent peer dropped after ${droppedAfter < 0 ? 'never' : `${Math.round(droppedAfter)} ms`}, live client ${liveOpen ? 'kept' : 'dropped'}; without a heartbeat the silent peer was ${controlAfter < 0 ? `still open after ${3 * T + 500} ms` : 'dropped'}. The guide's 30 s period finds a dead peer within 60 s`,
+    );
   } finally {
     await Promise.all([server.close(), control.close()]);
   }
@@ -133,12 +148,20 @@ async function deflate(store: ReturnType<typeof createMemoryStore>): Promise<Ret
   };
   const off = await bytesFor(false);
   const on = await bytesFor(true);
-  return { samples: [on / off], unit: 'x', exact: true, detail: `a 100-user listUsers answer: ${fmt(off)} B plain, ${fmt(on)} B with permessage-deflate (ws default settings; messages under 1 KiB are not compressed)` };
+  return {
+    samples: [on / off],
+    unit: 'x',
+    exact: true,
+    detail: `a 100-user listUsers answer: ${fmt(off)} B plain, ${fmt(on)} B with permessage-deflate (ws default settings; messages under 1 KiB are not compressed)`,
+  };
 }
 
 async function memoryPerConnection(): Promise<ReturnType<typeof held>> {
   const N = 500;
-  const { child, port } = await startServerProcess({ server: 'websocket', host: HOST, port: 0, dataset: { users: 1000, seed: DEFAULT_DATASET.seed } }, null);
+  const { child, port } = await startServerProcess(
+    { server: 'websocket', host: HOST, port: 0, dataset: { users: 1000, seed: DEFAULT_DATASET.seed } },
+    null,
+  );
   const clients: WebSocket[] = [];
   try {
     // One connection first, so the per-connection figure does not carry the first one's lazy set-up.
@@ -149,7 +172,12 @@ async function memoryPerConnection(): Promise<ReturnType<typeof held>> {
     await sleep(300);
     const after = (await sampleCpu(child)).rssBytes;
     const perKb = (after - before) / N / 1024;
-    return { samples: [perKb], unit: 'KB', exact: true, detail: `server RSS ${fmt(before / 2 ** 20)} -> ${fmt(after / 2 ** 20)} MiB for ${N} idle connections: ${fmt(perKb)} KB each` };
+    return {
+      samples: [perKb],
+      unit: 'KB',
+      exact: true,
+      detail: `server RSS ${fmt(before / 2 ** 20)} -> ${fmt(after / 2 ** 20)} MiB for ${N} idle connections: ${fmt(perKb)} KB each`,
+    };
   } finally {
     clients.forEach((c) => c.terminate());
     await stopChild(child);
@@ -184,7 +212,11 @@ async function guideManager(): Promise<CheckResult> {
     return 0;
   };
   const quiet = { log: () => {}, error: () => {} };
-  const Manager = new Function('WebSocket', 'setTimeout', 'console', `${source}\nreturn WebSocketManager;`)(RecordingWebSocket, fakeSetTimeout, quiet) as new (u: string) => { send(d: unknown): void };
+  const Manager = new Function('WebSocket', 'setTimeout', 'console', `${source}\nreturn WebSocketManager;`)(
+    RecordingWebSocket,
+    fakeSetTimeout,
+    quiet,
+  ) as new (u: string) => { send(d: unknown): void };
   const m = new Manager(`ws://${HOST}:${deadPort}/`);
   let sendError = '';
   try {
@@ -201,9 +233,15 @@ async function guideManager(): Promise<CheckResult> {
   const missing = ['authenticate', 'subscribe'].filter((k) => typeof proto[k] !== 'function');
   const queueUses = source.match(/this\.queue/g)?.length ?? 0;
   return {
-    backoff: held(got.join() === want.join(), `reconnect delays asked for: ${got.map((d) => d / 1000).join(', ')} s (against a closed port)`),
-    queue: held(sendError === '', sendError
-      ? `send() while connecting throws ${sendError}: this.queue is never initialised, nothing ever sends what would be queued (this.queue appears ${queueUses} time${queueUses === 1 ? '' : 's'}), and onopen calls ${missing.join(' and ')}, which the class does not define`
-      : 'send() while connecting did not throw'),
+    backoff: held(
+      got.join() === want.join(),
+      `reconnect delays asked for: ${got.map((d) => d / 1000).join(', ')} s (against a closed port)`,
+    ),
+    queue: held(
+      sendError === '',
+      sendError
+        ? `send() while connecting throws ${sendError}: this.queue is never initialised, nothing ever sends what would be queued (this.queue appears ${queueUses} time${queueUses === 1 ? '' : 's'}), and onopen calls ${missing.join(' and ')}, which the class does not define`
+        : 'send() while connecting did not throw',
+    ),
   };
 }

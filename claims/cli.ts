@@ -7,7 +7,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:f
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SCENARIO_NAMES } from '../scenarios/registry.ts';
-import { readResult, ResultReadError } from '../harness/results/io.ts';
+import { readResult } from '../harness/results/io.ts';
 import { captureEnvironment } from '../harness/metrics/environment.ts';
 import { planPinning } from '../harness/procs/control.ts';
 import type { BenchResult } from '../harness/results/types.ts';
@@ -25,6 +25,8 @@ import { sseCheck } from './checks-sse.ts';
 import { nPlusOneCheck } from './checks-nplusone.ts';
 import { h2Check } from './checks-h2.ts';
 import { paginationCheck } from './checks-pagination.ts';
+import { ResultReadError } from '../harness/errors.ts';
+import { runEntry } from '../harness/run/entry.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -42,17 +44,45 @@ export interface BenchRunSpec {
   times?: number;
 }
 
-const oneInFlight = (r: BenchResult): boolean => r.runs.length > 0 && r.runs.every((x) => x.load.model === 'closed' && x.load.connections * x.load.inflight === 1);
+const oneInFlight = (r: BenchResult): boolean =>
+  r.runs.length > 0 && r.runs.every((x) => x.load.model === 'closed' && x.load.connections * x.load.inflight === 1);
 const QUICK = ['--duration', '2', '--warmup', '1'];
-const scenarioRun = (scenario: string): BenchRunSpec => ({ scenario, args: ['--repeat', '3', '--duration', '5', '--warmup', '2'], quick: ['--repeat', '3', ...QUICK] });
+const scenarioRun = (scenario: string): BenchRunSpec => ({
+  scenario,
+  args: ['--repeat', '3', '--duration', '5', '--warmup', '2'],
+  quick: ['--repeat', '3', ...QUICK],
+});
 
 export const BENCH_RUNS: Record<BenchRunId, BenchRunSpec> = {
   getUser: { scenario: 'getUser', args: ['--repeat', '3'], quick: ['--repeat', '3', ...QUICK], matches: (r) => !oneInFlight(r) },
   // Round-trip latency: one call in flight, so latency is the stack's, not queueing's.
   'getUser-rtt': {
     scenario: 'getUser',
-    args: ['--repeat', '3', '--connections', '1', '--inflight', '1', '--protocols', 'rest,grpc,grpc-js,websocket,graphql', '--duration', '5', '--warmup', '2'],
-    quick: ['--repeat', '3', '--connections', '1', '--inflight', '1', '--protocols', 'rest,grpc,grpc-js,websocket,graphql', ...QUICK],
+    args: [
+      '--repeat',
+      '3',
+      '--connections',
+      '1',
+      '--inflight',
+      '1',
+      '--protocols',
+      'rest,grpc,grpc-js,websocket,graphql',
+      '--duration',
+      '5',
+      '--warmup',
+      '2',
+    ],
+    quick: [
+      '--repeat',
+      '3',
+      '--connections',
+      '1',
+      '--inflight',
+      '1',
+      '--protocols',
+      'rest,grpc,grpc-js,websocket,graphql',
+      ...QUICK,
+    ],
     matches: oneInFlight,
   },
   listUsers: scenarioRun('listUsers'),
@@ -70,15 +100,45 @@ export const BENCH_RUNS: Record<BenchRunId, BenchRunSpec> = {
   },
   nPlusOne: scenarioRun('nPlusOne'),
   // REST rows only: the claim compares REST gzip with plain; GraphQL's 1 MB rows take long.
-  compression: { scenario: 'compression', args: ['--protocols', 'rest', '--repeat', '3', '--duration', '5', '--warmup', '2'], quick: ['--protocols', 'rest', '--repeat', '3', ...QUICK] },
+  compression: {
+    scenario: 'compression',
+    args: ['--protocols', 'rest', '--repeat', '3', '--duration', '5', '--warmup', '2'],
+    quick: ['--protocols', 'rest', '--repeat', '3', ...QUICK],
+  },
   http2: scenarioRun('http2'),
   encodings: scenarioRun('encodings'),
   // Push to FANOUT.subscribers subscribers at FANOUT.eventRate, polls every FANOUT.pollMs (claims/figures.ts).
   fanout: {
     scenario: 'fanout',
     times: 3,
-    args: ['--protocols', 'websocket,sse,poll', '--subscribers', String(FANOUT.subscribers), '--event-rate', String(FANOUT.eventRate), '--poll-interval', String(FANOUT.pollMs), '--duration', '10', '--warmup', '2'],
-    quick: ['--protocols', 'websocket,sse,poll', '--subscribers', String(FANOUT.subscribers), '--event-rate', String(FANOUT.eventRate), '--poll-interval', String(FANOUT.pollMs), '--duration', '5', '--warmup', '1'],
+    args: [
+      '--protocols',
+      'websocket,sse,poll',
+      '--subscribers',
+      String(FANOUT.subscribers),
+      '--event-rate',
+      String(FANOUT.eventRate),
+      '--poll-interval',
+      String(FANOUT.pollMs),
+      '--duration',
+      '10',
+      '--warmup',
+      '2',
+    ],
+    quick: [
+      '--protocols',
+      'websocket,sse,poll',
+      '--subscribers',
+      String(FANOUT.subscribers),
+      '--event-rate',
+      String(FANOUT.eventRate),
+      '--poll-interval',
+      String(FANOUT.pollMs),
+      '--duration',
+      '5',
+      '--warmup',
+      '1',
+    ],
   },
 };
 
@@ -126,9 +186,21 @@ export function runIdOf(result: BenchResult): BenchRunId | undefined {
 
 function runBench(id: BenchRunId, quick: boolean, outDir: string, time = 0): Promise<string | { missing: string }> {
   const spec = BENCH_RUNS[id];
-  const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[:]/g, '-')
+    .replace(/\.\d+Z$/, 'Z');
   const out = path.join(outDir, 'claims-runs', `${id}-${stamp}${spec.times ? `-${time + 1}` : ''}.json`);
-  const args = ['--import', 'tsx', path.join(ROOT, 'harness/cli/bench.ts'), '--scenario', spec.scenario, ...(quick ? spec.quick : spec.args), '--out', out];
+  const args = [
+    '--import',
+    'tsx',
+    path.join(ROOT, 'harness/cli/bench.ts'),
+    '--scenario',
+    spec.scenario,
+    ...(quick ? spec.quick : spec.args),
+    '--out',
+    out,
+  ];
   process.stderr.write(`\n== claims: bench ${id}: npm run bench -- ${args.slice(3).join(' ')}\n`);
   return new Promise((resolve) => {
     // The bench's report goes nowhere (its file is what we read); its progress stays on stderr.
@@ -266,13 +338,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-const isEntry = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isEntry) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+runEntry(import.meta.url, main);

@@ -76,14 +76,22 @@ export function show(x: number, unit: string): string {
 export function describeRule(rule: Rule, unit: string): string {
   const s = (x: number): string => show(x, unit);
   switch (rule.op) {
-    case '>=': return `>= ${s(rule.value)}`;
-    case '<=': return `<= ${s(rule.value)}`;
-    case '>': return `> ${s(rule.value)}`;
-    case '<': return `< ${s(rule.value)}`;
-    case 'between': return unit === 'share' ? `${s(rule.lo)}-${s(rule.hi)}` : `${fmt(rule.lo)}-${s(rule.hi)}`;
-    case 'approx': return `~${s(rule.value)} (within x${rule.factor})`;
-    case '==': return `== ${s(rule.value)}`;
-    case 'holds': return 'behaviour holds';
+    case '>=':
+      return `>= ${s(rule.value)}`;
+    case '<=':
+      return `<= ${s(rule.value)}`;
+    case '>':
+      return `> ${s(rule.value)}`;
+    case '<':
+      return `< ${s(rule.value)}`;
+    case 'between':
+      return unit === 'share' ? `${s(rule.lo)}-${s(rule.hi)}` : `${fmt(rule.lo)}-${s(rule.hi)}`;
+    case 'approx':
+      return `~${s(rule.value)} (within x${rule.factor})`;
+    case '==':
+      return `== ${s(rule.value)}`;
+    case 'holds':
+      return 'behaviour holds';
   }
 }
 
@@ -94,11 +102,15 @@ function side(rule: Rule, x: number, margin: number): Side {
   const above = (t: number): Side => (x >= t * (1 + margin) ? 'for' : x < t * (1 - margin) ? 'against' : 'close');
   const below = (t: number): Side => (x <= t * (1 - margin) ? 'for' : x > t * (1 + margin) ? 'against' : 'close');
   switch (rule.op) {
-    case '>=': return rule.value === 0 ? (x >= 0 ? 'for' : 'against') : above(rule.value);
-    case '<=': return rule.value === 0 ? (x <= 0 ? 'for' : 'against') : below(rule.value);
+    case '>=':
+      return rule.value === 0 ? (x >= 0 ? 'for' : 'against') : above(rule.value);
+    case '<=':
+      return rule.value === 0 ? (x <= 0 ? 'for' : 'against') : below(rule.value);
     // Strict: with no margin (exact figures) the threshold itself is against the claim.
-    case '>': return margin === 0 ? (x > rule.value ? 'for' : 'against') : above(rule.value);
-    case '<': return margin === 0 ? (x < rule.value ? 'for' : 'against') : below(rule.value);
+    case '>':
+      return margin === 0 ? (x > rule.value ? 'for' : 'against') : above(rule.value);
+    case '<':
+      return margin === 0 ? (x < rule.value ? 'for' : 'against') : below(rule.value);
     case 'between':
     case 'approx': {
       const [lo, hi] = rule.op === 'between' ? [rule.lo, rule.hi] : [rule.value / rule.factor, rule.value * rule.factor];
@@ -108,15 +120,31 @@ function side(rule: Rule, x: number, margin: number): Side {
       if (lower === 'against' || upper === 'against') return 'against';
       return 'close';
     }
-    case '==': return x === rule.value ? 'for' : 'against';
-    case 'holds': return x === 1 ? 'for' : x === 0 ? 'against' : 'close';
+    case '==':
+      return x === rule.value ? 'for' : 'against';
+    case 'holds':
+      return x === 1 ? 'for' : x === 0 ? 'against' : 'close';
   }
 }
 
 /** Where the true figure falls when a sample only bounds it from one side. */
 function boundSide(rule: Rule, x: number, b: 'lower' | 'upper', m: number): Side {
-  const lo = rule.op === 'between' ? rule.lo : rule.op === 'approx' ? rule.value / rule.factor : rule.op === '>=' || rule.op === '>' ? rule.value : -Infinity;
-  const hi = rule.op === 'between' ? rule.hi : rule.op === 'approx' ? rule.value * rule.factor : rule.op === '<=' || rule.op === '<' ? rule.value : Infinity;
+  const lo =
+    rule.op === 'between'
+      ? rule.lo
+      : rule.op === 'approx'
+        ? rule.value / rule.factor
+        : rule.op === '>=' || rule.op === '>'
+          ? rule.value
+          : -Infinity;
+  const hi =
+    rule.op === 'between'
+      ? rule.hi
+      : rule.op === 'approx'
+        ? rule.value * rule.factor
+        : rule.op === '<=' || rule.op === '<'
+          ? rule.value
+          : Infinity;
   if (rule.op === '==' || rule.op === 'holds') return 'close';
   if (b === 'lower') {
     // True >= x: past the upper end means outside; reaching the lower end with no upper end means inside.
@@ -137,15 +165,28 @@ export function decide(rule: Rule, obs: Observation, opts: DecideOptions = {}): 
   if (!figure) return inconclusive('nothing was measured');
   // Checked before the figure: a verdict under conditions the claim is not about would mislead.
   if (obs.needs) return inconclusive(`needs ${obs.needs}`);
-  if (obs.generatorBound?.length) return inconclusive(`the deciding run was generator-bound (${obs.generatorBound.join(', ')}): the figure is the load generator's limit`);
+  if (obs.generatorBound?.length)
+    return inconclusive(
+      `the deciding run was generator-bound (${obs.generatorBound.join(', ')}): the figure is the load generator's limit`,
+    );
   if (obs.disturbed?.length) {
     const busy = `the machine was busy during the deciding run (${obs.disturbed.join(', ')})`;
     const b = obs.bound;
     if (b) {
       const sides = xs.map((x) => boundSide(rule, x, b, opts.margin ?? 0.05));
       const as = b === 'lower' ? 'at least' : 'at most';
-      if (sides.every((x) => x === 'for')) return { verdict: 'confirmed', reason: `${busy}, but the true figure is ${as} what was measured, which already meets ${describeRule(rule, obs.unit)}`, figure };
-      if (sides.every((x) => x === 'against')) return { verdict: 'refuted', reason: `${busy}, but the true figure is ${as} what was measured, which already misses ${describeRule(rule, obs.unit)}`, figure };
+      if (sides.every((x) => x === 'for'))
+        return {
+          verdict: 'confirmed',
+          reason: `${busy}, but the true figure is ${as} what was measured, which already meets ${describeRule(rule, obs.unit)}`,
+          figure,
+        };
+      if (sides.every((x) => x === 'against'))
+        return {
+          verdict: 'refuted',
+          reason: `${busy}, but the true figure is ${as} what was measured, which already misses ${describeRule(rule, obs.unit)}`,
+          figure,
+        };
     }
     return inconclusive(`${busy}: the figure is not the server's`);
   }
@@ -153,10 +194,13 @@ export function decide(rule: Rule, obs: Observation, opts: DecideOptions = {}): 
   const margin = exact ? 0 : (opts.margin ?? 0.05);
   const sides = xs.map((x) => side(rule, x, margin));
   const target = describeRule(rule, obs.unit);
-  if (sides.every((s) => s === 'for')) return { verdict: 'confirmed', reason: xs.length > 1 ? `every repeat ${target}` : `${target}`, figure };
-  if (sides.every((s) => s === 'against')) return { verdict: 'refuted', reason: xs.length > 1 ? `no repeat ${target}` : `not ${target}`, figure };
+  if (sides.every((s) => s === 'for'))
+    return { verdict: 'confirmed', reason: xs.length > 1 ? `every repeat ${target}` : `${target}`, figure };
+  if (sides.every((s) => s === 'against'))
+    return { verdict: 'refuted', reason: xs.length > 1 ? `no repeat ${target}` : `not ${target}`, figure };
   if (rule.op === 'holds') return inconclusive(`held in ${sides.filter((s) => s === 'for').length} of ${xs.length} tries`);
-  if (sides.includes('for') && sides.includes('against')) return inconclusive(`the spread over repeats crosses the threshold (${target})`);
+  if (sides.includes('for') && sides.includes('against'))
+    return inconclusive(`the spread over repeats crosses the threshold (${target})`);
   return inconclusive(`within ${Math.round(margin * 100)}% of the threshold (${target}): too close to call on this machine`);
 }
 

@@ -41,7 +41,12 @@ export function observe(entry: ClaimEntry, bench: BenchContext, checks: CheckRes
 export function evaluate(entry: ClaimEntry, bench: BenchContext, checks: CheckResults): ClaimVerdict {
   const m = entry.measure;
   const base = {
-    ref: entry.ref, claim: entry.claim, guide: entry.guide, line: entry.line, section: entry.section, testable: entry.testable,
+    ref: entry.ref,
+    claim: entry.claim,
+    guide: entry.guide,
+    line: entry.line,
+    section: entry.section,
+    testable: entry.testable,
     ...(entry.part && { part: entry.part }),
   };
   if (m.kind === 'untestable') {
@@ -55,10 +60,26 @@ export function evaluate(entry: ClaimEntry, bench: BenchContext, checks: CheckRe
   const withNeeds: Observation = entry.needs && !obs.unavailable ? { ...obs, needs: entry.needs } : obs;
   const d = decide(entry.rule ?? { op: 'holds' }, withNeeds);
   const source = m.kind === 'bench' ? `scenario ${m.runs.join(' + ')}` : `check ${m.check}`;
-  const measured = d.figure ? (entry.rule?.op === 'holds' ? (d.figure.median === 1 ? 'held' : d.figure.max === 0 ? 'did not hold' : formatFigure(d, '')) : formatFigure(d, obs.unit)) : null;
+  const measured = d.figure
+    ? entry.rule?.op === 'holds'
+      ? d.figure.median === 1
+        ? 'held'
+        : d.figure.max === 0
+          ? 'did not hold'
+          : formatFigure(d, '')
+      : formatFigure(d, obs.unit)
+    : null;
   return {
-    ...base, measured, verdict: d.verdict, source, metric: m.metric, rule: entry.rule ? describeRule(entry.rule, obs.unit) : null,
-    reason: d.reason, ...(obs.detail && { detail: obs.detail }), figure: d.figure, unit: obs.unit,
+    ...base,
+    measured,
+    verdict: d.verdict,
+    source,
+    metric: m.metric,
+    rule: entry.rule ? describeRule(entry.rule, obs.unit) : null,
+    reason: d.reason,
+    ...(obs.detail && { detail: obs.detail }),
+    figure: d.figure,
+    unit: obs.unit,
   };
 }
 

@@ -38,7 +38,8 @@ export interface Delivery {
   delivered: number;
   lost: number;
 }
-export const delivery = (r: RunRecord): Delivery | null => ((r as Record<string, unknown>).delivery as Delivery | undefined) ?? null;
+export const delivery = (r: RunRecord): Delivery | null =>
+  ((r as Record<string, unknown>).delivery as Delivery | undefined) ?? null;
 
 export interface BenchContext {
   /** The result for a run id, or why there is none (scenario not built, run failed, ...). */
@@ -97,7 +98,8 @@ export function perRepeat(
   if (isMissing(result)) return { samples: [], unit: opts.unit, unavailable: result.missing };
   const maps = parts.map((p) => runsOf(result, p.protocol, p.variant));
   const absent = parts.filter((_, i) => maps[i]!.size === 0).map(label);
-  if (absent.length) return { samples: [], unit: opts.unit, unavailable: `the ${id} result has no successful ${absent.join(', ')} run` };
+  if (absent.length)
+    return { samples: [], unit: opts.unit, unavailable: `the ${id} result has no successful ${absent.join(', ')} run` };
   const repeats = [...maps[0]!.keys()].filter((k) => maps.every((m) => m.has(k))).sort((a, b) => a - b);
   const samples: number[] = [];
   const bound: string[] = [];
@@ -113,26 +115,49 @@ export function perRepeat(
     runs.forEach((r, i) => {
       const where = `${label(parts[i]!)} repeat ${k + 1}`;
       if (opts.boundMatters && r.generatorBound) bound.push(where);
-      else if (opts.saturated && r.bound !== 'server') (disturbed.push(`${where}: server ${r.cpuCores.server === null ? '?' : r.cpuCores.server.toFixed(2)} cores, bound ${r.bound}`), (quiet = false));
-      else if (opts.quiet && r.probe?.slowed) (disturbed.push(`${where}: CPU probe ${r.probe.ms} ms against ${r.probe.baselineMs} ms`), (quiet = false));
+      else if (opts.saturated && r.bound !== 'server')
+        (disturbed.push(
+          `${where}: server ${r.cpuCores.server === null ? '?' : r.cpuCores.server.toFixed(2)} cores, bound ${r.bound}`,
+        ),
+          (quiet = false));
+      else if (opts.quiet && r.probe?.slowed)
+        (disturbed.push(`${where}: CPU probe ${r.probe.ms} ms against ${r.probe.baselineMs} ms`), (quiet = false));
     });
     if (quiet) clean.push(v);
   }
   // Repeats run on a busy machine are set aside while at least two undisturbed ones remain.
   if (disturbed.length && clean.length >= 2 && !bound.length) {
     const note = `${samples.length - clean.length} of ${samples.length} repeats set aside: the machine was busy (${disturbed.join(', ')})`;
-    return { samples: clean, unit: opts.unit, exact: opts.exact, generatorBound: [], disturbed: [], detail: opts.detail ? `${opts.detail}; ${note}` : note };
+    return {
+      samples: clean,
+      unit: opts.unit,
+      exact: opts.exact,
+      generatorBound: [],
+      disturbed: [],
+      detail: opts.detail ? `${opts.detail}; ${note}` : note,
+    };
   }
   // One run's capacity bounds the server's from below, one run's latency from above; a ratio of two runs bounds nothing.
   const oneSided = parts.length === 1 ? (opts.saturated ? 'lower' : opts.quiet ? 'upper' : undefined) : undefined;
-  return { samples, unit: opts.unit, exact: opts.exact, generatorBound: bound, disturbed, detail: opts.detail, ...(oneSided && { bound: oneSided }) };
+  return {
+    samples,
+    unit: opts.unit,
+    exact: opts.exact,
+    generatorBound: bound,
+    disturbed,
+    detail: opts.detail,
+    ...(oneSided && { bound: oneSided }),
+  };
 }
 
 /** Median over repeats of one figure, for detail text. */
 export function medianOf(ctx: BenchContext, id: BenchRunId, part: Part, f: (r: RunRecord) => number | null): number | null {
   const result = ctx.get(id);
   if (isMissing(result)) return null;
-  const xs = [...runsOf(result, part.protocol, part.variant).values()].map(f).filter((x): x is number => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
+  const xs = [...runsOf(result, part.protocol, part.variant).values()]
+    .map(f)
+    .filter((x): x is number => x !== null && Number.isFinite(x))
+    .sort((a, b) => a - b);
   if (!xs.length) return null;
   const m = xs.length >> 1;
   return xs.length % 2 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2;
@@ -143,7 +168,8 @@ export const ops = (r: RunRecord): number => r.opsPerSec;
 export const p50 = (r: RunRecord): number | null => r.latencyUs?.p50 ?? null;
 export const p99 = (r: RunRecord): number | null => r.latencyUs?.p99 ?? null;
 export const wire = (r: RunRecord): number | null => (r.bytesPerOp ? r.bytesPerOp.out + r.bytesPerOp.in : null);
-export const payload = (r: RunRecord): number | null => (r.payloadBytes ? r.payloadBytes.request + r.payloadBytes.response : null);
+export const payload = (r: RunRecord): number | null =>
+  r.payloadBytes ? r.payloadBytes.request + r.payloadBytes.response : null;
 /** Framing and headers: wire bytes per call minus the application payload, both ways. */
 export const overhead = (r: RunRecord): number | null => {
   const w = wire(r);

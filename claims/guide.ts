@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GuideError } from '../harness/errors.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // A pinned copy travels with the repository (claims/source/) so a clone anywhere can check the
@@ -13,16 +14,18 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const VENDORED_DIR = path.join(ROOT, 'claims/source');
 export const SHARED_DIR = path.resolve(ROOT, '../shared');
 const SHARED =
-  process.env.CLAIMS_SHARED_DIR ?? (existsSync(path.join(SHARED_DIR, 'guide/000_70c2946110ebaf33.txt')) ? SHARED_DIR : VENDORED_DIR);
+  process.env.CLAIMS_SHARED_DIR ??
+  (existsSync(path.join(SHARED_DIR, 'guide/000_70c2946110ebaf33.txt')) ? SHARED_DIR : VENDORED_DIR);
 export const GUIDE_PATH = path.join(SHARED, 'guide/000_70c2946110ebaf33.txt');
 export const REFERENCE_PATH = path.join(SHARED, 'claims-reference.yaml');
-
-export class GuideError extends Error {}
 
 let lines: string[] | undefined;
 export function guideLines(): string[] {
   if (!lines) {
-    if (!existsSync(GUIDE_PATH)) throw new GuideError(`the guide is not at ${GUIDE_PATH} (set CLAIMS_SHARED_DIR to the folder holding guide/ and claims-reference.yaml)`);
+    if (!existsSync(GUIDE_PATH))
+      throw new GuideError(
+        `the guide is not at ${GUIDE_PATH} (set CLAIMS_SHARED_DIR to the folder holding guide/ and claims-reference.yaml)`,
+      );
     lines = readFileSync(GUIDE_PATH, 'utf8').split('\n');
   }
   return lines;
@@ -35,10 +38,13 @@ export function guideLines(): string[] {
  */
 export function guideText(from: number, to: number, first: string): string {
   const all = guideLines();
-  if (from < 1 || to > all.length || from > to) throw new GuideError(`guide lines ${from}-${to} are out of range (1-${all.length})`);
+  if (from < 1 || to > all.length || from > to)
+    throw new GuideError(`guide lines ${from}-${to} are out of range (1-${all.length})`);
   const head = all[from - 1] ?? '';
   if (!head.trimStart().startsWith(first)) {
-    throw new GuideError(`guide line ${from} should start with ${JSON.stringify(first)} but reads ${JSON.stringify(head.slice(0, 80))}`);
+    throw new GuideError(
+      `guide line ${from} should start with ${JSON.stringify(first)} but reads ${JSON.stringify(head.slice(0, 80))}`,
+    );
   }
   return all.slice(from - 1, to).join('\n');
 }

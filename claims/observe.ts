@@ -7,10 +7,20 @@ export type CheckResult = Record<string, Observation>;
 export const held = (ok: boolean, detail: string): Observation => ({ samples: [ok ? 1 : 0], unit: '', exact: true, detail });
 
 /** An exact figure (computed or counted). */
-export const exact = (value: number, unit: string, detail?: string): Observation => ({ samples: [value], unit, exact: true, detail });
+export const exact = (value: number, unit: string, detail?: string): Observation => ({
+  samples: [value],
+  unit,
+  exact: true,
+  detail,
+});
 
 /** Nothing to observe, and why (the server lacks the feature, a tool is missing, ...). */
-export const unavailable = (reason: string, detail?: string): Observation => ({ samples: [], unit: '', unavailable: reason, detail });
+export const unavailable = (reason: string, detail?: string): Observation => ({
+  samples: [],
+  unit: '',
+  unavailable: reason,
+  detail,
+});
 
 /** A check that threw: each of its keys becomes inconclusive with the error, never refuted. */
 export function failedCheck(keys: readonly string[], err: unknown): CheckResult {

@@ -101,7 +101,11 @@ export function harnessUser(id = 1): UserJson {
 export function harnessUserSizes(id = 1): { json: number; protobuf: number; msgpack: number } {
   const u = harnessUser(id);
   const User = protoType('User');
-  return { json: utf8(JSON.stringify(u)), protobuf: User.encode(User.fromObject(userToProto(u))).finish().length, msgpack: msgpackSize(u) };
+  return {
+    json: utf8(JSON.stringify(u)),
+    protobuf: User.encode(User.fromObject(userToProto(u))).finish().length,
+    msgpack: msgpackSize(u),
+  };
 }
 
 // ---------------------------------------------------------------- MessagePack, by the spec
@@ -163,7 +167,13 @@ export function wsFrameOverhead(payload: number): FrameOverhead {
     // ws's ESM entry exports Sender, though @types/ws does not declare it.
     const { Sender } = wsModule as unknown as { Sender: { frame(d: Buffer, o: Record<string, unknown>): Buffer[] } };
     const parts = Sender.frame(data, {
-      fin: true, opcode: 0x1, mask, readOnly: false, rsv1: false, maskBuffer: Buffer.alloc(4), generateMask: undefined,
+      fin: true,
+      opcode: 0x1,
+      mask,
+      readOnly: false,
+      rsv1: false,
+      maskBuffer: Buffer.alloc(4),
+      generateMask: undefined,
     });
     return parts.reduce((s, b) => s + b.length, 0) - payload;
   };
@@ -172,7 +182,9 @@ export function wsFrameOverhead(payload: number): FrameOverhead {
 
 /** RFC 6455's accept value for the guide's example key (L1455). */
 export function wsAcceptFor(key: string): string {
-  return createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+  return createHash('sha1')
+    .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+    .digest('base64');
 }
 
 export function guideHandshake(): { key: string; printedAccept: string; computedAccept: string } {
@@ -197,7 +209,14 @@ export function binaryOverSse(blobBytes: number): { ws: number; sse: number; rat
  * One price update (L1619 "200 bytes per update (JSON) vs 50 bytes (Protobuf)"). The guide
  * gives no schema; these are the fields such an update carries, with realistic values.
  */
-export const PRICE_UPDATE = { type: 'price', symbol: 'AAPL', price: 189.25, change: -1.32, volume: 51234567, timestamp: 1704978000123 };
+export const PRICE_UPDATE = {
+  type: 'price',
+  symbol: 'AAPL',
+  price: 189.25,
+  change: -1.32,
+  volume: 51234567,
+  timestamp: 1704978000123,
+};
 const PRICE_PROTO = `syntax = "proto3";
 message PriceUpdate { string type = 1; string symbol = 2; double price = 3; double change = 4; int64 volume = 5; int64 timestamp = 6; }`;
 
@@ -231,7 +250,8 @@ export interface CompressionSizes {
 
 export function compressionSizes(text: string): CompressionSizes {
   const buf = Buffer.from(text);
-  const br = (q: number): number => brotliCompressSync(buf, { params: { [zc.BROTLI_PARAM_QUALITY]: q, [zc.BROTLI_PARAM_SIZE_HINT]: buf.length } }).length;
+  const br = (q: number): number =>
+    brotliCompressSync(buf, { params: { [zc.BROTLI_PARAM_QUALITY]: q, [zc.BROTLI_PARAM_SIZE_HINT]: buf.length } }).length;
   return { identity: buf.length, gzip: gzipSync(buf).length, brQ4: br(4), brQ11: br(11) };
 }
 
@@ -257,6 +277,12 @@ export function apqBodies(): { full: number; persisted: number; reduction: numbe
   const variables = { userId: '123' };
   const hash = createHash('sha256').update(query).digest('hex');
   const full = utf8(JSON.stringify({ operationName: 'GetUserProfile', variables, query }));
-  const persisted = utf8(JSON.stringify({ operationName: 'GetUserProfile', variables, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }));
+  const persisted = utf8(
+    JSON.stringify({
+      operationName: 'GetUserProfile',
+      variables,
+      extensions: { persistedQuery: { version: 1, sha256Hash: hash } },
+    }),
+  );
   return { full, persisted, reduction: 1 - persisted / full };
 }

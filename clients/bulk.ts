@@ -4,7 +4,7 @@
 // it carried and, for streams, when the first one arrived (CallOutcome.items / firstItemUs).
 import WebSocket from 'ws';
 import type net from 'node:net';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { canonicalUser, userFromProto, type UserJson } from '../proto/contract.ts';
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';
 import type { CreateUsersResponse__Output } from '../generated/proto/bench/v1/CreateUsersResponse.ts';
@@ -38,7 +38,8 @@ export const rest: ClientModule = {
     const conn = await Http1Connection.connect(host, port);
     const authority = `${host}:${port}`;
     const json = { Accept: 'application/json' };
-    const post = (path: string, body: string): Buffer => buildRequest('POST', path, authority, { ...json, 'Content-Type': 'application/json' }, body);
+    const post = (path: string, body: string): Buffer =>
+      buildRequest('POST', path, authority, { ...json, 'Content-Type': 'application/json' }, body);
     return {
       setupBytes: { out: 0, in: 0 },
       wireBytes: () => conn.bytes(),
@@ -65,14 +66,28 @@ export const rest: ClientModule = {
               const all = await Promise.all(bodies.map((b) => conn.request(post('/v1/users', b))));
               const bad = all.find((r) => r.status !== 201);
               if (bad) return httpFailure(bad.status, bad.body);
-              const payload = { request: bodies.reduce((s, b) => s + b.length, 0), response: all.reduce((s, r) => s + r.body.length, 0) };
-              return { ok: true, payload, items: all.length, requests: all.length, ...(options?.decode && { ids: all.map((r) => (JSON.parse(r.body.toString('utf8')) as UserJson).id) }) };
+              const payload = {
+                request: bodies.reduce((s, b) => s + b.length, 0),
+                response: all.reduce((s, r) => s + r.body.length, 0),
+              };
+              return {
+                ok: true,
+                payload,
+                items: all.length,
+                requests: all.length,
+                ...(options?.decode && { ids: all.map((r) => (JSON.parse(r.body.toString('utf8')) as UserJson).id) }),
+              };
             }
             const body = JSON.stringify(op.users);
             const res = await conn.request(post('/v1/users/batch', body));
             if (res.status !== 201) return httpFailure(res.status, res.body);
             const payload = { request: body.length, response: res.body.length };
-            return { ok: true, payload, items: op.users.length, ...(options?.decode && { ids: (JSON.parse(res.body.toString('utf8')) as { ids: number[] }).ids }) };
+            return {
+              ok: true,
+              payload,
+              items: op.users.length,
+              ...(options?.decode && { ids: (JSON.parse(res.body.toString('utf8')) as { ids: number[] }).ids }),
+            };
           }
         } catch (err) {
           return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
@@ -96,7 +111,8 @@ function cursorFor(id: number): string | null {
 }
 
 export const graphql: ClientModule = {
-  description: 'HTTP/1.1 keep-alive on raw node:net sockets, POST /graphql with the scenario\'s query or mutation; graphql-yoga server',
+  description:
+    "HTTP/1.1 keep-alive on raw node:net sockets, POST /graphql with the scenario's query or mutation; graphql-yoga server",
   async connect({ host, port }) {
     const conn = await Http1Connection.connect(host, port);
     const authority = `${host}:${port}`;
@@ -106,14 +122,17 @@ export const graphql: ClientModule = {
       close: () => conn.close(),
       async call(op, options): Promise<CallOutcome> {
         let body: string;
-        if (op.op === 'listUsers') body = JSON.stringify({ query: CONNECTION_QUERY, variables: { first: op.limit, after: cursorFor(op.after) } });
+        if (op.op === 'listUsers')
+          body = JSON.stringify({ query: CONNECTION_QUERY, variables: { first: op.limit, after: cursorFor(op.after) } });
         else if (op.op === 'createUsers') body = JSON.stringify({ query: CREATE_MUTATION, variables: { input: op.users } });
         else if (op.op === 'postsWithAuthors') body = JSON.stringify({ query: POSTS_QUERY, variables: { first: op.first } });
         else return unsupported(op);
         const t0 = performance.now();
         let res;
         try {
-          res = await conn.request(buildRequest('POST', '/graphql', authority, { 'Content-Type': 'application/json', Accept: 'application/json' }, body));
+          res = await conn.request(
+            buildRequest('POST', '/graphql', authority, { 'Content-Type': 'application/json', Accept: 'application/json' }, body),
+          );
         } catch (err) {
           return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
         }
@@ -121,10 +140,18 @@ export const graphql: ClientModule = {
         const payload = { request: Buffer.byteLength(body), response: res.body.length };
         const hasErrors = res.body.indexOf(ERRORS_KEY) >= 0;
         if (!options?.decode && !hasErrors) {
-          const items = op.op === 'listUsers' ? countOccurrences(res.body, USERNAME_KEY) : op.op === 'createUsers' ? op.users.length : op.first;
+          const items =
+            op.op === 'listUsers'
+              ? countOccurrences(res.body, USERNAME_KEY)
+              : op.op === 'createUsers'
+                ? op.users.length
+                : op.first;
           return { ok: true, payload, items, ...(op.op === 'listUsers' && { firstItemUs: elapsedUs(t0) }) };
         }
-        const parsed = JSON.parse(res.body.toString('utf8')) as { data?: Record<string, any> | null; errors?: { message?: string; extensions?: { code?: string } }[] };
+        const parsed = JSON.parse(res.body.toString('utf8')) as {
+          data?: Record<string, any> | null;
+          errors?: { message?: string; extensions?: { code?: string } }[];
+        };
         if (parsed.errors?.length) {
           const e = parsed.errors[0]!;
           return { ok: false, kind: 'client_error', code: e.extensions?.code, detail: e.message ?? '' };
@@ -134,7 +161,8 @@ export const graphql: ClientModule = {
           const users = (data.userConnection.edges as { node: UserJson }[]).map((e) => canonicalUser(e.node));
           return { ok: true, payload, items: users.length, users, firstItemUs: elapsedUs(t0) };
         }
-        if (op.op === 'createUsers') return { ok: true, payload, items: op.users.length, ids: (data.createUsers.ids as string[]).map(Number) };
+        if (op.op === 'createUsers')
+          return { ok: true, payload, items: op.users.length, ids: (data.createUsers.ids as string[]).map(Number) };
         const posts = data.posts as { id: string; author: { id: string } }[];
         // Post ids, then author ids: enough to check each post's author against the store.
         return { ok: true, payload, items: posts.length, ids: posts.flatMap((p) => [Number(p.id), Number(p.author.id)]) };
@@ -170,14 +198,27 @@ export const grpcJs: ClientModule = {
             });
             stream.on('error', (err: grpc.ServiceError) => resolve(classifyGrpcStatus(err.code, err.details)));
             // grpc-js does not report message sizes; the socket bytes (wireBytes) carry them.
-            stream.on('end', () => resolve({ ok: true, payload: { request: 0, response: 0 }, items, firstItemUs: firstItemUs ?? elapsedUs(t0), ...(options?.decode && { users }) }));
+            stream.on('end', () =>
+              resolve({
+                ok: true,
+                payload: { request: 0, response: 0 },
+                items,
+                firstItemUs: firstItemUs ?? elapsedUs(t0),
+                ...(options?.decode && { users }),
+              }),
+            );
           });
         }
         if (op.op === 'createUsers') {
           return new Promise((resolve) => {
             const call = client.CreateUsers((err, res?: CreateUsersResponse__Output) => {
               if (err) return resolve(classifyGrpcStatus(err.code, err.details));
-              resolve({ ok: true, payload: { request: 0, response: 0 }, items: res?.created ?? 0, ...(options?.decode && { ids: [...(res?.ids ?? [])] }) });
+              resolve({
+                ok: true,
+                payload: { request: 0, response: 0 },
+                items: res?.created ?? 0,
+                ...(options?.decode && { ids: [...(res?.ids ?? [])] }),
+              });
             });
             for (const u of op.users) call.write(u);
             call.end();
@@ -218,7 +259,8 @@ function scanStreamed(buf: Buffer): { id: number; kind: number } | undefined {
 }
 
 export const websocket: ClientModule = {
-  description: 'ws client, one JSON request message per call; a batch answered in one message, a page streamed one message per item then an end marker; ws server',
+  description:
+    'ws client, one JSON request message per call; a batch answered in one message, a page streamed one message per item then an end marker; ws server',
   async connect({ host, port }) {
     const ws = new WebSocket(`ws://${host}:${port}/v1/ws`, { perMessageDeflate: false });
     let socket: net.Socket | undefined;
@@ -247,7 +289,7 @@ export const websocket: ClientModule = {
       let id: number;
       let kind: 'item' | 'end' | 'result' | 'error';
       let msg: any;
-      if (s && (s.kind === 0x69 || s.kind === 0x65 && raw[raw.indexOf(0x2c) + 3] === 0x6e)) {
+      if (s && (s.kind === 0x69 || (s.kind === 0x65 && raw[raw.indexOf(0x2c) + 3] === 0x6e))) {
         // 'i'tem or 'en'd (not 'er'ror)
         id = s.id;
         kind = s.kind === 0x69 ? 'item' : 'end';
@@ -267,17 +309,34 @@ export const websocket: ClientModule = {
       }
       pending.delete(id);
       const payload = { request: p.requestBytes, response: p.responseBytes };
-      if (kind === 'error') return p.resolve({ ok: false, kind: 'client_error', code: msg.error.code, detail: msg.error.message });
-      if (kind === 'end') return p.resolve({ ok: true, payload, items: p.items, firstItemUs: p.firstItemUs ?? elapsedUs(p.t0), ...(p.decode && { users: p.users }) });
+      if (kind === 'error')
+        return p.resolve({ ok: false, kind: 'client_error', code: msg.error.code, detail: msg.error.message });
+      if (kind === 'end')
+        return p.resolve({
+          ok: true,
+          payload,
+          items: p.items,
+          firstItemUs: p.firstItemUs ?? elapsedUs(p.t0),
+          ...(p.decode && { users: p.users }),
+        });
       // createUsers: {"id":N,"result":{"created":K,"ids":[...]}}
       msg ??= JSON.parse(raw.toString('utf8'));
       p.resolve({ ok: true, payload, items: msg.result.created, ...(p.decode && { ids: msg.result.ids }) });
     });
     const send = (text: string, decode: boolean): Promise<CallOutcome> =>
       new Promise((resolve) => {
-        if (ws.readyState !== WebSocket.OPEN) return resolve({ ok: false, kind: 'connection_reset', detail: 'websocket not open' });
+        if (ws.readyState !== WebSocket.OPEN)
+          return resolve({ ok: false, kind: 'connection_reset', detail: 'websocket not open' });
         const id = nextId;
-        pending.set(id, { resolve, t0: performance.now(), decode, requestBytes: Buffer.byteLength(text), responseBytes: 0, items: 0, users: [] });
+        pending.set(id, {
+          resolve,
+          t0: performance.now(),
+          decode,
+          requestBytes: Buffer.byteLength(text),
+          responseBytes: 0,
+          items: 0,
+          users: [],
+        });
         ws.send(text);
       });
     return {
@@ -285,8 +344,13 @@ export const websocket: ClientModule = {
       wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }),
       call(op, options) {
         const id = ++nextId;
-        if (op.op === 'listUsers') return send(`{"id":${id},"op":"listUsersStream","params":{"afterId":${op.after},"limit":${op.limit}}}`, options?.decode === true);
-        if (op.op === 'createUsers') return send(JSON.stringify({ id, op: 'createUsers', params: { users: op.users } }), options?.decode === true);
+        if (op.op === 'listUsers')
+          return send(
+            `{"id":${id},"op":"listUsersStream","params":{"afterId":${op.after},"limit":${op.limit}}}`,
+            options?.decode === true,
+          );
+        if (op.op === 'createUsers')
+          return send(JSON.stringify({ id, op: 'createUsers', params: { users: op.users } }), options?.decode === true);
         return Promise.resolve(unsupported(op));
       },
       close: () => closeWebSocket(ws),
@@ -295,7 +359,6 @@ export const websocket: ClientModule = {
 };
 
 // ---------------------------------------------------------------- SSE
-
 
 export const sse: ClientModule = {
   description: 'RPC over SSE: request as HTTP POST, one event per item then an end event on the long-lived text/event-stream',
@@ -318,7 +381,13 @@ export const sse: ClientModule = {
         const e = (JSON.parse(ev.data) as { error: { code?: string; message?: string } }).error;
         return p.resolve({ ok: false, kind: 'client_error', code: e.code, detail: e.message ?? '' });
       }
-      p.resolve({ ok: true, payload: { request: p.requestBytes, response: p.responseBytes }, items: p.items, firstItemUs: p.firstItemUs ?? elapsedUs(p.t0), ...(p.decode && { users: p.users }) });
+      p.resolve({
+        ok: true,
+        payload: { request: p.requestBytes, response: p.responseBytes },
+        items: p.items,
+        firstItemUs: p.firstItemUs ?? elapsedUs(p.t0),
+        ...(p.decode && { users: p.users }),
+      });
     };
     const session = await openSseRpc(host, port, onEvent, () => {
       for (const p of pending.values()) p.resolve({ ok: false, kind: 'connection_reset', detail: 'event stream closed' });
@@ -335,7 +404,17 @@ export const sse: ClientModule = {
         const rid = ++nextId;
         const body = `{"streamId":${streamJson},"requestId":${rid},"op":"listUsers","params":{"afterId":${op.after},"limit":${op.limit}}}`;
         // Registered before the POST is written: the event may beat the 202 back.
-        const done = new Promise<CallOutcome>((resolve) => pending.set(rid, { resolve, t0: performance.now(), decode: options?.decode === true, requestBytes: body.length, responseBytes: 0, items: 0, users: [] }));
+        const done = new Promise<CallOutcome>((resolve) =>
+          pending.set(rid, {
+            resolve,
+            t0: performance.now(),
+            decode: options?.decode === true,
+            requestBytes: body.length,
+            responseBytes: 0,
+            items: 0,
+            users: [],
+          }),
+        );
         const refused = await session.post(body);
         if (refused) {
           pending.delete(rid);

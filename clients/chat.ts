@@ -79,7 +79,16 @@ async function probe(inFlight: InFlight, send: () => void, retryMs?: number): Pr
   const retry = retryMs ? setInterval(send, retryMs) : undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
-    const o = await Promise.race([relayed, new Promise<CallOutcome>((resolve) => (timer = setTimeout(() => resolve({ ok: false, kind: 'timeout', detail: `no relay of the probe message within ${PROBE_TIMEOUT_MS} ms` }), PROBE_TIMEOUT_MS)))]);
+    const o = await Promise.race([
+      relayed,
+      new Promise<CallOutcome>(
+        (resolve) =>
+          (timer = setTimeout(
+            () => resolve({ ok: false, kind: 'timeout', detail: `no relay of the probe message within ${PROBE_TIMEOUT_MS} ms` }),
+            PROBE_TIMEOUT_MS,
+          )),
+      ),
+    ]);
     if (!o.ok) throw new Error(`chat channel did not open: ${o.kind} ${o.code ?? ''} ${o.detail ?? ''}`);
   } finally {
     clearInterval(retry);
@@ -111,7 +120,8 @@ export function chatProtoSize(m: { seq: number; from: string; text: string; sent
 
 /** One Chat bidi stream per connection, opened at connect and kept for the connection's life. */
 export const grpcJs: ClientModule = {
-  description: 'stock @grpc/grpc-js client, one Chat bidirectional stream per connection, messages matched by seq; @grpc/grpc-js server',
+  description:
+    'stock @grpc/grpc-js client, one Chat bidirectional stream per connection, messages matched by seq; @grpc/grpc-js server',
   async connect(target) {
     // The probe's round trip below settles the handshake; its bytes are read after it.
     const base = await grpcJsConnect(target, { settle: false });
@@ -120,7 +130,13 @@ export const grpcJs: ClientModule = {
     stream.on('data', (m: ChatMessage__Output) => {
       inFlight.relayed(m.seq, chatProtoSize(m), () => ({ seq: m.seq, from: m.from, text: m.text, sentAtUs: m.sentAtUs }));
     });
-    stream.on('error', (err: grpc.ServiceError) => inFlight.failAll(typeof err.code === 'number' ? classifyGrpcStatus(err.code, err.details) : { ok: false, kind: 'protocol_error', detail: err.message }));
+    stream.on('error', (err: grpc.ServiceError) =>
+      inFlight.failAll(
+        typeof err.code === 'number'
+          ? classifyGrpcStatus(err.code, err.details)
+          : { ok: false, kind: 'protocol_error', detail: err.message },
+      ),
+    );
     stream.on('end', () => inFlight.failAll({ ok: false, kind: 'connection_reset', detail: 'Chat stream ended by the server' }));
     const write = (seq: number, text: string): number => {
       const m = { seq, from: FROM, text, sentAtUs: performance.now() * 1000 };
@@ -167,7 +183,9 @@ interface OpenSocket {
 }
 
 async function openSocket(url: string, subprotocol?: string): Promise<OpenSocket> {
-  const ws = subprotocol ? new WebSocket(url, subprotocol, { perMessageDeflate: false }) : new WebSocket(url, { perMessageDeflate: false });
+  const ws = subprotocol
+    ? new WebSocket(url, subprotocol, { perMessageDeflate: false })
+    : new WebSocket(url, { perMessageDeflate: false });
   let socket: net.Socket | undefined;
   ws.once('upgrade', (res) => (socket = res.socket as net.Socket));
   await new Promise<void>((resolve, reject) => {
@@ -181,7 +199,6 @@ async function openSocket(url: string, subprotocol?: string): Promise<OpenSocket
   sock.setNoDelay(true);
   return { ws, sock };
 }
-
 
 function watchSocket(ws: WebSocket, inFlight: InFlight): void {
   ws.on('error', (err) => inFlight.failAll({ ok: false, kind: classifyNetError(err), detail: err.message }));
@@ -199,9 +216,14 @@ export const websocket: ClientModule = {
     const inFlight = new InFlight();
     watchSocket(ws, inFlight);
     ws.on('message', (data: Buffer) => {
-      const m = JSON.parse(data.toString('utf8')) as { chat?: ChatJson; id?: unknown; error?: { code?: string; message?: string } };
+      const m = JSON.parse(data.toString('utf8')) as {
+        chat?: ChatJson;
+        id?: unknown;
+        error?: { code?: string; message?: string };
+      };
       if (m.chat) return inFlight.relayed(m.chat.seq, data.length, () => m.chat!);
-      if (m.error && typeof m.id === 'number') inFlight.failed(m.id, { ok: false, kind: 'client_error', code: m.error.code, detail: m.error.message ?? '' });
+      if (m.error && typeof m.id === 'number')
+        inFlight.failed(m.id, { ok: false, kind: 'client_error', code: m.error.code, detail: m.error.message ?? '' });
     });
     const write = (seq: number, text: string): number => {
       const msg = `{"id":${seq},"op":"chat","params":{"seq":${seq},"text":${JSON.stringify(text)},"sentAtUs":${performance.now() * 1000}}}`;
@@ -219,7 +241,8 @@ export const websocket: ClientModule = {
       wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }),
       call(op, options): Promise<CallOutcome> {
         if (!chatOnly(op)) return Promise.resolve(unsupported(op));
-        if (inFlight.closed || ws.readyState !== WebSocket.OPEN) return Promise.resolve(inFlight.closed ?? { ok: false, kind: 'connection_reset', detail: 'websocket not open' });
+        if (inFlight.closed || ws.readyState !== WebSocket.OPEN)
+          return Promise.resolve(inFlight.closed ?? { ok: false, kind: 'connection_reset', detail: 'websocket not open' });
         return new Promise((resolve) => {
           const w: Waiting = { resolve, decode: options?.decode === true, requestBytes: 0 };
           w.requestBytes = write(inFlight.add(w), op.text);
@@ -231,14 +254,17 @@ export const websocket: ClientModule = {
 };
 
 export const CHAT_SUBSCRIPTION = 'subscription Chat($room: ID!) { chat(room: $room) { seq from text sentAtUs } }';
-export const SEND_MUTATION = 'mutation Send($room: ID!, $seq: Int!, $text: String!, $sentAtUs: Float) { sendMessage(room: $room, seq: $seq, text: $text, sentAtUs: $sentAtUs) }';
+export const SEND_MUTATION =
+  'mutation Send($room: ID!, $seq: Int!, $text: String!, $sentAtUs: Float) { sendMessage(room: $room, seq: $seq, text: $text, sentAtUs: $sentAtUs) }';
 const SUBSCRIPTION_ID = 'chat';
 const QUERY_JSON = JSON.stringify(SEND_MUTATION);
 
 interface GqlWsMessage {
   id?: string;
   type: string;
-  payload?: { data?: { chat?: ChatJson } | null; errors?: { message?: string; extensions?: { code?: string } }[] } | { message?: string; extensions?: { code?: string } }[];
+  payload?:
+    | { data?: { chat?: ChatJson } | null; errors?: { message?: string; extensions?: { code?: string } }[] }
+    | { message?: string; extensions?: { code?: string } }[];
 }
 
 /**
@@ -249,7 +275,8 @@ interface GqlWsMessage {
  * subscription's event; a mutation error fails it.
  */
 export const graphql: ClientModule = {
-  description: 'graphql-ws client: a chat subscription plus one sendMessage mutation per message on the same socket; graphql-ws on the yoga schema',
+  description:
+    'graphql-ws client: a chat subscription plus one sendMessage mutation per message on the same socket; graphql-ws on the yoga schema',
   async connect({ host, port }) {
     const { ws, sock } = await openSocket(`ws://${host}:${port}/graphql`, 'graphql-transport-ws');
     const inFlight = new InFlight();
@@ -267,13 +294,22 @@ export const graphql: ClientModule = {
           return inFlight.relayed(chat.seq, data.length, () => chat);
         }
         // The subscription failed or ended: every message in flight will never be relayed.
-        return inFlight.failAll({ ok: false, kind: 'protocol_error', detail: `chat subscription ${m.type}: ${JSON.stringify(p ?? null).slice(0, 200)}` });
+        return inFlight.failAll({
+          ok: false,
+          kind: 'protocol_error',
+          detail: `chat subscription ${m.type}: ${JSON.stringify(p ?? null).slice(0, 200)}`,
+        });
       }
       if (m.id?.startsWith('m')) {
         const p = m.payload;
         const errors = Array.isArray(p) ? p : p?.errors;
         if ((m.type === 'next' || m.type === 'error') && errors?.length) {
-          inFlight.failed(Number(m.id.slice(1)), { ok: false, kind: 'client_error', code: errors[0]!.extensions?.code, detail: errors[0]!.message ?? '' });
+          inFlight.failed(Number(m.id.slice(1)), {
+            ok: false,
+            kind: 'client_error',
+            code: errors[0]!.extensions?.code,
+            detail: errors[0]!.message ?? '',
+          });
         }
         return; // the mutation's own answer (next {sendMessage: seq}, complete): the relay is what the call waits for
       }
@@ -288,8 +324,15 @@ export const graphql: ClientModule = {
     try {
       ws.send(JSON.stringify({ type: 'connection_init' }));
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([ack, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('graphql-ws: no connection_ack')), PROBE_TIMEOUT_MS)))]).finally(() => clearTimeout(timer));
-      ws.send(JSON.stringify({ id: SUBSCRIPTION_ID, type: 'subscribe', payload: { query: CHAT_SUBSCRIPTION, variables: { room } } }));
+      await Promise.race([
+        ack,
+        new Promise<never>(
+          (_, reject) => (timer = setTimeout(() => reject(new Error('graphql-ws: no connection_ack')), PROBE_TIMEOUT_MS)),
+        ),
+      ]).finally(() => clearTimeout(timer));
+      ws.send(
+        JSON.stringify({ id: SUBSCRIPTION_ID, type: 'subscribe', payload: { query: CHAT_SUBSCRIPTION, variables: { room } } }),
+      );
       // Nothing acknowledges a subscribe, and the server registers it asynchronously, so a
       // message sent right after it may be published before anyone listens: the probe is
       // resent until one relay comes back, and only then is the connection ready. Each resend
@@ -305,7 +348,8 @@ export const graphql: ClientModule = {
       wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }),
       call(op, options): Promise<CallOutcome> {
         if (!chatOnly(op)) return Promise.resolve(unsupported(op));
-        if (inFlight.closed || ws.readyState !== WebSocket.OPEN) return Promise.resolve(inFlight.closed ?? { ok: false, kind: 'connection_reset', detail: 'websocket not open' });
+        if (inFlight.closed || ws.readyState !== WebSocket.OPEN)
+          return Promise.resolve(inFlight.closed ?? { ok: false, kind: 'connection_reset', detail: 'websocket not open' });
         return new Promise((resolve) => {
           const w: Waiting = { resolve, decode: options?.decode === true, requestBytes: 0 };
           w.requestBytes = write(inFlight.add(w), op.text);
@@ -337,10 +381,14 @@ export const sse: ClientModule = {
       }
       if (ev.type === 'error') {
         const e = JSON.parse(ev.data) as { requestId?: unknown; error?: { code?: string; message?: string } };
-        if (typeof e.requestId === 'number') inFlight.failed(e.requestId, { ok: false, kind: 'client_error', code: e.error?.code, detail: e.error?.message ?? '' });
+        if (typeof e.requestId === 'number')
+          inFlight.failed(e.requestId, { ok: false, kind: 'client_error', code: e.error?.code, detail: e.error?.message ?? '' });
       }
     };
-    const [{ socket, streamId }, post] = await Promise.all([openStream(host, port, authority, onEvent), Http1Connection.connect(host, port)]);
+    const [{ socket, streamId }, post] = await Promise.all([
+      openStream(host, port, authority, onEvent),
+      Http1Connection.connect(host, port),
+    ]);
     socket.on('close', () => inFlight.failAll({ ok: false, kind: 'connection_reset', detail: 'event stream closed' }));
     const streamJson = JSON.stringify(streamId);
     const headers = { 'Content-Type': 'application/json' };
@@ -349,7 +397,13 @@ export const sse: ClientModule = {
       const body = `{"streamId":${streamJson},"requestId":${seq},"op":"chat","params":{"seq":${seq},"text":${JSON.stringify(text)},"sentAtUs":${performance.now() * 1000}}}`;
       lastPost = post.request(buildRequest('POST', '/v1/rpc', authority, headers, body)).then(
         (res) => {
-          if (res.status !== 202) inFlight.failed(seq, { ok: false, kind: res.status >= 500 ? 'server_error' : 'client_error', code: String(res.status), detail: res.body.toString('utf8').slice(0, 200) });
+          if (res.status !== 202)
+            inFlight.failed(seq, {
+              ok: false,
+              kind: res.status >= 500 ? 'server_error' : 'client_error',
+              code: String(res.status),
+              detail: res.body.toString('utf8').slice(0, 200),
+            });
         },
         (err: unknown) => inFlight.failed(seq, { ok: false, kind: classifyNetError(err), detail: (err as Error).message }),
       );

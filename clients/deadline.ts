@@ -32,7 +32,12 @@ export function judge(op: DeadlineOp, natural: Natural, requestBytes: number): C
   }
   const o = natural.answered;
   if (op.expect === 'answer' || !o.ok) return o;
-  return { ok: false, kind: 'client_error', code: 'answered_before_deadline', detail: `answered within the ${op.deadlineMs} ms deadline: the server was not slower than the deadline` };
+  return {
+    ok: false,
+    kind: 'client_error',
+    code: 'answered_before_deadline',
+    detail: `answered within the ${op.deadlineMs} ms deadline: the server was not slower than the deadline`,
+  };
 }
 
 /**
@@ -44,7 +49,7 @@ function answeredOrLate(op: DeadlineOp, t0: number, o: CallOutcome, code: string
 }
 
 /** Race a call against a client-side timer; the loser's result is ignored. */
-function withTimer(call: (() => Promise<CallOutcome>), op: DeadlineOp, requestBytes: number): Promise<CallOutcome> {
+function withTimer(call: () => Promise<CallOutcome>, op: DeadlineOp, requestBytes: number): Promise<CallOutcome> {
   return new Promise((resolve) => {
     let done = false;
     const t0 = performance.now();
@@ -81,11 +86,16 @@ const grpcJs: ClientModule = {
             const requestBytes = wireSizeOf(request);
             if (err) {
               const se = err as grpc.ServiceError;
-              if (se.code === grpc.status.DEADLINE_EXCEEDED) return resolve(judge(op, { deadline: 'DEADLINE_EXCEEDED' }, requestBytes));
+              if (se.code === grpc.status.DEADLINE_EXCEEDED)
+                return resolve(judge(op, { deadline: 'DEADLINE_EXCEEDED' }, requestBytes));
               return resolve(classifyGrpcStatus(se.code, se.details));
             }
             if (!res) return resolve({ ok: false, kind: 'protocol_error', detail: 'no response message' });
-            const answered: CallOutcome = { ok: true, payload: { request: requestBytes, response: wireSizeOf(res) }, ...(options?.decode && { user: canonicalUser(userFromProto(res as User__Output)) }) };
+            const answered: CallOutcome = {
+              ok: true,
+              payload: { request: requestBytes, response: wireSizeOf(res) },
+              ...(options?.decode && { user: canonicalUser(userFromProto(res as User__Output)) }),
+            };
             resolve(judge(op, { answered }, requestBytes));
           });
         });
@@ -105,7 +115,10 @@ interface HttpAnswer {
  * node:http calls on a keep-alive Agent; socket bytes summed over every socket the agent
  * opened (aborted calls close theirs), so wire bytes include the reconnections.
  */
-function httpClient(request: (op: DeadlineOp) => { options: http.RequestOptions; body?: string }, outcome: (a: HttpAnswer, decode: boolean) => CallOutcome): ClientModule {
+function httpClient(
+  request: (op: DeadlineOp) => { options: http.RequestOptions; body?: string },
+  outcome: (a: HttpAnswer, decode: boolean) => CallOutcome,
+): ClientModule {
   return {
     description: 'node:http keep-alive agent; the request is destroyed at the deadline (on HTTP/1.1 that closes its connection)',
     async connect({ host, port }) {
@@ -176,19 +189,40 @@ const rest = httpClient(
   ({ status, body }, decode) => {
     const payload = { request: 0, response: body.length };
     if (status === 404) return { ok: false, kind: 'not_found', code: '404' };
-    if (status !== 200) return { ok: false, kind: status >= 500 ? 'server_error' : 'client_error', code: String(status), detail: body.toString('utf8').slice(0, 200) };
-    return decode ? { ok: true, payload, user: canonicalUser(JSON.parse(body.toString('utf8')) as UserJson) } : { ok: true, payload };
+    if (status !== 200)
+      return {
+        ok: false,
+        kind: status >= 500 ? 'server_error' : 'client_error',
+        code: String(status),
+        detail: body.toString('utf8').slice(0, 200),
+      };
+    return decode
+      ? { ok: true, payload, user: canonicalUser(JSON.parse(body.toString('utf8')) as UserJson) }
+      : { ok: true, payload };
   },
 );
 
 const graphql = httpClient(
   (op) => {
     const body = getUserBody(op.id);
-    return { body, options: { method: 'POST', path: GRAPHQL_PATH, headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Content-Length': Buffer.byteLength(body) } } };
+    return {
+      body,
+      options: {
+        method: 'POST',
+        path: GRAPHQL_PATH,
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Content-Length': Buffer.byteLength(body) },
+      },
+    };
   },
   ({ status, body }) => {
     const payload = { request: 0, response: body.length };
-    if (status !== 200) return { ok: false, kind: status >= 500 ? 'server_error' : 'client_error', code: String(status), detail: body.toString('utf8').slice(0, 200) };
+    if (status !== 200)
+      return {
+        ok: false,
+        kind: status >= 500 ? 'server_error' : 'client_error',
+        code: String(status),
+        detail: body.toString('utf8').slice(0, 200),
+      };
     // outcomeFromBody always decodes; the scenario's answers are the verify step's only.
     return outcomeFromBody(JSON.parse(body.toString('utf8')) as Parameters<typeof outcomeFromBody>[0], payload);
   },
@@ -199,7 +233,8 @@ const graphql = httpClient(
 /** The row's lean getUser client, given up on by a timer; the late answer is dropped. */
 function timerClient(load: () => Promise<ClientModule>): ClientModule {
   return {
-    description: "the row's lean getUser client, given up on by a client timer at the deadline (the late answer still arrives and is dropped)",
+    description:
+      "the row's lean getUser client, given up on by a client timer at the deadline (the late answer still arrives and is dropped)",
     async connect(target) {
       const inner: Connection = await (await load()).connect(target);
       return {

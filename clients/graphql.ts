@@ -32,7 +32,14 @@ export function getUserBody(id: number): string {
 }
 
 /** Classify a 200 answer's parsed body. Exported for unit tests. */
-const CLIENT_ERROR_CODES = new Set(['BAD_USER_INPUT', 'BAD_REQUEST', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'DEPTH_LIMIT_EXCEEDED', 'COMPLEXITY_LIMIT_EXCEEDED']);
+const CLIENT_ERROR_CODES = new Set([
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'GRAPHQL_VALIDATION_FAILED',
+  'GRAPHQL_PARSE_FAILED',
+  'DEPTH_LIMIT_EXCEEDED',
+  'COMPLEXITY_LIMIT_EXCEEDED',
+]);
 
 export function outcomeFromBody(body: GraphQLBody, payload: { request: number; response: number }): CallOutcome {
   const user = body.data?.user;
@@ -58,7 +65,13 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
     let p = cache.get(id);
     if (!p) {
       const body = Buffer.from(getUserBody(id));
-      const raw = buildRequest('POST', GRAPHQL_PATH, authority, { 'Content-Type': 'application/json', Accept: 'application/json' }, body);
+      const raw = buildRequest(
+        'POST',
+        GRAPHQL_PATH,
+        authority,
+        { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body,
+      );
       cache.set(id, (p = { raw, bodyBytes: body.length }));
     }
     return p;
@@ -69,7 +82,13 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
     let p = nestedCache.get(id);
     if (!p) {
       const body = Buffer.from(nestedProfileBody(id));
-      const raw = buildRequest('POST', GRAPHQL_PATH, authority, { 'Content-Type': 'application/json', Accept: 'application/json' }, body);
+      const raw = buildRequest(
+        'POST',
+        GRAPHQL_PATH,
+        authority,
+        { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body,
+      );
       nestedCache.set(id, (p = { raw, bodyBytes: body.length }));
     }
     return p;
@@ -100,12 +119,21 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
         // Lean mode reports success without the user, like every other driver.
         if (outcome.ok && !options?.decode) return { ok: true, payload };
         if (outcome.ok && op.op === 'nestedProfile') {
-          return { ok: true, payload, profile: profileFromGraphql(parsed.data!.user as unknown as Parameters<typeof profileFromGraphql>[0]) };
+          return {
+            ok: true,
+            payload,
+            profile: profileFromGraphql(parsed.data!.user as unknown as Parameters<typeof profileFromGraphql>[0]),
+          };
         }
         return outcome;
       }
       const code = String(res.status);
-      return { ok: false, kind: res.status >= 500 ? 'server_error' : 'client_error', code, detail: res.body.toString('utf8').slice(0, 200) };
+      return {
+        ok: false,
+        kind: res.status >= 500 ? 'server_error' : 'client_error',
+        code,
+        detail: res.body.toString('utf8').slice(0, 200),
+      };
     },
     close: () => conn.close(),
   };

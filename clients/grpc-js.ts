@@ -102,14 +102,19 @@ export const connect = async ({ host, port }: Target, o: { settle?: boolean } = 
     setupBytes,
     wireBytes: () => counter?.() ?? null,
     call(op, options): Promise<CallOutcome> {
-      if (op.op === 'nestedProfile') return grpcProfile(client, op.id, options?.decode === true, (m) => (m as Sized)[WIRE_SIZE] ?? 0);
+      if (op.op === 'nestedProfile')
+        return grpcProfile(client, op.id, options?.decode === true, (m) => (m as Sized)[WIRE_SIZE] ?? 0);
       if (op.op !== 'getUser') return Promise.resolve(unsupported(op));
       return new Promise((resolve) => {
         const request: GetUserRequest & Sized = { id: op.id };
         client.GetUser(request, (err, res) => {
           if (err) {
             const code = (err as grpc.ServiceError).code;
-            resolve(typeof code === 'number' ? classifyGrpcStatus(code, (err as grpc.ServiceError).details) : { ok: false, kind: 'protocol_error', detail: err.message });
+            resolve(
+              typeof code === 'number'
+                ? classifyGrpcStatus(code, (err as grpc.ServiceError).details)
+                : { ok: false, kind: 'protocol_error', detail: err.message },
+            );
             return;
           }
           if (!res) return resolve({ ok: false, kind: 'protocol_error', detail: 'no response message' });
@@ -129,7 +134,10 @@ export const connect = async ({ host, port }: Target, o: { settle?: boolean } = 
 type Handler = (call: { request: Record<string, unknown> }, cb: (err: unknown, value?: Record<string, any>) => void) => void;
 
 /** Run an in-process channelz query; grpc-js answers these synchronously. */
-function channelz(method: 'GetChannel' | 'GetSubchannel' | 'GetSocket', request: Record<string, unknown>): Record<string, any> | undefined {
+function channelz(
+  method: 'GetChannel' | 'GetSubchannel' | 'GetSocket',
+  request: Record<string, unknown>,
+): Record<string, any> | undefined {
   let out: Record<string, any> | undefined;
   (grpc.getChannelzHandlers()[method] as unknown as Handler)({ request }, (err, value) => {
     if (!err) out = value;

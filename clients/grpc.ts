@@ -12,14 +12,53 @@ import net from 'node:net';
 import { canonicalUser, protoType, userFromProto } from '../proto/contract.ts';
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';
 import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection, type ErrorKind } from './types.ts';
-import { HpackDecoder, HpackError, hpackInt, requestHeaderBlocks, type HeaderSink } from './wire/hpack.ts';
-import { ACK, CONTINUATION, DATA, DEFAULT_WINDOW, EMPTY, END_HEADERS, END_STREAM, GOAWAY, GOAWAY_PROTOCOL_ERROR, HEADERS, MAX_FRAME_SIZE, MAX_STREAM_ID, PADDED, PING, PREFACE, PRIORITY, PUSH_PROMISE, RST_STREAM, SETTINGS, WINDOW_UPDATE, frame, splitFrames, uint32 } from './wire/h2-frame.ts';
+import { HpackDecoder, hpackInt, requestHeaderBlocks, type HeaderSink } from './wire/hpack.ts';
+import {
+  ACK,
+  CONTINUATION,
+  DATA,
+  DEFAULT_WINDOW,
+  EMPTY,
+  END_HEADERS,
+  END_STREAM,
+  GOAWAY,
+  GOAWAY_PROTOCOL_ERROR,
+  HEADERS,
+  MAX_FRAME_SIZE,
+  MAX_STREAM_ID,
+  PADDED,
+  PING,
+  PREFACE,
+  PRIORITY,
+  PUSH_PROMISE,
+  RST_STREAM,
+  SETTINGS,
+  WINDOW_UPDATE,
+  frame,
+  splitFrames,
+  uint32,
+} from './wire/h2-frame.ts';
+import { HpackError } from '../harness/errors.ts';
 
 /** grpc status codes by number (grpc/doc/statuscodes.md). */
 export const GRPC_STATUS_NAMES = [
-  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
-  'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE',
-  'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
 ] as const;
 
 type Failure = Extract<CallOutcome, { ok: false }>;
@@ -29,14 +68,29 @@ export function classifyGrpcStatus(code: number, detail?: string): Failure {
   const name = GRPC_STATUS_NAMES[code] ?? `STATUS_${code}`;
   let kind: ErrorKind;
   switch (code) {
-    case 5: kind = 'not_found'; break;
-    case 4: kind = 'timeout'; break;
+    case 5:
+      kind = 'not_found';
+      break;
+    case 4:
+      kind = 'timeout';
+      break;
     // grpc-js reports a lost or refused connection as UNAVAILABLE.
-    case 14: kind = 'connection_reset'; break;
+    case 14:
+      kind = 'connection_reset';
+      break;
     // The server did not recognise the call: the two sides do not speak the same contract.
-    case 12: kind = 'protocol_error'; break;
-    case 3: case 7: case 9: case 11: case 16: kind = 'client_error'; break;
-    default: kind = 'server_error';
+    case 12:
+      kind = 'protocol_error';
+      break;
+    case 3:
+    case 7:
+    case 9:
+    case 11:
+    case 16:
+      kind = 'client_error';
+      break;
+    default:
+      kind = 'server_error';
   }
   return detail ? { ok: false, kind, code: name, detail } : { ok: false, kind, code: name };
 }
@@ -44,8 +98,24 @@ export function classifyGrpcStatus(code: number, detail?: string): Failure {
 // ---------------------------------------------------------------------------------------
 // HTTP/2 framing (RFC 9113)
 
-const H2_ERRORS = ['NO_ERROR', 'PROTOCOL_ERROR', 'INTERNAL_ERROR', 'FLOW_CONTROL_ERROR', 'SETTINGS_TIMEOUT', 'STREAM_CLOSED', 'FRAME_SIZE_ERROR', 'REFUSED_STREAM', 'CANCEL', 'COMPRESSION_ERROR', 'CONNECT_ERROR', 'ENHANCE_YOUR_CALM', 'INADEQUATE_SECURITY', 'HTTP_1_1_REQUIRED'];
-const REFUSED_STREAM = 7, CANCEL = 8;
+const H2_ERRORS = [
+  'NO_ERROR',
+  'PROTOCOL_ERROR',
+  'INTERNAL_ERROR',
+  'FLOW_CONTROL_ERROR',
+  'SETTINGS_TIMEOUT',
+  'STREAM_CLOSED',
+  'FRAME_SIZE_ERROR',
+  'REFUSED_STREAM',
+  'CANCEL',
+  'COMPRESSION_ERROR',
+  'CONNECT_ERROR',
+  'ENHANCE_YOUR_CALM',
+  'INADEQUATE_SECURITY',
+  'HTTP_1_1_REQUIRED',
+];
+const REFUSED_STREAM = 7,
+  CANCEL = 8;
 
 // ---------------------------------------------------------------------------------------
 // The connection
@@ -95,11 +165,16 @@ export class GrpcH2Connection {
   private onReady: (() => void) | undefined;
   setupBytes: ByteCount | null = null;
 
-  private constructor(readonly socket: net.Socket, authority: string) {
+  private constructor(
+    readonly socket: net.Socket,
+    authority: string,
+  ) {
     this.blocks = requestHeaderBlocks(authority, PATH);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err: NodeJS.ErrnoException) => this.failAll({ ok: false, kind: 'connection_reset', code: err.code, detail: err.message }));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      this.failAll({ ok: false, kind: 'connection_reset', code: err.code, detail: err.message }),
+    );
     socket.on('close', () => this.failAll({ ok: false, kind: 'connection_reset', detail: 'connection closed' }));
   }
 
@@ -286,7 +361,8 @@ export class GrpcH2Connection {
         if (flags & ACK) {
           this.readyState.localAcked = true;
         } else {
-          for (let i = 0; i + 6 <= payload.length; i += 6) this.applySetting(payload.readUInt16BE(i), payload.readUInt32BE(i + 2));
+          for (let i = 0; i + 6 <= payload.length; i += 6)
+            this.applySetting(payload.readUInt16BE(i), payload.readUInt32BE(i + 2));
           this.write(frame(SETTINGS, ACK, 0));
           this.readyState.remote = true;
           this.drain();
@@ -304,7 +380,12 @@ export class GrpcH2Connection {
       case GOAWAY: {
         const lastStreamId = payload.readUInt32BE(0) & MAX_STREAM_ID;
         const code = payload.readUInt32BE(4);
-        const outcome: Failure = { ok: false, kind: 'connection_reset', code: `GOAWAY ${H2_ERRORS[code] ?? code}`, detail: 'server is closing the connection' };
+        const outcome: Failure = {
+          ok: false,
+          kind: 'connection_reset',
+          code: `GOAWAY ${H2_ERRORS[code] ?? code}`,
+          detail: 'server is closing the connection',
+        };
         this.closed ??= outcome;
         // Streams above lastStreamId were not processed; those at or below it still finish.
         for (const [id, call] of this.calls) {
@@ -395,7 +476,8 @@ let userType: ReturnType<typeof protoType> | undefined;
 function outcomeOf(call: Call): CallOutcome {
   if (call.grpcStatus === '0' && call.httpStatus === 200) {
     const body = call.body;
-    if (!body || body.length < 5) return { ok: false, kind: 'protocol_error', code: 'OK', detail: 'status OK without a response message' };
+    if (!body || body.length < 5)
+      return { ok: false, kind: 'protocol_error', code: 'OK', detail: 'status OK without a response message' };
     const len = body.readUInt32BE(1);
     const payload = { request: call.enc.message.length - 5, response: len };
     if (!call.decode) return { ok: true, payload };
@@ -408,7 +490,12 @@ function outcomeOf(call: Call): CallOutcome {
   if (call.grpcStatus !== undefined) {
     return classifyGrpcStatus(Number(call.grpcStatus), call.grpcMessage ? safeDecodeURIComponent(call.grpcMessage) : undefined);
   }
-  return { ok: false, kind: 'protocol_error', code: call.httpStatus ? `HTTP ${call.httpStatus}` : undefined, detail: 'response without grpc-status' };
+  return {
+    ok: false,
+    kind: 'protocol_error',
+    code: call.httpStatus ? `HTTP ${call.httpStatus}` : undefined,
+    detail: 'response without grpc-status',
+  };
 }
 
 /** grpc-message is percent-encoded on the wire. */
@@ -443,7 +530,8 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
     call: (op, options) => {
       if (op.op !== 'getUser') return Promise.resolve(unsupported(op));
       const enc = requestFor(op.id);
-      if (!conn.fits(enc.message)) return Promise.resolve({ ok: false, kind: 'client_error', detail: 'request larger than one DATA frame' });
+      if (!conn.fits(enc.message))
+        return Promise.resolve({ ok: false, kind: 'client_error', detail: 'request larger than one DATA frame' });
       return conn.getUser(enc, options?.decode === true);
     },
     close: () => conn.close(),

@@ -7,9 +7,18 @@
 //   gRPC     GetUser and GetUserPosts (independent, sent together), then GetPostComments
 //            per post, all multiplexed on the channel's one HTTP/2 connection
 // Every answer is assembled into the same NestedProfile so the verify step can compare them.
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { canonicalUser, formatTimestamp, userFromProto, type UserJson } from '../proto/contract.ts';
-import { COMMENTS_PER_POST, POSTS_PER_USER, generateComments, generatePosts, generateUser, type Comment, type DatasetOptions, type Post } from '../servers/dataset.ts';
+import {
+  COMMENTS_PER_POST,
+  POSTS_PER_USER,
+  generateComments,
+  generatePosts,
+  generateUser,
+  type Comment,
+  type DatasetOptions,
+  type Post,
+} from '../servers/dataset.ts';
 import type { UserServiceClient } from '../generated/proto/bench/v1/UserService.ts';
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';
 import type { PostList__Output } from '../generated/proto/bench/v1/PostList.ts';
@@ -59,7 +68,11 @@ const post = (p: Pick<Post, 'id' | 'title' | 'content' | 'createdAt'>, comments:
   createdAt: p.createdAt,
   comments,
 });
-const comment = (c: Pick<Comment, 'id' | 'text' | 'createdAt'>): ProfileComment => ({ id: Number(c.id), text: c.text, createdAt: c.createdAt });
+const comment = (c: Pick<Comment, 'id' | 'text' | 'createdAt'>): ProfileComment => ({
+  id: Number(c.id),
+  text: c.text,
+  createdAt: c.createdAt,
+});
 
 /** The answer the store gives, rebuilt from the data set alone. */
 export function expectedProfile(ds: DatasetOptions, id: number): NestedProfile {
@@ -79,13 +92,23 @@ export function nestedProfileBody(id: number): string {
   return JSON.stringify({ query: NESTED_PROFILE_QUERY, variables: { id: String(id) } });
 }
 
-type GqlUser = Omit<UserJson, 'id'> & { id: string; posts: Array<Omit<ProfilePost, 'id' | 'comments'> & { id: string; comments: Array<Omit<ProfileComment, 'id'> & { id: string }> }> };
+type GqlUser = Omit<UserJson, 'id'> & {
+  id: string;
+  posts: Array<
+    Omit<ProfilePost, 'id' | 'comments'> & { id: string; comments: Array<Omit<ProfileComment, 'id'> & { id: string }> }
+  >;
+};
 
 /** The profile from a GraphQL data.user (ids are strings there). */
 export function profileFromGraphql(u: GqlUser): NestedProfile {
   return {
     user: canonicalUser({ ...u, id: Number(u.id) }),
-    posts: u.posts.map((p) => post({ ...p, id: Number(p.id) }, p.comments.map((c) => comment({ ...c, id: Number(c.id) })))),
+    posts: u.posts.map((p) =>
+      post(
+        { ...p, id: Number(p.id) },
+        p.comments.map((c) => comment({ ...c, id: Number(c.id) })),
+      ),
+    ),
   };
 }
 
@@ -176,7 +199,9 @@ export class RestProfileClient {
   }
 
   private async openPool(): Promise<void> {
-    const more = await Promise.all(Array.from({ length: REST_PARALLEL - 1 }, () => Http1Connection.connect(this.host, this.port)));
+    const more = await Promise.all(
+      Array.from({ length: REST_PARALLEL - 1 }, () => Http1Connection.connect(this.host, this.port)),
+    );
     this.pool.push(...more);
   }
 }
@@ -184,7 +209,12 @@ export class RestProfileClient {
 function httpFailure(res: Http1Response): CallOutcome {
   const code = String(res.status);
   if (res.status === 404) return { ok: false, kind: 'not_found', code };
-  return { ok: false, kind: res.status >= 500 ? 'server_error' : 'client_error', code, detail: res.body.toString('utf8').slice(0, 200) };
+  return {
+    ok: false,
+    kind: res.status >= 500 ? 'server_error' : 'client_error',
+    code,
+    detail: res.body.toString('utf8').slice(0, 200),
+  };
 }
 
 // ---- gRPC (stock grpc-js client) ----
@@ -193,10 +223,13 @@ function httpFailure(res: Http1Response): CallOutcome {
 export type SizeOf = (msg: object) => number;
 
 function unary<Res>(fn: (cb: (err: grpc.ServiceError | null, res?: Res) => void) => void): Promise<Res> {
-  return new Promise((resolve, reject) => fn((err, res) => (err ? reject(err) : res ? resolve(res) : reject(new Error('no response message')))));
+  return new Promise((resolve, reject) =>
+    fn((err, res) => (err ? reject(err) : res ? resolve(res) : reject(new Error('no response message')))),
+  );
 }
 
-const ts = (t: { seconds?: number | string | null; nanos?: number | null } | null | undefined): string => formatTimestamp(Number(t?.seconds ?? 0), t?.nanos ?? 0);
+const ts = (t: { seconds?: number | string | null; nanos?: number | null } | null | undefined): string =>
+  formatTimestamp(Number(t?.seconds ?? 0), t?.nanos ?? 0);
 
 export async function grpcProfile(client: UserServiceClient, id: number, decode: boolean, sizeOf: SizeOf): Promise<CallOutcome> {
   let requests = 0;
@@ -208,7 +241,9 @@ export async function grpcProfile(client: UserServiceClient, id: number, decode:
     ]);
     // Every comment call at once: HTTP/2 multiplexes them on the one connection.
     const lists = await Promise.all(
-      postList.posts.map((p) => unary<CommentList__Output>((cb) => client.GetPostComments({ postId: p.id }, cb)).finally(() => requests++)),
+      postList.posts.map((p) =>
+        unary<CommentList__Output>((cb) => client.GetPostComments({ postId: p.id }, cb)).finally(() => requests++),
+      ),
     );
     const response = sizeOf(user) + sizeOf(postList) + lists.reduce((s, l) => s + sizeOf(l), 0);
     const payload = { request: 0, response };
@@ -216,12 +251,17 @@ export async function grpcProfile(client: UserServiceClient, id: number, decode:
     const profile: NestedProfile = {
       user: canonicalUser(userFromProto(user)),
       posts: postList.posts.map((p, i) =>
-        post({ id: p.id, title: p.title, content: p.content, createdAt: ts(p.createdAt) }, lists[i]!.comments.map((c) => comment({ id: c.id, text: c.text, createdAt: ts(c.createdAt) }))),
+        post(
+          { id: p.id, title: p.title, content: p.content, createdAt: ts(p.createdAt) },
+          lists[i]!.comments.map((c) => comment({ id: c.id, text: c.text, createdAt: ts(c.createdAt) })),
+        ),
       ),
     };
     return { ok: true, payload, requests, profile };
   } catch (err) {
     const code = (err as grpc.ServiceError).code;
-    return typeof code === 'number' ? classifyGrpcStatus(code, (err as grpc.ServiceError).details) : { ok: false, kind: 'protocol_error', detail: (err as Error).message };
+    return typeof code === 'number'
+      ? classifyGrpcStatus(code, (err as grpc.ServiceError).details)
+      : { ok: false, kind: 'protocol_error', detail: (err as Error).message };
   }
 }

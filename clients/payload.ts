@@ -74,7 +74,9 @@ export function restPage(encoding: PayloadEncoding = 'identity'): ClientModule {
           if (op.op !== 'listUsers') return unsupported(op);
           const t0 = performance.now();
           try {
-            const res = await conn.request(buildRequest('GET', `/v1/users?after=${op.after}&limit=${op.limit}`, authority, headers));
+            const res = await conn.request(
+              buildRequest('GET', `/v1/users?after=${op.after}&limit=${op.limit}`, authority, headers),
+            );
             if (res.status !== 200) return httpFailure(res.status, res.body);
             const body = plainBody(res, encoding);
             const base = { ok: true as const, payload: { request: 0, response: body.length }, firstItemUs: elapsedUs(t0) };
@@ -95,7 +97,8 @@ export function restPage(encoding: PayloadEncoding = 'identity'): ClientModule {
 const USER_FIELDS = 'id username email age roles address { street city country postalCode } createdAt';
 // The page size is a literal, as a client with a fixed page size writes it: the server's cost
 // check then depends on no variable and yoga caches its verdict per document.
-const pageQuery = (limit: number): string => `query Page($after: Int) { users(afterId: $after, limit: ${limit}) { ${USER_FIELDS} } }`;
+const pageQuery = (limit: number): string =>
+  `query Page($after: Int) { users(afterId: $after, limit: ${limit}) { ${USER_FIELDS} } }`;
 const DATA_PREFIX = Buffer.from('{"data"');
 
 export function graphqlPage(encoding: PayloadEncoding = 'identity'): ClientModule {
@@ -123,7 +126,10 @@ export function graphqlPage(encoding: PayloadEncoding = 'identity'): ClientModul
             // graphql-js puts "errors" before "data": an answer that starts with data has none.
             const clean = plain.subarray(0, DATA_PREFIX.length).equals(DATA_PREFIX);
             if (!options?.decode && clean) return { ok: true, payload, items: countUsers(plain), firstItemUs: elapsedUs(t0) };
-            const parsed = JSON.parse(plain.toString('utf8')) as { data?: { users?: UserJson[] } | null; errors?: { message?: string; extensions?: { code?: string } }[] };
+            const parsed = JSON.parse(plain.toString('utf8')) as {
+              data?: { users?: UserJson[] } | null;
+              errors?: { message?: string; extensions?: { code?: string } }[];
+            };
             if (parsed.errors?.length) {
               const e = parsed.errors[0]!;
               return { ok: false, kind: 'client_error', code: e.extensions?.code, detail: e.message ?? '' };
@@ -153,13 +159,21 @@ export const grpcJsPage: ClientModule = {
         if (op.op !== 'listUsers') return Promise.resolve(unsupported(op));
         const t0 = performance.now();
         return new Promise((resolve) => {
-          base.client.ListUsersPage({ pageSize: op.limit, afterId: op.after }, (err: grpc.ServiceError | null, res?: UserPage__Output) => {
-            if (err) return resolve(classifyGrpcStatus(err.code, err.details));
-            if (!res) return resolve({ ok: false, kind: 'protocol_error', detail: 'no response message' });
-            const base = { ok: true as const, payload: { request: 0, response: wireSizeOf(res) }, items: res.users.length, firstItemUs: elapsedUs(t0) };
-            if (!options?.decode) return resolve(base);
-            resolve({ ...base, users: res.users.map((u) => canonicalUser(userFromProto(u))) });
-          });
+          base.client.ListUsersPage(
+            { pageSize: op.limit, afterId: op.after },
+            (err: grpc.ServiceError | null, res?: UserPage__Output) => {
+              if (err) return resolve(classifyGrpcStatus(err.code, err.details));
+              if (!res) return resolve({ ok: false, kind: 'protocol_error', detail: 'no response message' });
+              const base = {
+                ok: true as const,
+                payload: { request: 0, response: wireSizeOf(res) },
+                items: res.users.length,
+                firstItemUs: elapsedUs(t0),
+              };
+              if (!options?.decode) return resolve(base);
+              resolve({ ...base, users: res.users.map((u) => canonicalUser(userFromProto(u))) });
+            },
+          );
         });
       },
     };
@@ -231,8 +245,13 @@ export function websocketPage(encoding: PayloadEncoding = 'identity'): ClientMod
         // A page starts {"id":N,"result":[ ; anything else (an error) is parsed.
         const isResult = raw[raw.indexOf(0x2c) + 3] === 0x72;
         if (!isResult || p.decode) msg ??= JSON.parse(raw.toString('utf8')) as typeof msg;
-        if (msg?.error) return p.resolve({ ok: false, kind: 'client_error', code: msg.error.code, detail: msg.error.message ?? '' });
-        const base = { ok: true as const, payload: { request: p.requestBytes, response: raw.length }, firstItemUs: elapsedUs(p.t0) };
+        if (msg?.error)
+          return p.resolve({ ok: false, kind: 'client_error', code: msg.error.code, detail: msg.error.message ?? '' });
+        const base = {
+          ok: true as const,
+          payload: { request: p.requestBytes, response: raw.length },
+          firstItemUs: elapsedUs(p.t0),
+        };
         if (!p.decode) return p.resolve({ ...base, items: countUsers(raw) });
         const users = (msg?.result ?? []).map(canonicalUser);
         p.resolve({ ...base, items: users.length, users });
@@ -246,7 +265,8 @@ export function websocketPage(encoding: PayloadEncoding = 'identity'): ClientMod
           const id = ++nextId;
           const text = `{"id":${id},"op":"listUsers","params":{"afterId":${op.after},"limit":${op.limit}}}`;
           return new Promise((resolve) => {
-            if (ws.readyState !== WebSocket.OPEN) return resolve({ ok: false, kind: 'connection_reset', detail: 'websocket not open' });
+            if (ws.readyState !== WebSocket.OPEN)
+              return resolve({ ok: false, kind: 'connection_reset', detail: 'websocket not open' });
             pending.set(id, { resolve, t0: performance.now(), decode: options?.decode === true, requestBytes: text.length });
             ws.send(text);
           });
@@ -258,7 +278,6 @@ export function websocketPage(encoding: PayloadEncoding = 'identity'): ClientMod
 }
 
 // ---------------------------------------------------------------- SSE
-
 
 /** POST /v1/rpc op listUsersPage; the page comes back as one `result` event on the stream. */
 export const ssePage: ClientModule = {
@@ -274,7 +293,11 @@ export const ssePage: ClientModule = {
         const e = (JSON.parse(ev.data) as { error: { code?: string; message?: string } }).error;
         return p.resolve({ ok: false, kind: 'client_error', code: e.code, detail: e.message ?? '' });
       }
-      const base = { ok: true as const, payload: { request: p.requestBytes, response: ev.dataBytes }, firstItemUs: elapsedUs(p.t0) };
+      const base = {
+        ok: true as const,
+        payload: { request: p.requestBytes, response: ev.dataBytes },
+        firstItemUs: elapsedUs(p.t0),
+      };
       if (!p.decode) return p.resolve({ ...base, items: countUsersIn(ev.data) });
       const users = (JSON.parse(ev.data) as { result: UserJson[] }).result.map(canonicalUser);
       p.resolve({ ...base, items: users.length, users });
@@ -294,7 +317,9 @@ export const ssePage: ClientModule = {
         const rid = ++nextId;
         const body = `{"streamId":${streamJson},"requestId":${rid},"op":"listUsersPage","params":{"afterId":${op.after},"limit":${op.limit}}}`;
         // Registered before the POST is written: the event may beat the 202 back.
-        const done = new Promise<CallOutcome>((resolve) => pending.set(rid, { resolve, t0: performance.now(), decode: options?.decode === true, requestBytes: body.length }));
+        const done = new Promise<CallOutcome>((resolve) =>
+          pending.set(rid, { resolve, t0: performance.now(), decode: options?.decode === true, requestBytes: body.length }),
+        );
         const refused = await session.post(body);
         if (refused) {
           pending.delete(rid);

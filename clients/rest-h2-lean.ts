@@ -8,10 +8,34 @@
 // bytes on the wire are a real client's; test/scenario-http2.test.ts compares them with
 // node:http2's. Answers are framed and their header blocks decoded for :status.
 import net from 'node:net';
-import { HpackDecoder, HpackError, STATIC_TABLE, hpackInt, hpackString, type HeaderSink } from './wire/hpack.ts';
-import { ACK, CONTINUATION, DATA, DEFAULT_WINDOW, EMPTY, END_HEADERS, END_STREAM, GOAWAY, GOAWAY_PROTOCOL_ERROR, HEADERS, MAX_FRAME_SIZE, MAX_STREAM_ID, PADDED, PING, PREFACE, PRIORITY, PUSH_PROMISE, RST_STREAM, SETTINGS, WINDOW_UPDATE, frame, splitFrames, uint32 } from './wire/h2-frame.ts';
+import { HpackDecoder, STATIC_TABLE, hpackInt, hpackString, type HeaderSink } from './wire/hpack.ts';
+import {
+  ACK,
+  CONTINUATION,
+  DATA,
+  DEFAULT_WINDOW,
+  EMPTY,
+  END_HEADERS,
+  END_STREAM,
+  GOAWAY,
+  GOAWAY_PROTOCOL_ERROR,
+  HEADERS,
+  MAX_FRAME_SIZE,
+  MAX_STREAM_ID,
+  PADDED,
+  PING,
+  PREFACE,
+  PRIORITY,
+  PUSH_PROMISE,
+  RST_STREAM,
+  SETTINGS,
+  WINDOW_UPDATE,
+  frame,
+  splitFrames,
+  uint32,
+} from './wire/h2-frame.ts';
 import type { ByteCount, CallOutcome } from './types.ts';
-
+import { HpackError } from '../harness/errors.ts';
 
 const staticName = (name: string): number => STATIC_TABLE.findIndex(([n]) => n === name) + 1;
 
@@ -20,7 +44,10 @@ const staticName = (name: string): number => STATIC_TABLE.findIndex(([n]) => n =
  * `first(path)` inserts every indexable field, `next(path)` references them (dynamic index
  * 62 is the newest insertion), `literal(path)` indexes nothing (a peer table too small).
  */
-export function getHeaderBlocks(authority: string, headers: Readonly<Record<string, string>>): {
+export function getHeaderBlocks(
+  authority: string,
+  headers: Readonly<Record<string, string>>,
+): {
   first: (path: string) => Buffer;
   next: (path: string) => Buffer;
   literal: (path: string) => Buffer;
@@ -29,7 +56,8 @@ export function getHeaderBlocks(authority: string, headers: Readonly<Record<stri
   // :method GET (static 2) and :scheme http (static 6) are full static matches.
   const head = [0x80 | 2, 0x80 | 6];
   const fields: [string, string][] = [[':authority', authority], ...Object.entries(headers)];
-  const neverIndexed = (name: string, value: string): boolean => name === 'authorization' || (name === 'cookie' && value.length < 20);
+  const neverIndexed = (name: string, value: string): boolean =>
+    name === 'authorization' || (name === 'cookie' && value.length < 20);
   const literal = (flags: number, prefix: number, name: string, value: string): number[] => {
     const idx = staticName(name);
     return [...hpackInt(flags, prefix, idx), ...(idx ? [] : hpackString(name)), ...hpackString(value)];
@@ -52,7 +80,10 @@ export function getHeaderBlocks(authority: string, headers: Readonly<Record<stri
       tableBytes += name.length + value.length + 32;
     }
   }
-  const withPath = (block: number[]) => (path: string): Buffer => Buffer.from([...head, ...hpackInt(0x00, 4, staticName(':path')), ...hpackString(path), ...block]);
+  const withPath =
+    (block: number[]) =>
+    (path: string): Buffer =>
+      Buffer.from([...head, ...hpackInt(0x00, 4, staticName(':path')), ...hpackString(path), ...block]);
   return { first: withPath(first), next: withPath(next), literal: withPath(plain), tableBytes };
 }
 
@@ -95,11 +126,18 @@ export class LeanH2cConnection {
     this.blocks = getHeaderBlocks(authority, headers);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err: NodeJS.ErrnoException) => this.failAll({ ok: false, kind: 'connection_reset', code: err.code, detail: err.message }));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      this.failAll({ ok: false, kind: 'connection_reset', code: err.code, detail: err.message }),
+    );
     socket.on('close', () => this.failAll({ ok: false, kind: 'connection_reset', detail: 'connection closed' }));
   }
 
-  static connect(host: string, port: number, headers: Readonly<Record<string, string>>, timeoutMs = 10_000): Promise<LeanH2cConnection> {
+  static connect(
+    host: string,
+    port: number,
+    headers: Readonly<Record<string, string>>,
+    timeoutMs = 10_000,
+  ): Promise<LeanH2cConnection> {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host, port });
       const conn = new LeanH2cConnection(socket, `${host}:${port}`, headers);
@@ -272,7 +310,8 @@ export class LeanH2cConnection {
         if (flags & ACK) {
           this.ready.localAcked = true;
         } else {
-          for (let i = 0; i + 6 <= payload.length; i += 6) this.applySetting(payload.readUInt16BE(i), payload.readUInt32BE(i + 2));
+          for (let i = 0; i + 6 <= payload.length; i += 6)
+            this.applySetting(payload.readUInt16BE(i), payload.readUInt32BE(i + 2));
           this.write(frame(SETTINGS, ACK, 0));
           this.ready.remote = true;
           this.drain();
@@ -293,7 +332,12 @@ export class LeanH2cConnection {
         return;
       case GOAWAY: {
         const lastStreamId = payload.readUInt32BE(0) & MAX_STREAM_ID;
-        const f: Failure = { ok: false, kind: 'connection_reset', code: `GOAWAY ${payload.readUInt32BE(4)}`, detail: 'server is closing the connection' };
+        const f: Failure = {
+          ok: false,
+          kind: 'connection_reset',
+          code: `GOAWAY ${payload.readUInt32BE(4)}`,
+          detail: 'server is closing the connection',
+        };
         this.closed ??= f;
         // Streams above lastStreamId were not processed; those at or below it still finish.
         for (const [id, p] of this.streams) {
@@ -315,7 +359,8 @@ export class LeanH2cConnection {
   }
 
   private applySetting(id: number, value: number): void {
-    if (id === 0x3) this.peerMaxStreams = value; // MAX_CONCURRENT_STREAMS
+    if (id === 0x3)
+      this.peerMaxStreams = value; // MAX_CONCURRENT_STREAMS
     else if (id === 0x1 && value < this.blocks.tableBytes && this.mode !== 'literal') {
       // HEADER_TABLE_SIZE below what our entries need: say so and stop referencing them.
       if (this.mode === 'indexed') this.tableSizeUpdate = Buffer.from(hpackInt(0x20, 5, 0));

@@ -34,7 +34,8 @@ export const BROWSER_HEADERS: Readonly<Record<string, string>> = {
   'accept-encoding': 'gzip, deflate, br, zstd',
   authorization:
     'Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTQyIiwibmFtZSI6IkJlbmNoIFVzZXIiLCJyb2xlcyI6WyJyZWFkZXIiXSwiaWF0IjoxNzY0MjAwMDAwLCJleHAiOjE3NjQyMDM2MDB9.Qm9ndXNTaWduYXR1cmVGb3JCZW5jaG1hcmtzT25seTEyMzQ1Ng',
-  cookie: 'session=9f8b2c7e4d1a6b3c5e0f2a4b6c8d0e1f; csrftoken=Xq7Lp2Vb9Rk4Tz8Nw3Hs6Jd1; _ga=GA1.1.1234567890.1764200000; theme=dark',
+  cookie:
+    'session=9f8b2c7e4d1a6b3c5e0f2a4b6c8d0e1f; csrftoken=Xq7Lp2Vb9Rk4Tz8Nw3Hs6Jd1; _ga=GA1.1.1234567890.1764200000; theme=dark',
 };
 
 /** Bytes of the browser header lines as HTTP/1.1 sends them ("name: value\r\n" each). */
@@ -57,7 +58,8 @@ function outcomeFor(status: number, body: Buffer, decode: boolean): CallOutcome 
 
 /** HTTP/1.1: the lean driver with the browser headers, requests pre-built per id. */
 export const http1Browser: ClientModule = {
-  description: 'HTTP/1.1 keep-alive on raw node:net sockets, pre-built GET requests with browser headers, pipelined; fastify server',
+  description:
+    'HTTP/1.1 keep-alive on raw node:net sockets, pre-built GET requests with browser headers, pipelined; fastify server',
   async connect({ host, port }) {
     const conn = await Http1Connection.connect(host, port);
     const authority = `${host}:${port}`;
@@ -176,7 +178,7 @@ export class H2cSession implements H2Session {
       const chunks: Buffer[] = [];
       let settled = false;
       const settle = (o: CallOutcome): void => {
-        if (!settled) (settled = true), resolve(o);
+        if (!settled) ((settled = true), resolve(o));
       };
       let stream: http2.ClientHttp2Stream;
       try {
@@ -191,9 +193,21 @@ export class H2cSession implements H2Session {
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => settle(outcomeFor(status, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), decode)));
       stream.on('error', (err: NodeJS.ErrnoException) =>
-        settle({ ok: false, kind: err.code === 'ERR_HTTP2_STREAM_ERROR' ? 'protocol_error' : 'connection_reset', code: err.code, detail: err.message }),
+        settle({
+          ok: false,
+          kind: err.code === 'ERR_HTTP2_STREAM_ERROR' ? 'protocol_error' : 'connection_reset',
+          code: err.code,
+          detail: err.message,
+        }),
       );
-      stream.on('close', () => settle({ ok: false, kind: 'connection_reset', code: String(stream.rstCode), detail: 'stream closed before its response ended' }));
+      stream.on('close', () =>
+        settle({
+          ok: false,
+          kind: 'connection_reset',
+          code: String(stream.rstCode),
+          detail: 'stream closed before its response ended',
+        }),
+      );
     });
   }
 
@@ -215,14 +229,16 @@ function h2Connection(s: H2Session, counts: boolean, release: () => Promise<void
     // A shared session's bytes are reported by one of its views only, so the generator's sum
     // over its connections counts every byte once.
     wireBytes: counts ? () => s.bytes() : () => ({ out: 0, in: 0 }),
-    call: (op, options) => (op.op === 'getUser' ? s.get(usersPath(op.id), options?.decode === true) : Promise.resolve(unsupported(op))),
+    call: (op, options) =>
+      op.op === 'getUser' ? s.get(usersPath(op.id), options?.decode === true) : Promise.resolve(unsupported(op)),
     close: release,
   };
 }
 
 /** h2c: every connection its own HTTP/2 session (TCP connection), the lean driver. */
 export const h2c: ClientModule = {
-  description: 'HTTP/2 (h2c, prior knowledge) on raw node:net sockets as h2load does, one session per connection, calls as concurrent streams, HPACK as nghttp2 encodes it; fastify http2 server',
+  description:
+    'HTTP/2 (h2c, prior knowledge) on raw node:net sockets as h2load does, one session per connection, calls as concurrent streams, HPACK as nghttp2 encodes it; fastify http2 server',
   async connect({ host, port }) {
     const s = await openLean(host, port);
     return h2Connection(s, true, () => s.close());
@@ -231,7 +247,8 @@ export const h2c: ClientModule = {
 
 /** h2c-node: as h2c, with node:http2's client (what an application on node sees). */
 export const h2cNode: ClientModule = {
-  description: 'node:http2 client, h2c prior knowledge, one session per connection, calls as concurrent streams; fastify http2 server',
+  description:
+    'node:http2 client, h2c prior knowledge, one session per connection, calls as concurrent streams; fastify http2 server',
   async connect({ host, port }) {
     const s = await H2cSession.open(host, port);
     return h2Connection(s, true, () => s.close());
@@ -243,12 +260,15 @@ export const h2cNode: ClientModule = {
  * connect and closed when the last view closes. Each call of this function is a new module
  * with a new session (the generator process gets one; the verifier its own).
  */
-export function h2cShared(open: (host: string, port: number) => Promise<H2Session> = openLean): ClientModule & { sessions: () => number } {
+export function h2cShared(
+  open: (host: string, port: number) => Promise<H2Session> = openLean,
+): ClientModule & { sessions: () => number } {
   let shared: Promise<H2Session> | undefined;
   let views = 0;
   let opened = 0;
   return {
-    description: 'HTTP/2 (h2c) on a raw node:net socket as h2load does, ONE session (TCP connection) for all connections of a generator process; fastify http2 server',
+    description:
+      'HTTP/2 (h2c) on a raw node:net socket as h2load does, ONE session (TCP connection) for all connections of a generator process; fastify http2 server',
     sessions: () => opened,
     async connect({ host, port }) {
       const first = shared === undefined;

@@ -36,7 +36,12 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
       }
       const code = String(res.status);
       if (res.status === 404) return { ok: false, kind: 'not_found', code };
-      return { ok: false, kind: res.status >= 500 ? 'server_error' : 'client_error', code, detail: res.body.toString('utf8').slice(0, 200) };
+      return {
+        ok: false,
+        kind: res.status >= 500 ? 'server_error' : 'client_error',
+        code,
+        detail: res.body.toString('utf8').slice(0, 200),
+      };
     },
     close: async () => {
       await Promise.all([profiles.close(), conn.close()]);

@@ -63,7 +63,10 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
     else p.outcome = outcome;
   };
 
-  const [streamR, postR] = await Promise.allSettled([openStream(host, port, authority, onEvent), Http1Connection.connect(host, port)]);
+  const [streamR, postR] = await Promise.allSettled([
+    openStream(host, port, authority, onEvent),
+    Http1Connection.connect(host, port),
+  ]);
   if (streamR.status === 'rejected' || postR.status === 'rejected') {
     // Do not leak the socket that did open.
     if (streamR.status === 'fulfilled') streamR.value.socket.destroy();
@@ -109,7 +112,13 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
       const bodyLen = ascii ? body.length : Buffer.byteLength(body);
       const raw = Buffer.from(head + bodyLen + '\r\n\r\n' + body, ascii ? 'latin1' : 'utf8');
       return new Promise<CallOutcome>((resolve) => {
-        const p: Pending = { resolve, decode: options?.decode === true, requestBytes: bodyLen, accepted: false, outcome: undefined };
+        const p: Pending = {
+          resolve,
+          decode: options?.decode === true,
+          requestBytes: bodyLen,
+          accepted: false,
+          outcome: undefined,
+        };
         // Registered before the POST is written: the event may beat the 202 back.
         pending.set(rid, p);
         post.request(raw).then(
@@ -121,7 +130,12 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
             }
             pending.delete(rid);
             const code = String(res.status);
-            resolve({ ok: false, kind: res.status >= 500 ? 'server_error' : 'client_error', code, detail: res.body.toString('utf8').slice(0, 200) });
+            resolve({
+              ok: false,
+              kind: res.status >= 500 ? 'server_error' : 'client_error',
+              code,
+              detail: res.body.toString('utf8').slice(0, 200),
+            });
           },
           (err: Error) => {
             pending.delete(rid);
@@ -174,9 +188,17 @@ export interface SseRpcSession {
   close(): Promise<void>;
 }
 
-export async function openSseRpc(host: string, port: number, onEvent: (ev: SseEvent) => void, onStreamClosed: () => void): Promise<SseRpcSession> {
+export async function openSseRpc(
+  host: string,
+  port: number,
+  onEvent: (ev: SseEvent) => void,
+  onStreamClosed: () => void,
+): Promise<SseRpcSession> {
   const authority = `${host}:${port}`;
-  const [{ socket, streamId }, conn] = await Promise.all([openStream(host, port, authority, onEvent), Http1Connection.connect(host, port)]);
+  const [{ socket, streamId }, conn] = await Promise.all([
+    openStream(host, port, authority, onEvent),
+    Http1Connection.connect(host, port),
+  ]);
   const setupBytes = { out: socket.bytesWritten, in: socket.bytesRead };
   socket.on('close', onStreamClosed);
   const headers = { 'Content-Type': 'application/json' };
@@ -206,7 +228,12 @@ export async function openSseRpc(host: string, port: number, onEvent: (ev: SseEv
  * Open the event stream: write the GET, check the response head, then feed the body
  * (de-chunked if needed) to the SSE parser. Resolves once the session event names the stream.
  */
-export function openStream(host: string, port: number, authority: string, onEvent: (ev: SseEvent) => void): Promise<{ socket: net.Socket; streamId: string }> {
+export function openStream(
+  host: string,
+  port: number,
+  authority: string,
+  onEvent: (ev: SseEvent) => void,
+): Promise<{ socket: net.Socket; streamId: string }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
     socket.setNoDelay(true);
@@ -276,7 +303,9 @@ export function openStream(host: string, port: number, authority: string, onEven
       fail(Object.assign(new Error('event stream closed before the session event'), { code: 'ECONNRESET' }));
     });
     socket.once('connect', () => {
-      socket.write(`GET /v1/events HTTP/1.1\r\nHost: ${authority}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n`);
+      socket.write(
+        `GET /v1/events HTTP/1.1\r\nHost: ${authority}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n`,
+      );
     });
   });
 }

@@ -67,7 +67,8 @@ function codec(encoding: WsEncoding): Codec {
           return { id: r.id, error: r.error ?? undefined, user: r.user ?? undefined };
         },
         // The Timestamp's int64 seconds may decode as a Long: toObject with longs: Number.
-        toJson: (u) => userFromProto(protoType('User').toObject(u as protobuf.Message, { longs: Number, defaults: true }) as User__Output),
+        toJson: (u) =>
+          userFromProto(protoType('User').toObject(u as protobuf.Message, { longs: Number, defaults: true }) as User__Output),
       };
     }
   }
@@ -148,7 +149,8 @@ export function encodingClient(encoding: WsEncoding): ClientModule {
           const code = reply.error.code;
           return p.resolve({ ok: false, kind: errorKind(code), ...(code ? { code } : {}), detail: reply.error.message ?? '' });
         }
-        if (reply.user === undefined || reply.user === null) return p.resolve({ ok: false, kind: 'protocol_error', detail: 'reply has neither a user nor an error' });
+        if (reply.user === undefined || reply.user === null)
+          return p.resolve({ ok: false, kind: 'protocol_error', detail: 'reply has neither a user nor an error' });
         p.resolve(p.decode ? { ok: true, payload, user: c.toJson(reply.user) } : { ok: true, payload });
       });
 
@@ -163,7 +165,11 @@ export function encodingClient(encoding: WsEncoding): ClientModule {
           const id = ++nextId;
           const body = c.encodeGetUser(id, op.id);
           return new Promise((resolve) => {
-            pending.set(id, { resolve, decode: options?.decode === true, requestBytes: typeof body === 'string' ? Buffer.byteLength(body) : body.length });
+            pending.set(id, {
+              resolve,
+              decode: options?.decode === true,
+              requestBytes: typeof body === 'string' ? Buffer.byteLength(body) : body.length,
+            });
             ws.send(body);
           });
         },

@@ -96,7 +96,8 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
       const code = reply.error.code;
       return p.resolve({ ok: false, kind: errorKind(code), ...(code ? { code } : {}), detail: reply.error.message ?? '' });
     }
-    if (reply.result === undefined) return p.resolve({ ok: false, kind: 'protocol_error', detail: 'reply has neither result nor error' });
+    if (reply.result === undefined)
+      return p.resolve({ ok: false, kind: 'protocol_error', detail: 'reply has neither result nor error' });
     p.resolve({ ok: true, payload, user: canonicalUser(reply.result as UserJson) });
   };
 

@@ -3,10 +3,11 @@
 import { z } from 'zod';
 import { PROTOCOL_NAMES } from './protocols.ts';
 import { SCENARIO_NAMES } from '../scenarios/registry.ts';
-import { LoadSpecError, loadModelSchema, parseLoadSpec, type OpenLoadModel } from './load/model.ts';
+import { loadModelSchema, parseLoadSpec, type OpenLoadModel } from './load/model.ts';
 import { thresholdProblem } from './results/thresholds.ts';
 import { FANOUT_TRANSPORTS } from './workloads/fanout-transports.ts';
 import { eventRateField, fanoutOptionsSchema, pollIntervalField, subscribersField } from './workloads/fanout-config.ts';
+import { ConfigError, LoadSpecError } from './errors.ts';
 
 // The fanout scenario's rows are push transports (graphql-ws, poll, ...), named here too.
 const protocolName = z.enum([...new Set([...PROTOCOL_NAMES, ...FANOUT_TRANSPORTS])] as [string, ...string[]]);
@@ -20,10 +21,19 @@ const thresholdExpr = z.string().superRefine((expr, ctx) => {
 // "Invalid key in record", without saying which names are valid.
 const thresholdsSchema = z.record(z.string(), z.record(z.string(), z.array(thresholdExpr))).superRefine((table, ctx) => {
   for (const [scenario, perProtocol] of Object.entries(table)) {
-    if (!SCENARIO_NAMES.includes(scenario)) ctx.addIssue({ code: 'custom', path: [scenario], message: `unknown scenario "${scenario}"; valid: ${SCENARIO_NAMES.join(', ')}` });
+    if (!SCENARIO_NAMES.includes(scenario))
+      ctx.addIssue({
+        code: 'custom',
+        path: [scenario],
+        message: `unknown scenario "${scenario}"; valid: ${SCENARIO_NAMES.join(', ')}`,
+      });
     for (const key of Object.keys(perProtocol)) {
       if (key !== '*' && !(PROTOCOL_NAMES as readonly string[]).includes(key)) {
-        ctx.addIssue({ code: 'custom', path: [scenario, key], message: `unknown protocol "${key}"; valid: '*' (every protocol), ${PROTOCOL_NAMES.join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [scenario, key],
+          message: `unknown protocol "${key}"; valid: '*' (every protocol), ${PROTOCOL_NAMES.join(', ')}`,
+        });
       }
     }
   }
@@ -156,12 +166,6 @@ export function defineConfig(c: BenchConfigInput): BenchConfigInput {
   return c;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
-}
-
 /** Validate and fill defaults; every problem is reported at once, with its path. */
 export function resolveConfig(input: unknown): ResolvedConfig {
   const parsed = configSchema.safeParse(input);
@@ -178,7 +182,10 @@ export function resolveConfig(input: unknown): ResolvedConfig {
   }
   if (parsed.success && parsed.data.driver === 'autocannon' && parsed.data.load !== undefined) {
     const m = typeof parsed.data.load === 'string' ? parseLoadSpec(parsed.data.load) : parsed.data.load;
-    if (m.model !== 'closed') problems.push(`driver: autocannon rows run closed loop only, but load is ${m.model}; use closed:CONNxINFLIGHT or the harness driver`);
+    if (m.model !== 'closed')
+      problems.push(
+        `driver: autocannon rows run closed loop only, but load is ${m.model}; use closed:CONNxINFLIGHT or the harness driver`,
+      );
   }
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   return parsed.data;
@@ -188,8 +195,10 @@ export function resolveConfig(input: unknown): ResolvedConfig {
 export type ResolvedLoad = { model: 'closed'; connections: number; inflight: number } | OpenLoadModel;
 
 export function resolveLoad(cfg: ResolvedConfig): ResolvedLoad {
-  const m = cfg.load === undefined ? { model: 'closed' as const } : typeof cfg.load === 'string' ? parseLoadSpec(cfg.load) : cfg.load;
-  if (m.model === 'closed') return { model: 'closed', connections: m.connections ?? cfg.connections, inflight: m.inflight ?? cfg.inflight };
+  const m =
+    cfg.load === undefined ? { model: 'closed' as const } : typeof cfg.load === 'string' ? parseLoadSpec(cfg.load) : cfg.load;
+  if (m.model === 'closed')
+    return { model: 'closed', connections: m.connections ?? cfg.connections, inflight: m.inflight ?? cfg.inflight };
   return m;
 }
 

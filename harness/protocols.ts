@@ -24,7 +24,8 @@ export const PROTOCOLS = {
     name: 'grpc',
     server: 'grpc',
     client: () => import('../clients/grpc.ts'),
-    driver: 'HTTP/2 spoken on raw node:net sockets as h2load does: frames pre-built per id (5-byte gRPC prefix + protobuf), HPACK as nghttp2 encodes it, grpc-status trailer checked; @grpc/grpc-js server',
+    driver:
+      'HTTP/2 spoken on raw node:net sockets as h2load does: frames pre-built per id (5-byte gRPC prefix + protobuf), HPACK as nghttp2 encodes it, grpc-status trailer checked; @grpc/grpc-js server',
   },
   'grpc-js': {
     name: 'grpc-js',

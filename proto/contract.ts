@@ -30,7 +30,9 @@ export function protoRoot(): protobuf.Root {
   root ??= protobuf.loadSync(PROTO_PATH);
   return root;
 }
-export function protoType(name: 'User' | 'GetUserRequest' | 'ListUsersRequest' | 'CreateUserRequest' | 'CreateUsersResponse' | 'ChatMessage'): protobuf.Type {
+export function protoType(
+  name: 'User' | 'GetUserRequest' | 'ListUsersRequest' | 'CreateUserRequest' | 'CreateUsersResponse' | 'ChatMessage',
+): protobuf.Type {
   return protoRoot().lookupType(`${PROTO_PACKAGE}.${name}`);
 }
 

@@ -21,7 +21,8 @@ export function encodingOf(variant: string | undefined): PayloadEncoding {
 
 export default defineScenario({
   name: 'compression',
-  description: 'gzip/brotli (REST, GraphQL) and permessage-deflate (WebSocket) on ~10 KB and ~1 MB pages: bytes saved vs CPU spent on both sides',
+  description:
+    'gzip/brotli (REST, GraphQL) and permessage-deflate (WebSocket) on ~10 KB and ~1 MB pages: bytes saved vs CPU spent on both sides',
   protocols: ['rest', 'graphql', 'websocket'],
   variants: {
     rest: variants(['identity', 'gzip', 'br']),
@@ -29,14 +30,15 @@ export default defineScenario({
     websocket: variants(['identity', 'deflate']),
   },
   notExpressible: {
-    'grpc-js': 'grpc-js 1.14 servers never compress responses (server-interceptors.js: "response compression is currently not supported"); grpc.default_compression_algorithm on the client compresses only its requests, here a few bytes',
+    'grpc-js':
+      'grpc-js 1.14 servers never compress responses (server-interceptors.js: "response compression is currently not supported"); grpc.default_compression_algorithm on the client compresses only its requests, here a few bytes',
     grpc: 'the lean HTTP/2 driver frames unary GetUser only, and the grpc-js server does not compress responses either',
     sse: 'not measured: an event stream is compressed only as one long gzip response flushed per event, a different thing from per-answer compression',
   },
   notes: [
     `Pages of ${PAGE_USERS.medium} users (~10 KB of JSON) and ${PAGE_USERS.large} (~1 MB), from payloadSize. payload = the decompressed answer; wire bytes/op = what crossed the socket; identity rows run on a server with compression off.`,
-    'REST: @fastify/compress (threshold 1024 B, gzip level 6, brotli quality 4 text mode, its defaults), client sends Accept-Encoding: gzip or br. GraphQL: yoga\'s answer compressed with node:zlib at the same settings (servers/compression.ts). WebSocket: ws permessage-deflate on both sides, ws defaults (threshold 1024 B, level 6, context takeover).',
-    'Clients decompress every answer (zlib sync calls for HTTP, ws\'s inflater for WebSocket), so client CPU/op includes it; the server\'s includes compression (zlib work on the libuv pool is the same process\'s CPU).',
+    "REST: @fastify/compress (threshold 1024 B, gzip level 6, brotli quality 4 text mode, its defaults), client sends Accept-Encoding: gzip or br. GraphQL: yoga's answer compressed with node:zlib at the same settings (servers/compression.ts). WebSocket: ws permessage-deflate on both sides, ws defaults (threshold 1024 B, level 6, context takeover).",
+    "Clients decompress every answer (zlib sync calls for HTTP, ws's inflater for WebSocket), so client CPU/op includes it; the server's includes compression (zlib work on the libuv pool is the same process's CPU).",
   ],
   ops: pageOps,
   verify: verifyPages,

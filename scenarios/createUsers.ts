@@ -4,9 +4,10 @@
 // really stored: verify checks the server's ids continue the data set and the batch can be
 // read back; the run records the server's user count at both edges of the measured window.
 import { generateUser } from '../servers/dataset.ts';
-import { EquivalenceError, type VerifyReport } from '../harness/run/verify.ts';
+import { type VerifyReport } from '../harness/run/verify.ts';
 import type { ClientModule, NewUserJson, Operation } from '../clients/types.ts';
 import { defineScenario, type ScenarioContext } from './types.ts';
+import { EquivalenceError } from '../harness/errors.ts';
 
 /** The users of one batch: drawn from the data set's generator, renamed so each is new. */
 export function newUsers(ds: { users: number; seed: number }, start: number, n: number): NewUserJson[] {
@@ -21,12 +22,22 @@ export function newUsers(ds: { users: number; seed: number }, start: number, n: 
 export function createUsersOps(ctx: ScenarioContext): () => Operation {
   const n = ctx.batchSize ?? 100;
   // A few distinct batches, reused: building JSON users is the generator's cost, not the server's.
-  const batches = Array.from({ length: 8 }, (_, b) => newUsers(ctx, (ctx.seed >>> 0) % 1000 + b * n, n));
+  const batches = Array.from({ length: 8 }, (_, b) => newUsers(ctx, ((ctx.seed >>> 0) % 1000) + b * n, n));
   let i = 0;
-  return () => ({ op: 'createUsers', users: batches[i++ % batches.length]!, ...(ctx.variant !== undefined && { variant: ctx.variant }) });
+  return () => ({
+    op: 'createUsers',
+    users: batches[i++ % batches.length]!,
+    ...(ctx.variant !== undefined && { variant: ctx.variant }),
+  });
 }
 
-export async function verifyCreateUsers(client: ClientModule, target: { host: string; port: number }, ds: { users: number; seed: number }, _sample: number, ctx?: ScenarioContext): Promise<VerifyReport> {
+export async function verifyCreateUsers(
+  client: ClientModule,
+  target: { host: string; port: number },
+  ds: { users: number; seed: number },
+  _sample: number,
+  ctx?: ScenarioContext,
+): Promise<VerifyReport> {
   const n = Math.min(ctx?.batchSize ?? 100, 50);
   const conn = await client.connect(target);
   try {
@@ -37,11 +48,16 @@ export async function verifyCreateUsers(client: ClientModule, target: { host: st
     let res = 0;
     for (let b = 0; b < 2; b++) {
       const users = newUsers(ds, 900_000 + b * n, n);
-      const o = await conn.call({ op: 'createUsers', users, ...(ctx?.variant !== undefined && { variant: ctx.variant }) }, { decode: true });
+      const o = await conn.call(
+        { op: 'createUsers', users, ...(ctx?.variant !== undefined && { variant: ctx.variant }) },
+        { decode: true },
+      );
       if (!o.ok) throw new EquivalenceError(`createUsers(${n}) failed: ${o.kind} ${o.code ?? ''} ${o.detail ?? ''}`);
       const want = Array.from({ length: n }, (_, i) => expectedNext + i);
       if (o.items !== n || JSON.stringify(o.ids) !== JSON.stringify(want)) {
-        throw new EquivalenceError(`createUsers(${n}) batch ${b}: expected ids ${want[0]}..${want[n - 1]}, got ${o.items} item(s), ids ${JSON.stringify(o.ids?.slice(0, 5))}...`);
+        throw new EquivalenceError(
+          `createUsers(${n}) batch ${b}: expected ids ${want[0]}..${want[n - 1]}, got ${o.items} item(s), ids ${JSON.stringify(o.ids?.slice(0, 5))}...`,
+        );
       }
       expectedNext += n;
       req += o.payload.request;
@@ -55,7 +71,8 @@ export async function verifyCreateUsers(client: ClientModule, target: { host: st
 
 export default defineScenario({
   name: 'createUsers',
-  description: 'Batch ingestion of batchSize users (default 100): gRPC client streaming, REST per-user vs batch POST, WebSocket, GraphQL mutation',
+  description:
+    'Batch ingestion of batchSize users (default 100): gRPC client streaming, REST per-user vs batch POST, WebSocket, GraphQL mutation',
   protocols: ['rest', 'grpc-js', 'websocket', 'graphql'],
   variants: { rest: ['each', 'batch'], 'grpc-js': ['stream'], websocket: ['batch'], graphql: ['mutation'] },
   notExpressible: {
@@ -65,12 +82,17 @@ export default defineScenario({
   notes: [
     'gRPC: client-streaming CreateUsers, one message per user, one CreateUsersResponse {created, ids}. REST each: one POST /v1/users per user, pipelined on the keep-alive connection; REST batch: one POST /v1/users/batch with a JSON array.',
     'WebSocket: one {"op":"createUsers","params":{"users":[...]}} message. GraphQL: mutation createUsers(input: [NewUser!]!) { created ids }.',
-    'Users are stored (memory, or SQLite with --store sqlite: a batch is one transaction, a per-user POST autocommits). storedUsers: the server\'s user count at the window\'s edges. items = users stored by measured calls.',
+    "Users are stored (memory, or SQLite with --store sqlite: a batch is one transaction, a per-user POST autocommits). storedUsers: the server's user count at the window's edges. items = users stored by measured calls.",
   ],
   ops: createUsersOps,
   verify: verifyCreateUsers,
   client: async (protocol) => {
     const bulk = await import('../clients/bulk.ts');
-    return ({ rest: bulk.rest, graphql: bulk.graphql, 'grpc-js': bulk.grpcJs, websocket: bulk.websocket } as Record<string, ClientModule>)[protocol];
+    return (
+      { rest: bulk.rest, graphql: bulk.graphql, 'grpc-js': bulk.grpcJs, websocket: bulk.websocket } as Record<
+        string,
+        ClientModule
+      >
+    )[protocol];
   },
 });

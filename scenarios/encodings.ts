@@ -10,7 +10,8 @@ const SAME_SERVER = 'the encodings are compared on one transport (WebSocket) so 
 
 export default defineScenario({
   name: 'encodings',
-  description: 'The same WebSocket getUser exchange with JSON, MessagePack (msgpackr) and protobuf bodies: bytes, encode/decode CPU, throughput',
+  description:
+    'The same WebSocket getUser exchange with JSON, MessagePack (msgpackr) and protobuf bodies: bytes, encode/decode CPU, throughput',
   protocols: ['websocket'],
   variants: { websocket: WS_ENCODINGS },
   notExpressible: {
@@ -22,7 +23,7 @@ export default defineScenario({
   },
   notes: [
     'Subprotocol (Sec-WebSocket-Protocol) picks the body: json = text frames {"id":N,"op":"getUser","params":{"id":U}} -> {"id":N,"result":<user>}; msgpack = the same objects as standard MessagePack in binary frames (msgpackr, records extension off); protobuf = WsRequest -> WsResponse (proto/user.proto) in binary frames.',
-    'Same user in all three: JSON and MessagePack carry the proto3 JSON shape (createdAt as a 20-character RFC 3339 string); protobuf carries the User message (created_at as a google.protobuf.Timestamp), converted from the store\'s JSON shape on every call as the gRPC server does.',
+    "Same user in all three: JSON and MessagePack carry the proto3 JSON shape (createdAt as a 20-character RFC 3339 string); protobuf carries the User message (created_at as a google.protobuf.Timestamp), converted from the store's JSON shape on every call as the gRPC server does.",
     'Unlike the lean websocket driver (which scans JSON replies for their id without parsing them), client and server fully encode and decode every message in every row: client CPU per op includes one encode and one decode.',
     `msgpackr native addon (string extraction when unpacking): ${MSGPACKR_NATIVE ? 'loaded in this run' : 'not loaded, the pure-JS path is used'}.`,
   ],

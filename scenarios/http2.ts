@@ -36,7 +36,12 @@ export interface HeadBytes {
  * out is the request (a GET has no body, so it is all head and framing), in is the response
  * minus its JSON body (status line or HEADERS frame, headers, DATA framing).
  */
-export async function measureHeadBytes(client: ClientModule, target: Target, ds: DatasetOptions, calls = HEADER_PROBE_CALLS): Promise<HeadBytes> {
+export async function measureHeadBytes(
+  client: ClientModule,
+  target: Target,
+  ds: DatasetOptions,
+  calls = HEADER_PROBE_CALLS,
+): Promise<HeadBytes> {
   const conn = await client.connect(target);
   try {
     // One id throughout, so the calls differ only in what HPACK remembers (an id with more
@@ -70,7 +75,8 @@ const headerLine = Object.entries(BROWSER_HEADERS)
 
 export default defineScenario({
   name: 'http2',
-  description: 'REST getUser over HTTP/1.1 vs h2c (fastify http2): header bytes with browser headers (HPACK), throughput, streams on one connection vs HTTP/1.1 connections',
+  description:
+    'REST getUser over HTTP/1.1 vs h2c (fastify http2): header bytes with browser headers (HPACK), throughput, streams on one connection vs HTTP/1.1 connections',
   protocols: ['rest'],
   variants: { rest: HTTP2_VARIANTS },
   notExpressible: {
@@ -78,11 +84,11 @@ export default defineScenario({
     'grpc-js': 'gRPC always runs on HTTP/2: there is no HTTP/1.1 row to compare it with',
     websocket: 'one long-lived connection with its own framing after the HTTP/1.1 upgrade; no per-request headers to compress',
     graphql: 'the same HTTP question as REST (graphql-yoga on node:http); REST carries it here',
-    sse: 'RPC over SSE posts on HTTP/1.1 and pushes on one stream; the comparison is REST\'s',
+    sse: "RPC over SSE posts on HTTP/1.1 and pushes on one stream; the comparison is REST's",
   },
   notes: [
     `Every request carries the same browser-like headers on both protocols, ${browserHeaderBytes()} B as HTTP/1.1 text: ${headerLine}; plus Host/:authority, method and path.`,
-    'http1: lean HTTP/1.1 driver (wrk-like), in-flight calls pipelined on each connection. h2c: lean HTTP/2 driver (h2load-like) with prior knowledge (no Upgrade, no TLS), one session per generator connection, in-flight calls as concurrent streams. h2c-shared: the same driver, all generator connections of a generator process on ONE session (one TCP connection); its setup bytes are that session\'s divided by the connections. h2c-node: node:http2\'s own client, one session per connection (an application\'s view; its client CPU is node:http2\'s).',
+    "http1: lean HTTP/1.1 driver (wrk-like), in-flight calls pipelined on each connection. h2c: lean HTTP/2 driver (h2load-like) with prior knowledge (no Upgrade, no TLS), one session per generator connection, in-flight calls as concurrent streams. h2c-shared: the same driver, all generator connections of a generator process on ONE session (one TCP connection); its setup bytes are that session's divided by the connections. h2c-node: node:http2's own client, one session per connection (an application's view; its client CPU is node:http2's).",
     'Server: the same fastify routes, created with { http2: true } (node:http2 createServer) for the h2c rows. nghttp2 (inside node:http2, curl, h2load) sends authorization never-indexed, so the bearer token costs its Huffman-coded length on every request; the other fields become 1-byte HPACK references after the first request, :path stays a literal.',
     'headBytes on each run record: socket bytes of one request (out) and of a response minus its body (in), for the first request on a fresh connection and the mean of the next 7.',
   ],

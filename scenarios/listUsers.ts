@@ -4,9 +4,10 @@
 // on the SQLite store (--store sqlite) OFFSET walks past every skipped row, a cursor seeks.
 import { canonicalUser } from '../proto/contract.ts';
 import { createMemoryStore } from '../servers/store.ts';
-import { EquivalenceError, firstDifference, type VerifyReport } from '../harness/run/verify.ts';
+import { firstDifference, type VerifyReport } from '../harness/run/verify.ts';
 import type { ClientModule } from '../clients/types.ts';
 import { defineScenario, type ScenarioContext } from './types.ts';
+import { EquivalenceError } from '../harness/errors.ts';
 
 /** Where the pages of a row start: random for the normal rows, offsetDepth for '-deep' rows. */
 export function listUsersOps(ctx: ScenarioContext): () => { op: 'listUsers'; after: number; limit: number; variant?: string } {
@@ -14,7 +15,7 @@ export function listUsersOps(ctx: ScenarioContext): () => { op: 'listUsers'; aft
   const span = Math.max(1, ctx.users - limit + 1);
   const deep = ctx.variant?.endsWith('-deep') === true;
   // A small seeded LCG: the same starts for every protocol row.
-  let x = (ctx.seed >>> 0) || 1;
+  let x = ctx.seed >>> 0 || 1;
   return () => {
     x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
     const after = deep ? Math.min(ctx.offsetDepth ?? 9000, Math.max(0, ctx.users - limit)) : x % span;
@@ -22,7 +23,13 @@ export function listUsersOps(ctx: ScenarioContext): () => { op: 'listUsers'; aft
   };
 }
 
-export async function verifyListUsers(client: ClientModule, target: { host: string; port: number }, ds: { users: number; seed: number }, sample: number, ctx?: ScenarioContext): Promise<VerifyReport> {
+export async function verifyListUsers(
+  client: ClientModule,
+  target: { host: string; port: number },
+  ds: { users: number; seed: number },
+  sample: number,
+  ctx?: ScenarioContext,
+): Promise<VerifyReport> {
   const c: ScenarioContext = { users: ds.users, seed: ds.seed ^ 0x5eed, ...ctx };
   const store = createMemoryStore(ds);
   const next = listUsersOps({ ...c, seed: ds.seed ^ 0x5eed });
@@ -35,12 +42,16 @@ export async function verifyListUsers(client: ClientModule, target: { host: stri
   try {
     for (const after of starts) {
       const limit = c.pageSize ?? 100;
-      const o = await conn.call({ op: 'listUsers', after, limit, ...(c.variant !== undefined && { variant: c.variant }) }, { decode: true });
+      const o = await conn.call(
+        { op: 'listUsers', after, limit, ...(c.variant !== undefined && { variant: c.variant }) },
+        { decode: true },
+      );
       if (!o.ok) throw new EquivalenceError(`listUsers(after ${after}) failed: ${o.kind} ${o.code ?? ''} ${o.detail ?? ''}`);
       const expected = store.listUsers(after, limit).map(canonicalUser);
       const diff = firstDifference(expected, o.users ?? null);
       if (diff) throw new EquivalenceError(`listUsers(after ${after}, limit ${limit}) differs from the store: ${diff}`);
-      if (o.items !== expected.length) throw new EquivalenceError(`listUsers(after ${after}) reported ${o.items} items, expected ${expected.length}`);
+      if (o.items !== expected.length)
+        throw new EquivalenceError(`listUsers(after ${after}) reported ${o.items} items, expected ${expected.length}`);
       req += o.payload.request;
       res += o.payload.response;
     }
@@ -52,7 +63,8 @@ export async function verifyListUsers(client: ClientModule, target: { host: stri
 
 export default defineScenario({
   name: 'listUsers',
-  description: 'A page of pageSize users (default 100): REST offset vs cursor, GraphQL connection, streamed on gRPC, WebSocket and SSE',
+  description:
+    'A page of pageSize users (default 100): REST offset vs cursor, GraphQL connection, streamed on gRPC, WebSocket and SSE',
   protocols: ['rest', 'graphql', 'grpc-js', 'websocket', 'sse'],
   variants: {
     rest: ['offset', 'cursor', 'offset-deep', 'cursor-deep'],
@@ -75,6 +87,11 @@ export default defineScenario({
     // gRPC unary page: ListUsersPage, one UserPage message (the payloadSize scenario's client).
     if (protocol === 'grpc-js' && variant === 'unary') return (await import('../clients/payload.ts')).grpcJsPage;
     const bulk = await import('../clients/bulk.ts');
-    return ({ rest: bulk.rest, graphql: bulk.graphql, 'grpc-js': bulk.grpcJs, websocket: bulk.websocket, sse: bulk.sse } as Record<string, ClientModule>)[protocol];
+    return (
+      { rest: bulk.rest, graphql: bulk.graphql, 'grpc-js': bulk.grpcJs, websocket: bulk.websocket, sse: bulk.sse } as Record<
+        string,
+        ClientModule
+      >
+    )[protocol];
   },
 });

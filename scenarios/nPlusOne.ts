@@ -3,14 +3,21 @@
 // through a per-request DataLoader into one `WHERE id IN (...)` (2 statements). The run records
 // sqlStatementsPerRequest as counted by the store over the measured window.
 import { POSTS_PER_USER } from '../servers/dataset.ts';
-import { EquivalenceError, type VerifyReport } from '../harness/run/verify.ts';
+import { type VerifyReport } from '../harness/run/verify.ts';
 import type { ClientModule } from '../clients/types.ts';
 import { defineScenario, type ScenarioContext } from './types.ts';
+import { EquivalenceError } from '../harness/errors.ts';
 
 /** Posts per request: pageSize, capped so the query stays within the complexity limit. */
 export const postsPerRequest = (ctx: ScenarioContext): number => Math.min(ctx.pageSize ?? 50, 100);
 
-export async function verifyNPlusOne(client: ClientModule, target: { host: string; port: number }, _ds: unknown, _sample: number, ctx?: ScenarioContext): Promise<VerifyReport> {
+export async function verifyNPlusOne(
+  client: ClientModule,
+  target: { host: string; port: number },
+  _ds: unknown,
+  _sample: number,
+  ctx?: ScenarioContext,
+): Promise<VerifyReport> {
   const first = postsPerRequest(ctx ?? { users: 0, seed: 0 });
   const conn = await client.connect(target);
   try {

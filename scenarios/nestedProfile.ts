@@ -3,15 +3,21 @@
 // they cost ~50 us and hide, so run it with `--delay MS` (harness/run/delay-proxy.ts) too.
 import { defineScenario } from './types.ts';
 import { idSequence } from '../harness/load/ids.ts';
-import { EquivalenceError, firstDifference, type VerifyReport } from '../harness/run/verify.ts';
+import { firstDifference, type VerifyReport } from '../harness/run/verify.ts';
 import { expectedProfile, REQUESTS_PER_PROFILE, REST_PARALLEL, ROUND_TRIPS_PER_PROFILE } from '../clients/nested-profile.ts';
 import type { ClientModule, Target } from '../clients/types.ts';
 import { COMMENTS_PER_POST, POSTS_PER_USER, type DatasetOptions } from '../servers/dataset.ts';
+import { EquivalenceError } from '../harness/errors.ts';
 
 /** Profiles compared in the verify step: each is 12 requests for REST, so a few are enough. */
 const VERIFY_PROFILES = 5;
 
-export async function verifyNestedProfile(client: ClientModule, target: Target, ds: DatasetOptions, sample: number): Promise<VerifyReport> {
+export async function verifyNestedProfile(
+  client: ClientModule,
+  target: Target,
+  ds: DatasetOptions,
+  sample: number,
+): Promise<VerifyReport> {
   const conn = await client.connect(target);
   try {
     const next = idSequence(ds.users, ds.seed ^ 0x5eed);
@@ -22,7 +28,10 @@ export async function verifyNestedProfile(client: ClientModule, target: Target, 
     for (let i = 0; i < n; i++) {
       const id = next();
       const outcome = await conn.call({ op: 'nestedProfile', id }, { decode: true });
-      if (!outcome.ok) throw new EquivalenceError(`nestedProfile(${id}) failed: ${outcome.kind}${outcome.code ? ` ${outcome.code}` : ''}${outcome.detail ? ` (${outcome.detail})` : ''}`);
+      if (!outcome.ok)
+        throw new EquivalenceError(
+          `nestedProfile(${id}) failed: ${outcome.kind}${outcome.code ? ` ${outcome.code}` : ''}${outcome.detail ? ` (${outcome.detail})` : ''}`,
+        );
       if (!outcome.profile) throw new EquivalenceError(`nestedProfile(${id}) returned no decoded profile`);
       const diff = firstDifference(expectedProfile(ds, id), outcome.profile);
       if (diff) throw new EquivalenceError(`nestedProfile(${id}) differs from the store: ${diff}`);
@@ -32,7 +41,9 @@ export async function verifyNestedProfile(client: ClientModule, target: Target, 
     }
     const missing = await conn.call({ op: 'nestedProfile', id: ds.users + 1 }, { decode: true });
     if (missing.ok || missing.kind !== 'not_found') {
-      throw new EquivalenceError(`nestedProfile(${ds.users + 1}) (no such user) should fail as not_found, got ${missing.ok ? 'success' : missing.kind}`);
+      throw new EquivalenceError(
+        `nestedProfile(${ds.users + 1}) (no such user) should fail as not_found, got ${missing.ok ? 'success' : missing.kind}`,
+      );
     }
     // Counted by the client on each verified profile (the count does not depend on load).
     return { checked: n, payload: { request: req / n, response: res / n }, figures: { requestsPerOp: requests / n } };
@@ -46,7 +57,7 @@ export default defineScenario({
   description: `A user with ${POSTS_PER_USER} posts and ${COMMENTS_PER_POST} comments each: one GraphQL query vs the REST waterfall vs gRPC unary calls; use --delay MS to make round trips visible`,
   protocols: ['rest', 'grpc-js', 'graphql'],
   notExpressible: {
-    grpc: 'the lean HTTP/2 driver pre-builds one method (GetUser); the profile\'s three rpcs run on the grpc-js row',
+    grpc: "the lean HTTP/2 driver pre-builds one method (GetUser); the profile's three rpcs run on the grpc-js row",
     websocket: 'the WebSocket server speaks getUser only; a nested read would be a bespoke message, not a protocol feature',
     sse: 'RPC over SSE carries getUser only; a nested read would be a bespoke event, not a protocol feature',
   },

@@ -26,7 +26,8 @@ export function largePageTuning(): { maxPageUsers: number; maxComplexity: number
 /** The page size a variant names: 'large', or the size after the last '-' ('gzip-large'). */
 export function pageSizeOf(variant: string | undefined): PageSize {
   const name = (variant ?? '').split('-').pop() as PageSize;
-  if (!(name in PAGE_USERS)) throw new Error(`variant ${JSON.stringify(variant)} names no page size (${PAGE_SIZE_NAMES.join(', ')})`);
+  if (!(name in PAGE_USERS))
+    throw new Error(`variant ${JSON.stringify(variant)} names no page size (${PAGE_SIZE_NAMES.join(', ')})`);
   return name;
 }
 
@@ -35,16 +36,28 @@ export function pageOps(ctx: ScenarioContext) {
   return listUsersOps({ ...ctx, pageSize: PAGE_USERS[pageSizeOf(ctx.variant)] });
 }
 
-export async function verifyPages(client: ClientModule, target: { host: string; port: number }, ds: { users: number; seed: number }, sample: number, ctx?: ScenarioContext) {
+export async function verifyPages(
+  client: ClientModule,
+  target: { host: string; port: number },
+  ds: { users: number; seed: number },
+  sample: number,
+  ctx?: ScenarioContext,
+) {
   // A handful of pages suffices for the large size (each is 4000 users compared field by field).
-  return verifyListUsers(client, target, ds, Math.min(sample, 4), { users: ds.users, seed: ds.seed, ...ctx, pageSize: PAGE_USERS[pageSizeOf(ctx?.variant)] });
+  return verifyListUsers(client, target, ds, Math.min(sample, 4), {
+    users: ds.users,
+    seed: ds.seed,
+    ...ctx,
+    pageSize: PAGE_USERS[pageSizeOf(ctx?.variant)],
+  });
 }
 
 const PROTOCOLS = ['rest', 'graphql', 'grpc-js', 'websocket', 'sse'] as const satisfies readonly ProtocolName[];
 
 export default defineScenario({
   name: 'payloadSize',
-  description: 'One page of users as one response at ~270 B, ~10 KB and ~1 MB (1, 40, 4000 users): where fixed per-call costs stop dominating',
+  description:
+    'One page of users as one response at ~270 B, ~10 KB and ~1 MB (1, 40, 4000 users): where fixed per-call costs stop dominating',
   protocols: PROTOCOLS,
   variants: Object.fromEntries(PROTOCOLS.map((p) => [p, PAGE_SIZE_NAMES])),
   notExpressible: {
@@ -61,6 +74,14 @@ export default defineScenario({
   server: () => largePageTuning(),
   client: async (protocol) => {
     const p = await import('../clients/payload.ts');
-    return ({ rest: p.restPage(), graphql: p.graphqlPage(), 'grpc-js': p.grpcJsPage, websocket: p.websocketPage(), sse: p.ssePage } as Record<string, ClientModule>)[protocol];
+    return (
+      {
+        rest: p.restPage(),
+        graphql: p.graphqlPage(),
+        'grpc-js': p.grpcJsPage,
+        websocket: p.websocketPage(),
+        sse: p.ssePage,
+      } as Record<string, ClientModule>
+    )[protocol];
   },
 });

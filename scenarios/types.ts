@@ -42,7 +42,13 @@ export interface ScenarioDefinition {
    * would, and refuse to measure otherwise (throw with the first difference). Default: the
    * getUser equivalence check.
    */
-  verify?: (client: ClientModule, target: Target, dataset: DatasetOptions, sample: number, ctx?: ScenarioContext) => Promise<VerifyReport>;
+  verify?: (
+    client: ClientModule,
+    target: Target,
+    dataset: DatasetOptions,
+    sample: number,
+    ctx?: ScenarioContext,
+  ) => Promise<VerifyReport>;
 }
 
 /** What a scenario's ops(), verify() and server() see of the run. */

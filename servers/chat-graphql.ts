@@ -74,25 +74,28 @@ export function attachChat(server: http.Server, path: string, typeDefs: string, 
   // both on the HTTP path, and a chat client sends the same mutation text per message, so a
   // cache here keeps the GraphQL row's per-message work what a yoga deployment does.
   const documents = new Map<string, DocumentNode | readonly GraphQLError[]>();
-  const disposable = useServer({
-    schema,
-    onSubscribe: (_ctx, _id, payload) => {
-      let doc = documents.get(payload.query);
-      if (!doc) {
-        try {
-          const parsed = parse(payload.query, { maxTokens: 1000 }); // the HTTP path's limit (graphql.ts DEFAULT_MAX_TOKENS)
-          const errors = validate(schema, parsed);
-          doc = errors.length ? errors : parsed;
-        } catch (err) {
-          return [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
+  const disposable = useServer(
+    {
+      schema,
+      onSubscribe: (_ctx, _id, payload) => {
+        let doc = documents.get(payload.query);
+        if (!doc) {
+          try {
+            const parsed = parse(payload.query, { maxTokens: 1000 }); // the HTTP path's limit (graphql.ts DEFAULT_MAX_TOKENS)
+            const errors = validate(schema, parsed);
+            doc = errors.length ? errors : parsed;
+          } catch (err) {
+            return [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
+          }
+          if (documents.size >= DOCUMENT_CACHE) documents.delete(documents.keys().next().value!);
+          documents.set(payload.query, doc);
         }
-        if (documents.size >= DOCUMENT_CACHE) documents.delete(documents.keys().next().value!);
-        documents.set(payload.query, doc);
-      }
-      if (Array.isArray(doc)) return doc;
-      return { schema, document: doc as DocumentNode, operationName: payload.operationName, variableValues: payload.variables };
+        if (Array.isArray(doc)) return doc;
+        return { schema, document: doc as DocumentNode, operationName: payload.operationName, variableValues: payload.variables };
+      },
     },
-  }, wss);
+    wss,
+  );
   return {
     async close() {
       for (const ws of wss.clients) ws.terminate();

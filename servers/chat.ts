@@ -22,7 +22,9 @@ export const RELAY_FROM = 'server';
 export function relayOf(m: Record<string, unknown>): ChatJson | string {
   const { seq, text, sentAtUs } = m;
   if (!Number.isInteger(seq) || (seq as number) < 0 || (seq as number) > 0xffffffff) return 'seq must be an integer in 0..2^32-1';
-  if (typeof text !== 'string' || text.length > MAX_CHAT_TEXT) return `text must be a string of at most ${MAX_CHAT_TEXT} characters`;
-  if (sentAtUs !== undefined && (typeof sentAtUs !== 'number' || !Number.isFinite(sentAtUs))) return 'sentAtUs must be a finite number';
+  if (typeof text !== 'string' || text.length > MAX_CHAT_TEXT)
+    return `text must be a string of at most ${MAX_CHAT_TEXT} characters`;
+  if (sentAtUs !== undefined && (typeof sentAtUs !== 'number' || !Number.isFinite(sentAtUs)))
+    return 'sentAtUs must be a finite number';
   return { seq: seq as number, from: RELAY_FROM, text, sentAtUs: (sentAtUs as number | undefined) ?? 0 };
 }

@@ -4,7 +4,7 @@
 // Both follow @fastify/compress's defaults: no compression under 1024 bytes, gzip at zlib's
 // default level (6), brotli at quality 4 in text mode (brotli's own default, 11, costs far
 // more CPU and is meant for static assets).
-import http from 'node:http';
+import type http from 'node:http';
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
@@ -20,12 +20,20 @@ const gzip = promisify(zlib.gzip);
 const brotli = promisify(zlib.brotliCompress);
 
 export async function registerRestCompression(app: FastifyInstance): Promise<void> {
-  await app.register(fastifyCompress, { global: true, encodings: ['br', 'gzip'], threshold: COMPRESS_THRESHOLD, brotliOptions: BROTLI_OPTIONS });
+  await app.register(fastifyCompress, {
+    global: true,
+    encodings: ['br', 'gzip'],
+    threshold: COMPRESS_THRESHOLD,
+    brotliOptions: BROTLI_OPTIONS,
+  });
 }
 
 /** The encoding to answer with for an Accept-Encoding header: br over gzip, as @fastify/compress prefers; q-values are not weighed (our clients send one token). */
 export function pickEncoding(accept: string | string[] | undefined): HttpEncoding | undefined {
-  const tokens = String(accept ?? '').toLowerCase().split(',').map((t) => t.split(';')[0]!.trim());
+  const tokens = String(accept ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((t) => t.split(';')[0]!.trim());
   if (tokens.includes('br')) return 'br';
   if (tokens.includes('gzip')) return 'gzip';
   return undefined;

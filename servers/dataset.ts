@@ -47,16 +47,102 @@ function rng(seed: number, kind: number, id: number): () => number {
   return mulberry32(Math.imul(seed ^ 0x9e3779b9, 2654435761) ^ Math.imul(kind + 1, 0x85ebca6b) ^ Math.imul(id, 0xc2b2ae35));
 }
 
-const FIRST = ['james', 'mary', 'robert', 'patricia', 'john', 'jennifer', 'michael', 'linda', 'david', 'elizabeth', 'william', 'barbara', 'richard', 'susan', 'joseph', 'jessica', 'thomas', 'sarah', 'amina', 'wei', 'sofia', 'mateo', 'yuki', 'olga'];
-const LAST = ['smith', 'johnson', 'williams', 'brown', 'jones', 'garcia', 'miller', 'davis', 'rodriguez', 'martinez', 'hernandez', 'lopez', 'gonzalez', 'wilson', 'anderson', 'thomas', 'taylor', 'moore', 'jackson', 'martin', 'lee', 'nguyen', 'kowalski', 'okafor'];
-const STREETS = ['Main Street', 'Oak Avenue', 'Maple Drive', 'Cedar Lane', 'Park Road', 'Elm Street', 'Lake View', 'Hill Crescent', 'River Walk', 'Station Road'];
+const FIRST = [
+  'james',
+  'mary',
+  'robert',
+  'patricia',
+  'john',
+  'jennifer',
+  'michael',
+  'linda',
+  'david',
+  'elizabeth',
+  'william',
+  'barbara',
+  'richard',
+  'susan',
+  'joseph',
+  'jessica',
+  'thomas',
+  'sarah',
+  'amina',
+  'wei',
+  'sofia',
+  'mateo',
+  'yuki',
+  'olga',
+];
+const LAST = [
+  'smith',
+  'johnson',
+  'williams',
+  'brown',
+  'jones',
+  'garcia',
+  'miller',
+  'davis',
+  'rodriguez',
+  'martinez',
+  'hernandez',
+  'lopez',
+  'gonzalez',
+  'wilson',
+  'anderson',
+  'thomas',
+  'taylor',
+  'moore',
+  'jackson',
+  'martin',
+  'lee',
+  'nguyen',
+  'kowalski',
+  'okafor',
+];
+const STREETS = [
+  'Main Street',
+  'Oak Avenue',
+  'Maple Drive',
+  'Cedar Lane',
+  'Park Road',
+  'Elm Street',
+  'Lake View',
+  'Hill Crescent',
+  'River Walk',
+  'Station Road',
+];
 const CITIES: ReadonlyArray<readonly [string, string]> = [
-  ['San Francisco', 'US'], ['New York', 'US'], ['London', 'GB'], ['Berlin', 'DE'], ['Paris', 'FR'],
-  ['Tokyo', 'JP'], ['Toronto', 'CA'], ['Sydney', 'AU'], ['Madrid', 'ES'], ['Warsaw', 'PL'],
+  ['San Francisco', 'US'],
+  ['New York', 'US'],
+  ['London', 'GB'],
+  ['Berlin', 'DE'],
+  ['Paris', 'FR'],
+  ['Tokyo', 'JP'],
+  ['Toronto', 'CA'],
+  ['Sydney', 'AU'],
+  ['Madrid', 'ES'],
+  ['Warsaw', 'PL'],
 ];
 const DOMAINS = ['example.com', 'mail.example.org', 'corp.example.net'];
 const ROLES = ['user', 'admin', 'editor', 'viewer', 'billing'];
-const WORDS = ['protocol', 'latency', 'stream', 'schema', 'cache', 'query', 'socket', 'frame', 'header', 'payload', 'event', 'server', 'client', 'message', 'buffer', 'window'];
+const WORDS = [
+  'protocol',
+  'latency',
+  'stream',
+  'schema',
+  'cache',
+  'query',
+  'socket',
+  'frame',
+  'header',
+  'payload',
+  'event',
+  'server',
+  'client',
+  'message',
+  'buffer',
+  'window',
+];
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)] as T;

@@ -12,8 +12,18 @@
 // MAX_SELECTIONS fields is refused before either library walks it (see expandedSelections).
 import http from 'node:http';
 import {
-  GraphQLError, Kind, BREAK, getNullableType, isListType, parse, validate, visit,
-  type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type SelectionSetNode,
+  GraphQLError,
+  Kind,
+  BREAK,
+  getNullableType,
+  isListType,
+  parse,
+  validate,
+  visit,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type SelectionSetNode,
 } from 'graphql';
 import { createSchema, createYoga, type Plugin, type YogaInitialContext } from 'graphql-yoga';
 import depthLimit from 'graphql-depth-limit';
@@ -72,7 +82,8 @@ function costDependsOnVariables(doc: DocumentNode): boolean {
       return undefined;
     },
     Field(node) {
-      if (node.arguments?.some((a) => MULTIPLIER_ARGS.has(a.name.value) && a.value.kind === Kind.VARIABLE)) return ((found = true), BREAK);
+      if (node.arguments?.some((a) => MULTIPLIER_ARGS.has(a.name.value) && a.value.kind === Kind.VARIABLE))
+        return ((found = true), BREAK);
       return undefined;
     },
   });
@@ -154,7 +165,9 @@ function costVerdict(
     // which an anonymous operation does not have.
     ...(operations > 1 && operationName ? { operationName } : {}),
     createError: (max, actual) =>
-      new GraphQLError(`Query complexity (${actual}) exceeds limit (${max})`, { extensions: { code: COMPLEXITY_CODE, complexity: actual, limit: max } }),
+      new GraphQLError(`Query complexity (${actual}) exceeds limit (${max})`, {
+        extensions: { code: COMPLEXITY_CODE, complexity: actual, limit: max },
+      }),
   });
   let errors: readonly GraphQLError[];
   try {
@@ -162,7 +175,8 @@ function costVerdict(
   } catch (err) {
     // graphql-query-complexity throws (rather than reports) past 10,000 selections; the
     // count above should have stopped any such query, so this is a backstop.
-    if (err instanceof GraphQLError) return { errors: [new GraphQLError(err.message, { extensions: { code: COMPLEXITY_CODE } })], cacheable: false };
+    if (err instanceof GraphQLError)
+      return { errors: [new GraphQLError(err.message, { extensions: { code: COMPLEXITY_CODE } })], cacheable: false };
     throw err;
   }
   const out: GraphQLError[] = [];
@@ -266,18 +280,23 @@ function resolvers(store: UserStore, dataloader = false, maxPageUsers = MAX_LIST
       },
       // nPlusOne's feed: the most recent posts (SQLite store; the memory store has no such index).
       posts: (_: unknown, args: { first?: number | null }) => {
-        if (!store.latestPosts) throw new GraphQLError('posts needs the SQLite store (--store sqlite)', { extensions: { code: 'NOT_IMPLEMENTED' } });
+        if (!store.latestPosts)
+          throw new GraphQLError('posts needs the SQLite store (--store sqlite)', { extensions: { code: 'NOT_IMPLEMENTED' } });
         return store.latestPosts(Math.min(count(args.first, 10), MAX_LIST_LIMIT));
       },
       userConnection: (_: unknown, args: { first?: number | null; after?: string | null }) => {
         const afterId = args.after ? cursorId(args.after) : 0;
-        if (afterId === undefined) throw new GraphQLError('after is not a cursor this server gave', { extensions: { code: 'BAD_USER_INPUT' } });
+        if (afterId === undefined)
+          throw new GraphQLError('after is not a cursor this server gave', { extensions: { code: 'BAD_USER_INPUT' } });
         const first = Math.min(count(args.first, 100), MAX_LIST_LIMIT);
         // One extra row says whether there is a next page without a count query.
         const rows = store.listUsers(afterId, first + 1);
         const page = rows.slice(0, first);
         const edges = page.map((node) => ({ cursor: userCursor(node.id), node }));
-        return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.length ? edges[edges.length - 1]!.cursor : null } };
+        return {
+          edges,
+          pageInfo: { hasNextPage: rows.length > first, endCursor: edges.length ? edges[edges.length - 1]!.cursor : null },
+        };
       },
     },
     Mutation: {
@@ -303,11 +322,13 @@ function resolvers(store: UserStore, dataloader = false, maxPageUsers = MAX_LIST
       },
     },
     Post: {
-      author: (p: Post, _: unknown, ctx: AuthorContext) => (dataloader && ctx.authors ? loadAuthor(ctx.authors, p.authorId) : author(p.authorId)),
+      author: (p: Post, _: unknown, ctx: AuthorContext) =>
+        dataloader && ctx.authors ? loadAuthor(ctx.authors, p.authorId) : author(p.authorId),
       comments: (p: Post, args: { first?: number | null }) => store.commentsByPost(p.id).slice(0, count(args.first, 5)),
     },
     Comment: {
-      author: (c: { authorId: number }, _: unknown, ctx: AuthorContext) => (dataloader && ctx.authors ? loadAuthor(ctx.authors, c.authorId) : author(c.authorId)),
+      author: (c: { authorId: number }, _: unknown, ctx: AuthorContext) =>
+        dataloader && ctx.authors ? loadAuthor(ctx.authors, c.authorId) : author(c.authorId),
     },
   };
 }
@@ -343,13 +364,20 @@ export async function startGraphQL({
     plugins: [maxTokensPlugin(maxTokens), costLimitPlugin(maxDepth, maxComplexity)],
     // A DataLoader per request: it batches the authors one execution asks for into one
     // store call (one SQL statement on SQLite) and caches them for that request only.
-    ...(dataloader && { context: (): AuthorContext => ({ authors: new DataLoader<number, UserJson | undefined>(async (ids) => store.usersByIds?.(ids) ?? ids.map((id) => store.getUser(id))) }) }),
+    ...(dataloader && {
+      context: (): AuthorContext => ({
+        authors: new DataLoader<number, UserJson | undefined>(
+          async (ids) => store.usersByIds?.(ids) ?? ids.map((id) => store.getUser(id)),
+        ),
+      }),
+    }),
   });
 
   const server = http.createServer(httpServerOptions(limits), (req, res) => {
     // whatwg-node (under yoga) builds a URL from the Host header, and when that does not
     // parse it answers 500 with the stack trace in the body: refuse it as a bad request.
-    if (!URL.canParse(`http://${req.headers.host ?? 'localhost'}/`)) return sendError(res, 400, 'BAD_REQUEST', 'invalid Host header');
+    if (!URL.canParse(`http://${req.headers.host ?? 'localhost'}/`))
+      return sendError(res, 400, 'BAD_REQUEST', 'invalid Host header');
     // Yoga buffers a whole body before parsing it and has no limit of its own, so the size
     // is checked here, from the declared length. A chunked body declares none and cannot be
     // counted without reading it ahead of yoga: it is refused with 411 Length Required.
@@ -376,7 +404,9 @@ export async function startGraphQL({
     void yoga(req, res);
   });
   // chat scenario: graphql-ws on the same port and path, only when asked (servers/chat-graphql.ts).
-  const chatWs = chat ? (await import('./chat-graphql.ts')).attachChat(server, GRAPHQL_PATH, USER_SCHEMA_SDL, resolvers(store, dataloader)) : undefined;
+  const chatWs = chat
+    ? (await import('./chat-graphql.ts')).attachChat(server, GRAPHQL_PATH, USER_SCHEMA_SDL, resolvers(store, dataloader))
+    : undefined;
   const boundPort = await listenOn(server, host, port, 'graphql');
 
   return {

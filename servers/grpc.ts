@@ -77,17 +77,21 @@ export async function startGrpc({
     CreateUsers(call, callback) {
       const ids: number[] = [];
       call.on('data', (req: CreateUserRequest__Output) => {
-        ids.push(store.createUser({
-          username: req.username,
-          email: req.email,
-          age: req.age,
-          roles: [...req.roles],
-          // proto-loader with defaults: true still gives null for an unset message field.
-          address: req.address ?? EMPTY_ADDRESS,
-        }).id);
+        ids.push(
+          store.createUser({
+            username: req.username,
+            email: req.email,
+            age: req.age,
+            roles: [...req.roles],
+            // proto-loader with defaults: true still gives null for an unset message field.
+            address: req.address ?? EMPTY_ADDRESS,
+          }).id,
+        );
       });
       call.on('end', () => callback(null, { created: ids.length, ids }));
-      call.on('error', () => { /* client went away; nothing to answer */ });
+      call.on('error', () => {
+        /* client went away; nothing to answer */
+      });
     },
 
     // nestedProfile: an unknown user or post is NOT_FOUND, as GetUser is, rather than an
@@ -95,14 +99,32 @@ export async function startGrpc({
     GetUserPosts(call, callback) {
       const { userId } = call.request;
       if (!store.getUser(userId)) return callback({ code: grpc.status.NOT_FOUND, details: `no user with id ${userId}` });
-      callback(null, { posts: store.postsByUser(userId).map((p) => ({ id: p.id, authorId: p.authorId, title: p.title, content: p.content, createdAt: timestamp(p.createdAt) })) });
+      callback(null, {
+        posts: store
+          .postsByUser(userId)
+          .map((p) => ({
+            id: p.id,
+            authorId: p.authorId,
+            title: p.title,
+            content: p.content,
+            createdAt: timestamp(p.createdAt),
+          })),
+      });
     },
 
     GetPostComments(call, callback) {
       const { postId } = call.request;
       const comments = store.commentsByPost(postId);
       if (comments.length === 0) return callback({ code: grpc.status.NOT_FOUND, details: `no post with id ${postId}` });
-      callback(null, { comments: comments.map((c) => ({ id: c.id, postId: c.postId, authorId: c.authorId, text: c.text, createdAt: timestamp(c.createdAt) })) });
+      callback(null, {
+        comments: comments.map((c) => ({
+          id: c.id,
+          postId: c.postId,
+          authorId: c.authorId,
+          text: c.text,
+          createdAt: timestamp(c.createdAt),
+        })),
+      });
     },
 
     Chat(call) {
@@ -110,7 +132,9 @@ export async function startGrpc({
         call.write({ seq: m.seq, from: 'server', text: m.text, sentAtUs: m.sentAtUs });
       });
       call.on('end', () => call.end());
-      call.on('error', () => { /* client went away */ });
+      call.on('error', () => {
+        /* client went away */
+      });
     },
   };
 
@@ -127,7 +151,8 @@ export async function startGrpc({
   // already ended it with CANCELLED / DEADLINE_EXCEEDED).
   if (serviceDelayMs > 0) {
     const getUser = handlers.GetUser;
-    handlers.GetUser = (call, callback) => void setTimeout(() => (call.cancelled ? undefined : getUser(call, callback)), serviceDelayMs);
+    handlers.GetUser = (call, callback) =>
+      void setTimeout(() => (call.cancelled ? undefined : getUser(call, callback)), serviceDelayMs);
   }
   server.addService(proto.bench.v1.UserService.service, handlers);
   const boundPort = await new Promise<number>((resolve, reject) => {

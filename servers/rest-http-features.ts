@@ -40,6 +40,10 @@ export async function registerRateLimit(app: FastifyInstance, opts: RateLimitOpt
     max: opts.max,
     timeWindow: opts.windowMs,
     // The default 429 body is fastify's; keep the server's {"error", "message"} shape.
-    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, error: 'too_many_requests', message: `rate limit of ${ctx.max} requests per ${ctx.after} exceeded; retry after ${ctx.after}` }),
+    errorResponseBuilder: (_req, ctx) => ({
+      statusCode: 429,
+      error: 'too_many_requests',
+      message: `rate limit of ${ctx.max} requests per ${ctx.after} exceeded; retry after ${ctx.after}`,
+    }),
   });
 }

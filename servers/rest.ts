@@ -63,11 +63,25 @@ function allowOnly(app: FastifyInstance, url: string, allowed: string[]): void {
     method: others,
     url,
     handler: async (req, reply) =>
-      reply.code(405).header('Allow', allow).send({ error: 'method_not_allowed', message: `${req.method} is not allowed on ${url}; use ${allow}` }),
+      reply
+        .code(405)
+        .header('Allow', allow)
+        .send({ error: 'method_not_allowed', message: `${req.method} is not allowed on ${url}; use ${allow}` }),
   });
 }
 
-export async function startRest({ host, port, store, bodyLimitBytes = DEFAULT_BODY_LIMIT, http2 = false, maxPageUsers = MAX_PAGE, compression = false, conditionalGet = false, rateLimit, ...limits }: RestServerOptions) {
+export async function startRest({
+  host,
+  port,
+  store,
+  bodyLimitBytes = DEFAULT_BODY_LIMIT,
+  http2 = false,
+  maxPageUsers = MAX_PAGE,
+  compression = false,
+  conditionalGet = false,
+  rateLimit,
+  ...limits
+}: RestServerOptions) {
   const l = resolveLimits(limits);
   const app = createFastify(http2, {
     logger: false,
@@ -95,18 +109,28 @@ export async function startRest({ host, port, store, bodyLimitBytes = DEFAULT_BO
     // The rest of a refused body may still be on its way; closing keeps it from being read
     // as the next request (and from being read at all).
     if (status === 413) reply.header('Connection', 'close');
-    const code = err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError ? 'invalid_json' : (ERROR_CODES[status] ?? 'bad_request');
+    const code =
+      err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError
+        ? 'invalid_json'
+        : (ERROR_CODES[status] ?? 'bad_request');
     return reply.code(status).send({ error: code, message: err.message });
   });
   // fastify parses text/plain by default; this API takes JSON only, so anything else is 415.
   app.removeContentTypeParser('text/plain');
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.slice(0, 100)}` }));
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.slice(0, 100)}` }),
+  );
 
   app.get<{ Params: { id: string } }>('/v1/users/:id', async (req, reply) => {
     const raw = req.params.id;
     // Digits only: Number() would take "1e3", " 7", "0x10" and "" as ids.
     if (!/^\d+$/.test(raw)) {
-      return reply.code(400).send({ error: 'bad_request', message: `user id must be a non-negative integer, got ${JSON.stringify(raw.slice(0, 40))}` });
+      return reply
+        .code(400)
+        .send({
+          error: 'bad_request',
+          message: `user id must be a non-negative integer, got ${JSON.stringify(raw.slice(0, 40))}`,
+        });
     }
     const user = store.getUser(Number(raw));
     if (!user) return reply.code(404).send({ error: 'not_found', message: `no user with id ${raw}` });
@@ -124,13 +148,15 @@ export async function startRest({ host, port, store, bodyLimitBytes = DEFAULT_BO
   // 404 (not an empty list), as GET /v1/users/:id is.
   app.get<{ Params: { id: string } }>('/v1/users/:id/posts', async (req, reply) => {
     const raw = req.params.id;
-    if (!/^\d+$/.test(raw)) return reply.code(400).send({ error: 'bad_request', message: 'user id must be a non-negative integer' });
+    if (!/^\d+$/.test(raw))
+      return reply.code(400).send({ error: 'bad_request', message: 'user id must be a non-negative integer' });
     if (!store.getUser(Number(raw))) return reply.code(404).send({ error: 'not_found', message: `no user with id ${raw}` });
     return store.postsByUser(Number(raw));
   });
   app.get<{ Params: { id: string } }>('/v1/posts/:id/comments', async (req, reply) => {
     const raw = req.params.id;
-    if (!/^\d+$/.test(raw)) return reply.code(400).send({ error: 'bad_request', message: 'post id must be a non-negative integer' });
+    if (!/^\d+$/.test(raw))
+      return reply.code(400).send({ error: 'bad_request', message: 'post id must be a non-negative integer' });
     const comments = store.commentsByPost(Number(raw));
     if (comments.length === 0) return reply.code(404).send({ error: 'not_found', message: `no post with id ${raw}` });
     return comments;
@@ -142,10 +168,14 @@ export async function startRest({ host, port, store, bodyLimitBytes = DEFAULT_BO
   });
   // createUsers: one POST with a JSON array of users, stored in one go (SQLite: one
   // transaction); 201 with {created, ids}, as gRPC's CreateUsersResponse.
-  app.post<{ Body: NewUser[] }>('/v1/users/batch', { schema: { body: { type: 'array', maxItems: 10_000, items: NEW_USER_SCHEMA } } }, async (req, reply) => {
-    const users = store.createUsers?.(req.body) ?? req.body.map((u) => store.createUser(u));
-    return reply.code(201).send({ created: users.length, ids: users.map((u) => u.id) });
-  });
+  app.post<{ Body: NewUser[] }>(
+    '/v1/users/batch',
+    { schema: { body: { type: 'array', maxItems: 10_000, items: NEW_USER_SCHEMA } } },
+    async (req, reply) => {
+      const users = store.createUsers?.(req.body) ?? req.body.map((u) => store.createUser(u));
+      return reply.code(201).send({ created: users.length, ids: users.map((u) => u.id) });
+    },
+  );
   allowOnly(app, '/v1/users/batch', ['POST']);
 
   // listUsers: a page by offset (?offset=&limit=) or by cursor (?after=<last id>&limit=).
@@ -153,15 +183,19 @@ export async function startRest({ host, port, store, bodyLimitBytes = DEFAULT_BO
   // seeks by primary key, which is what the deep-offset rows on the SQLite store show.
   app.get<{ Querystring: Record<string, string | undefined> }>('/v1/users', async (req, reply) => {
     const q = req.query;
-    const int = (v: string | undefined, dflt: number): number | undefined => (v === undefined ? dflt : /^\d+$/.test(v) ? Number(v) : undefined);
+    const int = (v: string | undefined, dflt: number): number | undefined =>
+      v === undefined ? dflt : /^\d+$/.test(v) ? Number(v) : undefined;
     const limit = int(q.limit, 100);
     const offset = int(q.offset, 0);
     const after = int(q.after, 0);
     if (limit === undefined || offset === undefined || after === undefined || (q.offset !== undefined && q.after !== undefined)) {
-      return reply.code(400).send({ error: 'bad_request', message: 'use either offset or after, with limit; all non-negative integers' });
+      return reply
+        .code(400)
+        .send({ error: 'bad_request', message: 'use either offset or after, with limit; all non-negative integers' });
     }
     const n = Math.min(limit, maxPageUsers);
-    const users = q.offset !== undefined ? (store.listUsersByOffset?.(offset, n) ?? store.listUsers(offset, n)) : store.listUsers(after, n);
+    const users =
+      q.offset !== undefined ? (store.listUsersByOffset?.(offset, n) ?? store.listUsers(offset, n)) : store.listUsers(after, n);
     const last = users[users.length - 1];
     return { users, nextAfter: users.length === n && last ? last.id : null };
   });

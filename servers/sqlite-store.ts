@@ -12,7 +12,15 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { UserJson } from '../proto/contract.ts';
-import { generateComments, generatePosts, generateUser, POSTS_PER_USER, type Comment, type DatasetOptions, type Post } from './dataset.ts';
+import {
+  generateComments,
+  generatePosts,
+  generateUser,
+  POSTS_PER_USER,
+  type Comment,
+  type DatasetOptions,
+  type Post,
+} from './dataset.ts';
 import type { NewUser, UserStore } from './store.ts';
 
 interface UserRow {
@@ -38,10 +46,34 @@ const toUser = (r: UserRow): UserJson => ({
   createdAt: r.created_at,
 });
 
-interface PostRow { id: number; author_id: number; title: string; content: string; created_at: string }
-const toPost = (r: PostRow): Post => ({ id: r.id, authorId: r.author_id, title: r.title, content: r.content, createdAt: r.created_at });
-interface CommentRow { id: number; post_id: number; author_id: number; text: string; created_at: string }
-const toComment = (r: CommentRow): Comment => ({ id: r.id, postId: r.post_id, authorId: r.author_id, text: r.text, createdAt: r.created_at });
+interface PostRow {
+  id: number;
+  author_id: number;
+  title: string;
+  content: string;
+  created_at: string;
+}
+const toPost = (r: PostRow): Post => ({
+  id: r.id,
+  authorId: r.author_id,
+  title: r.title,
+  content: r.content,
+  createdAt: r.created_at,
+});
+interface CommentRow {
+  id: number;
+  post_id: number;
+  author_id: number;
+  text: string;
+  created_at: string;
+}
+const toComment = (r: CommentRow): Comment => ({
+  id: r.id,
+  postId: r.post_id,
+  authorId: r.author_id,
+  text: r.text,
+  createdAt: r.created_at,
+});
 
 export interface SqliteStore extends UserStore {
   createUsers(inputs: NewUser[]): UserJson[];
@@ -70,22 +102,38 @@ export function createSqliteStore(ds: DatasetOptions, options: { comments?: bool
     CREATE TABLE posts (id INTEGER PRIMARY KEY, author_id INTEGER NOT NULL, title TEXT NOT NULL, content TEXT NOT NULL, created_at TEXT NOT NULL);
     CREATE TABLE comments (id INTEGER PRIMARY KEY, post_id INTEGER NOT NULL, author_id INTEGER NOT NULL, text TEXT NOT NULL, created_at TEXT NOT NULL);
   `);
-  const insUser = db.prepare('INSERT INTO users (id, username, email, age, roles, street, city, country, postal_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insUser = db.prepare(
+    'INSERT INTO users (id, username, email, age, roles, street, city, country, postal_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   const insPost = db.prepare('INSERT INTO posts VALUES (?, ?, ?, ?, ?)');
   const insComment = db.prepare('INSERT INTO comments VALUES (?, ?, ?, ?, ?)');
   const userValues = (u: UserJson | (NewUser & { id: number | null; createdAt: string })) =>
-    [u.id, u.username, u.email, u.age, JSON.stringify(u.roles), u.address.street, u.address.city, u.address.country, u.address.postalCode, u.createdAt] as const;
+    [
+      u.id,
+      u.username,
+      u.email,
+      u.age,
+      JSON.stringify(u.roles),
+      u.address.street,
+      u.address.city,
+      u.address.country,
+      u.address.postalCode,
+      u.createdAt,
+    ] as const;
   // Seeding is not counted: the counter below wraps only the statements requests run.
   db.transaction(() => {
     for (let id = 1; id <= ds.users; id++) {
       insUser.run(...userValues(generateUser(ds, id)));
       for (const p of generatePosts(ds, id)) {
         insPost.run(p.id, p.authorId, p.title, p.content, p.createdAt);
-        if (options.comments === true) for (const c of generateComments(ds, p.id)) insComment.run(c.id, c.postId, c.authorId, c.text, c.createdAt);
+        if (options.comments === true)
+          for (const c of generateComments(ds, p.id)) insComment.run(c.id, c.postId, c.authorId, c.text, c.createdAt);
       }
     }
   })();
-  db.exec('CREATE INDEX posts_author ON posts (author_id, id); CREATE INDEX comments_post ON comments (post_id, id); CREATE INDEX posts_created ON posts (created_at DESC, id DESC);');
+  db.exec(
+    'CREATE INDEX posts_author ON posts (author_id, id); CREATE INDEX comments_post ON comments (post_id, id); CREATE INDEX posts_created ON posts (created_at DESC, id DESC);',
+  );
 
   const seededPosts = new Set<number>();
   let statements = 0;
@@ -103,7 +151,9 @@ export function createSqliteStore(ds: DatasetOptions, options: { comments?: bool
   // OFFSET: SQLite steps over every skipped row; this is the statement the deep rows measure.
   const qOffset = counted<UserRow>('SELECT * FROM users ORDER BY id LIMIT ? OFFSET ?');
   const qCount = counted<{ n: number }>('SELECT count(*) AS n FROM users');
-  const qInsert = counted<never>('INSERT INTO users (id, username, email, age, roles, street, city, country, postal_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const qInsert = counted<never>(
+    'INSERT INTO users (id, username, email, age, roles, street, city, country, postal_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   const qPosts = counted<PostRow>('SELECT * FROM posts WHERE author_id = ? ORDER BY id');
   const qComments = counted<CommentRow>('SELECT * FROM comments WHERE post_id = ? ORDER BY id');
   const qLatest = counted<PostRow>('SELECT * FROM posts ORDER BY created_at DESC, id DESC LIMIT ?');
@@ -130,13 +180,20 @@ export function createSqliteStore(ds: DatasetOptions, options: { comments?: bool
     usersByIds(ids) {
       if (ids.length === 0) return [];
       let st = byIds.get(ids.length);
-      if (!st) byIds.set(ids.length, (st = counted<UserRow>(`SELECT * FROM users WHERE id IN (${ids.map(() => '?').join(',')})`)));
+      if (!st)
+        byIds.set(ids.length, (st = counted<UserRow>(`SELECT * FROM users WHERE id IN (${ids.map(() => '?').join(',')})`)));
       const found = new Map(st.all(...ids).map((r) => [r.id, toUser(r)]));
       return ids.map((id) => found.get(id));
     },
     postsByUser: (userId) => qPosts.all(userId).map(toPost),
     commentsByPost(postId) {
-      if (options.comments !== true && Number.isInteger(postId) && postId >= 1 && postId <= ds.users * POSTS_PER_USER && !seededPosts.has(postId)) {
+      if (
+        options.comments !== true &&
+        Number.isInteger(postId) &&
+        postId >= 1 &&
+        postId <= ds.users * POSTS_PER_USER &&
+        !seededPosts.has(postId)
+      ) {
         seededPosts.add(postId);
         // Not counted: materialising the seed is not a statement the request asked for.
         for (const c of generateComments(ds, postId)) insComment.run(c.id, c.postId, c.authorId, c.text, c.createdAt);

@@ -98,8 +98,10 @@ export async function startSseServer({
     if (typeof msg !== 'object' || msg === null) return sendJson(res, 400, err('invalid_request', 'body must be a JSON object'));
     const { streamId, requestId, op, params } = msg as Record<string, unknown>;
     if (typeof streamId !== 'string') return sendJson(res, 400, err('invalid_request', 'streamId must be a string'));
-    if (typeof requestId !== 'number' && typeof requestId !== 'string') return sendJson(res, 400, err('invalid_request', 'requestId must be a number or string'));
-    if (op !== 'getUser' && op !== 'listUsers' && op !== 'listUsersPage' && op !== 'chat') return sendJson(res, 400, err('unknown_op', `unknown op ${JSON.stringify(op)}`));
+    if (typeof requestId !== 'number' && typeof requestId !== 'string')
+      return sendJson(res, 400, err('invalid_request', 'requestId must be a number or string'));
+    if (op !== 'getUser' && op !== 'listUsers' && op !== 'listUsersPage' && op !== 'chat')
+      return sendJson(res, 400, err('unknown_op', `unknown op ${JSON.stringify(op)}`));
     const p = (typeof params === 'object' && params !== null ? params : {}) as Record<string, unknown>;
     const stream = streams.get(streamId);
     if (!stream) return sendJson(res, 404, err('unknown_stream', `no open stream ${JSON.stringify(streamId).slice(0, 80)}`));
@@ -114,7 +116,9 @@ export async function startSseServer({
       const id = Number(p.id);
       const user = Number.isInteger(id) ? store.getUser(id) : undefined;
       if (!user) {
-        stream.write(`event: error\ndata: {"requestId":${rid},"error":${JSON.stringify({ code: 'not_found', message: `no user with id ${String(p.id)}` })}}\n\n`);
+        stream.write(
+          `event: error\ndata: {"requestId":${rid},"error":${JSON.stringify({ code: 'not_found', message: `no user with id ${String(p.id)}` })}}\n\n`,
+        );
         return;
       }
       // The `id:` line lets a client correlate a result without parsing its JSON. It must
@@ -126,7 +130,10 @@ export async function startSseServer({
       // chat scenario: the relay (servers/chat.ts) as a `chat` event on the sender's stream,
       // matched by seq; a refused message is an error event for its requestId.
       const relay = relayOf(p);
-      if (typeof relay === 'string') stream.write(`event: error\ndata: {"requestId":${rid},"error":${JSON.stringify({ code: 'bad_request', message: relay })}}\n\n`);
+      if (typeof relay === 'string')
+        stream.write(
+          `event: error\ndata: {"requestId":${rid},"error":${JSON.stringify({ code: 'bad_request', message: relay })}}\n\n`,
+        );
       else stream.write(`event: chat\ndata: ${JSON.stringify(relay)}\n\n`);
       return;
     }

@@ -2,8 +2,13 @@
 // request into one of these calls and the answer into their wire format.
 import type { UserJson } from '../proto/contract.ts';
 import {
-  generateComments, generatePosts, generateUser, POSTS_PER_USER,
-  type Comment, type DatasetOptions, type Post,
+  generateComments,
+  generatePosts,
+  generateUser,
+  POSTS_PER_USER,
+  type Comment,
+  type DatasetOptions,
+  type Post,
 } from './dataset.ts';
 
 export interface NewUser {

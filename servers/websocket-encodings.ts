@@ -35,9 +35,11 @@ function answerMsgpack(store: UserStore, data: Buffer): Buffer {
   }
   if (!isRecord(msg)) return msgpack.pack({ id: null, error: { code: 'bad_request', message: 'message is not a map' } });
   const id = typeof msg.id === 'number' || typeof msg.id === 'string' ? msg.id : null;
-  if (msg.op !== 'getUser') return msgpack.pack({ id, error: { code: 'unknown_op', message: `unknown op ${JSON.stringify(msg.op ?? null)}` } });
+  if (msg.op !== 'getUser')
+    return msgpack.pack({ id, error: { code: 'unknown_op', message: `unknown op ${JSON.stringify(msg.op ?? null)}` } });
   const userId = isRecord(msg.params) ? msg.params.id : undefined;
-  if (!Number.isInteger(userId)) return msgpack.pack({ id, error: { code: 'bad_request', message: 'params.id must be an integer' } });
+  if (!Number.isInteger(userId))
+    return msgpack.pack({ id, error: { code: 'bad_request', message: 'params.id must be an integer' } });
   const user = store.getUser(userId as number);
   if (!user) return msgpack.pack({ id, error: { code: 'not_found', message: `no user with id ${String(userId)}` } });
   return msgpack.pack({ id, result: user });
@@ -61,7 +63,10 @@ function answerProtobuf(store: UserStore, data: Buffer): Uint8Array {
 }
 
 /** The answer function of a binary subprotocol; undefined for JSON (text path) or none. */
-export function binaryAnswerer(protocol: string, store: UserStore): ((data: Buffer | ArrayBuffer | Buffer[]) => Uint8Array) | undefined {
+export function binaryAnswerer(
+  protocol: string,
+  store: UserStore,
+): ((data: Buffer | ArrayBuffer | Buffer[]) => Uint8Array) | undefined {
   if (protocol === 'msgpack') return (data) => answerMsgpack(store, toBuffer(data));
   if (protocol === 'protobuf') return (data) => answerProtobuf(store, toBuffer(data));
   return undefined;

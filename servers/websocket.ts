@@ -51,8 +51,17 @@ function optionalInt(v: unknown, fallback: number): number | undefined {
 function isNewUser(v: unknown): v is NewUser {
   if (!isRecord(v) || !isRecord(v.address)) return false;
   const a = v.address;
-  return typeof v.username === 'string' && typeof v.email === 'string' && Number.isInteger(v.age) && Array.isArray(v.roles) && v.roles.every((r) => typeof r === 'string')
-    && typeof a.street === 'string' && typeof a.city === 'string' && typeof a.country === 'string' && typeof a.postalCode === 'string';
+  return (
+    typeof v.username === 'string' &&
+    typeof v.email === 'string' &&
+    Number.isInteger(v.age) &&
+    Array.isArray(v.roles) &&
+    v.roles.every((r) => typeof r === 'string') &&
+    typeof a.street === 'string' &&
+    typeof a.city === 'string' &&
+    typeof a.country === 'string' &&
+    typeof a.postalCode === 'string'
+  );
 }
 
 /** Answer one text message; pure apart from the store read, so every branch is easy to test. */
@@ -121,7 +130,8 @@ export function handleStreamMessage(store: UserStore, text: string): string[] | 
   const params = isRecord(msg.params) ? msg.params : {};
   const afterId = optionalInt(params.afterId, 0);
   const limit = optionalInt(params.limit, 100);
-  if (afterId === undefined || limit === undefined) return [errorMessage(id, 'bad_request', 'params.afterId and params.limit must be non-negative integers')];
+  if (afterId === undefined || limit === undefined)
+    return [errorMessage(id, 'bad_request', 'params.afterId and params.limit must be non-negative integers')];
   const rid = JSON.stringify(id);
   const users = store.listUsers(afterId, Math.min(limit, MAX_LIST_LIMIT));
   const out = users.map((u) => `{"id":${rid},"item":${JSON.stringify(u)}}`);
@@ -149,7 +159,13 @@ export async function startWebSocket({
     // Only the upgrade is served; a plain GET says what is expected instead of hanging.
     res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' }).end('WebSocket upgrade required\n');
   });
-  const wss = new WebSocketServer({ server, path: WS_PATH, perMessageDeflate, maxPayload: maxPayloadBytes, handleProtocols: negotiateEncoding });
+  const wss = new WebSocketServer({
+    server,
+    path: WS_PATH,
+    perMessageDeflate,
+    maxPayload: maxPayloadBytes,
+    handleProtocols: negotiateEncoding,
+  });
   const alive = new WeakSet<WebSocket>();
 
   wss.on('connection', (ws: WebSocket) => {
@@ -172,7 +188,9 @@ export async function startWebSocket({
       }
       // Without fragmentation or compression `data` is one Buffer; the other shapes only
       // appear when the peer fragments, so they take the slower path.
-      const text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
+      const text = Buffer.isBuffer(data)
+        ? data.toString('utf8')
+        : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
       // listUsersStream answers with many messages; a cheap substring test keeps getUser's
       // hot path to one JSON.parse (a false hit just falls through to handleMessage).
       const streamed = text.includes('"listUsersStream"') ? handleStreamMessage(store, text) : undefined;

@@ -47,7 +47,10 @@ test('inconclusive when a deciding run was generator-bound, however clear the fi
 });
 
 test('inconclusive when the machine was busy during a deciding run', () => {
-  const d = decide({ op: 'between', lo: 10_000, hi: 20_000 }, noisy([12_000, 13_000, 14_000], { disturbed: ['rest repeat 1: server 0.41 cores, bound neither'] }));
+  const d = decide(
+    { op: 'between', lo: 10_000, hi: 20_000 },
+    noisy([12_000, 13_000, 14_000], { disturbed: ['rest repeat 1: server 0.41 cores, bound neither'] }),
+  );
   assert.equal(d.verdict, 'inconclusive');
   assert.match(d.reason, /machine was busy.*rest repeat 1/);
 });
@@ -55,12 +58,25 @@ test('inconclusive when the machine was busy during a deciding run', () => {
 test('a busy machine still bounds a single run: capacity from below, latency from above', () => {
   const busy = ['rest repeat 1: server 0.74 cores, bound neither'];
   // 46k ops/s on a shared core: the server does at least that, so "10-20K" is refuted...
-  assert.equal(decide({ op: 'between', lo: 10_000, hi: 20_000 }, noisy([46_000, 28_000, 57_000], { disturbed: busy, bound: 'lower' })).verdict, 'refuted');
+  assert.equal(
+    decide({ op: 'between', lo: 10_000, hi: 20_000 }, noisy([46_000, 28_000, 57_000], { disturbed: busy, bound: 'lower' }))
+      .verdict,
+    'refuted',
+  );
   // ...but 11k cannot refute ">= 100K": the server might do more on a quiet machine.
-  assert.equal(decide({ op: '>=', value: 100_000 }, noisy([11_000, 8_000, 12_000], { disturbed: busy, bound: 'lower' })).verdict, 'inconclusive');
+  assert.equal(
+    decide({ op: '>=', value: 100_000 }, noisy([11_000, 8_000, 12_000], { disturbed: busy, bound: 'lower' })).verdict,
+    'inconclusive',
+  );
   // A p99 of 32 ms measured while busy is at most 32 ms: "<= 100 ms" holds, ">= 10 ms" cannot be refuted by it.
-  assert.equal(decide({ op: '<=', value: 100_000 }, noisy([32_000, 20_000, 40_000], { disturbed: busy, bound: 'upper' })).verdict, 'confirmed');
-  assert.equal(decide({ op: '>=', value: 10_000 }, noisy([5_000, 1_600, 7_300], { disturbed: busy, bound: 'upper' })).verdict, 'refuted');
+  assert.equal(
+    decide({ op: '<=', value: 100_000 }, noisy([32_000, 20_000, 40_000], { disturbed: busy, bound: 'upper' })).verdict,
+    'confirmed',
+  );
+  assert.equal(
+    decide({ op: '>=', value: 10_000 }, noisy([5_000, 1_600, 7_300], { disturbed: busy, bound: 'upper' })).verdict,
+    'refuted',
+  );
   assert.equal(decide({ op: '>=', value: 10_000 }, noisy([12_000], { disturbed: busy, bound: 'upper' })).verdict, 'inconclusive');
   // A ratio of two disturbed runs bounds nothing.
   assert.equal(decide({ op: '>=', value: 5 }, noisy([0.4, 0.4, 0.4], { disturbed: busy })).verdict, 'inconclusive');
@@ -71,7 +87,10 @@ test('inconclusive when the claim needs a condition the machine cannot provide, 
   assert.equal(needs.verdict, 'inconclusive');
   assert.equal(needs.reason, 'needs WAN round-trip time');
   assert.equal(needs.figure?.median, 0.4, 'the loopback figure is still shown');
-  const missing = decide({ op: '>=', value: 2 }, { samples: [], unit: 'x', unavailable: 'needs scenario listUsers (not built yet)' });
+  const missing = decide(
+    { op: '>=', value: 2 },
+    { samples: [], unit: 'x', unavailable: 'needs scenario listUsers (not built yet)' },
+  );
   assert.equal(missing.verdict, 'inconclusive');
   assert.equal(missing.reason, 'needs scenario listUsers (not built yet)');
   assert.equal(missing.figure, null);
@@ -115,25 +134,70 @@ test('measured figures read as median (min-max, n)', () => {
 
 // ------------------------------------------------------------------ through the registry
 
-function runOf(protocol: string, repeat: number, f: { ops?: number; p50?: number; bytes?: [number, number]; payload?: [number, number]; cpu?: number; bound?: boolean } = {}): RunRecord {
+function runOf(
+  protocol: string,
+  repeat: number,
+  f: { ops?: number; p50?: number; bytes?: [number, number]; payload?: [number, number]; cpu?: number; bound?: boolean } = {},
+): RunRecord {
   return {
-    protocol, server: protocol, driver: 'synthetic', state: 'ok', repeat,
-    opsPerSec: f.ops ?? 10_000, ops: 20_000, measuredSeconds: 2,
-    latencyUs: { count: 20_000, min: 50, mean: f.p50 ?? 800, p50: f.p50 ?? 800, p90: 1000, p99: 2000, p999: 4000, max: 8000, histogram: '' },
-    cpuUsPerOp: { server: f.cpu ?? 40, client: 30 }, cpuCores: { server: 0.9, client: 0.3 },
-    bytesPerOp: { out: f.bytes?.[0] ?? 80, in: f.bytes?.[1] ?? 419 }, setupBytes: { out: 0, in: 0 },
+    protocol,
+    server: protocol,
+    driver: 'synthetic',
+    state: 'ok',
+    repeat,
+    opsPerSec: f.ops ?? 10_000,
+    ops: 20_000,
+    measuredSeconds: 2,
+    latencyUs: {
+      count: 20_000,
+      min: 50,
+      mean: f.p50 ?? 800,
+      p50: f.p50 ?? 800,
+      p90: 1000,
+      p99: 2000,
+      p999: 4000,
+      max: 8000,
+      histogram: '',
+    },
+    cpuUsPerOp: { server: f.cpu ?? 40, client: 30 },
+    cpuCores: { server: 0.9, client: 0.3 },
+    bytesPerOp: { out: f.bytes?.[0] ?? 80, in: f.bytes?.[1] ?? 419 },
+    setupBytes: { out: 0, in: 0 },
     payloadBytes: { request: f.payload?.[0] ?? 0, response: f.payload?.[1] ?? 247 },
-    errors: { total: 0, byKind: {} }, generatorBound: f.bound ?? false, bound: f.bound ? 'generator' : 'server',
-    serverRssBytes: 5e7, verified: 50, load: { model: 'closed', connections: 4, inflight: 8 },
+    errors: { total: 0, byKind: {} },
+    generatorBound: f.bound ?? false,
+    bound: f.bound ? 'generator' : 'server',
+    serverRssBytes: 5e7,
+    verified: 50,
+    load: { model: 'closed', connections: 4, inflight: 8 },
   };
 }
 
 function resultOf(runs: RunRecord[]): BenchResult {
   return {
-    schemaVersion: 1, tool: 'protocol-bench', state: 'complete', scenario: 'getUser', description: 'synthetic',
-    startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:01:00.000Z', config: resolveConfig({ duration: 2, warmup: 1 }),
-    environment: { cpuModel: 'Test CPU', cpus: 2, memoryBytes: 1, os: 'linux', node: 'v20', packages: {}, commit: null, commitDirty: null, hostname: 'h', loadAverage: [0], pinning: { method: 'none', server: null, generator: null, reason: 'test' } },
-    notes: [], runs,
+    schemaVersion: 1,
+    tool: 'protocol-bench',
+    state: 'complete',
+    scenario: 'getUser',
+    description: 'synthetic',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:01:00.000Z',
+    config: resolveConfig({ duration: 2, warmup: 1 }),
+    environment: {
+      cpuModel: 'Test CPU',
+      cpus: 2,
+      memoryBytes: 1,
+      os: 'linux',
+      node: 'v20',
+      packages: {},
+      commit: null,
+      commitDirty: null,
+      hostname: 'h',
+      loadAverage: [0],
+      pinning: { method: 'none', server: null, generator: null, reason: 'test' },
+    },
+    notes: [],
+    runs,
   };
 }
 
@@ -142,11 +206,13 @@ function ctx(results: Partial<Record<BenchRunId, BenchResult>>): BenchContext {
 }
 
 const getUser = (boundGrpcRepeat = -1): BenchResult =>
-  resultOf([0, 1, 2].flatMap((i) => [
-    runOf('rest', i, { ops: 40_000 + i * 1000, bytes: [80, 419], payload: [0, 247], cpu: 25 }),
-    runOf('grpc', i, { ops: 16_000 + i * 500, bytes: [54, 161], payload: [3, 122], cpu: 59, bound: i === boundGrpcRepeat }),
-    runOf('websocket', i, { ops: 58_000, bytes: [55, 274], payload: [49, 270] }),
-  ]));
+  resultOf(
+    [0, 1, 2].flatMap((i) => [
+      runOf('rest', i, { ops: 40_000 + i * 1000, bytes: [80, 419], payload: [0, 247], cpu: 25 }),
+      runOf('grpc', i, { ops: 16_000 + i * 500, bytes: [54, 161], payload: [3, 122], cpu: 59, bound: i === boundGrpcRepeat }),
+      runOf('websocket', i, { ops: 58_000, bytes: [55, 274], payload: [49, 270] }),
+    ]),
+  );
 
 test('a throughput claim is refuted on server-bound runs and inconclusive when one was generator-bound', () => {
   const entry = BY_REF.get('grpc-10x-higher-throughput')!;
@@ -161,7 +227,11 @@ test('a throughput claim is refuted on server-bound runs and inconclusive when o
 test('a capacity claim is inconclusive when a server did not get a full core (a neighbour took it)', () => {
   const r = getUser();
   // Two of three repeats disturbed: one clean repeat is too few to decide on.
-  r.runs = r.runs.map((x) => (x.protocol === 'rest' && x.repeat < 2 ? { ...x, bound: 'neither', cpuCores: { server: 0.4, client: 0.3 }, opsPerSec: 12_000 } : x));
+  r.runs = r.runs.map((x) =>
+    x.protocol === 'rest' && x.repeat < 2
+      ? { ...x, bound: 'neither', cpuCores: { server: 0.4, client: 0.3 }, opsPerSec: 12_000 }
+      : x,
+  );
   const v = evaluate(BY_REF.get('rest-node-10-20k-rps')!, ctx({ getUser: r }), {});
   assert.equal(v.verdict, 'inconclusive');
   assert.match(v.reason, /busy during the deciding run \(rest repeat 1: server 0\.40 cores, bound neither, rest repeat 2/);
@@ -170,7 +240,11 @@ test('a capacity claim is inconclusive when a server did not get a full core (a 
 
 test('busy repeats are set aside while two undisturbed ones remain', () => {
   const r = getUser();
-  r.runs = r.runs.map((x) => (x.protocol === 'rest' && x.repeat === 0 ? { ...x, bound: 'neither', cpuCores: { server: 0.4, client: 0.3 }, opsPerSec: 12_000 } : x));
+  r.runs = r.runs.map((x) =>
+    x.protocol === 'rest' && x.repeat === 0
+      ? { ...x, bound: 'neither', cpuCores: { server: 0.4, client: 0.3 }, opsPerSec: 12_000 }
+      : x,
+  );
   const v = evaluate(BY_REF.get('grpc-10x-higher-throughput')!, ctx({ getUser: r }), {});
   assert.equal(v.verdict, 'refuted');
   assert.equal(v.figure?.n, 2);
@@ -219,6 +293,9 @@ test('several result files of one run merge as further repeats', async () => {
   const { mergeAsRepeats } = await import('../claims/cli.ts');
   const a = resultOf([runOf('websocket', 0), runOf('websocket', 1)]);
   const b = resultOf([runOf('websocket', 0)]);
-  assert.deepEqual(mergeAsRepeats([a, b]).runs.map((r) => r.repeat), [0, 1, 2]);
+  assert.deepEqual(
+    mergeAsRepeats([a, b]).runs.map((r) => r.repeat),
+    [0, 1, 2],
+  );
   assert.equal(mergeAsRepeats([a]), a);
 });

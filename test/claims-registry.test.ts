@@ -56,7 +56,8 @@ test('each entry has a measurement with a decision rule, or a reason it cannot b
     assert.notEqual(e.testable, 'no', `${e.ref}: the reference says untestable, the registry measures it`);
     assert.ok(e.rule, `${e.ref}: a measured claim has a decision rule`);
     assert.ok(e.measure.metric.length > 5, `${e.ref}: names its metric`);
-    if (e.measure.kind === 'bench') for (const r of e.measure.runs) assert.ok(BENCH_RUNS[r], `${e.ref}: bench run ${r} is defined`);
+    if (e.measure.kind === 'bench')
+      for (const r of e.measure.runs) assert.ok(BENCH_RUNS[r], `${e.ref}: bench run ${r} is defined`);
     else assert.ok(CHECKS[e.measure.check], `${e.ref}: check ${e.measure.check} exists`);
     if (e.testable === 'partly') assert.ok(e.part || e.needs, `${e.ref}: a partly testable claim says which part is measured`);
   }

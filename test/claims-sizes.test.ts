@@ -3,14 +3,31 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  binaryOverSse, compileGuideProto, guideHandshake, guideRequestHead, guideResponseBody, guideUser,
-  guideUserJsonBytes, guideUserProtobufBytes, msgpackSize, priceUpdateSizes, wsAcceptFor, wsFrameOverhead,
+  binaryOverSse,
+  compileGuideProto,
+  guideHandshake,
+  guideRequestHead,
+  guideResponseBody,
+  guideUser,
+  guideUserJsonBytes,
+  guideUserProtobufBytes,
+  msgpackSize,
+  priceUpdateSizes,
+  wsAcceptFor,
+  wsFrameOverhead,
 } from '../claims/sizes.ts';
-import { guideText, GuideError } from '../claims/guide.ts';
+import { guideText } from '../claims/guide.ts';
 import { validateGuideOperations } from '../claims/checks-gql.ts';
+import { GuideError } from '../harness/errors.ts';
 
 test("the guide's example user is 99 bytes of minified JSON, not 145", () => {
-  assert.deepEqual(guideUser(), { user_id: 12345, username: 'johndoe', email: 'john@example.com', age: 30, roles: ['user', 'admin'] });
+  assert.deepEqual(guideUser(), {
+    user_id: 12345,
+    username: 'johndoe',
+    email: 'john@example.com',
+    age: 30,
+    roles: ['user', 'admin'],
+  });
   // {"user_id":12345, = 17; "username":"johndoe", = 21; "email":"john@example.com", = 27;
   // "age":30, = 9; "roles":["user","admin"]} = 25  ->  99
   assert.equal(guideUserJsonBytes(), 99);
@@ -29,7 +46,12 @@ test("the guide's .proto does not compile as written: Timestamp and FieldMask ar
   assert.match(r.error ?? '', /google\.protobuf\.Timestamp/);
   assert.deepEqual(r.missingImports, ['google/protobuf/timestamp.proto', 'google/protobuf/field_mask.proto']);
   // With the imports added it does.
-  assert.equal(compileGuideProto(`syntax = "proto3"; import "google/protobuf/timestamp.proto"; message A { google.protobuf.Timestamp t = 1; }`).missingImports.length, 0);
+  assert.equal(
+    compileGuideProto(
+      `syntax = "proto3"; import "google/protobuf/timestamp.proto"; message A { google.protobuf.Timestamp t = 1; }`,
+    ).missingImports.length,
+    0,
+  );
 });
 
 test("the guide's request head is 236 bytes on the wire", () => {
@@ -41,7 +63,7 @@ test("the guide's request head is 236 bytes on the wire", () => {
   assert.ok(h.text.endsWith('\r\n\r\n'));
 });
 
-test("the example response body is 108 bytes as printed (91 minified), not Content-Length: 324", () => {
+test('the example response body is 108 bytes as printed (91 minified), not Content-Length: 324', () => {
   // 6 lines: 1 + 12 + 21 + 30 + 37 + 1 characters + 5 newlines = 108
   assert.deepEqual(guideResponseBody(), { printed: 108, minified: 91 });
 });

@@ -44,8 +44,15 @@ test('counts only calls started in the measured window; warm-up samples are disc
   const conns = [fakeConnection({ serviceMs: 5 }, starts), fakeConnection({ serviceMs: 5 }, starts)];
   let measureAt = -1;
   const r = await runClosedLoop({
-    connections: conns, inflight: 3, warmupMs: 150, durationMs: 300, timeoutMs: 5_000, nextOp: ops(),
-    onPhase: (p) => { if (p === 'measure') measureAt = performance.now(); },
+    connections: conns,
+    inflight: 3,
+    warmupMs: 150,
+    durationMs: 300,
+    timeoutMs: 5_000,
+    nextOp: ops(),
+    onPhase: (p) => {
+      if (p === 'measure') measureAt = performance.now();
+    },
   });
   const inWarmup = starts.filter((s) => s.t < measureAt).length;
   const inWindow = starts.filter((s) => s.t >= measureAt).length;
@@ -62,7 +69,14 @@ test('counts only calls started in the measured window; warm-up samples are disc
 
 test('wire bytes per call come from the socket counters over the window', async () => {
   const starts: { t: number; ok: boolean }[] = [];
-  const r = await runClosedLoop({ connections: [fakeConnection({ serviceMs: 2 }, starts)], inflight: 2, warmupMs: 50, durationMs: 200, timeoutMs: 5_000, nextOp: ops() });
+  const r = await runClosedLoop({
+    connections: [fakeConnection({ serviceMs: 2 }, starts)],
+    inflight: 2,
+    warmupMs: 50,
+    durationMs: 200,
+    timeoutMs: 5_000,
+    nextOp: ops(),
+  });
   assert.ok(r.windowBytes && r.windowCompletions > 0);
   assert.ok(Math.abs(r.windowBytes.in / r.windowCompletions - 100) < 1e-9, 'in bytes per completion');
   // Requests of calls still in flight at the window's start are the only skew: at most `inflight` of them.
@@ -73,7 +87,11 @@ test('errors are counted by kind, never dropped', async () => {
   const starts: { t: number; ok: boolean }[] = [];
   const r = await runClosedLoop({
     connections: [fakeConnection({ serviceMs: 2, fail: (op) => 'id' in op && op.id % 4 === 0 }, starts)],
-    inflight: 4, warmupMs: 0, durationMs: 200, timeoutMs: 5_000, nextOp: ops(),
+    inflight: 4,
+    warmupMs: 0,
+    durationMs: 200,
+    timeoutMs: 5_000,
+    nextOp: ops(),
   });
   const failedStarts = starts.filter((s) => !s.ok).length;
   assert.ok(failedStarts > 0);
@@ -87,7 +105,11 @@ test('a call that never answers counts as a timeout and the run still ends', asy
   const t0 = performance.now();
   const r = await runClosedLoop({
     connections: [fakeConnection({ serviceMs: 2, hang: (op) => 'id' in op && op.id % 50 === 0 }, starts)],
-    inflight: 2, warmupMs: 0, durationMs: 300, timeoutMs: 60, nextOp: ops(),
+    inflight: 2,
+    warmupMs: 0,
+    durationMs: 300,
+    timeoutMs: 60,
+    nextOp: ops(),
   });
   assert.ok((r.errors.byKind.timeout ?? 0) >= 1, JSON.stringify(r.errors));
   assert.ok(r.ops > 0);

@@ -16,14 +16,21 @@ const TSX = import.meta.resolve('tsx');
 const PROTOS = ['rest', 'grpc', 'websocket'];
 
 function compare(args: string[]) {
-  return spawnSync(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli/compare.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli/compare.ts'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 function withFiles(fn: (files: { base: string; halved: string; other: string; corrupt: string; dir: string }) => void): void {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'compare-cli-'));
   try {
     const base = writeResult(path.join(dir, 'base.json'), repeated(PROTOS, 5));
-    const halved = writeResult(path.join(dir, 'halved.json'), repeated(PROTOS, 5, (p, _i, k) => (p === 'websocket' ? { opsPerSec: 5_000 * k } : {})));
+    const halved = writeResult(
+      path.join(dir, 'halved.json'),
+      repeated(PROTOS, 5, (p, _i, k) => (p === 'websocket' ? { opsPerSec: 5_000 * k } : {})),
+    );
     const other = writeResult(path.join(dir, 'other.json'), { ...repeated(PROTOS, 5), scenario: 'listUsers' });
     const corrupt = path.join(dir, 'corrupt.json');
     writeFileSync(corrupt, '{"schemaVersion": 1, "runs": [');
@@ -78,9 +85,16 @@ test('--min-effect and --format json', () => {
     assert.equal(runCompareCli([base, halved, '--min-effect', '60']).code, 0, 'a 50% drop is under a 60% minimum effect');
     const json = runCompareCli([base, halved, '--format', 'json']);
     assert.equal(json.code, 1);
-    const parsed = JSON.parse(json.stdout) as { status: number; minEffect: number; regressions: { protocol: string; figure: string }[] };
+    const parsed = JSON.parse(json.stdout) as {
+      status: number;
+      minEffect: number;
+      regressions: { protocol: string; figure: string }[];
+    };
     assert.equal(parsed.minEffect, 0.05);
-    assert.deepEqual(parsed.regressions.map((r) => `${r.protocol} ${r.figure}`), ['websocket opsPerSec']);
+    assert.deepEqual(
+      parsed.regressions.map((r) => `${r.protocol} ${r.figure}`),
+      ['websocket opsPerSec'],
+    );
   });
   assert.equal(parseMinEffect('5'), 0.05);
   assert.equal(parseMinEffect('2.5%'), 0.025);

@@ -35,7 +35,17 @@ export function run(protocol: string, repeat: number, f: RunFigures = {}): RunRe
     measuredSeconds: 2,
     latencyUs:
       state === 'ok'
-        ? { count: Math.round(ops * 2), min: 100, mean: p50, p50, p90: (p50 + p99) / 2, p99, p999: p99 * 2, max: p99 * 4, histogram: '' }
+        ? {
+            count: Math.round(ops * 2),
+            min: 100,
+            mean: p50,
+            p50,
+            p90: (p50 + p99) / 2,
+            p99,
+            p999: p99 * 2,
+            max: p99 * 4,
+            histogram: '',
+          }
         : null,
     ...(f.dropped !== undefined ? { dropped: f.dropped } : {}),
     cpuUsPerOp: { server: f.cpuServer === undefined ? 40 : f.cpuServer, client: f.cpuClient === undefined ? 30 : f.cpuClient },
@@ -63,8 +73,16 @@ export function result(runs: RunRecord[], over: Partial<BenchResult> = {}): Benc
     finishedAt: '2026-01-01T00:01:00.000Z',
     config: resolveConfig({ duration: 2, warmup: 1 }),
     environment: {
-      cpuModel: 'Test CPU', cpus: 2, memoryBytes: 1, os: 'linux', node: 'v20.20.2', packages: { fastify: '5.12.8' },
-      commit: 'abcdef1234567890', commitDirty: false, hostname: 'h', loadAverage: [0, 0, 0],
+      cpuModel: 'Test CPU',
+      cpus: 2,
+      memoryBytes: 1,
+      os: 'linux',
+      node: 'v20.20.2',
+      packages: { fastify: '5.12.8' },
+      commit: 'abcdef1234567890',
+      commitDirty: false,
+      hostname: 'h',
+      loadAverage: [0, 0, 0],
       pinning: { method: 'none', server: null, generator: null, reason: 'test' },
     },
     notes: [],
@@ -77,7 +95,11 @@ export function result(runs: RunRecord[], over: Partial<BenchResult> = {}): Benc
 const JITTER = [1, 1.01, 0.99, 1.02, 0.98, 1.015, 0.985];
 
 /** `repeats` interleaved repeats of each protocol; `figures` overrides any figure (k: that repeat's jitter). */
-export function repeated(protocols: readonly string[], repeats: number, figures: (protocol: string, repeat: number, k: number) => RunFigures = () => ({})): BenchResult {
+export function repeated(
+  protocols: readonly string[],
+  repeats: number,
+  figures: (protocol: string, repeat: number, k: number) => RunFigures = () => ({}),
+): BenchResult {
   const runs: RunRecord[] = [];
   for (let i = 0; i < repeats; i++) {
     const k = JITTER[i % JITTER.length] as number;

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, mergeConfig, resolveConfig } from '../harness/config.ts';
-import { UsageError, parseCli, protocolsFor } from '../harness/cli/bench.ts';
+import { mergeConfig, resolveConfig } from '../harness/config.ts';
+import { parseCli } from '../harness/run/args.ts';
+import { protocolsFor } from '../harness/cli/bench.ts';
 import { PROTOCOL_NAMES } from '../harness/protocols.ts';
+import { ConfigError, UsageError } from '../harness/errors.ts';
 
 test('defaults fill an empty config', () => {
   const c = resolveConfig({});
@@ -14,11 +16,20 @@ test('defaults fill an empty config', () => {
 
 test('every problem is reported at once, each with its path', () => {
   assert.throws(
-    () => resolveConfig({ duration: -1, connections: 1.5, protocols: ['rest', 'soap'], bogus: 1, scenario: 'nope', dataset: { users: 0 } }),
+    () =>
+      resolveConfig({
+        duration: -1,
+        connections: 1.5,
+        protocols: ['rest', 'soap'],
+        bogus: 1,
+        scenario: 'nope',
+        dataset: { users: 0 },
+      }),
     (err: unknown) => {
       assert.ok(err instanceof ConfigError);
       const text = err.problems.join('\n');
-      for (const path of ['duration', 'connections', 'protocols.1', 'dataset.users', 'bogus', 'scenario']) assert.match(text, new RegExp(path.replace('.', '\\.')), `mentions ${path}`);
+      for (const path of ['duration', 'connections', 'protocols.1', 'dataset.users', 'bogus', 'scenario'])
+        assert.match(text, new RegExp(path.replace('.', '\\.')), `mentions ${path}`);
       assert.match(text, /getUser/, 'names the valid scenarios');
       assert.match(text, /grpc-js/, 'names the valid protocols');
       return true;
@@ -33,13 +44,45 @@ test('command-line flags override the file, nested dataset merged field by field
 });
 
 test('CLI: flags parse into a config layer', () => {
-  const { layer } = parseCli(['--scenario', 'getUser', '--protocols', 'rest,grpc', '--duration', '5', '--warmup', '2', '--connections', '8', '--out', 'r.json']);
-  assert.deepEqual(layer, { scenario: 'getUser', protocols: ['rest', 'grpc'], duration: 5, warmup: 2, connections: 8, out: 'r.json' });
+  const { layer } = parseCli([
+    '--scenario',
+    'getUser',
+    '--protocols',
+    'rest,grpc',
+    '--duration',
+    '5',
+    '--warmup',
+    '2',
+    '--connections',
+    '8',
+    '--out',
+    'r.json',
+  ]);
+  assert.deepEqual(layer, {
+    scenario: 'getUser',
+    protocols: ['rest', 'grpc'],
+    duration: 5,
+    warmup: 2,
+    connections: 8,
+    out: 'r.json',
+  });
 });
 
 test('CLI: unknown flag, protocol or scenario names the valid choices', () => {
-  assert.throws(() => parseCli(['--frobnicate']), (e: unknown) => e instanceof UsageError && /--scenario/.test(e.message) && /--protocols/.test(e.message));
-  assert.throws(() => parseCli(['--protocols', 'rest,soap']), (e: unknown) => e instanceof UsageError && /"soap"/.test(e.message) && /websocket/.test(e.message));
-  assert.throws(() => parseCli(['--scenario', 'nope']), (e: unknown) => e instanceof UsageError && /getUser/.test(e.message));
-  assert.throws(() => parseCli(['--duration', 'abc']), (e: unknown) => e instanceof UsageError && /--duration/.test(e.message));
+  assert.throws(
+    () => parseCli(['--frobnicate']),
+    (e: unknown) => e instanceof UsageError && /--scenario/.test(e.message) && /--protocols/.test(e.message),
+  );
+  assert.throws(
+    () => parseCli(['--protocols', 'rest,soap']),
+    (e: unknown) => e instanceof UsageError && /"soap"/.test(e.message) && /websocket/.test(e.message),
+  );
+  assert.throws(
+    () => parseCli(['--scenario', 'nope']),
+    (e: unknown) => e instanceof UsageError && /getUser/.test(e.message),
+  );
+  assert.throws(
+    () => parseCli(['--duration', 'abc']),
+    (e: unknown) => e instanceof UsageError && /--duration/.test(e.message),
+  );
 });

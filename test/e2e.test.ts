@@ -15,14 +15,31 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 
 function bench(args: string[], timeoutMs = 180_000) {
-  return spawnSync(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli/bench.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs });
+  return spawnSync(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli/bench.ts'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
 }
 
 test('a 1 s run of every protocol writes a complete, self-describing result', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-e2e-'));
   try {
     const out = path.join(dir, 'r.json');
-    const r = bench(['--scenario', 'getUser', '--duration', '1', '--warmup', '0.5', '--connections', '2', '--inflight', '2', '--out', out]);
+    const r = bench([
+      '--scenario',
+      'getUser',
+      '--duration',
+      '1',
+      '--warmup',
+      '0.5',
+      '--connections',
+      '2',
+      '--inflight',
+      '2',
+      '--out',
+      out,
+    ]);
     assert.equal(r.status, 0, `exit ${r.status}\n${r.stderr}\n${r.stdout}`);
     assert.match(r.stdout, /\| protocol \| ops\/s \|/, 'prints the Markdown table');
     assert.match(r.stdout, new RegExp(`Result file: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
@@ -35,13 +52,26 @@ test('a 1 s run of every protocol writes a complete, self-describing result', ()
     assert.equal(result.config.duration, 1);
     assert.ok(result.environment.cpus >= 1 && result.environment.node.startsWith('v'));
     assert.ok(result.environment.packages.fastify && result.environment.packages['@grpc/grpc-js']);
-    assert.deepEqual(result.runs.map((x) => x.protocol), PROTOCOL_NAMES);
+    assert.deepEqual(
+      result.runs.map((x) => x.protocol),
+      PROTOCOL_NAMES,
+    );
     for (const run of result.runs) {
       const what = `${run.protocol}: ${JSON.stringify(run).slice(0, 400)}`;
       assert.equal(run.state, 'ok', what);
       assert.ok(run.opsPerSec > 0, what);
-      assert.ok(run.latencyUs && run.latencyUs.p50 > 0 && run.latencyUs.p50 <= run.latencyUs.p99 && run.latencyUs.p99 <= run.latencyUs.max, what);
-      assert.equal(decodeHistogram(run.latencyUs.histogram).totalCount, run.ops, `${run.protocol}: histogram holds every measured call`);
+      assert.ok(
+        run.latencyUs &&
+          run.latencyUs.p50 > 0 &&
+          run.latencyUs.p50 <= run.latencyUs.p99 &&
+          run.latencyUs.p99 <= run.latencyUs.max,
+        what,
+      );
+      assert.equal(
+        decodeHistogram(run.latencyUs.histogram).totalCount,
+        run.ops,
+        `${run.protocol}: histogram holds every measured call`,
+      );
       assert.ok((run.cpuUsPerOp.server ?? 0) > 0 && (run.cpuUsPerOp.client ?? 0) > 0, what);
       assert.ok(run.payloadBytes && run.payloadBytes.response > 0, what);
       if (run.protocol !== 'grpc-js' || run.bytesPerOp) {
@@ -86,7 +116,10 @@ test('open loop: every protocol records corrected and raw histograms, requested 
     assert.equal(r.status, 0, `exit ${r.status}\n${r.stderr}`);
     assert.match(r.stdout, /requested\/s \| achieved\/s \| dropped/);
     const result = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
-    assert.deepEqual(result.runs.map((x) => x.protocol), PROTOCOL_NAMES);
+    assert.deepEqual(
+      result.runs.map((x) => x.protocol),
+      PROTOCOL_NAMES,
+    );
     for (const run of result.runs) {
       const what = `${run.protocol}: ${JSON.stringify({ ...run, latencyUs: undefined, rawLatencyUs: undefined })}`;
       assert.equal(run.state, 'ok', what);
@@ -108,10 +141,26 @@ test('--repeat interleaves protocols and summarises each figure over the repeats
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-e2e-repeat-'));
   try {
     const out = path.join(dir, 'r.json');
-    const r = bench(['--protocols', 'rest,websocket', '--repeat', '2', '--workers', '2', '--duration', '0.5', '--warmup', '0.2', '--out', out]);
+    const r = bench([
+      '--protocols',
+      'rest,websocket',
+      '--repeat',
+      '2',
+      '--workers',
+      '2',
+      '--duration',
+      '0.5',
+      '--warmup',
+      '0.2',
+      '--out',
+      out,
+    ]);
     assert.equal(r.status, 0, `exit ${r.status}\n${r.stderr}`);
     const result = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
-    assert.deepEqual(result.runs.map((x) => `${x.protocol}#${x.repeat}`), ['rest#0', 'websocket#0', 'rest#1', 'websocket#1']);
+    assert.deepEqual(
+      result.runs.map((x) => `${x.protocol}#${x.repeat}`),
+      ['rest#0', 'websocket#0', 'rest#1', 'websocket#1'],
+    );
     for (const s of result.summary ?? []) {
       assert.equal(s.repeats, 2);
       const ops = s.figures.opsPerSec!;
@@ -119,7 +168,9 @@ test('--repeat interleaves protocols and summarises each figure over the repeats
     }
     assert.equal(result.summary?.length, 2);
     assert.ok(result.runs.every((x) => x.probe && x.probe.ms > 0));
-    assert.ok(result.runs.every((x) => x.workers === 2 && x.ops > 0 && decodeHistogram(x.latencyUs!.histogram).totalCount === x.ops));
+    assert.ok(
+      result.runs.every((x) => x.workers === 2 && x.ops > 0 && decodeHistogram(x.latencyUs!.histogram).totalCount === x.ops),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -135,14 +186,36 @@ test('--target measures a server the harness did not start, and refuses one that
     const out = path.join(dir, 'r.json');
     const url = `http://127.0.0.1:${same.port}`;
     // The CLI runs in a child process, so this process's event loop must stay free to serve it.
-    const ok = await benchAsync(['--protocols', 'rest', '--target', `rest=${url}`, '--duration', '0.5', '--warmup', '0.2', '--out', out]);
+    const ok = await benchAsync([
+      '--protocols',
+      'rest',
+      '--target',
+      `rest=${url}`,
+      '--duration',
+      '0.5',
+      '--warmup',
+      '0.2',
+      '--out',
+      out,
+    ]);
     assert.equal(ok.status, 0, ok.stderr);
     const run = (JSON.parse(readFileSync(out, 'utf8')) as BenchResult).runs[0]!;
     assert.deepEqual(run.target, { url, external: true });
     assert.equal(run.cpuUsPerOp.server, null, 'server CPU is unknown, not zero');
     assert.ok(run.opsPerSec > 0 && run.verified > 0);
 
-    const bad = await benchAsync(['--protocols', 'rest', '--target', `rest=http://127.0.0.1:${other.port}`, '--duration', '0.5', '--warmup', '0.2', '--out', path.join(dir, 'bad.json')]);
+    const bad = await benchAsync([
+      '--protocols',
+      'rest',
+      '--target',
+      `rest=http://127.0.0.1:${other.port}`,
+      '--duration',
+      '0.5',
+      '--warmup',
+      '0.2',
+      '--out',
+      path.join(dir, 'bad.json'),
+    ]);
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /differs from the store: \$\.\w+: expected/);
   } finally {
@@ -154,7 +227,10 @@ test('--target measures a server the harness did not start, and refuses one that
 
 function benchAsync(args: string[]): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli/bench.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli/bench.ts'), ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('exit', (status) => resolve({ status, stderr }));

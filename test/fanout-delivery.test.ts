@@ -10,7 +10,14 @@ import { encodeUserEvent, eventsType } from '../proto/events.ts';
 import { EmissionSchedule, EventLog, eventJson } from '../servers/push/events.ts';
 import { createMemoryStore } from '../servers/store.ts';
 import { generateUser } from '../servers/dataset.ts';
-import { buildFanoutRecord, fanoutPlan, procCpuUs, scheduledEmitReport, variantName, type FanoutInputs } from '../harness/workloads/fanout.ts';
+import {
+  buildFanoutRecord,
+  fanoutPlan,
+  procCpuUs,
+  scheduledEmitReport,
+  variantName,
+  type FanoutInputs,
+} from '../harness/workloads/fanout.ts';
 import { fanoutOptionsSchema } from '../harness/workloads/fanout-config.ts';
 import { renderFanoutReport } from '../harness/output/fanout-markdown.ts';
 import { runRecordSchema } from '../harness/results/schema.ts';
@@ -69,24 +76,41 @@ describe('lean reads', () => {
     const seen: [number, number][] = [];
     scanEvents(eventJson(7, 123456789, u), (id, t) => seen.push([id, t]));
     scanEvents(`{"last":9,"events":[${eventJson(8, 5, u)},${eventJson(9, 6, u)}]}`, (id, t) => seen.push([id, t]));
-    scanEvents(JSON.stringify({ id: '1', type: 'next', payload: { data: { userUpdated: { eventId: 10, createdUs: 77, user: u } } } }), (id, t) => seen.push([id, t]));
-    assert.deepEqual(seen, [[7, 123456789], [8, 5], [9, 6], [10, 77]]);
+    scanEvents(
+      JSON.stringify({ id: '1', type: 'next', payload: { data: { userUpdated: { eventId: 10, createdUs: 77, user: u } } } }),
+      (id, t) => seen.push([id, t]),
+    );
+    assert.deepEqual(seen, [
+      [7, 123456789],
+      [8, 5],
+      [9, 6],
+      [10, 77],
+    ]);
     assert.equal(intField('{"last":42,"events":[]}', 'last'), 42);
     assert.ok(Number.isNaN(intField('{}', 'last')));
   });
 
   it('readEventHead reads what protobufjs encodes', () => {
     const u = generateUser({ users: 10, seed: 1 }, 5);
-    for (const [id, t] of [[1, 0], [300, 1.5e12], [2 ** 40, 987654321]] as const) {
+    for (const [id, t] of [
+      [1, 0],
+      [300, 1.5e12],
+      [2 ** 40, 987654321],
+    ] as const) {
       const b = encodeUserEvent(id, t, u);
       assert.deepEqual(readEventHead(b), { eventId: id, createdUs: t });
-      const o = eventsType('UserEvent').toObject(eventsType('UserEvent').decode(b), { longs: Number }) as { user: { username: string } };
+      const o = eventsType('UserEvent').toObject(eventsType('UserEvent').decode(b), { longs: Number }) as {
+        user: { username: string };
+      };
       assert.equal(o.user.username, u.username);
     }
   });
 
   it('backoff doubles from the base up to the cap', () => {
-    assert.deepEqual([0, 1, 2, 3, 4, 5, 6].map((f) => backoffDelay(f, 1000, 30_000)), [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5, 6].map((f) => backoffDelay(f, 1000, 30_000)),
+      [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000],
+    );
   });
 });
 
@@ -96,9 +120,15 @@ describe('EventLog', () => {
     assert.deepEqual(log.since(0), []);
     for (let i = 0; i < 6; i++) log.emit(1000 + i);
     assert.equal(log.lastId, 6);
-    assert.deepEqual(log.since(4).map((e) => e.eventId), [5, 6]);
+    assert.deepEqual(
+      log.since(4).map((e) => e.eventId),
+      [5, 6],
+    );
     // 1 and 2 left the 4-event buffer: a subscriber that far behind gets 3.. and counts the gap lost.
-    assert.deepEqual(log.since(0).map((e) => e.eventId), [3, 4, 5, 6]);
+    assert.deepEqual(
+      log.since(0).map((e) => e.eventId),
+      [3, 4, 5, 6],
+    );
     assert.deepEqual(log.since(6), []);
     assert.deepEqual(log.since(99), []);
     const e = log.get(6)!;
@@ -110,7 +140,10 @@ describe('EventLog', () => {
   it('schedules events uniformly or with Poisson gaps, the same way every time', () => {
     const start = 1_000_000;
     const u = new EmissionSchedule('uniform', 4, start);
-    assert.deepEqual([0, 1, 2].map((k) => u.due(k)), [start, start + 250_000, start + 500_000]);
+    assert.deepEqual(
+      [0, 1, 2].map((k) => u.due(k)),
+      [start, start + 250_000, start + 500_000],
+    );
     assert.deepEqual(u.countIn(start + 100_000, start + 1_100_000), { first: 1, count: 4 });
     const p = new EmissionSchedule('poisson', 10, start, 42);
     const again = new EmissionSchedule('poisson', 10, start, 42);
@@ -123,17 +156,24 @@ describe('EventLog', () => {
     for (let k = 1; k <= n; k++) if (p.due(k) - p.due(k - 1) > 160_000) long++;
     assert.ok(Math.abs(long / n - Math.exp(-1.6)) < 0.02, `${long / n}`);
     const { first, count } = p.countIn(start + 1e6, start + 3e6);
-    assert.ok(p.due(first) >= start + 1e6 && p.due(first - 1) < start + 1e6 && p.due(first + count) >= start + 3e6 && p.due(first + count - 1) < start + 3e6);
+    assert.ok(
+      p.due(first) >= start + 1e6 &&
+        p.due(first - 1) < start + 1e6 &&
+        p.due(first + count) >= start + 3e6 &&
+        p.due(first + count - 1) < start + 3e6,
+    );
   });
 });
 
 describe('fanout plan and record', () => {
   it('plans K, then rate, then transport; poll intervals only multiply short polling', () => {
     const plan = fanoutPlan(['websocket', 'poll', 'long-poll'], [10, 100], [1], [500, 5000]);
-    assert.deepEqual(
-      plan.map(variantName).slice(0, 4),
-      ['subscribers=10,rate=1', 'subscribers=10,rate=1,poll=500ms', 'subscribers=10,rate=1,poll=5000ms', 'subscribers=10,rate=1'],
-    );
+    assert.deepEqual(plan.map(variantName).slice(0, 4), [
+      'subscribers=10,rate=1',
+      'subscribers=10,rate=1,poll=500ms',
+      'subscribers=10,rate=1,poll=5000ms',
+      'subscribers=10,rate=1',
+    ]);
     assert.equal(plan.length, 8);
   });
 
@@ -162,7 +202,17 @@ describe('fanout plan and record', () => {
     reconnects: 0,
     ...extra,
   });
-  const emit: EmitReport = { inWindow: 10, firstId: 5, lastId: 14, total: 20, cpuFromUs: 0, cpuToUs: 20_000, end: { rssBytes: 9e7, heapUsedBytes: 5e7, subscribers: 4 }, loopDelayUs: { p50: 10, p99: 20, max: 30 }, emitLateUs: null };
+  const emit: EmitReport = {
+    inWindow: 10,
+    firstId: 5,
+    lastId: 14,
+    total: 20,
+    cpuFromUs: 0,
+    cpuToUs: 20_000,
+    end: { rssBytes: 9e7, heapUsedBytes: 5e7, subscribers: 4 },
+    loopDelayUs: { p50: 10, p99: 20, max: 30 },
+    emitLateUs: null,
+  };
   const inputs = (over: Partial<FanoutInputs> = {}): FanoutInputs => ({
     spec: { transport: 'sse', subscribers: 4, eventRate: 5, pollIntervalMs: null },
     options: fanoutOptionsSchema.parse({}),
@@ -196,34 +246,59 @@ describe('fanout plan and record', () => {
   });
 
   it('says why a protocol is not keeping up: loss, a failed connect, p99 over the limit, a silent server', () => {
-    const slow = buildFanoutRecord(base, inputs({ subs: [sub(20, [2_000_000]), sub(15, [10])], connected: { ok: 3, failed: 1, connectMs: 1, setupBytes: null, firstError: 'ECONNREFUSED' } }));
+    const slow = buildFanoutRecord(
+      base,
+      inputs({
+        subs: [sub(20, [2_000_000]), sub(15, [10])],
+        connected: { ok: 3, failed: 1, connectMs: 1, setupBytes: null, firstError: 'ECONNREFUSED' },
+      }),
+    );
     runRecordSchema.parse(slow);
     assert.equal(slow.delivery!.lost, 5);
     assert.equal(slow.delivery!.keepingUp, false);
-    assert.match(slow.delivery!.limitReason!, /1 of 4 subscribers could not connect \(ECONNREFUSED\); 5 of 40 events lost; delivery p99 \d+ ms over the 1000 ms limit/);
+    assert.match(
+      slow.delivery!.limitReason!,
+      /1 of 4 subscribers could not connect \(ECONNREFUSED\); 5 of 40 events lost; delivery p99 \d+ ms over the 1000 ms limit/,
+    );
     // Short polling's limit includes its interval: a 900 ms p99 at a 1 s interval keeps up.
-    const poll = buildFanoutRecord(base, inputs({ spec: { transport: 'poll', subscribers: 4, eventRate: 5, pollIntervalMs: 1000 }, subs: [sub(20, [1_900_000]), sub(20, [10])] }));
+    const poll = buildFanoutRecord(
+      base,
+      inputs({
+        spec: { transport: 'poll', subscribers: 4, eventRate: 5, pollIntervalMs: 1000 },
+        subs: [sub(20, [1_900_000]), sub(20, [10])],
+      }),
+    );
     assert.equal(poll.delivery!.keepingUp, true);
     assert.deepEqual(poll.delivery!.polls, { empty: 0, emptyBytes: { out: 0, in: 0 }, emptyBytesPerEvent: 0 });
-    const silent = buildFanoutRecord(base, inputs({ emit: scheduledEmitReport(new EmissionSchedule('uniform', 5, 0), 1e6, 3e6, 'server still busy') }));
+    const silent = buildFanoutRecord(
+      base,
+      inputs({ emit: scheduledEmitReport(new EmissionSchedule('uniform', 5, 0), 1e6, 3e6, 'server still busy') }),
+    );
     runRecordSchema.parse(silent);
     assert.equal(silent.delivery!.emitted, 10);
     assert.equal(silent.cpuUsPerOp.server, null);
     assert.equal(silent.delivery!.keepingUp, false);
   });
 
-  it('reads a process CPU time from /proc, as the runner does at the window edges', { skip: process.platform !== 'linux' }, () => {
-    const before = procCpuUs(process.pid)!;
-    const until = performance.now() + 60;
-    while (performance.now() < until);
-    const after = procCpuUs(process.pid)!;
-    assert.ok(after > before, `${before} -> ${after}`);
-    assert.equal(procCpuUs(2 ** 22 + 7), null);
-  });
+  it(
+    'reads a process CPU time from /proc, as the runner does at the window edges',
+    { skip: process.platform !== 'linux' },
+    () => {
+      const before = procCpuUs(process.pid)!;
+      const until = performance.now() + 60;
+      while (performance.now() < until);
+      const after = procCpuUs(process.pid)!;
+      assert.ok(after > before, `${before} -> ${after}`);
+      assert.equal(procCpuUs(2 ** 22 + 7), null);
+    },
+  );
 
   it('renders the table and where each protocol stopped keeping up', () => {
     const ok = buildFanoutRecord(base, inputs());
-    const bad = buildFanoutRecord({ ...base, variant: 'subscribers=8,rate=5' }, inputs({ spec: { transport: 'sse', subscribers: 8, eventRate: 5, pollIntervalMs: null } }));
+    const bad = buildFanoutRecord(
+      { ...base, variant: 'subscribers=8,rate=5' },
+      inputs({ spec: { transport: 'sse', subscribers: 8, eventRate: 5, pollIntervalMs: null } }),
+    );
     const result = { description: 'd', notes: [], runs: [ok, bad] } as unknown as BenchResult;
     const md = renderFanoutReport(result, 'x.json');
     assert.match(md, /\| sse \| 4 \| 5\.0 \| 40 \/ 40 \| 0 \| 0 \|/);

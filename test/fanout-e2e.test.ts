@@ -22,10 +22,35 @@ test('a short fanout run reports delivery, loss, bytes and memory per connection
   try {
     const out = path.join(dir, 'r.json');
     const config = path.join(dir, 'c.mjs');
-    writeFileSync(config, `export default { fanout: { drainMs: 600, retryMs: 50, backoffInitialMs: 50, drop: { fraction: 0.25, side: 'both' } } };\n`);
+    writeFileSync(
+      config,
+      `export default { fanout: { drainMs: 600, retryMs: 50, backoffInitialMs: 50, drop: { fraction: 0.25, side: 'both' } } };\n`,
+    );
     const r = spawnSync(
       process.execPath,
-      ['--import', TSX, path.join(ROOT, 'harness/cli/bench.ts'), '--scenario', 'fanout', '--protocols', ROWS.join(','), '--subscribers', '8', '--event-rate', '20', '--poll-interval', '200', '--duration', '1', '--warmup', '0.3', '--config', config, '--out', out],
+      [
+        '--import',
+        TSX,
+        path.join(ROOT, 'harness/cli/bench.ts'),
+        '--scenario',
+        'fanout',
+        '--protocols',
+        ROWS.join(','),
+        '--subscribers',
+        '8',
+        '--event-rate',
+        '20',
+        '--poll-interval',
+        '200',
+        '--duration',
+        '1',
+        '--warmup',
+        '0.3',
+        '--config',
+        config,
+        '--out',
+        out,
+      ],
       { cwd: ROOT, encoding: 'utf8', timeout: 150_000 },
     );
     assert.equal(r.status, 0, `exit ${r.status}\n${r.stderr.slice(-3000)}\n${r.stdout}`);
@@ -33,7 +58,10 @@ test('a short fanout run reports delivery, loss, bytes and memory per connection
     assert.match(r.stderr, /\[websocket K=8 rate=20\/s\] mid-window: 1 closed by the server, 1 cut by the clients/);
     const result = benchResultSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
     assert.equal(result.scenario, 'fanout');
-    assert.deepEqual(result.runs.map((x) => x.protocol), ROWS);
+    assert.deepEqual(
+      result.runs.map((x) => x.protocol),
+      ROWS,
+    );
     for (const run of result.runs) {
       const d = run.delivery!;
       const what = `${run.protocol}: ${JSON.stringify(d).slice(0, 600)}`;

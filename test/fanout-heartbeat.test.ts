@@ -19,7 +19,11 @@ async function until(cond: () => boolean, ms: number): Promise<number> {
 it('websocket: the server reaps a half-open peer by the second heartbeat round, and only it', async () => {
   let proxy: CutProxy | undefined;
   // The client's own watchdog is off, so only the server can notice.
-  const f = await pushFixture('websocket', 1, { server: { heartbeatMs: T }, sub: { heartbeatMs: 0 }, via: async (p) => (proxy = await startCutProxy(p)).port });
+  const f = await pushFixture('websocket', 1, {
+    server: { heartbeatMs: T },
+    sub: { heartbeatMs: 0 },
+    via: async (p) => (proxy = await startCutProxy(p)).port,
+  });
   const server = f.server as PushServer & { reaped(): number; heartbeatRounds(): number };
   try {
     // A live peer answers every ping: three rounds, nobody reaped.
@@ -81,7 +85,11 @@ for (const transport of ['sse', 'websocket', 'grpc'] as const) {
 
 it('grpc: the server drops a half-open connection by its keep-alive within two intervals', async () => {
   let proxy: CutProxy | undefined;
-  const f = await pushFixture('grpc', 1, { server: { heartbeatMs: T }, sub: { heartbeatMs: 0 }, via: async (p) => (proxy = await startCutProxy(p)).port });
+  const f = await pushFixture('grpc', 1, {
+    server: { heartbeatMs: T },
+    sub: { heartbeatMs: 0 },
+    via: async (p) => (proxy = await startCutProxy(p)).port,
+  });
   try {
     await sleep(T);
     assert.equal(f.server.subscribers(), 1);

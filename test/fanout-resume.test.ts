@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import { WebSocketServer } from 'ws';
 import * as grpc from '@grpc/grpc-js';
 import { decodedMismatches, pushFixture, subscriberOptions, sleep, host } from './support/fanout-fixture.ts';
@@ -87,7 +87,8 @@ describe('SSE resume details', () => {
       if (seen.length === 1) {
         // retry: 300 overrides the client's 5 s default; three events, then the server drops the stream.
         res.write('retry: 300\nid: 0\nevent: position\ndata:\n\n');
-        for (let id = 1; id <= 3; id++) res.write(`id: ${id}\nevent: user-updated\ndata: {"eventId":${id},"createdUs":1,"user":{}}\n\n`);
+        for (let id = 1; id <= 3; id++)
+          res.write(`id: ${id}\nevent: user-updated\ndata: {"eventId":${id},"createdUs":1,"user":{}}\n\n`);
         setTimeout(() => {
           closedAt = performance.now();
           res.socket?.destroy();
@@ -190,7 +191,10 @@ describe('gRPC push with the stock client', () => {
   it('grpc-js sees the last-event-id header and resumes with after_event_id without loss or duplicates', async () => {
     const log = new EventLog(createMemoryStore({ users: 20, seed: 3 }));
     const server = await startGrpcPush({ host, port: 0, log });
-    const Client = grpc.makeGenericClientConstructor(loadEventsDefinition()[EVENTS_SERVICE] as grpc.ServiceDefinition, 'UserEvents');
+    const Client = grpc.makeGenericClientConstructor(
+      loadEventsDefinition()[EVENTS_SERVICE] as grpc.ServiceDefinition,
+      'UserEvents',
+    );
     const client = new Client(`${host}:${server.port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
       Subscribe(req: object): grpc.ClientReadableStream<{ eventId: number; user: { id: number } }>;
     };
@@ -199,7 +203,9 @@ describe('gRPC push with the stock client', () => {
       log.emit(); // ids 1, 2 exist before anyone subscribes
       const got: number[] = [];
       const first = client.Subscribe({ resume: false });
-      const position = await new Promise<string>((resolve) => first.on('metadata', (md) => resolve(String(md.get('last-event-id')[0]))));
+      const position = await new Promise<string>((resolve) =>
+        first.on('metadata', (md) => resolve(String(md.get('last-event-id')[0]))),
+      );
       assert.equal(position, '2', 'a live subscription is told where it starts');
       first.on('data', (e) => got.push(Number(e.eventId)));
       first.on('error', () => {});

@@ -24,7 +24,19 @@ import * as sseClient from '../clients/sse.ts';
 import { canonicalUser, protoType } from '../proto/contract.ts';
 import type { Connection } from '../clients/types.ts';
 import {
-  FUZZ_BATCH, FUZZ_RUNS, HOST, grpcFrame, httpRequest, mutatedBytes, rawCall, rawSend, rawUpgrade, statuses, upgradeRequest, watchCrashes, wsFrame,
+  FUZZ_BATCH,
+  FUZZ_RUNS,
+  HOST,
+  grpcFrame,
+  httpRequest,
+  mutatedBytes,
+  rawCall,
+  rawSend,
+  rawUpgrade,
+  statuses,
+  upgradeRequest,
+  watchCrashes,
+  wsFrame,
 } from './robustness-helpers.ts';
 
 const store = createMemoryStore({ users: 200, seed: 3 });
@@ -75,14 +87,24 @@ describe('fuzz: rest', () => {
     await server.close();
   });
 
-  const user = { username: 'u', email: 'u@x.test', age: 30, roles: ['user'], address: { street: 's', city: 'c', country: 'DE', postalCode: '1' } };
+  const user = {
+    username: 'u',
+    email: 'u@x.test',
+    age: 30,
+    roles: ['user'],
+    address: { street: 's', city: 'c', country: 'DE', postalCode: '1' },
+  };
 
   it('raw HTTP: every answer is HTTP below 500, and getUser still works', async () => {
-    await fuzzHttp(server.port, [
-      httpRequest('GET', '/v1/users/1'),
-      httpRequest('POST', '/v1/users', { 'Content-Type': 'application/json' }, JSON.stringify(user)),
-      httpRequest('DELETE', '/v1/users/7'),
-    ], conn);
+    await fuzzHttp(
+      server.port,
+      [
+        httpRequest('GET', '/v1/users/1'),
+        httpRequest('POST', '/v1/users', { 'Content-Type': 'application/json' }, JSON.stringify(user)),
+        httpRequest('DELETE', '/v1/users/7'),
+      ],
+      conn,
+    );
   });
 
   it('JSON bodies: 201 for a valid user, else 400 with a message', async () => {
@@ -91,13 +113,19 @@ describe('fuzz: rest', () => {
     const body = fc.oneof(
       fc.json(),
       fc.tuple(field, fc.jsonValue()).map(([k, v]) => JSON.stringify({ ...user, [k]: v })),
-      fc.tuple(fc.constantFrom('street', 'city', 'country', 'postalCode'), fc.jsonValue()).map(([k, v]) => JSON.stringify({ ...user, address: { ...user.address, [k]: v } })),
+      fc
+        .tuple(fc.constantFrom('street', 'city', 'country', 'postalCode'), fc.jsonValue())
+        .map(([k, v]) => JSON.stringify({ ...user, address: { ...user.address, [k]: v } })),
     );
     let run = 0;
     await fc.assert(
       fc.asyncProperty(batch(body), async (bodies) => {
         for (const b of bodies) {
-          const r = await fetch(`http://${HOST}:${server.port}/v1/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: b });
+          const r = await fetch(`http://${HOST}:${server.port}/v1/users`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: b,
+          });
           const answer = (await r.json()) as { error?: string; message?: string; id?: number };
           assert.ok([201, 400].includes(r.status), `${r.status} for ${b}`);
           if (r.status === 400) assert.ok(answer.error && answer.message, JSON.stringify(answer));
@@ -144,8 +172,14 @@ describe('fuzz: grpc', () => {
     // HPACK "literal without indexing, new name" for each header; every string is < 127 bytes.
     const str = (s: string) => Buffer.concat([Buffer.from([s.length]), Buffer.from(s)]);
     const headers = Buffer.concat(
-      [[':method', 'POST'], [':scheme', 'http'], [':path', '/bench.v1.UserService/GetUser'], [':authority', HOST], ['content-type', 'application/grpc'], ['te', 'trailers']]
-        .map(([n, v]) => Buffer.concat([Buffer.from([0]), str(n!), str(v!)])),
+      [
+        [':method', 'POST'],
+        [':scheme', 'http'],
+        [':path', '/bench.v1.UserService/GetUser'],
+        [':authority', HOST],
+        ['content-type', 'application/grpc'],
+        ['te', 'trailers'],
+      ].map(([n, v]) => Buffer.concat([Buffer.from([0]), str(n!), str(v!)])),
     );
     return Buffer.concat([
       Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'),
@@ -172,18 +206,35 @@ describe('fuzz: grpc', () => {
   });
 
   it('gRPC calls with hostile paths, content types and messages all get a status', async () => {
-    const path = fc.constantFrom('/bench.v1.UserService/GetUser', '/bench.v1.UserService/ListUsers', '/bench.v1.UserService/Nope', '/x', '/bench.v1.UserService/GetUser/extra');
+    const path = fc.constantFrom(
+      '/bench.v1.UserService/GetUser',
+      '/bench.v1.UserService/ListUsers',
+      '/bench.v1.UserService/Nope',
+      '/x',
+      '/bench.v1.UserService/GetUser/extra',
+    );
     const contentType = fc.constantFrom('application/grpc', 'application/grpc+proto', 'application/json', 'text/plain');
-    const body = mutatedBytes([grpcFrame(getUser(5)), grpcFrame(Buffer.from(protoType('ListUsersRequest').encode({ pageSize: 3 }).finish()))], { httpHeaders: false });
+    const body = mutatedBytes(
+      [grpcFrame(getUser(5)), grpcFrame(Buffer.from(protoType('ListUsersRequest').encode({ pageSize: 3 }).finish()))],
+      { httpHeaders: false },
+    );
     let run = 0;
     await fc.assert(
       fc.asyncProperty(batch(fc.tuple(path, contentType, body)), async (cases) => {
-        const answers = await Promise.all(cases.map(([p, ct, b]) => Promise.race([
-          rawCall(session, p, b, { 'content-type': ct }).catch((e: Error) => ({ reset: e.message })),
-          new Promise<'hung'>((r) => setTimeout(() => r('hung'), 2000)),
-        ])));
+        const answers = await Promise.all(
+          cases.map(([p, ct, b]) =>
+            Promise.race([
+              rawCall(session, p, b, { 'content-type': ct }).catch((e: Error) => ({ reset: e.message })),
+              new Promise<'hung'>((r) => setTimeout(() => r('hung'), 2000)),
+            ]),
+          ),
+        );
         answers.forEach((a, i) => {
-          assert.notEqual(a, 'hung', `no answer to ${JSON.stringify(cases[i]![0])} ${cases[i]![1]} ${cases[i]![2].toString('hex').slice(0, 80)}`);
+          assert.notEqual(
+            a,
+            'hung',
+            `no answer to ${JSON.stringify(cases[i]![0])} ${cases[i]![1]} ${cases[i]![2].toString('hex').slice(0, 80)}`,
+          );
           if (typeof a === 'object' && 'httpStatus' in a && a.httpStatus === 200) {
             assert.equal(typeof a.grpcStatus, 'number', 'a 200 answer carries grpc-status');
           }
@@ -213,17 +264,24 @@ describe('fuzz: websocket', () => {
 
   it('raw frames after a valid handshake: the server answers or closes, and getUser still works', async () => {
     const valid = Buffer.from('{"id":1,"op":"getUser","params":{"id":3}}');
-    const frames = [wsFrame(0x1, valid), wsFrame(0x2, valid), wsFrame(0x9, Buffer.from('hi')), wsFrame(0x1, valid, { fin: false })];
+    const frames = [
+      wsFrame(0x1, valid),
+      wsFrame(0x2, valid),
+      wsFrame(0x9, Buffer.from('hi')),
+      wsFrame(0x1, valid, { fin: false }),
+    ];
     let run = 0;
     await fc.assert(
       fc.asyncProperty(batch(mutatedBytes(frames, { httpHeaders: false })), async (cases) => {
-        await Promise.all(cases.map(async (c) => {
-          const s = await rawUpgrade(server.port);
-          s.on('error', () => {});
-          s.write(c);
-          await new Promise((r) => setTimeout(r, 60));
-          s.destroy();
-        }));
+        await Promise.all(
+          cases.map(async (c) => {
+            const s = await rawUpgrade(server.port);
+            s.on('error', () => {});
+            s.write(c);
+            await new Promise((r) => setTimeout(r, 60));
+            s.destroy();
+          }),
+        );
         await stillServes(conn, run++);
       }),
       FC,
@@ -233,11 +291,19 @@ describe('fuzz: websocket', () => {
   it('any text message gets exactly one JSON reply with an id and a result or an error', async () => {
     const ws = new WebSocket(`ws://${HOST}:${server.port}${WS_PATH}`, { perMessageDeflate: false });
     await new Promise((r) => ws.once('open', r));
-    const requestJson = fc.record({
-      id: fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.jsonValue()),
-      op: fc.oneof(fc.constantFrom('getUser', 'listUsers'), fc.string()),
-      params: fc.oneof(fc.record({ id: fc.jsonValue(), afterId: fc.jsonValue(), limit: fc.jsonValue() }, { requiredKeys: [] }), fc.jsonValue()),
-    }, { requiredKeys: [] }).map((o) => JSON.stringify(o));
+    const requestJson = fc
+      .record(
+        {
+          id: fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.jsonValue()),
+          op: fc.oneof(fc.constantFrom('getUser', 'listUsers'), fc.string()),
+          params: fc.oneof(
+            fc.record({ id: fc.jsonValue(), afterId: fc.jsonValue(), limit: fc.jsonValue() }, { requiredKeys: [] }),
+            fc.jsonValue(),
+          ),
+        },
+        { requiredKeys: [] },
+      )
+      .map((o) => JSON.stringify(o));
     const message = fc.oneof(fc.string({ maxLength: 200 }), fc.json(), requestJson);
     let run = 0;
     await fc.assert(
@@ -274,10 +340,14 @@ describe('fuzz: graphql', () => {
   const body = JSON.stringify({ query: gqlClient.GET_USER_QUERY, variables: { id: '4' } });
 
   it('raw HTTP: every answer is HTTP below 500, and getUser still works', async () => {
-    await fuzzHttp(server.port, [
-      httpRequest('POST', '/graphql', { 'Content-Type': 'application/json', Accept: 'application/json' }, body),
-      httpRequest('GET', `/graphql?query=${encodeURIComponent('{ user(id: 2) { id posts(first: 1) { id } } }')}`),
-    ], conn);
+    await fuzzHttp(
+      server.port,
+      [
+        httpRequest('POST', '/graphql', { 'Content-Type': 'application/json', Accept: 'application/json' }, body),
+        httpRequest('GET', `/graphql?query=${encodeURIComponent('{ user(id: 2) { id posts(first: 1) { id } } }')}`),
+      ],
+      conn,
+    );
   });
 
   it('mutated queries and variables: a GraphQL answer, never a 5xx or an unexpected error', async () => {
@@ -288,31 +358,61 @@ describe('fuzz: graphql', () => {
     ];
     // Character-level mutations keep most of the query's structure, so the parser and the
     // validator (and, when it still parses, the limits and resolvers) are all exercised.
-    const punct = fc.constantFrom('{', '}', '(', ')', '...', '@include(if: true)', '$n', ':', '!', '"', '#', 'fragment F on User { id }', ' first: -1', ' first: 99999999');
+    const punct = fc.constantFrom(
+      '{',
+      '}',
+      '(',
+      ')',
+      '...',
+      '@include(if: true)',
+      '$n',
+      ':',
+      '!',
+      '"',
+      '#',
+      'fragment F on User { id }',
+      ' first: -1',
+      ' first: 99999999',
+    );
     const query = fc.oneof(
       fc.string({ maxLength: 300 }),
-      fc.tuple(fc.constantFrom(...queries), fc.nat(), fc.nat()).map(([q, a, b]) => q.slice(0, a % q.length) + q.slice(b % q.length)),
-      fc.tuple(fc.constantFrom(...queries), fc.nat(), punct).map(([q, at, p]) => q.slice(0, at % q.length) + p + q.slice(at % q.length)),
+      fc
+        .tuple(fc.constantFrom(...queries), fc.nat(), fc.nat())
+        .map(([q, a, b]) => q.slice(0, a % q.length) + q.slice(b % q.length)),
+      fc
+        .tuple(fc.constantFrom(...queries), fc.nat(), punct)
+        .map(([q, at, p]) => q.slice(0, at % q.length) + p + q.slice(at % q.length)),
       // The first "{ field" repeated: duplicate fields and unbalanced braces.
-      fc.tuple(fc.constantFrom(...queries), fc.integer({ min: 2, max: 30 })).map(([q, n]) => q.replace(/\{ \w+/, (m) => `${m} `.repeat(n))),
+      fc
+        .tuple(fc.constantFrom(...queries), fc.integer({ min: 2, max: 30 }))
+        .map(([q, n]) => q.replace(/\{ \w+/, (m) => `${m} `.repeat(n))),
     );
-    const variables = fc.oneof(fc.constant(undefined), fc.record({ id: fc.jsonValue(), n: fc.jsonValue() }, { requiredKeys: [] }), fc.jsonValue());
+    const variables = fc.oneof(
+      fc.constant(undefined),
+      fc.record({ id: fc.jsonValue(), n: fc.jsonValue() }, { requiredKeys: [] }),
+      fc.jsonValue(),
+    );
     let run = 0;
     await fc.assert(
       fc.asyncProperty(batch(fc.tuple(query, variables)), async (cases) => {
-        await Promise.all(cases.map(async ([q, v]) => {
-          const r = await fetch(`http://${HOST}:${server.port}/graphql`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', accept: 'application/json' },
-            body: JSON.stringify(v === undefined ? { query: q } : { query: q, variables: v }),
-          });
-          const text = await r.text();
-          assert.ok(r.status === 200 || r.status === 400, `${r.status} for ${JSON.stringify([q, v])}: ${text.slice(0, 200)}`);
-          const answer = JSON.parse(text) as { data?: unknown; errors?: { message: string }[] };
-          assert.ok(answer.data !== undefined || (answer.errors?.length ?? 0) > 0, text.slice(0, 200));
-          // yoga masks an exception that is not a GraphQLError as "Unexpected error.": a server bug.
-          assert.ok(!answer.errors?.some((e) => e.message === 'Unexpected error.'), `${JSON.stringify([q, v])}: ${text.slice(0, 300)}`);
-        }));
+        await Promise.all(
+          cases.map(async ([q, v]) => {
+            const r = await fetch(`http://${HOST}:${server.port}/graphql`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', accept: 'application/json' },
+              body: JSON.stringify(v === undefined ? { query: q } : { query: q, variables: v }),
+            });
+            const text = await r.text();
+            assert.ok(r.status === 200 || r.status === 400, `${r.status} for ${JSON.stringify([q, v])}: ${text.slice(0, 200)}`);
+            const answer = JSON.parse(text) as { data?: unknown; errors?: { message: string }[] };
+            assert.ok(answer.data !== undefined || (answer.errors?.length ?? 0) > 0, text.slice(0, 200));
+            // yoga masks an exception that is not a GraphQLError as "Unexpected error.": a server bug.
+            assert.ok(
+              !answer.errors?.some((e) => e.message === 'Unexpected error.'),
+              `${JSON.stringify([q, v])}: ${text.slice(0, 300)}`,
+            );
+          }),
+        );
         await stillServes(conn, run++);
       }),
       FC,
@@ -333,10 +433,19 @@ describe('fuzz: sse', () => {
   });
 
   it('raw HTTP: every answer is HTTP below 500, and getUser still works', async () => {
-    await fuzzHttp(server.port, [
-      httpRequest('POST', '/v1/rpc', { 'Content-Type': 'application/json' }, '{"streamId":"s","requestId":1,"op":"getUser","params":{"id":1}}'),
-      httpRequest('GET', '/v1/events'),
-    ], conn);
+    await fuzzHttp(
+      server.port,
+      [
+        httpRequest(
+          'POST',
+          '/v1/rpc',
+          { 'Content-Type': 'application/json' },
+          '{"streamId":"s","requestId":1,"op":"getUser","params":{"id":1}}',
+        ),
+        httpRequest('GET', '/v1/events'),
+      ],
+      conn,
+    );
     assert.equal(server.openStreams(), 1, 'only the client stream is left open');
   });
 
@@ -349,22 +458,36 @@ describe('fuzz: sse', () => {
     const draining = (async () => {
       while (!(await reader.read()).done);
     })().catch(() => {});
-    const rpcBody = fc.record({
-      streamId: fc.oneof(fc.constant(streamId), fc.string(), fc.jsonValue()),
-      requestId: fc.oneof(fc.integer(), fc.string(), fc.jsonValue()),
-      op: fc.oneof(fc.constantFrom('getUser', 'listUsers'), fc.string()),
-      params: fc.oneof(fc.record({ id: fc.jsonValue(), afterId: fc.jsonValue(), limit: fc.jsonValue() }, { requiredKeys: [] }), fc.jsonValue()),
-    }, { requiredKeys: [] }).map((o) => JSON.stringify(o));
+    const rpcBody = fc
+      .record(
+        {
+          streamId: fc.oneof(fc.constant(streamId), fc.string(), fc.jsonValue()),
+          requestId: fc.oneof(fc.integer(), fc.string(), fc.jsonValue()),
+          op: fc.oneof(fc.constantFrom('getUser', 'listUsers'), fc.string()),
+          params: fc.oneof(
+            fc.record({ id: fc.jsonValue(), afterId: fc.jsonValue(), limit: fc.jsonValue() }, { requiredKeys: [] }),
+            fc.jsonValue(),
+          ),
+        },
+        { requiredKeys: [] },
+      )
+      .map((o) => JSON.stringify(o));
     let run = 0;
     await fc.assert(
       fc.asyncProperty(batch(fc.oneof(rpcBody, fc.json())), async (bodies) => {
-        await Promise.all(bodies.map(async (b) => {
-          const r = await fetch(`http://${HOST}:${server.port}/v1/rpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: b });
-          const text = await r.text();
-          assert.ok([202, 400, 404].includes(r.status), `${r.status} for ${b}`);
-          if (r.status !== 202) assert.ok((JSON.parse(text) as { error?: { code?: string } }).error?.code, text);
-          else assert.equal((JSON.parse(b) as { streamId: unknown }).streamId, streamId);
-        }));
+        await Promise.all(
+          bodies.map(async (b) => {
+            const r = await fetch(`http://${HOST}:${server.port}/v1/rpc`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: b,
+            });
+            const text = await r.text();
+            assert.ok([202, 400, 404].includes(r.status), `${r.status} for ${b}`);
+            if (r.status !== 202) assert.ok((JSON.parse(text) as { error?: { code?: string } }).error?.code, text);
+            else assert.equal((JSON.parse(b) as { streamId: unknown }).streamId, streamId);
+          }),
+        );
         await stillServes(conn, run++);
       }),
       FC,

@@ -18,11 +18,19 @@ test('generated/proto is exactly what `npm run gen` makes from proto/user.proto'
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'gen-'));
   try {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    const args = pkg.scripts.gen!.replace('proto-loader-gen-types ', '').replace('--outDir=generated/proto', `--outDir=${tmp}`).split(' ');
+    const args = pkg.scripts
+      .gen!.replace('proto-loader-gen-types ', '')
+      .replace('--outDir=generated/proto', `--outDir=${tmp}`)
+      .split(' ');
     execFileSync(path.join(ROOT, 'node_modules/.bin/proto-loader-gen-types'), args, { cwd: ROOT, stdio: 'pipe' });
     const committed = path.join(ROOT, 'generated/proto');
     assert.deepEqual(files(tmp).sort(), files(committed).sort());
-    for (const f of files(tmp)) assert.equal(readFileSync(path.join(committed, f), 'utf8'), readFileSync(path.join(tmp, f), 'utf8'), `${f} is stale: run npm run gen`);
+    for (const f of files(tmp))
+      assert.equal(
+        readFileSync(path.join(committed, f), 'utf8'),
+        readFileSync(path.join(tmp, f), 'utf8'),
+        `${f} is stale: run npm run gen`,
+      );
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -12,10 +12,20 @@ function worker(values: number[], over: Partial<GeneratorResult> = {}): Generato
     raw.recordValue(Math.max(1, v - 10));
   }
   return {
-    histogram: encodeHistogram(h), rawHistogram: encodeHistogram(raw), dropped: 1, requestedRate: 500, achievedRate: 499,
-    ops: values.length, measuredMs: 1000, errors: { total: 1, byKind: { timeout: 1 } },
-    windowBytes: { out: 10 * values.length, in: 100 * values.length }, windowCompletions: values.length,
-    setupBytes: { out: 48, in: 18 }, payload: { request: 3, response: 120 }, clientCpuUs: 1000, clientCpu: { userUs: 800, systemUs: 200 },
+    histogram: encodeHistogram(h),
+    rawHistogram: encodeHistogram(raw),
+    dropped: 1,
+    requestedRate: 500,
+    achievedRate: 499,
+    ops: values.length,
+    measuredMs: 1000,
+    errors: { total: 1, byKind: { timeout: 1 } },
+    windowBytes: { out: 10 * values.length, in: 100 * values.length },
+    windowCompletions: values.length,
+    setupBytes: { out: 48, in: 18 },
+    payload: { request: 3, response: 120 },
+    clientCpuUs: 1000,
+    clientCpu: { userUs: 800, systemUs: 200 },
     aborted: false,
     ...over,
   };
@@ -24,7 +34,10 @@ function worker(values: number[], over: Partial<GeneratorResult> = {}): Generato
 test('worker results merge losslessly: histograms, counts, rates and CPU add up', () => {
   const a = Array.from({ length: 500 }, (_, i) => 100 + i);
   const b = Array.from({ length: 300 }, (_, i) => 5_000 + i * 3);
-  const m = mergeGeneratorResults([worker(a), worker(b, { measuredMs: 1010, errors: { total: 2, byKind: { timeout: 1, connection_reset: 1 } } })]);
+  const m = mergeGeneratorResults([
+    worker(a),
+    worker(b, { measuredMs: 1010, errors: { total: 2, byKind: { timeout: 1, connection_reset: 1 } } }),
+  ]);
   const all = createHistogram();
   for (const v of [...a, ...b]) all.recordValue(v);
   const merged = decodeHistogram(m.histogram);
@@ -40,8 +53,15 @@ test('worker results merge losslessly: histograms, counts, rates and CPU add up'
 
 test('rates are split across workers; closed loop is split by connections elsewhere', () => {
   assert.deepEqual(splitLoad({ model: 'rate', rate: 3000 }, 3), { model: 'rate', rate: 1000 });
-  assert.deepEqual(splitLoad({ model: 'stages', stages: [{ rate: 100, durationS: 1 }] }, 2), { model: 'stages', stages: [{ rate: 50, durationS: 1 }] });
-  assert.deepEqual(splitLoad({ model: 'closed', connections: 4, inflight: 2 }, 2), { model: 'closed', connections: 4, inflight: 2 });
+  assert.deepEqual(splitLoad({ model: 'stages', stages: [{ rate: 100, durationS: 1 }] }, 2), {
+    model: 'stages',
+    stages: [{ rate: 50, durationS: 1 }],
+  });
+  assert.deepEqual(splitLoad({ model: 'closed', connections: 4, inflight: 2 }, 2), {
+    model: 'closed',
+    connections: 4,
+    inflight: 2,
+  });
 });
 
 test('generator capacity: one core per worker, no more than the CPUs pinned to them', () => {

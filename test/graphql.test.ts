@@ -75,7 +75,9 @@ describe('graphql', () => {
   it('serves plain application/json with Content-Length', async () => {
     const raw = await Http1Connection.connect(host, server.port);
     const body = JSON.stringify({ query: '{ users(afterId: 10, limit: 2) { id } }' });
-    const res = await raw.request(buildRequest('POST', '/graphql', host, { 'Content-Type': 'application/json', Accept: 'application/json' }, body));
+    const res = await raw.request(
+      buildRequest('POST', '/graphql', host, { 'Content-Type': 'application/json', Accept: 'application/json' }, body),
+    );
     assert.equal(res.status, 200);
     assert.deepEqual(JSON.parse(res.body.toString()), { data: { users: [{ id: '11' }, { id: '12' }] } });
     await raw.close();

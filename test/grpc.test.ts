@@ -20,7 +20,10 @@ before(async () => {
 });
 after(() => server.close());
 
-const clients: [string, ClientModule][] = [['lean', lean], ['grpc-js', grpcJs]];
+const clients: [string, ClientModule][] = [
+  ['lean', lean],
+  ['grpc-js', grpcJs],
+];
 
 for (const [name, mod] of clients) {
   test(`${name}: getUser decodes to the store's user`, async () => {
@@ -54,7 +57,9 @@ for (const [name, mod] of clients) {
   test(`${name}: 20 concurrent calls on one connection`, async () => {
     const conn = await mod.connect(target());
     try {
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => conn.call({ op: 'getUser', id: i + 1 }, { decode: true })));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => conn.call({ op: 'getUser', id: i + 1 }, { decode: true })),
+      );
       results.forEach((r, i) => {
         assert.ok(r.ok, JSON.stringify(r));
         assert.equal(r.user?.id, i + 1);
@@ -97,14 +102,18 @@ test('grpc-js: ListUsers streams the requested page', async () => {
     const list = (pageSize: number, afterId: number) =>
       new Promise<User__Output[]>((resolve, reject) => {
         const users: User__Output[] = [];
-        conn.client.ListUsers({ pageSize, afterId })
+        conn.client
+          .ListUsers({ pageSize, afterId })
           .on('data', (u: User__Output) => users.push(u))
           .on('error', reject)
           .on('end', () => resolve(users));
       });
     const page = await list(30, 10);
     assert.equal(page.length, 30);
-    assert.deepEqual(page.map((u) => u.id), Array.from({ length: 30 }, (_, i) => i + 11));
+    assert.deepEqual(
+      page.map((u) => u.id),
+      Array.from({ length: 30 }, (_, i) => i + 11),
+    );
     assert.equal((await list(0, 0)).length, 100); // default page size 100, store has 100
     assert.equal((await list(50, 90)).length, 10);
   } finally {
@@ -128,11 +137,21 @@ test('grpc-js: CreateUsers and Chat', async () => {
     const echoes = await new Promise<{ seq: number; from: string; sentAtUs: number }[]>((resolve, reject) => {
       const got: { seq: number; from: string; sentAtUs: number }[] = [];
       const chat = conn.client.Chat();
-      chat.on('data', (m) => got.push(m)).on('error', reject).on('end', () => resolve(got));
+      chat
+        .on('data', (m) => got.push(m))
+        .on('error', reject)
+        .on('end', () => resolve(got));
       for (let seq = 1; seq <= 3; seq++) chat.write({ seq, from: 'client', text: 'hi', sentAtUs: seq * 1000.5 });
       chat.end();
     });
-    assert.deepEqual(echoes.map((m) => [m.seq, m.from, m.sentAtUs]), [[1, 'server', 1000.5], [2, 'server', 2001], [3, 'server', 3001.5]]);
+    assert.deepEqual(
+      echoes.map((m) => [m.seq, m.from, m.sentAtUs]),
+      [
+        [1, 'server', 1000.5],
+        [2, 'server', 2001],
+        [3, 'server', 3001.5],
+      ],
+    );
   } finally {
     await conn.close();
   }
@@ -141,7 +160,7 @@ test('grpc-js: CreateUsers and Chat', async () => {
 test('grpc-js: wireBytes via ss (iproute2; .ci/run installs it)', async () => {
   const conn = await grpcJs.connect(target());
   try {
-    assert.ok(conn.setupBytes, 'ss (iproute2) is needed to count the grpc-js client\'s bytes: apt-get install -y iproute2');
+    assert.ok(conn.setupBytes, "ss (iproute2) is needed to count the grpc-js client's bytes: apt-get install -y iproute2");
     assert.ok(conn.setupBytes.out > 0 && conn.setupBytes.in > 0, JSON.stringify(conn.setupBytes));
     const before = conn.wireBytes()!;
     await conn.call({ op: 'getUser', id: 1 });
@@ -160,7 +179,12 @@ test('lean: HPACK decoder on RFC 7541 C.4 (Huffman, dynamic table)', () => {
     d.decode(Buffer.from(hex, 'hex'), (n, v) => out.push([n, v]));
     return out;
   };
-  const base: [string, string][] = [[':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'www.example.com']];
+  const base: [string, string][] = [
+    [':method', 'GET'],
+    [':scheme', 'http'],
+    [':path', '/'],
+    [':authority', 'www.example.com'],
+  ];
   assert.deepEqual(read('828684418cf1e3c2e5f23a6ba0ab90f4ff'), base);
   assert.deepEqual(read('828684be5886a8eb10649cbf'), [...base, ['cache-control', 'no-cache']]);
   assert.throws(() => read('ff00'), /out of range/);

@@ -35,7 +35,8 @@ test('merging encoded histograms is lossless: same as recording everything in on
   }
   const merged = mergeEncoded(parts.map(encodeHistogram));
   assert.equal(merged.totalCount, all.totalCount);
-  for (const p of [1, 25, 50, 75, 90, 99, 99.9, 99.99, 100]) assert.equal(merged.getValueAtPercentile(p), all.getValueAtPercentile(p));
+  for (const p of [1, 25, 50, 75, 90, 99, 99.9, 99.99, 100])
+    assert.equal(merged.getValueAtPercentile(p), all.getValueAtPercentile(p));
 });
 
 test('an empty histogram summarizes to zeros, not NaN', () => {

@@ -16,7 +16,8 @@ test('parses a Content-Length response and reports its wire size', () => {
 test('needs more bytes at every split point, then parses', () => {
   for (const text of [ok, chunked]) {
     const buf = Buffer.from(text);
-    for (let i = 0; i < buf.length; i++) assert.equal(parseResponse(buf.subarray(0, i)), undefined, `prefix ${i} of ${JSON.stringify(text.slice(0, 20))}`);
+    for (let i = 0; i < buf.length; i++)
+      assert.equal(parseResponse(buf.subarray(0, i)), undefined, `prefix ${i} of ${JSON.stringify(text.slice(0, 20))}`);
     assert.ok(parseResponse(buf));
   }
 });
@@ -45,5 +46,8 @@ test('a bodiless response ends at its head', () => {
 
 test('buildRequest adds Host and Content-Length', () => {
   const req = buildRequest('POST', '/graphql', '127.0.0.1:1', { 'Content-Type': 'application/json' }, '{"a":1}').toString();
-  assert.equal(req, 'POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:1\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}');
+  assert.equal(
+    req,
+    'POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:1\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}',
+  );
 });

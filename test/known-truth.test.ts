@@ -15,8 +15,14 @@ test('fixed 20 ms service time: p50 within 10% of it; achieved rate within 1% of
   const conns = await Promise.all([1, 2, 3, 4].map(() => connect({ host: '127.0.0.1', port: target.port })));
   try {
     const r = await runOpenLoop({
-      connections: conns, perConnection: 8, maxInflight: 1000, model: { model: 'rate', rate: 200 },
-      warmupMs: 500, durationMs: 3_000, timeoutMs: 5_000, nextOp: op,
+      connections: conns,
+      perConnection: 8,
+      maxInflight: 1000,
+      model: { model: 'rate', rate: 200 },
+      warmupMs: 500,
+      durationMs: 3_000,
+      timeoutMs: 5_000,
+      nextOp: op,
     });
     // The truth is what the server really did (a 20 ms timer fires late on a busy machine).
     const truthUs = (await target.heldMedianMs()) * 1000;
@@ -39,8 +45,14 @@ test('stalls: corrected p99 shows the queue behind each stall, raw p99 hides it'
   const conns = await Promise.all([1, 2, 3, 4].map(() => connect({ host: '127.0.0.1', port: target.port })));
   try {
     const r = await runOpenLoop({
-      connections: conns, perConnection: 1, maxInflight: 10_000, model: { model: 'rate', rate: 1000 },
-      warmupMs: 0, durationMs: 4_000, timeoutMs: 5_000, nextOp: op,
+      connections: conns,
+      perConnection: 1,
+      maxInflight: 10_000,
+      model: { model: 'rate', rate: 1000 },
+      warmupMs: 0,
+      durationMs: 4_000,
+      timeoutMs: 5_000,
+      nextOp: op,
     });
     // Service is ~0.2 ms, so the queue behind a stall drains almost at once: a call due x ms
     // into a stall waits S - x. The slowest 1% are due in the first 0.01 * P ms of a stall:

@@ -6,11 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MergeError, mergeResults } from '../harness/results/merge.ts';
+import { mergeResults } from '../harness/results/merge.ts';
 import { createHistogram, decodeHistogram, encodeHistogram, summarize } from '../harness/metrics/histogram.ts';
 import { readResult, writeResult } from '../harness/results/io.ts';
 import { resolveConfig } from '../harness/config.ts';
 import type { BenchResult, LatencySummary, RunRecord } from '../harness/results/types.ts';
+import { MergeError } from '../harness/errors.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -19,12 +20,26 @@ const TSX = import.meta.resolve('tsx');
 // run its tests again inside this one.
 function result(hostname: string, runs: RunRecord[], over: Partial<BenchResult> = {}): BenchResult {
   return {
-    schemaVersion: 1, tool: 'protocol-bench', state: 'complete', scenario: 'getUser', description: 'd',
-    startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:01:00.000Z',
+    schemaVersion: 1,
+    tool: 'protocol-bench',
+    state: 'complete',
+    scenario: 'getUser',
+    description: 'd',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:01:00.000Z',
     config: resolveConfig({}),
     environment: {
-      cpuModel: 'cpu', cpus: 2, memoryBytes: 1, os: 'linux', node: 'v20', packages: {}, commit: null, commitDirty: null,
-      hostname, loadAverage: [0, 0, 0], pinning: { method: 'none', server: null, generator: null, reason: 'test' },
+      cpuModel: 'cpu',
+      cpus: 2,
+      memoryBytes: 1,
+      os: 'linux',
+      node: 'v20',
+      packages: {},
+      commit: null,
+      commitDirty: null,
+      hostname,
+      loadAverage: [0, 0, 0],
+      pinning: { method: 'none', server: null, generator: null, reason: 'test' },
     },
     notes: [],
     runs,
@@ -49,12 +64,25 @@ function run(over: Partial<RunRecord> & { values: number[] }): RunRecord {
   const { values, ...rest } = over;
   const ops = values.length;
   return {
-    protocol: 'rest', server: 'rest', driver: 'autocannon', state: 'ok', repeat: 0,
-    opsPerSec: ops / 10, ops, measuredSeconds: 10,
+    protocol: 'rest',
+    server: 'rest',
+    driver: 'autocannon',
+    state: 'ok',
+    repeat: 0,
+    opsPerSec: ops / 10,
+    ops,
+    measuredSeconds: 10,
     latencyUs: latency(values),
-    cpuUsPerOp: { server: null, client: 20 }, cpuCores: { server: null, client: 0.5 },
-    bytesPerOp: { out: 100, in: 200 }, setupBytes: { out: 1, in: 2 }, payloadBytes: { request: 0, response: 150 },
-    errors: { total: 0, byKind: {} }, generatorBound: false, bound: 'neither', serverRssBytes: null, verified: 50,
+    cpuUsPerOp: { server: null, client: 20 },
+    cpuCores: { server: null, client: 0.5 },
+    bytesPerOp: { out: 100, in: 200 },
+    setupBytes: { out: 1, in: 2 },
+    payloadBytes: { request: 0, response: 150 },
+    errors: { total: 0, byKind: {} },
+    generatorBound: false,
+    bound: 'neither',
+    serverRssBytes: null,
+    verified: 50,
     load: { model: 'closed', connections: 4, inflight: 1 },
     ...rest,
   };
@@ -78,14 +106,32 @@ test('histograms merge losslessly: percentiles equal those of one histogram hold
 test('ops, ops/s, errors, dropped and rates add up; client CPU is ops-weighted, its cores summed', () => {
   const open = { model: 'rate', rate: 1000, connections: 4, inflight: 1, maxInflight: 100 } as const;
   const a = run({
-    values: spread(1000, 100, 200), measuredSeconds: 10, cpuUsPerOp: { server: null, client: 30 }, cpuCores: { server: null, client: 0.3 },
-    bytesPerOp: { out: 100, in: 300 }, errors: { total: 3, byKind: { timeout: 2, reset: 1 } },
-    rawLatencyUs: latency(spread(1000, 90, 190)), requestedRate: 1000, achievedRate: 99.5, dropped: 4, load: open,
+    values: spread(1000, 100, 200),
+    measuredSeconds: 10,
+    cpuUsPerOp: { server: null, client: 30 },
+    cpuCores: { server: null, client: 0.3 },
+    bytesPerOp: { out: 100, in: 300 },
+    errors: { total: 3, byKind: { timeout: 2, reset: 1 } },
+    rawLatencyUs: latency(spread(1000, 90, 190)),
+    requestedRate: 1000,
+    achievedRate: 99.5,
+    dropped: 4,
+    load: open,
   });
   const b = run({
-    values: spread(3000, 100, 200), measuredSeconds: 10.5, cpuUsPerOp: { server: null, client: 10 }, cpuCores: { server: null, client: 0.4 },
-    bytesPerOp: { out: 200, in: 100 }, errors: { total: 5, byKind: { timeout: 5 } }, generatorBound: true, bound: 'generator',
-    rawLatencyUs: latency(spread(3000, 80, 180)), requestedRate: 3000, achievedRate: 298.2, dropped: 1, load: { ...open, rate: 3000 },
+    values: spread(3000, 100, 200),
+    measuredSeconds: 10.5,
+    cpuUsPerOp: { server: null, client: 10 },
+    cpuCores: { server: null, client: 0.4 },
+    bytesPerOp: { out: 200, in: 100 },
+    errors: { total: 5, byKind: { timeout: 5 } },
+    generatorBound: true,
+    bound: 'generator',
+    rawLatencyUs: latency(spread(3000, 80, 180)),
+    requestedRate: 3000,
+    achievedRate: 298.2,
+    dropped: 1,
+    load: { ...open, rate: 3000 },
   });
   const { result: m, warnings } = mergeResults([
     { name: 'a.json', result: result('gen-a', [a]) },
@@ -120,15 +166,31 @@ test('measured windows more than 10% apart are merged with a warning', () => {
     { name: 'b.json', result: result('b', [run({ values: [100], measuredSeconds: 12 })]) },
   ]);
   assert.equal(m.runs[0]!.measuredSeconds, 12);
-  assert.ok(warnings.some((w) => /measured windows differ by more than 10%/.test(w)), warnings.join('\n'));
-  assert.ok(m.notes.some((n) => /^merge warning: .*measured windows/.test(n)), 'the warning is kept in the result');
+  assert.ok(
+    warnings.some((w) => /measured windows differ by more than 10%/.test(w)),
+    warnings.join('\n'),
+  );
+  assert.ok(
+    m.notes.some((n) => /^merge warning: .*measured windows/.test(n)),
+    'the warning is kept in the result',
+  );
 });
 
 test('server CPU is one shared process: kept when the inputs agree within 10%, null with a warning otherwise', () => {
   // Each generator divides the same server CPU time by its own ops: 10 us x 1000 = 5 us x 2000.
   const agreeing = mergeResults([
-    { name: 'a.json', result: result('a', [run({ values: spread(1000, 100, 200), cpuUsPerOp: { server: 10, client: 20 }, cpuCores: { server: 0.8, client: 0.5 } })]) },
-    { name: 'b.json', result: result('b', [run({ values: spread(2000, 100, 200), cpuUsPerOp: { server: 5.2, client: 20 }, cpuCores: { server: 0.84, client: 0.5 } })]) },
+    {
+      name: 'a.json',
+      result: result('a', [
+        run({ values: spread(1000, 100, 200), cpuUsPerOp: { server: 10, client: 20 }, cpuCores: { server: 0.8, client: 0.5 } }),
+      ]),
+    },
+    {
+      name: 'b.json',
+      result: result('b', [
+        run({ values: spread(2000, 100, 200), cpuUsPerOp: { server: 5.2, client: 20 }, cpuCores: { server: 0.84, client: 0.5 } }),
+      ]),
+    },
   ]);
   assert.deepEqual(agreeing.warnings, []);
   const r = agreeing.result.runs[0]!;
@@ -137,37 +199,72 @@ test('server CPU is one shared process: kept when the inputs agree within 10%, n
   assert.equal(r.cpuUsPerOp.server, Math.round((10_200 / 3000) * 100) / 100);
 
   const disagreeing = mergeResults([
-    { name: 'a.json', result: result('a', [run({ values: spread(1000, 100, 200), cpuUsPerOp: { server: 10, client: 20 }, cpuCores: { server: 0.8, client: 0.5 } })]) },
-    { name: 'b.json', result: result('b', [run({ values: spread(1000, 100, 200), cpuUsPerOp: { server: 14, client: 20 }, cpuCores: { server: 0.3, client: 0.5 } })]) },
+    {
+      name: 'a.json',
+      result: result('a', [
+        run({ values: spread(1000, 100, 200), cpuUsPerOp: { server: 10, client: 20 }, cpuCores: { server: 0.8, client: 0.5 } }),
+      ]),
+    },
+    {
+      name: 'b.json',
+      result: result('b', [
+        run({ values: spread(1000, 100, 200), cpuUsPerOp: { server: 14, client: 20 }, cpuCores: { server: 0.3, client: 0.5 } }),
+      ]),
+    },
   ]);
   const d = disagreeing.result.runs[0]!;
   assert.equal(d.cpuUsPerOp.server, null);
   assert.equal(d.cpuCores.server, null);
-  assert.equal(disagreeing.warnings.filter((w) => /server CPU disagrees by more than 10%/.test(w)).length, 1, disagreeing.warnings.join('\n'));
+  assert.equal(
+    disagreeing.warnings.filter((w) => /server CPU disagrees by more than 10%/.test(w)).length,
+    1,
+    disagreeing.warnings.join('\n'),
+  );
 });
 
 test('a run missing from some files is kept as it is, with a warning; a failed input fails the run', () => {
   const only = run({ values: [500, 600], protocol: 'grpc', server: 'grpc', driver: 'grpc-js' });
-  const failed: RunRecord = { ...run({ values: [] }), state: 'failed', error: 'refused', latencyUs: null, ops: 0, opsPerSec: 0, measuredSeconds: 0 };
+  const failed: RunRecord = {
+    ...run({ values: [] }),
+    state: 'failed',
+    error: 'refused',
+    latencyUs: null,
+    ops: 0,
+    opsPerSec: 0,
+    measuredSeconds: 0,
+  };
   const { result: m, warnings } = mergeResults([
     { name: 'a.json', result: result('a', [run({ values: [100, 200] }), only]) },
     { name: 'b.json', result: result('b', [failed]) },
   ]);
   assert.equal(m.runs.length, 2);
   assert.deepEqual(m.runs[1], only);
-  assert.ok(warnings.some((w) => /grpc repeat 0 is only in a\.json \(missing from b\.json\): kept as it is/.test(w)), warnings.join('\n'));
+  assert.ok(
+    warnings.some((w) => /grpc repeat 0 is only in a\.json \(missing from b\.json\): kept as it is/.test(w)),
+    warnings.join('\n'),
+  );
   const rest = m.runs[0]!;
   assert.equal(rest.state, 'failed');
   assert.equal(rest.error, 'b.json: refused');
   assert.equal(rest.ops, 2);
   assert.equal(m.state, 'partial');
-  assert.deepEqual(m.summary!.map((s) => s.protocol), ['grpc'], 'a failed run is left out of the summary');
+  assert.deepEqual(
+    m.summary!.map((s) => s.protocol),
+    ['grpc'],
+    'a failed run is left out of the summary',
+  );
 });
 
 test('two inputs from the same host and start time are flagged as likely copies', () => {
   const x = result('gen-a', [run({ values: [100] })]);
-  const { warnings } = mergeResults([{ name: 'a.json', result: x }, { name: 'copy.json', result: structuredClone(x) }]);
-  assert.ok(warnings.some((w) => /copy\.json and a\.json both started on gen-a/.test(w)), warnings.join('\n'));
+  const { warnings } = mergeResults([
+    { name: 'a.json', result: x },
+    { name: 'copy.json', result: structuredClone(x) },
+  ]);
+  assert.ok(
+    warnings.some((w) => /copy\.json and a\.json both started on gen-a/.test(w)),
+    warnings.join('\n'),
+  );
 });
 
 test('runs are matched by protocol, variant and repeat', () => {
@@ -178,23 +275,37 @@ test('runs are matched by protocol, variant and repeat', () => {
   ]);
   assert.deepEqual(
     m.runs.map((r) => [r.variant, r.repeat, r.ops, r.latencyUs!.max]),
-    [['naive', 0, 2, 100], ['dataloader', 0, 2, 200], ['naive', 1, 2, 300]],
+    [
+      ['naive', 0, 2, 100],
+      ['dataloader', 0, 2, 200],
+      ['naive', 1, 2, 300],
+    ],
   );
 });
 
 test('different scenarios or schema versions cannot be merged; nor can fewer than 2 files', () => {
   const a = { name: 'a.json', result: result('a', [run({ values: [1] })]) };
   const b = { name: 'b.json', result: result('b', [run({ values: [1] })], { scenario: 'listUsers' }) };
-  assert.throws(() => mergeResults([a, b]), (e: unknown) => e instanceof MergeError && /b\.json ran scenario "listUsers" but a\.json ran "getUser"/.test(e.message));
+  assert.throws(
+    () => mergeResults([a, b]),
+    (e: unknown) => e instanceof MergeError && /b\.json ran scenario "listUsers" but a\.json ran "getUser"/.test(e.message),
+  );
   const v2 = { name: 'c.json', result: { ...a.result, schemaVersion: 2 } as unknown as BenchResult };
-  assert.throws(() => mergeResults([a, v2]), (e: unknown) => e instanceof MergeError && /schemaVersion 2/.test(e.message));
+  assert.throws(
+    () => mergeResults([a, v2]),
+    (e: unknown) => e instanceof MergeError && /schemaVersion 2/.test(e.message),
+  );
   assert.throws(() => mergeResults([a]), MergeError);
 });
 
 test('merge CLI: exit 0 writes a valid merged result and prints its path; unusable input exits 2', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'merge-cli-'));
   const cli = (args: string[]) =>
-    spawnSync(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli/merge.ts'), ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    spawnSync(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli/merge.ts'), ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
   try {
     const a = writeResult(path.join(dir, 'a.json'), result('gen-a', [run({ values: spread(100, 100, 200) })]));
     const b = writeResult(path.join(dir, 'b.json'), result('gen-b', [run({ values: spread(300, 100, 200) })]));

@@ -29,10 +29,13 @@ function modelConnection(clock: VirtualClock, m: ServerModel): Connection {
         if (intoPeriod < m.stallMs) start = a - intoPeriod + m.stallMs;
       }
       return new Promise((resolve) =>
-        clock.setTimer(() => {
-          inn += 100;
-          resolve({ ok: true, payload: { request: 1, response: 2 } });
-        }, start - a + m.serviceMs),
+        clock.setTimer(
+          () => {
+            inn += 100;
+            resolve({ ok: true, payload: { request: 1, response: 2 } });
+          },
+          start - a + m.serviceMs,
+        ),
       );
     },
     close: async () => undefined,
@@ -41,20 +44,32 @@ function modelConnection(clock: VirtualClock, m: ServerModel): Connection {
 
 const ops = (): (() => Operation) => () => ({ op: 'getUser', id: 1 });
 
-async function run(m: ServerModel, o: { rate: number; connections: number; perConnection: number; maxInflight: number; durationMs: number; warmupMs?: number }) {
+async function run(
+  m: ServerModel,
+  o: { rate: number; connections: number; perConnection: number; maxInflight: number; durationMs: number; warmupMs?: number },
+) {
   const clock = new VirtualClock();
   const conns = Array.from({ length: o.connections }, () => modelConnection(clock, m));
   return clock.runUntil(
     runOpenLoop({
-      connections: conns, perConnection: o.perConnection, maxInflight: o.maxInflight,
-      model: { model: 'rate', rate: o.rate }, warmupMs: o.warmupMs ?? 0, durationMs: o.durationMs,
-      timeoutMs: 10_000, nextOp: ops(), clock,
+      connections: conns,
+      perConnection: o.perConnection,
+      maxInflight: o.maxInflight,
+      model: { model: 'rate', rate: o.rate },
+      warmupMs: o.warmupMs ?? 0,
+      durationMs: o.durationMs,
+      timeoutMs: 10_000,
+      nextOp: ops(),
+      clock,
     }),
   );
 }
 
 test('fixed service time: p50 is the service time, achieved rate is the requested rate', async () => {
-  const r = await run({ serviceMs: 5 }, { rate: 1000, connections: 8, perConnection: 1, maxInflight: 1000, durationMs: 10_000, warmupMs: 1_000 });
+  const r = await run(
+    { serviceMs: 5 },
+    { rate: 1000, connections: 8, perConnection: 1, maxInflight: 1000, durationMs: 10_000, warmupMs: 1_000 },
+  );
   assert.equal(r.ops, 10_000);
   assert.equal(r.dropped, 0);
   // Exact up to the histogram's 3 significant digits (a bucket is 0.1% wide).
@@ -69,7 +84,10 @@ test('stalls under open loop: corrected p99 and max show the queue behind each s
   // 1000 calls/s; a 100 ms stall every 1000 ms; 4 connections with one call each (wrk2).
   const S = 100;
   const P = 1000;
-  const r = await run({ serviceMs: 1, stallMs: S, periodMs: P }, { rate: 1000, connections: 4, perConnection: 1, maxInflight: 10_000, durationMs: 20_000 });
+  const r = await run(
+    { serviceMs: 1, stallMs: S, periodMs: P },
+    { rate: 1000, connections: 4, perConnection: 1, maxInflight: 10_000, durationMs: 20_000 },
+  );
   const p = (h: typeof r.histogram, q: number) => h.getValueAtPercentile(q) / 1000;
   // Queueing arithmetic. Calls arrive at lambda = 1/ms; after a stall the 4 connections serve
   // c = 4 calls/ms (1 ms each). A call due x ms into a stall waits for the stall (S - x), then
@@ -78,8 +96,15 @@ test('stalls under open loop: corrected p99 and max show the queue behind each s
   // The slowest fraction f of all calls are those due in the first x = f*P ms of a stall, so
   //   quantile(1 - f) = S + s - f*P*(1 - lambda/c).
   const predicted = (f: number) => S + 1 - f * P * (1 - 1 / 4);
-  for (const [q, f] of [[99, 0.01], [95, 0.05], [92, 0.08]] as const) {
-    assert.ok(Math.abs(p(r.histogram, q) - predicted(f)) <= 3, `corrected p${q} ${p(r.histogram, q)} ms, predicted ${predicted(f)}`);
+  for (const [q, f] of [
+    [99, 0.01],
+    [95, 0.05],
+    [92, 0.08],
+  ] as const) {
+    assert.ok(
+      Math.abs(p(r.histogram, q) - predicted(f)) <= 3,
+      `corrected p${q} ${p(r.histogram, q)} ms, predicted ${predicted(f)}`,
+    );
   }
   assert.ok(Math.abs(r.histogram.maxValue / 1000 - (S + 1)) <= 2, `corrected max ${r.histogram.maxValue / 1000} ms`);
   // Raw latency starts when the call finally leaves: only the 4 calls caught on the wire
@@ -91,14 +116,20 @@ test('stalls under open loop: corrected p99 and max show the queue behind each s
 });
 
 test('a call due while the in-flight limit is reached is dropped and counted', async () => {
-  const r = await run({ serviceMs: 1, stallMs: 100, periodMs: 1000 }, { rate: 1000, connections: 4, perConnection: 1, maxInflight: 10, durationMs: 5_000 });
+  const r = await run(
+    { serviceMs: 1, stallMs: 100, periodMs: 1000 },
+    { rate: 1000, connections: 4, perConnection: 1, maxInflight: 10, durationMs: 5_000 },
+  );
   // Per stall: 10 calls fit (4 outstanding + 6 queued), the other ~90 due in the stall drop.
   assert.ok(r.dropped >= 5 * 85 && r.dropped <= 5 * 95, `dropped ${r.dropped}`);
   assert.equal(r.ops + r.dropped, 5_000, 'every scheduled call is either measured or dropped');
 });
 
 test('warm-up calls are scheduled but not measured', async () => {
-  const r = await run({ serviceMs: 2 }, { rate: 500, connections: 2, perConnection: 4, maxInflight: 100, durationMs: 2_000, warmupMs: 3_000 });
+  const r = await run(
+    { serviceMs: 2 },
+    { rate: 500, connections: 2, perConnection: 4, maxInflight: 100, durationMs: 2_000, warmupMs: 3_000 },
+  );
   assert.equal(r.ops, 1_000);
   assert.equal(r.histogram.totalCount, 1_000);
   assert.ok(r.windowBytes && r.windowBytes.in / r.windowCompletions === 100);

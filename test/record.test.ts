@@ -6,17 +6,28 @@ import { createHistogram, encodeHistogram } from '../harness/metrics/histogram.t
 import { firstDifference } from '../harness/run/verify.ts';
 import type { GeneratorResult } from '../harness/procs/ipc.ts';
 
-const base = { protocol: 'rest', server: 'rest', driver: 'test', repeat: 0, load: { model: 'closed' as const, connections: 1, inflight: 1 } };
+const base = {
+  protocol: 'rest',
+  server: 'rest',
+  driver: 'test',
+  repeat: 0,
+  load: { model: 'closed' as const, connections: 1, inflight: 1 },
+};
 
 function result(over: Partial<GeneratorResult> = {}): GeneratorResult {
   const h = createHistogram();
   for (let i = 0; i < 1000; i++) h.recordValue(100 + (i % 100));
   return {
-    histogram: encodeHistogram(h), ops: 20_000, measuredMs: 2_000,
+    histogram: encodeHistogram(h),
+    ops: 20_000,
+    measuredMs: 2_000,
     errors: { total: 0, byKind: {} },
-    windowBytes: { out: 1_600_000, in: 8_400_000 }, windowCompletions: 20_000,
-    setupBytes: { out: 48, in: 18 }, payload: { request: 5, response: 236 },
-    clientCpuUs: 1_000_000, clientCpu: { userUs: 800_000, systemUs: 200_000 },
+    windowBytes: { out: 1_600_000, in: 8_400_000 },
+    windowCompletions: 20_000,
+    setupBytes: { out: 48, in: 18 },
+    payload: { request: 5, response: 236 },
+    clientCpuUs: 1_000_000,
+    clientCpu: { userUs: 800_000, systemUs: 200_000 },
     ...over,
   };
 }

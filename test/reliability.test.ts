@@ -14,7 +14,10 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 
 function startBench(args: string[]): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli/bench.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli/bench.ts'), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   child.stdout!.resume();
@@ -63,11 +66,28 @@ test('SIGINT mid-run: every child stops within 2 s and the partial result is wri
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-int-'));
   try {
     const out = path.join(dir, 'r.json');
-    const run = startBench(['--protocols', 'rest,websocket', '--duration', '4', '--warmup', '0.3', '--connections', '2', '--out', out]);
+    const run = startBench([
+      '--protocols',
+      'rest,websocket',
+      '--duration',
+      '4',
+      '--warmup',
+      '0.3',
+      '--connections',
+      '2',
+      '--out',
+      out,
+    ]);
     await waitFor(() => /\[websocket\] measure 1\.\d/.test(run.stderr()), 60_000, 'the second protocol to be measuring');
     const kids = descendants(run.child.pid!);
-    assert.ok(kids.some((k) => k.args.includes('procs/server-entry.ts')), 'a server is running');
-    assert.ok(kids.some((k) => k.args.includes('procs/generator-entry.ts')), 'a generator is running');
+    assert.ok(
+      kids.some((k) => k.args.includes('procs/server-entry.ts')),
+      'a server is running',
+    );
+    assert.ok(
+      kids.some((k) => k.args.includes('procs/generator-entry.ts')),
+      'a generator is running',
+    );
     const t0 = Date.now();
     run.child.kill('SIGINT');
     await waitFor(() => kids.every((k) => !alive(k.pid)), 2_000, `children ${kids.map((k) => k.pid).join(', ')} to stop`);
@@ -77,9 +97,18 @@ test('SIGINT mid-run: every child stops within 2 s and the partial result is wri
 
     const result = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
     assert.equal(result.state, 'aborted');
-    assert.deepEqual(result.runs.map((r) => [r.protocol, r.state]), [['rest', 'ok'], ['websocket', 'aborted']]);
+    assert.deepEqual(
+      result.runs.map((r) => [r.protocol, r.state]),
+      [
+        ['rest', 'ok'],
+        ['websocket', 'aborted'],
+      ],
+    );
     const partial = result.runs[1]!;
-    assert.ok(partial.ops > 0 && partial.measuredSeconds > 0.5 && partial.measuredSeconds < 4, `partial run kept: ${partial.ops} ops in ${partial.measuredSeconds} s`);
+    assert.ok(
+      partial.ops > 0 && partial.measuredSeconds > 0.5 && partial.measuredSeconds < 4,
+      `partial run kept: ${partial.ops} ops in ${partial.measuredSeconds} s`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -89,7 +118,18 @@ test('a server killed mid-run fails its row with the cause; the other protocols 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-crash-'));
   try {
     const out = path.join(dir, 'r.json');
-    const run = startBench(['--protocols', 'rest,websocket', '--duration', '3', '--warmup', '0.3', '--connections', '2', '--out', out]);
+    const run = startBench([
+      '--protocols',
+      'rest,websocket',
+      '--duration',
+      '3',
+      '--warmup',
+      '0.3',
+      '--connections',
+      '2',
+      '--out',
+      out,
+    ]);
     await waitFor(() => /\[rest\] measure/.test(run.stderr()), 60_000, 'rest to be measuring');
     const server = descendants(run.child.pid!).find((k) => k.args.includes('procs/server-entry.ts'));
     assert.ok(server, 'found the rest server process');
@@ -115,7 +155,18 @@ test('a server that stops answering: its calls time out, are counted, and fail t
     const { writeFileSync } = await import('node:fs');
     writeFileSync(cfgFile, 'export default { timeoutMs: 200, connections: 2, inflight: 2 };\n');
     const out = path.join(dir, 'r.json');
-    const run = startBench(['--config', cfgFile, '--protocols', 'rest,websocket', '--duration', '2', '--warmup', '0.2', '--out', out]);
+    const run = startBench([
+      '--config',
+      cfgFile,
+      '--protocols',
+      'rest,websocket',
+      '--duration',
+      '2',
+      '--warmup',
+      '0.2',
+      '--out',
+      out,
+    ]);
     await waitFor(() => /\[rest\] measure/.test(run.stderr()), 60_000, 'rest to be measuring');
     const server = descendants(run.child.pid!).find((k) => k.args.includes('procs/server-entry.ts'));
     assert.ok(server);
@@ -140,7 +191,16 @@ test('an unwritable result path: a clear error, and the result printed so nothin
     const { writeFileSync } = await import('node:fs');
     const notADir = path.join(dir, 'file');
     writeFileSync(notADir, 'x');
-    const run = startBench(['--protocols', 'rest', '--duration', '0.3', '--warmup', '0.1', '--out', path.join(notADir, 'r.json')]);
+    const run = startBench([
+      '--protocols',
+      'rest',
+      '--duration',
+      '0.3',
+      '--warmup',
+      '0.1',
+      '--out',
+      path.join(notADir, 'r.json'),
+    ]);
     let stdout = '';
     run.child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     await run.exited;

@@ -82,7 +82,10 @@ test('--html writes the page atomically and prints its path; --claims adds the v
 test('npm run report runs the CLI', () => {
   withTmp((dir) => {
     const out = path.join(dir, 'r.html');
-    const stdout = execFileSync('npm', ['run', '-s', 'report', '--', EXAMPLE_RESULT, '--html', out], { cwd: ROOT, encoding: 'utf8' });
+    const stdout = execFileSync('npm', ['run', '-s', 'report', '--', EXAMPLE_RESULT, '--html', out], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     assert.equal(stdout.trim(), out);
     assert.ok(readFileSync(out, 'utf8').includes('id="latency-chart"'));
     const bad = spawnSync('npm', ['run', '-s', 'report', '--', EXAMPLE_RESULT, '--nope'], { cwd: ROOT, encoding: 'utf8' });

@@ -26,7 +26,10 @@ export function repeatedResult(): BenchResult {
         ...r,
         repeat,
         opsPerSec: r.opsPerSec * k,
-        cpuUsPerOp: { server: r.cpuUsPerOp.server === null ? null : r.cpuUsPerOp.server / k, client: r.cpuUsPerOp.client === null ? null : r.cpuUsPerOp.client * k },
+        cpuUsPerOp: {
+          server: r.cpuUsPerOp.server === null ? null : r.cpuUsPerOp.server / k,
+          client: r.cpuUsPerOp.client === null ? null : r.cpuUsPerOp.client * k,
+        },
         bytesPerOp: r.bytesPerOp && { out: r.bytesPerOp.out + repeat, in: r.bytesPerOp.in + 2 * repeat },
       });
     }
@@ -46,13 +49,27 @@ export function repeatedResult(): BenchResult {
 
 export function sampleClaims(): Claim[] {
   return [
-    { ref: 'C1', claim: 'gRPC is faster than REST for small unary calls', guide: 'vendor blog', measured: 'grpc 16,396/s vs rest 39,466/s', verdict: 'refuted' },
-    { ref: 'C2', claim: 'WebSocket frames add fewer bytes than HTTP/1.1 headers', guide: 'MDN', measured: 'ws 10 B vs rest 252 B framing', verdict: 'holds' },
+    {
+      ref: 'C1',
+      claim: 'gRPC is faster than REST for small unary calls',
+      guide: 'vendor blog',
+      measured: 'grpc 16,396/s vs rest 39,466/s',
+      verdict: 'refuted',
+    },
+    {
+      ref: 'C2',
+      claim: 'WebSocket frames add fewer bytes than HTTP/1.1 headers',
+      guide: 'MDN',
+      measured: 'ws 10 B vs rest 252 B framing',
+      verdict: 'holds',
+    },
     { ref: 'C3', claim: 'SSE <needs> a second connection', guide: 'spec', measured: null, verdict: 'inconclusive' },
   ];
 }
 
 /** The protocols a report of `r` must plot: those with at least one successful run. */
 export function plottedProtocols(r: BenchResult): string[] {
-  return [...new Set(r.runs.filter((x) => x.state === 'ok').map((x) => (x.variant ? `${x.protocol} (${x.variant})` : x.protocol)))];
+  return [
+    ...new Set(r.runs.filter((x) => x.state === 'ok').map((x) => (x.variant ? `${x.protocol} (${x.variant})` : x.protocol))),
+  ];
 }

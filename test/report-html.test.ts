@@ -47,7 +47,10 @@ test('every protocol is in the percentile chart and in every bar chart, repeats 
   const protocols = plottedProtocols(result);
   const data = embeddedData(html);
   assert.equal(data.protocols, protocols.length);
-  assert.deepEqual(data.latency.series.map((s) => s.label), protocols);
+  assert.deepEqual(
+    data.latency.series.map((s) => s.label),
+    protocols,
+  );
   for (const id of ['throughput', 'cpu', 'bytes', 'setup']) {
     const svg = new RegExp(`<svg class="bar-chart" data-chart="${id}" data-series="(\\d+)"[\\s\\S]*?</svg>`).exec(html);
     assert.ok(svg, `${id} chart`);
@@ -58,7 +61,10 @@ test('every protocol is in the percentile chart and in every bar chart, repeats 
   const rest = data.latency.series.find((s) => s.label === 'rest');
   const restRuns = result.runs.filter((r) => r.protocol === 'rest');
   assert.equal(rest?.repeats, 3);
-  assert.equal(rest?.count, restRuns.reduce((s, r) => s + (r.latencyUs?.count ?? 0), 0));
+  assert.equal(
+    rest?.count,
+    restRuns.reduce((s, r) => s + (r.latencyUs?.count ?? 0), 0),
+  );
   assert.match(html, /39,466 calls\/s \(36,704–41,440, n=3\)/);
 });
 
@@ -67,7 +73,10 @@ test('failed runs are listed with their error; claims render only when present',
   const withClaims = renderHtmlReport(result, { assets, claims: sampleClaims() });
   assert.match(withClaims, /<section id="failed"/);
   assert.ok(withClaims.includes('server exited with code 1 before listening: &lt;EADDRINUSE&gt;'));
-  assert.ok(!embeddedData(withClaims).latency.series.some((s) => s.label === 'http3'), 'a protocol that never succeeded is not plotted');
+  assert.ok(
+    !embeddedData(withClaims).latency.series.some((s) => s.label === 'http3'),
+    'a protocol that never succeeded is not plotted',
+  );
   assert.match(withClaims, /<section id="claims">/);
   assert.ok(withClaims.includes('SSE &lt;needs&gt; a second connection'));
   assert.match(withClaims, /class="badge fail">refuted</);
@@ -76,7 +85,9 @@ test('failed runs are listed with their error; claims render only when present',
   const plain = renderHtmlReport(exampleResult(), { assets });
   assert.doesNotMatch(plain, /id="claims"|id="failed"/);
   // Claims carried by the result itself are used when none are passed.
-  const carried = renderHtmlReport({ ...exampleResult(), claims: sampleClaims() } as ReturnType<typeof exampleResult>, { assets });
+  const carried = renderHtmlReport({ ...exampleResult(), claims: sampleClaims() } as ReturnType<typeof exampleResult>, {
+    assets,
+  });
   assert.match(carried, /<section id="claims">/);
 });
 
@@ -110,7 +121,16 @@ test('percentile curves: on the nines grid, non-decreasing, ending at the maximu
 
 const CHROMIUM = '/usr/bin/chromium';
 // Offline, as the machine's notes require: no background services, no first-run network calls.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 interface ReadyChart {
   id: string;
@@ -120,41 +140,56 @@ interface ReadyChart {
   height: number;
 }
 
-test('in headless Chromium, offline: every chart renders with one series per protocol and the page is not blank', { timeout: 60_000 }, async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: the browser test needs Debian's chromium; run \`apt-get install -y chromium\``);
-  const { chromium } = await import('playwright-core');
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'report-html-'));
-  const userDataDir = path.join(dir, 'profile');
-  const result = repeatedResult();
-  const protocols = plottedProtocols(result);
-  const file = path.join(dir, 'report.html');
-  writeFileSync(file, renderHtmlReport(result, { assets, claims: sampleClaims() }));
-  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, offline: true, viewport: { width: 1100, height: 900 } });
-  try {
-    const page = context.pages()[0] ?? (await context.newPage());
-    const external: string[] = [];
-    const errors: string[] = [];
-    page.on('request', (req) => {
-      if (!/^(file|data|blob):/.test(req.url())) external.push(req.url());
+test(
+  'in headless Chromium, offline: every chart renders with one series per protocol and the page is not blank',
+  { timeout: 60_000 },
+  async () => {
+    assert.ok(
+      existsSync(CHROMIUM),
+      `${CHROMIUM} is missing: the browser test needs Debian's chromium; run \`apt-get install -y chromium\``,
+    );
+    const { chromium } = await import('playwright-core');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'report-html-'));
+    const userDataDir = path.join(dir, 'profile');
+    const result = repeatedResult();
+    const protocols = plottedProtocols(result);
+    const file = path.join(dir, 'report.html');
+    writeFileSync(file, renderHtmlReport(result, { assets, claims: sampleClaims() }));
+    const context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      offline: true,
+      viewport: { width: 1100, height: 900 },
     });
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    await page.goto(pathToFileURL(file).href);
-    await page.waitForFunction('window.__reportReady', undefined, { timeout: 15_000 });
-    const ready = (await page.evaluate('window.__reportReady')) as { protocols: number; charts: ReadyChart[] };
-    assert.deepEqual(errors, [], 'no script errors');
-    assert.deepEqual(external, [], 'no network requests');
-    assert.equal(ready.protocols, protocols.length);
-    assert.deepEqual(ready.charts.map((c) => c.id), ['latency', 'throughput', 'cpu', 'bytes', 'setup']);
-    for (const c of ready.charts) {
-      assert.ok(c.width > 100 && c.height > 100, `${c.id} has a real size: ${c.width}x${c.height}`);
-      assert.equal(c.series, protocols.length, `${c.id} plots one series per protocol`);
-    }
-    // The percentile chart's canvas really has the lines on it: pixels of each series' colour.
-    const colours = embeddedData(await page.content()).latency.series.map((s) => s.color);
-    const counts = (await page.evaluate(`(() => {
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      const external: string[] = [];
+      const errors: string[] = [];
+      page.on('request', (req) => {
+        if (!/^(file|data|blob):/.test(req.url())) external.push(req.url());
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      await page.goto(pathToFileURL(file).href);
+      await page.waitForFunction('window.__reportReady', undefined, { timeout: 15_000 });
+      const ready = (await page.evaluate('window.__reportReady')) as { protocols: number; charts: ReadyChart[] };
+      assert.deepEqual(errors, [], 'no script errors');
+      assert.deepEqual(external, [], 'no network requests');
+      assert.equal(ready.protocols, protocols.length);
+      assert.deepEqual(
+        ready.charts.map((c) => c.id),
+        ['latency', 'throughput', 'cpu', 'bytes', 'setup'],
+      );
+      for (const c of ready.charts) {
+        assert.ok(c.width > 100 && c.height > 100, `${c.id} has a real size: ${c.width}x${c.height}`);
+        assert.equal(c.series, protocols.length, `${c.id} plots one series per protocol`);
+      }
+      // The percentile chart's canvas really has the lines on it: pixels of each series' colour.
+      const colours = embeddedData(await page.content()).latency.series.map((s) => s.color);
+      const counts = (await page.evaluate(`(() => {
       const canvas = document.querySelector('#latency-chart canvas');
       const ctx = canvas.getContext('2d');
       const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
@@ -168,17 +203,20 @@ test('in headless Chromium, offline: every chart renders with one series per pro
       }
       return { painted, counts };
     })()`)) as { painted: number; counts: number[] };
-    assert.ok(counts.painted > 2000, `the latency canvas is drawn on (${counts.painted} opaque pixels)`);
-    // 'rest' and the hostile copy share a curve, so only the one drawn last may hide the other.
-    const visible = counts.counts.filter((n) => n > 30).length;
-    assert.ok(visible >= protocols.length - 1, `series colours on the canvas: ${counts.counts.join(', ')}`);
-    // The bars are drawn too: every chart has a non-empty rect.
-    const rects = (await page.evaluate(`Array.from(document.querySelectorAll('svg.bar-chart')).map((svg) => Array.from(svg.querySelectorAll('rect')).filter((r) => r.getBoundingClientRect().width > 1).length)`)) as number[];
-    for (const n of rects) assert.ok(n > 0, `each bar chart draws bars: ${rects.join(', ')}`);
-    const png = await page.screenshot({ fullPage: true });
-    assert.ok(png.length > 50_000, `the screenshot has content (${png.length} bytes)`);
-  } finally {
-    await context.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+      assert.ok(counts.painted > 2000, `the latency canvas is drawn on (${counts.painted} opaque pixels)`);
+      // 'rest' and the hostile copy share a curve, so only the one drawn last may hide the other.
+      const visible = counts.counts.filter((n) => n > 30).length;
+      assert.ok(visible >= protocols.length - 1, `series colours on the canvas: ${counts.counts.join(', ')}`);
+      // The bars are drawn too: every chart has a non-empty rect.
+      const rects = (await page.evaluate(
+        `Array.from(document.querySelectorAll('svg.bar-chart')).map((svg) => Array.from(svg.querySelectorAll('rect')).filter((r) => r.getBoundingClientRect().width > 1).length)`,
+      )) as number[];
+      for (const n of rects) assert.ok(n > 0, `each bar chart draws bars: ${rects.join(', ')}`);
+      const png = await page.screenshot({ fullPage: true });
+      assert.ok(png.length > 50_000, `the screenshot has content (${png.length} bytes)`);
+    } finally {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -9,7 +9,13 @@ import { lastModified } from '../servers/rest-http-features.ts';
 
 const store = createMemoryStore({ users: 20, seed: 1 });
 const plain = await startRest({ host: '127.0.0.1', port: 0, store });
-const featured = await startRest({ host: '127.0.0.1', port: 0, store, conditionalGet: true, rateLimit: { max: 100, windowMs: 60_000 } });
+const featured = await startRest({
+  host: '127.0.0.1',
+  port: 0,
+  store,
+  conditionalGet: true,
+  rateLimit: { max: 100, windowMs: 60_000 },
+});
 after(() => Promise.all([plain.close(), featured.close()]));
 const url = (port: number, path: string) => `http://127.0.0.1:${port}${path}`;
 
@@ -32,7 +38,7 @@ test('a matching If-None-Match gets 304 without a body; another user does not ma
   await other.arrayBuffer();
 });
 
-test('Last-Modified is the user\'s creation time; If-Modified-Since at or after it gets 304, before it 200', async () => {
+test("Last-Modified is the user's creation time; If-Modified-Since at or after it gets 304, before it 200", async () => {
   const first = await fetch(url(featured.port, '/v1/users/4'));
   const user = (await first.json()) as { createdAt: string };
   const lm = first.headers.get('last-modified')!;
@@ -53,7 +59,7 @@ test('lastModified compares whole seconds and ignores a date it cannot parse', (
   assert.equal(lastModified(t, undefined).header, 'Tue, 02 Jan 2024 03:04:05 GMT');
 });
 
-test('past the limit: 429 with Retry-After and the server\'s error shape; remaining counts down', async () => {
+test("past the limit: 429 with Retry-After and the server's error shape; remaining counts down", async () => {
   // A fresh instance: the other tests' requests count against the same address.
   const limited = await startRest({ host: '127.0.0.1', port: 0, store, rateLimit: { max: 3, windowMs: 60_000 } });
   try {

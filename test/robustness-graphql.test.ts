@@ -41,7 +41,8 @@ const TOO_DEEP = `query TooDeep {
   }
 }`;
 // Six levels but only a handful of fields: refused for depth alone.
-const DEEP_CHEAP = '{ user(id: 1) { posts(first: 1) { author { followers(first: 1) { posts(first: 1) { comments(first: 1) { id } } } } } } }';
+const DEEP_CHEAP =
+  '{ user(id: 1) { posts(first: 1) { author { followers(first: 1) { posts(first: 1) { comments(first: 1) { id } } } } } } }';
 // Five levels, cheap: allowed, as the guide's "max 5 levels" says.
 const DEPTH_FIVE = '{ user(id: 1) { posts(first: 1) { author { followers(first: 1) { posts(first: 2) { id title } } } } } }';
 // Two levels but 1000 users with two fields each: refused for complexity alone (1 + 1000 * 2).
@@ -62,13 +63,18 @@ describe('graphql robustness', () => {
   after(() => server.close());
 
   const gql = async (body: unknown, accept = 'application/json'): Promise<{ status: number; body: GqlBody }> => {
-    const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify(body) });
+    const r = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept },
+      body: JSON.stringify(body),
+    });
     return { status: r.status, body: (await r.json()) as GqlBody };
   };
 
   it("the guide's queries are valid against the schema, so only the limits can refuse them", () => {
     const schema = buildSchema(USER_SCHEMA_SDL);
-    for (const q of [TOO_EXPENSIVE, TOO_DEEP, DEEP_CHEAP, DEPTH_FIVE, WIDE, GET_USER_QUERY]) assert.deepEqual(validate(schema, parse(q)), [], q);
+    for (const q of [TOO_EXPENSIVE, TOO_DEEP, DEEP_CHEAP, DEPTH_FIVE, WIDE, GET_USER_QUERY])
+      assert.deepEqual(validate(schema, parse(q)), [], q);
   });
 
   it('TooExpensive is refused for complexity with a clear message', async () => {
@@ -86,23 +92,39 @@ describe('graphql robustness', () => {
     assert.equal(body.data, undefined);
     const depth = body.errors?.find((e) => e.extensions?.code === 'DEPTH_LIMIT_EXCEEDED');
     assert.equal(depth?.message, "'TooDeep' exceeds maximum operation depth of 5");
-    assert.equal(body.errors?.filter((e) => e.extensions?.code === 'DEPTH_LIMIT_EXCEEDED').length, 1, 'one depth error, not one per field');
+    assert.equal(
+      body.errors?.filter((e) => e.extensions?.code === 'DEPTH_LIMIT_EXCEEDED').length,
+      1,
+      'one depth error, not one per field',
+    );
   });
 
   it('depth and complexity are separate limits', async () => {
     const deep = await gql({ query: DEEP_CHEAP });
-    assert.deepEqual(deep.body.errors?.map((e) => e.extensions?.code), ['DEPTH_LIMIT_EXCEEDED']);
+    assert.deepEqual(
+      deep.body.errors?.map((e) => e.extensions?.code),
+      ['DEPTH_LIMIT_EXCEEDED'],
+    );
     assert.match(deep.body.errors![0]!.message, /^The query exceeds maximum operation depth of 5$/);
     const wide = await gql({ query: WIDE });
-    assert.deepEqual(wide.body.errors?.map((e) => e.message), ['Query complexity (2001) exceeds limit (1000)']);
+    assert.deepEqual(
+      wide.body.errors?.map((e) => e.message),
+      ['Query complexity (2001) exceeds limit (1000)'],
+    );
     const five = await gql({ query: DEPTH_FIVE });
     assert.equal(five.body.errors, undefined, JSON.stringify(five.body.errors));
     assert.ok(five.body.data);
   });
 
-  it('a count given as a variable is costed with each request\'s value', async () => {
+  it("a count given as a variable is costed with each request's value", async () => {
     const query = 'query Page($n: Int) { users(limit: $n) { id username } }';
-    for (const [n, refused] of [[5, false], [1000, true], [5, false], [499, false], [500, true]] as const) {
+    for (const [n, refused] of [
+      [5, false],
+      [1000, true],
+      [5, false],
+      [499, false],
+      [500, true],
+    ] as const) {
       const { body } = await gql({ query, variables: { n } });
       assert.equal(body.errors?.[0]?.extensions?.code === 'COMPLEXITY_LIMIT_EXCEEDED', refused, `n=${n}`);
       if (!refused) assert.equal((body.data as { users: unknown[] }).users.length, Math.min(n, store.countUsers()));
@@ -112,15 +134,24 @@ describe('graphql robustness', () => {
     const noVars = await gql({ query: unused });
     assert.match(noVars.body.errors?.[0]?.message ?? '', /"\$x" of required type "Int!" was not provided/);
     assert.equal(noVars.body.data, undefined);
-    assert.equal((await gql({ query: unused, variables: { x: 1 } })).body.errors?.[0]?.extensions?.code, 'COMPLEXITY_LIMIT_EXCEEDED');
+    assert.equal(
+      (await gql({ query: unused, variables: { x: 1 } })).body.errors?.[0]?.extensions?.code,
+      'COMPLEXITY_LIMIT_EXCEEDED',
+    );
     // In a document of several operations, each request is costed for the one it names.
     const two = 'query Cheap { user(id: 1) { id } } query Dear { users(limit: 1000) { id username } }';
     assert.equal((await gql({ query: two, operationName: 'Cheap' })).body.errors, undefined);
-    assert.equal((await gql({ query: two, operationName: 'Dear' })).body.errors?.[0]?.extensions?.code, 'COMPLEXITY_LIMIT_EXCEEDED');
+    assert.equal(
+      (await gql({ query: two, operationName: 'Dear' })).body.errors?.[0]?.extensions?.code,
+      'COMPLEXITY_LIMIT_EXCEEDED',
+    );
     // @include with a variable changes the cost too.
     const inc = 'query($big: Boolean!) { user(id: 1) { id } users(limit: 1000) @include(if: $big) { id username } }';
     assert.equal((await gql({ query: inc, variables: { big: false } })).body.errors, undefined);
-    assert.equal((await gql({ query: inc, variables: { big: true } })).body.errors?.[0]?.extensions?.code, 'COMPLEXITY_LIMIT_EXCEEDED');
+    assert.equal(
+      (await gql({ query: inc, variables: { big: true } })).body.errors?.[0]?.extensions?.code,
+      'COMPLEXITY_LIMIT_EXCEEDED',
+    );
   });
 
   it('a query over 1000 tokens is refused by the parser: deep nesting, alias floods', async () => {
@@ -146,7 +177,10 @@ describe('graphql robustness', () => {
     // 40 levels fit in 1000 tokens and expand to 2^41 selections: walking that tree (as
     // graphql-depth-limit would) never finishes.
     const n = 40;
-    const query = '{ user(id: 1) { ...F0 } } ' + Array.from({ length: n }, (_, i) => `fragment F${i} on User { id ...F${i + 1} ...F${i + 1} }`).join(' ') + ` fragment F${n} on User { id }`;
+    const query =
+      '{ user(id: 1) { ...F0 } } ' +
+      Array.from({ length: n }, (_, i) => `fragment F${i} on User { id ...F${i + 1} ...F${i + 1} }`).join(' ') +
+      ` fragment F${n} on User { id }`;
     const { body } = await gql({ query });
     assert.equal(body.data, undefined);
     assert.equal(body.errors?.[0]?.extensions?.code, 'COMPLEXITY_LIMIT_EXCEEDED');
@@ -160,7 +194,11 @@ describe('graphql robustness', () => {
       ['{ user(id: 1) { nope } }', 'GRAPHQL_VALIDATION_FAILED', /Cannot query field "nope" on type "User"/],
       ['{ user { id } }', 'GRAPHQL_VALIDATION_FAILED', /argument "id" of type "ID!" is required/],
       ['{ user(id: 1) { posts(first: "x") { id } } }', 'GRAPHQL_VALIDATION_FAILED', /Int cannot represent/],
-      ['query { user(id: 1) { ...A } } fragment A on User { ...B } fragment B on User { ...A }', 'GRAPHQL_VALIDATION_FAILED', /Cannot spread fragment/],
+      [
+        'query { user(id: 1) { ...A } } fragment A on User { ...B } fragment B on User { ...A }',
+        'GRAPHQL_VALIDATION_FAILED',
+        /Cannot spread fragment/,
+      ],
       ['query { user(id: 1) { ...Missing } }', 'GRAPHQL_VALIDATION_FAILED', /Unknown fragment/],
     ];
     for (const [query, code, message] of cases) {
@@ -180,13 +218,29 @@ describe('graphql robustness', () => {
     for (const body of [{ query: 42 }, { query: GET_USER_QUERY, variables: 'x' }]) {
       assert.equal((await gql(body)).status, 400, JSON.stringify(body));
     }
-    const big = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: GET_USER_QUERY, pad: 'x'.repeat(1024 * 1024) }) });
+    const big = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: GET_USER_QUERY, pad: 'x'.repeat(1024 * 1024) }),
+    });
     assert.equal(big.status, 413);
     assert.equal(((await big.json()) as GqlBody).errors?.[0]?.extensions?.code, 'PAYLOAD_TOO_LARGE');
-    const declared = await rawSend(server.port, httpRequest('POST', '/graphql', { 'Content-Type': 'application/json', 'Content-Length': '9999999999' }), { timeoutMs: 2000 });
+    const declared = await rawSend(
+      server.port,
+      httpRequest('POST', '/graphql', { 'Content-Type': 'application/json', 'Content-Length': '9999999999' }),
+      { timeoutMs: 2000 },
+    );
     assert.equal(firstResponse(declared.data)?.status, 413);
     assert.equal(declared.ended, 'closed');
-    const chunked = await rawSend(server.port, httpRequest('POST', '/graphql', { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' }, '5\r\n{"a":\r\n0\r\n\r\n'));
+    const chunked = await rawSend(
+      server.port,
+      httpRequest(
+        'POST',
+        '/graphql',
+        { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+        '5\r\n{"a":\r\n0\r\n\r\n',
+      ),
+    );
     assert.equal(firstResponse(chunked.data)?.status, 411);
     assert.equal((await fetch(url, { method: 'PUT', body: '{}' })).status, 405);
     const get = await fetch(`${url}?query=${encodeURIComponent('{ user(id: 2) { id } }')}`);
@@ -194,18 +248,49 @@ describe('graphql robustness', () => {
   });
 
   it('the new fields serve the data set', async () => {
-    const { body } = await gql({ query: '{ user(id: 3) { posts(first: 2) { id title author { id } comments(first: 2) { id text author { id } } } followers(first: 3) { id } } }' });
+    const { body } = await gql({
+      query:
+        '{ user(id: 3) { posts(first: 2) { id title author { id } comments(first: 2) { id text author { id } } } followers(first: 3) { id } } }',
+    });
     assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-    const user = (body.data as { user: { posts: { id: string; title: string; author: { id: string }; comments: { id: string; text: string; author: { id: string } }[] }[]; followers: { id: string }[] } }).user;
+    const user = (
+      body.data as {
+        user: {
+          posts: {
+            id: string;
+            title: string;
+            author: { id: string };
+            comments: { id: string; text: string; author: { id: string } }[];
+          }[];
+          followers: { id: string }[];
+        };
+      }
+    ).user;
     const posts = store.postsByUser(3).slice(0, 2);
-    assert.deepEqual(user.posts, posts.map((p) => ({
-      id: String(p.id),
-      title: p.title,
-      author: { id: '3' },
-      comments: store.commentsByPost(p.id).slice(0, 2).map((c) => ({ id: String(c.id), text: c.text, author: { id: String(c.authorId) } })),
-    })));
-    const commenters = [...new Set(store.postsByUser(3).flatMap((p) => store.commentsByPost(p.id).map((c) => c.authorId)).filter((id) => id !== 3))];
-    assert.deepEqual(user.followers.map((f) => Number(f.id)), commenters.slice(0, 3));
+    assert.deepEqual(
+      user.posts,
+      posts.map((p) => ({
+        id: String(p.id),
+        title: p.title,
+        author: { id: '3' },
+        comments: store
+          .commentsByPost(p.id)
+          .slice(0, 2)
+          .map((c) => ({ id: String(c.id), text: c.text, author: { id: String(c.authorId) } })),
+      })),
+    );
+    const commenters = [
+      ...new Set(
+        store
+          .postsByUser(3)
+          .flatMap((p) => store.commentsByPost(p.id).map((c) => c.authorId))
+          .filter((id) => id !== 3),
+      ),
+    ];
+    assert.deepEqual(
+      user.followers.map((f) => Number(f.id)),
+      commenters.slice(0, 3),
+    );
   });
 
   it("the driver's getUser still passes, and not_found is unchanged", async () => {
@@ -237,7 +322,12 @@ describe('graphql connection limits', () => {
     t.after(() => server.close());
     await assertHttpTimeouts(
       server.port,
-      httpRequest('POST', '/graphql', { 'Content-Type': 'application/json' }, JSON.stringify({ query: '{ user(id: 1) { id } }' })),
+      httpRequest(
+        'POST',
+        '/graphql',
+        { 'Content-Type': 'application/json' },
+        JSON.stringify({ query: '{ user(id: 1) { id } }' }),
+      ),
       httpRequest('POST', '/graphql', { 'Content-Type': 'application/json', 'Content-Length': '100' }, '{"query'),
     );
   });

@@ -16,7 +16,6 @@ import { HOST, connectRaw, grpcFrame, rawCall, rawSend, waitForClose } from './r
 const store = createMemoryStore({ users: 100, seed: 1 });
 const GET_USER = '/bench.v1.UserService/GetUser';
 
-
 function connectH2(port: number): Promise<http2.ClientHttp2Session> {
   return new Promise((resolve, reject) => {
     const s = http2.connect(`http://${HOST}:${port}`);
@@ -42,7 +41,10 @@ describe('grpc robustness', () => {
   it('a valid raw GetUser answers the user', async () => {
     const a = await rawCall(session, GET_USER, grpcFrame(getUserBytes(7)));
     assert.equal(a.grpcStatus, grpc.status.OK);
-    const user = protoType('User').toObject(protoType('User').decode(a.data.subarray(5)), { longs: Number, defaults: true }) as User__Output;
+    const user = protoType('User').toObject(protoType('User').decode(a.data.subarray(5)), {
+      longs: Number,
+      defaults: true,
+    }) as User__Output;
     assert.equal(userFromProto(user).id, 7);
   });
 
@@ -137,7 +139,14 @@ describe('grpc connection limits', () => {
   });
 
   it('a peer that does not answer PING is dropped; one that does is kept', async (t) => {
-    const server = await startGrpc({ host: HOST, port: 0, store, idleTimeoutMs: 60_000, keepaliveMs: 100, keepaliveTimeoutMs: 200 });
+    const server = await startGrpc({
+      host: HOST,
+      port: 0,
+      store,
+      idleTimeoutMs: 60_000,
+      keepaliveMs: 100,
+      keepaliveTimeoutMs: 200,
+    });
     t.after(() => server.close());
     // Half-open stand-in: the client preface and an empty SETTINGS frame, then silence.
     const raw = await connectRaw(server.port);

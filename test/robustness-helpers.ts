@@ -1,7 +1,7 @@
 // Shared by the robustness and fuzz tests: raw-socket exchanges, HTTP/1.1 request bytes,
 // byte-level mutations (fast-check arbitraries) and a crash watch for in-process servers.
 import net from 'node:net';
-import http2 from 'node:http2';
+import type http2 from 'node:http2';
 import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
@@ -76,7 +76,9 @@ export function httpRequest(method: string, path: string, headers: Record<string
   if (b && !Object.keys(h).some((k) => k.toLowerCase() === 'content-length' || k.toLowerCase() === 'transfer-encoding')) {
     h['Content-Length'] = String(b.length);
   }
-  const head = `${method} ${path} HTTP/1.1\r\n${Object.entries(h).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+  const head = `${method} ${path} HTTP/1.1\r\n${Object.entries(h)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')}\r\n`;
   return b ? Buffer.concat([Buffer.from(head, 'latin1'), b]) : Buffer.from(head, 'latin1');
 }
 
@@ -104,11 +106,29 @@ export function firstResponse(data: Buffer): { status: number; headers: string; 
 }
 
 const CONTENT_TYPES = [
-  'application/json', 'text/plain', 'application/grpc', 'application/x-www-form-urlencoded',
-  'multipart/form-data; boundary=x', 'application/json; charset=utf-16', '', ';;;', 'application/graphql',
-  'text/event-stream', 'application/octet-stream',
+  'application/json',
+  'text/plain',
+  'application/grpc',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=utf-16',
+  '',
+  ';;;',
+  'application/graphql',
+  'text/event-stream',
+  'application/octet-stream',
 ];
-const HUGE_LENGTHS = ['4294967296', '9007199254740993', '99999999999999999999999', '-1', '1e6', '0x10', ' 12', '1048577', '2147483647'];
+const HUGE_LENGTHS = [
+  '4294967296',
+  '9007199254740993',
+  '99999999999999999999999',
+  '-1',
+  '1e6',
+  '0x10',
+  ' 12',
+  '1048577',
+  '2147483647',
+];
 
 function replaceHeader(req: Buffer, name: string, value: string): Buffer {
   const text = req.toString('latin1');
@@ -126,11 +146,13 @@ export function mutatedBytes(valid: Buffer[], { httpHeaders = true } = {}): fc.A
   const base = fc.constantFrom(...valid);
   const arbs: fc.Arbitrary<Buffer>[] = [
     fc.uint8Array({ maxLength: 2048 }).map((a) => Buffer.from(a)),
-    fc.tuple(base, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 8 })).map(([b, flips]) => {
-      const out = Buffer.from(b);
-      for (const [pos, x] of flips) out[pos % out.length] = (out[pos % out.length] as number) ^ x;
-      return out;
-    }),
+    fc
+      .tuple(base, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 8 }))
+      .map(([b, flips]) => {
+        const out = Buffer.from(b);
+        for (const [pos, x] of flips) out[pos % out.length] = (out[pos % out.length] as number) ^ x;
+        return out;
+      }),
     fc.tuple(base, fc.nat()).map(([b, n]) => b.subarray(0, n % b.length)),
     fc.tuple(base, fc.integer({ min: 2, max: 20 })).map(([b, n]) => Buffer.concat(Array.from({ length: n }, () => b))),
     fc.tuple(base, fc.nat(), fc.nat(), fc.integer({ min: 1, max: 50 })).map(([b, at, from, times]) => {
@@ -179,7 +201,9 @@ export const FUZZ_BATCH = 8;
 export function serverSideKeepAlive(port: number, clientPort: number): boolean | undefined {
   let out: string;
   try {
-    out = execFileSync('ss', ['-tnoH', 'state', 'established', `( sport = :${port} and dport = :${clientPort} )`], { encoding: 'utf8' });
+    out = execFileSync('ss', ['-tnoH', 'state', 'established', `( sport = :${port} and dport = :${clientPort} )`], {
+      encoding: 'utf8',
+    });
   } catch {
     return undefined;
   }
@@ -194,7 +218,12 @@ export interface TimeoutLimits {
 }
 
 /** Short limits for tests; node:http adds up to a second of slack to keepAliveTimeout. */
-export const SHORT_LIMITS: TimeoutLimits = { idleTimeoutMs: 200, headersTimeoutMs: 300, requestTimeoutMs: 600, tcpKeepAliveMs: 5_000 };
+export const SHORT_LIMITS: TimeoutLimits = {
+  idleTimeoutMs: 200,
+  headersTimeoutMs: 300,
+  requestTimeoutMs: 600,
+  tcpKeepAliveMs: 5_000,
+};
 
 /**
  * Checks every node:http server's connection limits with SHORT_LIMITS: a socket that never
@@ -217,7 +246,11 @@ export async function assertHttpTimeouts(port: number, valid: Buffer, slowBody: 
   slow.on('data', (d: Buffer) => slowData.push(d));
   slow.write(slowBody);
 
-  const [silentMs, keepMs, slowMs] = await Promise.all([waitForClose(silent, 5000), waitForClose(keep, 5000), waitForClose(slow, 5000)]);
+  const [silentMs, keepMs, slowMs] = await Promise.all([
+    waitForClose(silent, 5000),
+    waitForClose(keep, 5000),
+    waitForClose(slow, 5000),
+  ]);
   assert.ok(silentMs >= 0, 'a connection that sends nothing is closed');
   assert.equal(statuses(Buffer.concat(silentData))[0], 408, 'with 408 Request Timeout');
   assert.ok(keepMs >= 0, 'an idle keep-alive connection is closed');
@@ -246,9 +279,21 @@ export function grpcFrame(msg: Buffer, declared = msg.length, compressed = 0): B
 }
 
 /** One call over a raw HTTP/2 session; resolves on the status (trailers, or a trailers-only answer). */
-export function rawCall(session: http2.ClientHttp2Session, path: string, body: Buffer, headers: http2.OutgoingHttpHeaders = {}, end = true): Promise<GrpcAnswer> {
+export function rawCall(
+  session: http2.ClientHttp2Session,
+  path: string,
+  body: Buffer,
+  headers: http2.OutgoingHttpHeaders = {},
+  end = true,
+): Promise<GrpcAnswer> {
   return new Promise((resolve, reject) => {
-    const req = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', ...headers });
+    const req = session.request({
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      ...headers,
+    });
     const data: Buffer[] = [];
     const answer: GrpcAnswer = { httpStatus: 0, grpcStatus: undefined, grpcMessage: '', data: Buffer.alloc(0) };
     const read = (h: http2.IncomingHttpHeaders) => {
@@ -281,7 +326,12 @@ export function rawCall(session: http2.ClientHttp2Session, path: string, body: B
 /** A client frame as raw bytes (masked unless told otherwise). */
 export function wsFrame(opcode: number, payload: Buffer, { mask = true, fin = true, rsv = 0 } = {}): Buffer {
   const len = payload.length;
-  const head = len < 126 ? Buffer.from([0, len]) : len < 65536 ? Buffer.from([0, 126, len >> 8, len & 255]) : Buffer.concat([Buffer.from([0, 127]), Buffer.from(BigInt(len).toString(16).padStart(16, '0'), 'hex')]);
+  const head =
+    len < 126
+      ? Buffer.from([0, len])
+      : len < 65536
+        ? Buffer.from([0, 126, len >> 8, len & 255])
+        : Buffer.concat([Buffer.from([0, 127]), Buffer.from(BigInt(len).toString(16).padStart(16, '0'), 'hex')]);
   head[0] = (fin ? 0x80 : 0) | (rsv << 4) | opcode;
   if (!mask) return Buffer.concat([head, payload]);
   head[1] = (head[1] as number) | 0x80;

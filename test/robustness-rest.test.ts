@@ -97,7 +97,11 @@ describe('rest robustness', () => {
     assert.equal((await errorOf(r)).error, 'payload_too_large');
     assert.equal(r.headers.get('connection'), 'close');
     // A huge declared length with no body behind it is refused at once, without waiting for it.
-    const raw = await rawSend(server.port, httpRequest('POST', '/v1/users', { 'Content-Type': 'application/json', 'Content-Length': '5000000000' }), { timeoutMs: 2000 });
+    const raw = await rawSend(
+      server.port,
+      httpRequest('POST', '/v1/users', { 'Content-Type': 'application/json', 'Content-Length': '5000000000' }),
+      { timeoutMs: 2000 },
+    );
     assert.equal(firstResponse(raw.data)?.status, 413);
     assert.equal(raw.ended, 'closed');
     // Chunked: no declared length, refused once the limit is passed.
@@ -131,9 +135,16 @@ describe('rest robustness', () => {
   it('malformed HTTP gets 400 and the server keeps answering on an open connection', async () => {
     const conn = await connect({ host: HOST, port: server.port });
     try {
-      for (const bad of ['GARBAGE\r\n\r\n', 'GET /v1/users/1 HTTP/9.9\r\n\r\n', 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n']) {
+      for (const bad of [
+        'GARBAGE\r\n\r\n',
+        'GET /v1/users/1 HTTP/9.9\r\n\r\n',
+        'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n',
+      ]) {
         const raw = await rawSend(server.port, Buffer.from(bad, 'latin1'));
-        assert.ok([400, 505].includes(firstResponse(raw.data)?.status ?? 0), `${JSON.stringify(bad)} -> ${raw.data.toString('latin1').slice(0, 40)}`);
+        assert.ok(
+          [400, 505].includes(firstResponse(raw.data)?.status ?? 0),
+          `${JSON.stringify(bad)} -> ${raw.data.toString('latin1').slice(0, 40)}`,
+        );
       }
       const out = await conn.call({ op: 'getUser', id: 5 }, { decode: true });
       assert.ok(out.ok);

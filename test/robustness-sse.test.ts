@@ -41,7 +41,11 @@ async function until(pred: () => boolean, timeoutMs = 3000): Promise<boolean> {
 }
 
 const rpc = (port: number, body: unknown) =>
-  fetch(`http://${HOST}:${port}/v1/rpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`http://${HOST}:${port}/v1/rpc`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('sse robustness', () => {
   it('streams whose client vanished are removed', async (t) => {
@@ -123,9 +127,14 @@ describe('sse robustness', () => {
       assert.equal(r.status, status, JSON.stringify(body));
       assert.equal(((await r.json()) as { error: { code: string } }).error.code, code);
     }
-    const bad = await rawSend(server.port, httpRequest('POST', '/v1/rpc', { 'Content-Type': 'application/json' }, '{"streamId":'));
+    const bad = await rawSend(
+      server.port,
+      httpRequest('POST', '/v1/rpc', { 'Content-Type': 'application/json' }, '{"streamId":'),
+    );
     assert.equal(firstResponse(bad.data)?.status, 400);
-    const huge = await rawSend(server.port, httpRequest('POST', '/v1/rpc', { 'Content-Length': '9999999999' }), { timeoutMs: 2000 });
+    const huge = await rawSend(server.port, httpRequest('POST', '/v1/rpc', { 'Content-Length': '9999999999' }), {
+      timeoutMs: 2000,
+    });
     assert.equal(firstResponse(huge.data)?.status, 413);
     assert.equal(huge.ended, 'closed');
     const wrongMethod = await fetch(`http://${HOST}:${server.port}/v1/rpc`);

@@ -32,13 +32,16 @@ function closeCode(ws: WebSocket, timeoutMs = 3000): Promise<number> {
   });
 }
 
-function reply(ws: WebSocket, frame: string | Buffer, binary = false): Promise<{ id: unknown; error?: { code: string }; result?: unknown }> {
+function reply(
+  ws: WebSocket,
+  frame: string | Buffer,
+  binary = false,
+): Promise<{ id: unknown; error?: { code: string }; result?: unknown }> {
   return new Promise((resolve) => {
     ws.once('message', (d) => resolve(JSON.parse(String(d))));
     ws.send(frame, { binary });
   });
 }
-
 
 /** The close code in the first server close frame on a raw socket, or undefined if it just closed. */
 function rawCloseCode(s: net.Socket): Promise<number | undefined> {
@@ -175,7 +178,12 @@ describe('websocket connection limits', () => {
     const server = await startWebSocket({ host: HOST, port: 0, store, ...SHORT_LIMITS });
     t.after(() => server.close());
     // A plain request is answered 426 (upgrade required) and then idles like any other.
-    await assertHttpTimeouts(server.port, httpRequest('GET', '/'), httpRequest('POST', '/', { 'Content-Length': '100' }, 'x'), 426);
+    await assertHttpTimeouts(
+      server.port,
+      httpRequest('GET', '/'),
+      httpRequest('POST', '/', { 'Content-Length': '100' }, 'x'),
+      426,
+    );
     // An upgraded connection is no longer under the HTTP timeouts: the heartbeat keeps it.
     const ws = await open(server.port);
     await new Promise((r) => setTimeout(r, 1000));

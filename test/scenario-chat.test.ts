@@ -7,8 +7,9 @@ import { loadServer } from '../servers/registry.ts';
 import type { RunningServer } from '../servers/types.ts';
 import chat, { CHAT_LINES, checkRelays, chatOps, sendAll, verifyChat } from '../scenarios/chat.ts';
 import { PROTOCOLS, type ProtocolName } from '../harness/protocols.ts';
-import { EquivalenceError } from '../harness/run/verify.ts';
+
 import { MAX_CHAT_TEXT } from '../servers/chat.ts';
+import { EquivalenceError } from '../harness/errors.ts';
 
 const dataset = { users: 20, seed: 3 };
 const cleanup: (() => unknown)[] = [];
@@ -19,7 +20,9 @@ after(async () => {
 async function serve(protocol: ProtocolName): Promise<{ host: string; port: number }> {
   const store = createMemoryStore(dataset);
   const { store: _kind, ...tuning } = chat.server!({ ...dataset });
-  const server: RunningServer = await (await loadServer(PROTOCOLS[protocol].server))({ host: '127.0.0.1', port: 0, store, ...tuning });
+  const server: RunningServer = await (
+    await loadServer(PROTOCOLS[protocol].server)
+  )({ host: '127.0.0.1', port: 0, store, ...tuning });
   cleanup.push(() => server.close());
   return { host: '127.0.0.1', port: server.port };
 }
@@ -74,17 +77,38 @@ for (const protocol of chat.protocols) {
 
 test('chat: a relay that differs from what was sent is an EquivalenceError', () => {
   const ok = { ok: true as const, payload: { request: 1, response: 1 } };
-  assert.throws(() => checkRelays(['hi'], [{ ...ok, chat: { seq: 1, from: 'server', text: 'hj', sentAtUs: 1 } }]), EquivalenceError);
-  assert.throws(() => checkRelays(['hi', 'yo'], [{ ...ok, chat: { seq: 2, from: 'server', text: 'yo', sentAtUs: 1 } }, { ...ok, chat: { seq: 1, from: 'server', text: 'hi', sentAtUs: 1 } }]), EquivalenceError);
+  assert.throws(
+    () => checkRelays(['hi'], [{ ...ok, chat: { seq: 1, from: 'server', text: 'hj', sentAtUs: 1 } }]),
+    EquivalenceError,
+  );
+  assert.throws(
+    () =>
+      checkRelays(
+        ['hi', 'yo'],
+        [
+          { ...ok, chat: { seq: 2, from: 'server', text: 'yo', sentAtUs: 1 } },
+          { ...ok, chat: { seq: 1, from: 'server', text: 'hi', sentAtUs: 1 } },
+        ],
+      ),
+    EquivalenceError,
+  );
   assert.doesNotThrow(() => checkRelays(['hi'], [{ ...ok, chat: { seq: 1, from: 'server', text: 'hi', sentAtUs: 1 } }]));
 });
 
 test('chat: the servers refuse a malformed message', async () => {
   const { handleMessage } = await import('../servers/websocket.ts');
   const store = createMemoryStore(dataset);
-  assert.deepEqual(JSON.parse(handleMessage(store, '{"id":3,"op":"chat","params":{"seq":3,"text":"hi","sentAtUs":1.5}}')), { chat: { seq: 3, from: 'server', text: 'hi', sentAtUs: 1.5 } });
-  assert.equal(JSON.parse(handleMessage(store, '{"id":4,"op":"chat","params":{"seq":-1,"text":"hi"}}')).error.code, 'bad_request');
-  assert.equal(JSON.parse(handleMessage(store, `{"id":5,"op":"chat","params":{"seq":5,"text":"${'x'.repeat(5000)}"}}`)).error.code, 'bad_request');
+  assert.deepEqual(JSON.parse(handleMessage(store, '{"id":3,"op":"chat","params":{"seq":3,"text":"hi","sentAtUs":1.5}}')), {
+    chat: { seq: 3, from: 'server', text: 'hi', sentAtUs: 1.5 },
+  });
+  assert.equal(
+    JSON.parse(handleMessage(store, '{"id":4,"op":"chat","params":{"seq":-1,"text":"hi"}}')).error.code,
+    'bad_request',
+  );
+  assert.equal(
+    JSON.parse(handleMessage(store, `{"id":5,"op":"chat","params":{"seq":5,"text":"${'x'.repeat(5000)}"}}`)).error.code,
+    'bad_request',
+  );
 });
 
 for (const protocol of ['websocket', 'graphql', 'sse'] as const) {

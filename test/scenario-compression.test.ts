@@ -53,7 +53,10 @@ for (const protocol of compression.protocols) {
       const c = await measure(protocol as ProtocolName, variant);
       // Same answers decompressed, so the same payload; the wire carries far less of it.
       assert.equal(c.payload, identity.payload, `${variant}: decompressed payload differs from identity`);
-      assert.ok(c.wire.in < identity.wire.in * 0.6, `${protocol} ${variant}: ${c.wire.in} B in vs identity ${identity.wire.in} B`);
+      assert.ok(
+        c.wire.in < identity.wire.in * 0.6,
+        `${protocol} ${variant}: ${c.wire.in} B in vs identity ${identity.wire.in} B`,
+      );
     }
   });
 }

@@ -21,7 +21,9 @@ for (const kind of ['memory', 'sqlite'] as const) {
       test(`createUsers ${kind} ${protocol} ${variant ?? ''}: users are stored and counted`, async () => {
         const store: UserStore = kind === 'sqlite' ? createSqliteStore(dataset, { comments: false }) : createMemoryStore(dataset);
         cleanup.push(() => store.close());
-        const server: RunningServer = await (await loadServer(PROTOCOLS[protocol as ProtocolName].server))({ host: '127.0.0.1', port: 0, store });
+        const server: RunningServer = await (
+          await loadServer(PROTOCOLS[protocol as ProtocolName].server)
+        )({ host: '127.0.0.1', port: 0, store });
         cleanup.push(() => server.close());
         const client = (await createUsers.client!(protocol, variant))!;
         const target = { host: '127.0.0.1', port: server.port };

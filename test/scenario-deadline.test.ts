@@ -43,7 +43,12 @@ test('deadline: judge inverts the outcome only for expect deadline', () => {
 for (const protocol of deadline.protocols) {
   test(`deadline ${protocol}: fails at the deadline, not the service time; a long deadline gets the user`, async () => {
     const start = await loadServer(PROTOCOLS[protocol as ProtocolName].server);
-    const server = await start({ host: '127.0.0.1', port: 0, store: createMemoryStore(dataset), serviceDelayMs: SERVICE_DELAY_MS });
+    const server = await start({
+      host: '127.0.0.1',
+      port: 0,
+      store: createMemoryStore(dataset),
+      serviceDelayMs: SERVICE_DELAY_MS,
+    });
     servers.push(server);
     const target = { host: '127.0.0.1', port: server.port };
     const client = (await deadline.client!(protocol, undefined))!;
@@ -64,11 +69,19 @@ for (const protocol of deadline.protocols) {
         assert.ok(ms < SERVICE_DELAY_MS - 10, `failed after ${ms.toFixed(1)} ms: that is the service time, not the deadline`);
       }
       // The same connection still answers after deadlines (HTTP reconnects under the hood).
-      const o = await conn.call({ op: 'getUserWithDeadline', id: 42, deadlineMs: SERVICE_DELAY_MS * 20, expect: 'answer' }, { decode: true });
+      const o = await conn.call(
+        { op: 'getUserWithDeadline', id: 42, deadlineMs: SERVICE_DELAY_MS * 20, expect: 'answer' },
+        { decode: true },
+      );
       assert.ok(o.ok, JSON.stringify(o));
       assert.deepEqual(o.user, canonicalUser(generateUser(dataset, 42)));
       // Errors other than the deadline stay what they are.
-      const unknown = await conn.call({ op: 'getUserWithDeadline', id: dataset.users + 1, deadlineMs: SERVICE_DELAY_MS * 20, expect: 'answer' });
+      const unknown = await conn.call({
+        op: 'getUserWithDeadline',
+        id: dataset.users + 1,
+        deadlineMs: SERVICE_DELAY_MS * 20,
+        expect: 'answer',
+      });
       assert.ok(!unknown.ok && unknown.kind === 'not_found', `unknown id: ${JSON.stringify(unknown)}`);
     } finally {
       await conn.close();

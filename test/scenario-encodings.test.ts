@@ -60,10 +60,17 @@ for (const encoding of WS_ENCODINGS) {
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     try {
       assert.equal(ws.protocol, encoding, 'the server echoed the subprotocol');
-      const reply = new Promise<{ data: Buffer; isBinary: boolean }>((resolve) => ws.once('message', (data, isBinary) => resolve({ data: data as Buffer, isBinary })));
+      const reply = new Promise<{ data: Buffer; isBinary: boolean }>((resolve) =>
+        ws.once('message', (data, isBinary) => resolve({ data: data as Buffer, isBinary })),
+      );
       if (encoding === 'json') ws.send(JSON.stringify({ id: 1, op: 'getUser', params: { id: 3 } }));
       else if (encoding === 'msgpack') ws.send(msgpack.pack({ id: 1, op: 'getUser', params: { id: 3 } }));
-      else ws.send(wsEnvelopeTypes().request.encode({ id: 1, getUser: { id: 3 } }).finish());
+      else
+        ws.send(
+          wsEnvelopeTypes()
+            .request.encode({ id: 1, getUser: { id: 3 } })
+            .finish(),
+        );
       const { data, isBinary } = await reply;
       assert.equal(isBinary, encoding !== 'json');
       // Decoded by hand, not by the client under test.
@@ -80,11 +87,20 @@ test('encodings: protobuf carries the same user in fewer bytes than JSON and Mes
   const user = createMemoryStore(dataset).getUser(42)!;
   const json = Buffer.byteLength(JSON.stringify({ id: 1, result: user }));
   const mp = msgpack.pack({ id: 1, result: user }).length;
-  const pb = wsEnvelopeTypes().response.encode({ id: 1, user: userToProto(user) }).finish().length;
+  const pb = wsEnvelopeTypes()
+    .response.encode({ id: 1, user: userToProto(user) })
+    .finish().length;
   assert.ok(pb < mp, `protobuf ${pb} B < msgpack ${mp} B`);
   assert.ok(mp < json, `msgpack ${mp} B < json ${json} B`);
   // Deterministic: the same user encodes to the same bytes every time.
-  assert.deepEqual(wsEnvelopeTypes().response.encode({ id: 1, user: userToProto(user) }).finish(), wsEnvelopeTypes().response.encode({ id: 1, user: userToProto(user) }).finish());
+  assert.deepEqual(
+    wsEnvelopeTypes()
+      .response.encode({ id: 1, user: userToProto(user) })
+      .finish(),
+    wsEnvelopeTypes()
+      .response.encode({ id: 1, user: userToProto(user) })
+      .finish(),
+  );
 });
 
 test('encodings: a subprotocol the server does not speak fails the handshake', async () => {

@@ -79,12 +79,17 @@ test('http2: the h2c server answers HTTP/2 with prior knowledge, and refuses HTT
   // GOAWAY frame and closes).
   const reply = await new Promise<Buffer>((resolve) => {
     const chunks: Buffer[] = [];
-    const sock = net.connect({ host: '127.0.0.1', port: server.port }, () => sock.write(buildRequest('GET', '/v1/users/7', `127.0.0.1:${server.port}`)));
+    const sock = net.connect({ host: '127.0.0.1', port: server.port }, () =>
+      sock.write(buildRequest('GET', '/v1/users/7', `127.0.0.1:${server.port}`)),
+    );
     sock.on('data', (d: Buffer) => chunks.push(d));
     sock.on('error', () => undefined);
     sock.on('close', () => resolve(Buffer.concat(chunks)));
   });
-  assert.ok(!reply.toString('latin1').startsWith('HTTP/1.1'), `unexpected HTTP/1.1 answer: ${reply.toString('latin1').slice(0, 40)}`);
+  assert.ok(
+    !reply.toString('latin1').startsWith('HTTP/1.1'),
+    `unexpected HTTP/1.1 answer: ${reply.toString('latin1').slice(0, 40)}`,
+  );
 });
 
 test('http2: the scenario asks for h2c on the h2c rows only', () => {
@@ -125,7 +130,7 @@ test('http2: HPACK makes steady-state request headers smaller on h2c than on HTT
   assert.ok(h2.steady.in < h1.steady.in, `h2c response head ${h2.steady.in} B < HTTP/1.1 ${h1.steady.in} B`);
 });
 
-test('http2: the lean h2c driver puts the same bytes on the wire as node:http2 (nghttp2\'s HPACK)', async () => {
+test("http2: the lean h2c driver puts the same bytes on the wire as node:http2 (nghttp2's HPACK)", async () => {
   const server = await serverFor('h2c');
   const target = { host: '127.0.0.1', port: server.port };
   const lean = await measureHeadBytes(clientFor('h2c'), target, dataset);
@@ -145,7 +150,9 @@ test('http2: the lean h2c driver puts the same bytes on the wire as node:http2 (
 });
 
 async function concurrentCalls(conns: Connection[], perConn: number): Promise<void> {
-  const calls = conns.flatMap((c, i) => Array.from({ length: perConn }, (_, j) => c.call({ op: 'getUser', id: ((i * perConn + j) % dataset.users) + 1 })));
+  const calls = conns.flatMap((c, i) =>
+    Array.from({ length: perConn }, (_, j) => c.call({ op: 'getUser', id: ((i * perConn + j) % dataset.users) + 1 })),
+  );
   const outcomes = await Promise.all(calls);
   for (const o of outcomes) assert.ok(o.ok, JSON.stringify(o));
 }

@@ -31,7 +31,10 @@ for (const protocol of listUsers.protocols) {
         const o = await conn.call({ op: 'listUsers', after: 290, limit: 25, ...(variant && { variant }) }, { decode: true });
         assert.ok(o.ok);
         // Past the end: a short page, not an error.
-        assert.deepEqual(o.users?.map((u) => u.id), [291, 292, 293, 294, 295, 296, 297, 298, 299, 300]);
+        assert.deepEqual(
+          o.users?.map((u) => u.id),
+          [291, 292, 293, 294, 295, 296, 297, 298, 299, 300],
+        );
         const lean = await conn.call({ op: 'listUsers', after: 10, limit: 25, ...(variant && { variant }) });
         assert.ok(lean.ok);
         assert.equal(lean.items, 25, 'undecoded calls still count their items');

@@ -14,7 +14,10 @@ after(async () => {
 });
 
 const answers: Record<string, number[]> = {};
-for (const [variant, dataloader] of [['naive', false], ['dataloader', true]] as const) {
+for (const [variant, dataloader] of [
+  ['naive', false],
+  ['dataloader', true],
+] as const) {
   test(`nPlusOne ${variant}: statements per request counted by the store`, async () => {
     const store = createSqliteStore(dataset, { comments: false });
     cleanup.push(() => store.close());

@@ -30,7 +30,10 @@ for (const protocol of payloadSize.protocols) {
           assert.ok(o.ok, JSON.stringify(o));
           assert.equal(o.items, PAGE_USERS[size]);
           const bytes = o.payload.response;
-          assert.ok(bytes >= 0.4 * TARGET_BYTES[size] && bytes <= 1.5 * TARGET_BYTES[size], `${protocol} ${variant}: ${bytes} B, target ~${TARGET_BYTES[size]} B`);
+          assert.ok(
+            bytes >= 0.4 * TARGET_BYTES[size] && bytes <= 1.5 * TARGET_BYTES[size],
+            `${protocol} ${variant}: ${bytes} B, target ~${TARGET_BYTES[size]} B`,
+          );
         } finally {
           await conn.close();
         }

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeSchedule } from '../harness/load/schedule.ts';
-import { LoadSpecError, parseLoadSpec, requestedRate } from '../harness/load/model.ts';
+import { parseLoadSpec, requestedRate } from '../harness/load/model.ts';
+import { LoadSpecError } from '../harness/errors.ts';
 
 function drain(s: () => number): number[] {
   const out: number[] = [];
@@ -36,10 +37,31 @@ test('Poisson: mean gap 1/rate, exponential spread, reproducible from the seed',
 });
 
 test('stages: each stage runs its own rate for its own duration', () => {
-  const offsets = drain(makeSchedule({ model: 'stages', stages: [{ rate: 100, durationS: 2 }, { rate: 1000, durationS: 1 }] }, 0, 0));
+  const offsets = drain(
+    makeSchedule(
+      {
+        model: 'stages',
+        stages: [
+          { rate: 100, durationS: 2 },
+          { rate: 1000, durationS: 1 },
+        ],
+      },
+      0,
+      0,
+    ),
+  );
   assert.equal(offsets.filter((t) => t < 2_000).length, 200);
   assert.equal(offsets.filter((t) => t >= 2_000).length, 1_000);
-  assert.equal(requestedRate({ model: 'stages', stages: [{ rate: 100, durationS: 2 }, { rate: 1000, durationS: 1 }] }), 400);
+  assert.equal(
+    requestedRate({
+      model: 'stages',
+      stages: [
+        { rate: 100, durationS: 2 },
+        { rate: 1000, durationS: 1 },
+      ],
+    }),
+    400,
+  );
 });
 
 test('--load forms parse, and malformed ones name the valid forms', () => {
@@ -47,8 +69,18 @@ test('--load forms parse, and malformed ones name the valid forms', () => {
   assert.deepEqual(parseLoadSpec('closed:16'), { model: 'closed', connections: 16 });
   assert.deepEqual(parseLoadSpec('rate:2000'), { model: 'rate', rate: 2000 });
   assert.deepEqual(parseLoadSpec('poisson:150.5'), { model: 'poisson', rate: 150.5 });
-  assert.deepEqual(parseLoadSpec('stages:1000@5,2000@2.5s'), { model: 'stages', stages: [{ rate: 1000, durationS: 5 }, { rate: 2000, durationS: 2.5 }] });
+  assert.deepEqual(parseLoadSpec('stages:1000@5,2000@2.5s'), {
+    model: 'stages',
+    stages: [
+      { rate: 1000, durationS: 5 },
+      { rate: 2000, durationS: 2.5 },
+    ],
+  });
   for (const bad of ['rate', 'rate:-1', 'rate:abc', 'closed:0', 'closed:2.5', 'stages:100', 'fast:9', 'stages:100@']) {
-    assert.throws(() => parseLoadSpec(bad), (e: unknown) => e instanceof LoadSpecError && /rate:OPS_PER_S/.test(e.message), bad);
+    assert.throws(
+      () => parseLoadSpec(bad),
+      (e: unknown) => e instanceof LoadSpecError && /rate:OPS_PER_S/.test(e.message),
+      bad,
+    );
   }
 });

@@ -93,13 +93,21 @@ test('serve websocket prints a ws:// URL with the socket path', async () => {
 });
 
 test('an unknown protocol or flag exits 2 and says what is valid', () => {
-  const r = spawnSync(process.execPath, ['--import', TSX, ENTRY, '--protocol', 'http3'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, ['--import', TSX, ENTRY, '--protocol', 'http3'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /unknown protocol "http3"/);
   for (const name of SERVER_NAMES) assert.match(r.stderr, new RegExp(`\\b${name}\\b`));
   assert.equal(r.stdout, '', 'no listening line');
 
-  const flag = spawnSync(process.execPath, ['--import', TSX, ENTRY, '--protocol', 'rest', '--prot', '1'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+  const flag = spawnSync(process.execPath, ['--import', TSX, ENTRY, '--protocol', 'rest', '--prot', '1'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   assert.equal(flag.status, 2, flag.stderr);
   assert.match(flag.stderr, /valid flags: --protocol, --host, --port/);
 });

@@ -126,7 +126,11 @@ test('parser: field edge cases from the spec', () => {
 });
 
 test('dechunker + parser: chunked stream split anywhere', () => {
-  const events = ['retry: 1000\nevent: session\ndata: {"streamId":"s"}\n\n', ': ka\n\n', 'event: result\nid: 3\ndata: {"requestId":3}\n\n'];
+  const events = [
+    'retry: 1000\nevent: session\ndata: {"streamId":"s"}\n\n',
+    ': ka\n\n',
+    'event: result\nid: 3\ndata: {"requestId":3}\n\n',
+  ];
   // Chunk boundaries that do not align with events, one chunk extension, a trailer.
   const body = events.join('');
   const a = body.slice(0, 20);
@@ -140,7 +144,10 @@ test('dechunker + parser: chunked stream split anywhere', () => {
     const comments: string[] = [];
     let ended = false;
     const parser = new SseParser({ onEvent: (e) => got.push(e), onComment: (t) => comments.push(t) });
-    const d = new Dechunker((x) => parser.push(x), () => (ended = true));
+    const d = new Dechunker(
+      (x) => parser.push(x),
+      () => (ended = true),
+    );
     let prev = 0;
     for (const cut of [...cuts, chunked.length]) {
       d.push(Buffer.from(chunked.subarray(prev, cut)));
@@ -233,7 +240,8 @@ test('server: POST errors are answered on the POST itself', async (t) => {
   const authority = `127.0.0.1:${srv.port}`;
   const h = await Http1Connection.connect('127.0.0.1', srv.port);
   t.after(() => h.close());
-  const post = (body: string | Buffer) => h.request(buildRequest('POST', '/v1/rpc', authority, { 'Content-Type': 'application/json' }, body));
+  const post = (body: string | Buffer) =>
+    h.request(buildRequest('POST', '/v1/rpc', authority, { 'Content-Type': 'application/json' }, body));
 
   const unknown = await post('{"streamId":"nope","requestId":1,"op":"getUser","params":{"id":1}}');
   assert.equal(unknown.status, 404);
@@ -275,8 +283,13 @@ test('server: listUsers streams items then end; keep-alive comments', async (t) 
   });
   assert.equal(r.status, 202);
   await waitFor(() => events.some((e) => e.type === 'end'));
-  const items = events.filter((e) => e.type === 'item').map((e) => JSON.parse(e.data) as { requestId: string; item: { id: number } });
-  assert.deepEqual(items.map((i) => i.item.id), [26, 27, 28, 29, 30]);
+  const items = events
+    .filter((e) => e.type === 'item')
+    .map((e) => JSON.parse(e.data) as { requestId: string; item: { id: number } });
+  assert.deepEqual(
+    items.map((i) => i.item.id),
+    [26, 27, 28, 29, 30],
+  );
   assert.ok(items.every((i) => i.requestId === 'list-1'));
   assert.deepEqual(JSON.parse(events.at(-1)!.data), { requestId: 'list-1', count: 5 });
   await waitFor(() => comments.includes('ka'));

@@ -20,16 +20,38 @@ test('median, stdev, CI and CV on textbook values', () => {
 
 function run(protocol: string, repeat: number, opsPerSec: number): RunRecord {
   return {
-    protocol, server: protocol, driver: 'd', state: 'ok', repeat, opsPerSec, ops: opsPerSec, measuredSeconds: 1,
+    protocol,
+    server: protocol,
+    driver: 'd',
+    state: 'ok',
+    repeat,
+    opsPerSec,
+    ops: opsPerSec,
+    measuredSeconds: 1,
     latencyUs: { count: 1, min: 1, mean: 1, p50: 100 * (repeat + 1), p90: 1, p99: 1, p999: 1, max: 1, histogram: '' },
-    cpuUsPerOp: { server: 10, client: 5 }, cpuCores: { server: 1, client: 0.5 }, bytesPerOp: null, setupBytes: null, payloadBytes: null,
-    errors: { total: 0, byKind: {} }, generatorBound: false, bound: 'server', serverRssBytes: null, verified: 1,
+    cpuUsPerOp: { server: 10, client: 5 },
+    cpuCores: { server: 1, client: 0.5 },
+    bytesPerOp: null,
+    setupBytes: null,
+    payloadBytes: null,
+    errors: { total: 0, byKind: {} },
+    generatorBound: false,
+    bound: 'server',
+    serverRssBytes: null,
+    verified: 1,
     load: { model: 'closed', connections: 1, inflight: 1 },
   };
 }
 
 test('repeats are summarised per protocol, failed runs left out', () => {
-  const runs = [run('rest', 0, 100), run('grpc', 0, 50), run('rest', 1, 120), run('grpc', 1, 70), run('rest', 2, 110), { ...run('grpc', 2, 0), state: 'failed' as const }];
+  const runs = [
+    run('rest', 0, 100),
+    run('grpc', 0, 50),
+    run('rest', 1, 120),
+    run('grpc', 1, 70),
+    run('rest', 2, 110),
+    { ...run('grpc', 2, 0), state: 'failed' as const },
+  ];
   const s = summarizeRuns(runs);
   const rest = s.find((x) => x.protocol === 'rest')!;
   assert.equal(rest.repeats, 3);

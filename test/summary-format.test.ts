@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SUMMARY_COLUMNS, formatSummary, isSummaryFormat } from '../harness/output/formats.ts';
-import { UsageError, parseCli } from '../harness/cli/bench.ts';
+import { parseCli } from '../harness/run/args.ts';
 import { result, run } from './compare-fixtures.ts';
+import { UsageError } from '../harness/errors.ts';
 
 const sample = () =>
   result([
@@ -19,11 +20,11 @@ function parseCsvLine(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i] as string;
     if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') (cur += '"'), i++;
+      if (ch === '"' && line[i + 1] === '"') ((cur += '"'), i++);
       else if (ch === '"') quoted = false;
       else cur += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') out.push(cur), (cur = '');
+    else if (ch === ',') (out.push(cur), (cur = ''));
     else cur += ch;
   }
   out.push(cur);
@@ -53,7 +54,12 @@ test('csv: a header and one row per run; nulls empty; fields with commas quoted'
 
 test('json: the flat rows plus the repeats summary, parseable', () => {
   const r = sample();
-  const parsed = JSON.parse(formatSummary(r, 'json', 'results/x.json')) as { scenario: string; resultPath: string; runs: Record<string, unknown>[]; summary: unknown[] };
+  const parsed = JSON.parse(formatSummary(r, 'json', 'results/x.json')) as {
+    scenario: string;
+    resultPath: string;
+    runs: Record<string, unknown>[];
+    summary: unknown[];
+  };
   assert.equal(parsed.scenario, 'getUser');
   assert.equal(parsed.resultPath, 'results/x.json');
   assert.equal(parsed.runs.length, 3);
@@ -74,6 +80,9 @@ test('CLI: --format md|json|csv, md by default, anything else names the valid on
   assert.equal(parseCli([]).format, 'md');
   assert.equal(parseCli(['--format', 'csv']).format, 'csv');
   assert.equal(parseCli(['--format', 'json']).format, 'json');
-  assert.throws(() => parseCli(['--format', 'xml']), (e: unknown) => e instanceof UsageError && /md, json, csv/.test(e.message));
+  assert.throws(
+    () => parseCli(['--format', 'xml']),
+    (e: unknown) => e instanceof UsageError && /md, json, csv/.test(e.message),
+  );
   assert.ok(isSummaryFormat('md') && !isSummaryFormat('html'));
 });

@@ -16,7 +16,10 @@ const host = '127.0.0.1';
 /** Send raw frames on a separate ws and collect the replies, parsed. */
 async function rawExchange(port: number, frames: Array<string | Buffer>): Promise<unknown[]> {
   const ws = new WebSocket(`ws://${host}:${port}/v1/ws`, { perMessageDeflate: false });
-  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
   const replies: unknown[] = [];
   const done = new Promise<void>((resolve) => {
     ws.on('message', (data) => {
@@ -103,7 +106,10 @@ describe('websocket', () => {
 
   it('listUsers answers a page', () => {
     const reply = JSON.parse(handleMessage(store, '{"id":1,"op":"listUsers","params":{"afterId":10,"limit":3}}'));
-    assert.deepEqual(reply.result.map((u: { id: number }) => u.id), [11, 12, 13]);
+    assert.deepEqual(
+      reply.result.map((u: { id: number }) => u.id),
+      [11, 12, 13],
+    );
     const bad = JSON.parse(handleMessage(store, '{"id":2,"op":"listUsers","params":{"limit":-1}}'));
     assert.equal(bad.error.code, 'bad_request');
   });

@@ -19,10 +19,13 @@ function watch(s: ReconnectingSubscriber, heartbeatMs: number): void {
   let w = watchdogs.get(heartbeatMs);
   if (!w) {
     const members = new Set<ReconnectingSubscriber>();
-    const timer = setInterval(() => {
-      const deadline = performance.now() - 1.5 * heartbeatMs;
-      for (const m of members) m.checkAlive(deadline);
-    }, Math.max(1, Math.floor(heartbeatMs / 4)));
+    const timer = setInterval(
+      () => {
+        const deadline = performance.now() - 1.5 * heartbeatMs;
+        for (const m of members) m.checkAlive(deadline);
+      },
+      Math.max(1, Math.floor(heartbeatMs / 4)),
+    );
     timer.unref();
     watchdogs.set(heartbeatMs, (w = { timer, members }));
   }
@@ -122,7 +125,12 @@ export abstract class ReconnectingSubscriber implements Subscriber {
   }
 
   /** An event arrived: advance the resume point and tell the sink. */
-  protected delivered(eventId: number, createdUs: number, recvUs: number, user?: import('../../proto/contract.ts').UserJson): void {
+  protected delivered(
+    eventId: number,
+    createdUs: number,
+    recvUs: number,
+    user?: import('../../proto/contract.ts').UserJson,
+  ): void {
     if (eventId > this.lastEventId || !this.positioned) this.lastEventId = eventId;
     this.positioned = true;
     this.sink.event(eventId, createdUs, recvUs, user);

@@ -131,6 +131,11 @@ export class DeliveryRecorder {
   }
 
   report(): DeliveryReport {
-    return { ...this.counts, emptyPollBytes: { ...this.counts.emptyPollBytes }, histogram: encodeHistogram(this.latency), resumeHistogram: encodeHistogram(this.resume) };
+    return {
+      ...this.counts,
+      emptyPollBytes: { ...this.counts.emptyPollBytes },
+      histogram: encodeHistogram(this.latency),
+      resumeHistogram: encodeHistogram(this.resume),
+    };
   }
 }

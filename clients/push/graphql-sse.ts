@@ -19,7 +19,10 @@ class GraphqlSseSubscriber extends SseStreamSubscriber {
   protected onSseEvent(ev: SseEvent): void {
     if (ev.type !== 'next') return;
     if (this.o.decode) {
-      const r = JSON.parse(ev.data) as { data?: { userUpdated?: { eventId: number; createdUs: number; user: UserJson } }; errors?: unknown };
+      const r = JSON.parse(ev.data) as {
+        data?: { userUpdated?: { eventId: number; createdUs: number; user: UserJson } };
+        errors?: unknown;
+      };
       const e = r.data?.userUpdated;
       if (!e) throw new Error(`subscription result without data: ${ev.data.slice(0, 200)}`);
       this.delivered(e.eventId, e.createdUs, this.recvUs, canonicalUser(e.user));

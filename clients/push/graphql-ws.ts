@@ -46,7 +46,9 @@ class GraphqlWsSubscriber extends ReconnectingSubscriber {
       const text = data.toString('utf8');
       if (text.includes('"eventId":')) {
         if (this.o.decode) {
-          const m = JSON.parse(text) as { payload: { data: { userUpdated: { eventId: number; createdUs: number; user: UserJson } } } };
+          const m = JSON.parse(text) as {
+            payload: { data: { userUpdated: { eventId: number; createdUs: number; user: UserJson } } };
+          };
           const e = m.payload.data.userUpdated;
           this.delivered(e.eventId, e.createdUs, recvUs, canonicalUser(e.user));
           return;
@@ -60,7 +62,8 @@ class GraphqlWsSubscriber extends ReconnectingSubscriber {
         // The subscription is registered when the server reads it; nothing acknowledges it.
         this.opened();
       } else if (m.type === 'ping') ws.send('{"type":"pong"}');
-      else if (m.type === 'error' || m.type === 'complete') gone(`subscription ${m.type}: ${JSON.stringify(m.payload ?? null).slice(0, 200)}`);
+      else if (m.type === 'error' || m.type === 'complete')
+        gone(`subscription ${m.type}: ${JSON.stringify(m.payload ?? null).slice(0, 200)}`);
     });
     ws.on('error', (err) => gone(err.message));
     ws.on('close', (code) => gone(`closed (${code})`));

@@ -16,8 +16,19 @@ import { HpackDecoder, requestHeaderBlocks } from '../wire/hpack.ts';
 import { ReconnectingSubscriber } from './base.ts';
 import type { CreateSubscriber } from './types.ts';
 
-const DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, PING = 6, GOAWAY = 7, WINDOW_UPDATE = 8, CONTINUATION = 9;
-const END_STREAM = 0x1, ACK = 0x1, END_HEADERS = 0x4, PADDED = 0x8, PRIORITY = 0x20;
+const DATA = 0,
+  HEADERS = 1,
+  RST_STREAM = 3,
+  SETTINGS = 4,
+  PING = 6,
+  GOAWAY = 7,
+  WINDOW_UPDATE = 8,
+  CONTINUATION = 9;
+const END_STREAM = 0x1,
+  ACK = 0x1,
+  END_HEADERS = 0x4,
+  PADDED = 0x8,
+  PRIORITY = 0x20;
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 const WINDOW = 65_535;
 const STREAM = 1;
@@ -111,7 +122,11 @@ class GrpcSubscriber extends ReconnectingSubscriber {
         msg = msg.length === 5 + len ? EMPTY : msg.subarray(5 + len);
         if (this.o.decode) {
           const t = eventsType('UserEvent');
-          const o = t.toObject(t.decode(m), { longs: Number, defaults: true }) as { eventId: number; createdUs: number; user: User__Output };
+          const o = t.toObject(t.decode(m), { longs: Number, defaults: true }) as {
+            eventId: number;
+            createdUs: number;
+            user: User__Output;
+          };
           this.delivered(o.eventId, o.createdUs, recvUs, canonicalUser(userFromProto(o.user)));
         } else {
           const { eventId, createdUs } = readEventHead(m);
@@ -201,7 +216,14 @@ class GrpcSubscriber extends ReconnectingSubscriber {
       message.writeUInt32BE(req.length, 1);
       req.copy(message, 5);
       const blocks = requestHeaderBlocks(`${this.o.host}:${this.o.port}`, SUBSCRIBE_PATH);
-      socket.write(Buffer.concat([PREFACE, frame(SETTINGS, 0, 0), frame(HEADERS, END_HEADERS, STREAM, blocks.first), frame(DATA, END_STREAM, STREAM, message)]));
+      socket.write(
+        Buffer.concat([
+          PREFACE,
+          frame(SETTINGS, 0, 0),
+          frame(HEADERS, END_HEADERS, STREAM, blocks.first),
+          frame(DATA, END_STREAM, STREAM, message),
+        ]),
+      );
     });
     socket.on('data', (chunk: Buffer) => {
       if (gen !== this.generation) return;

@@ -59,7 +59,8 @@ export abstract class SseStreamSubscriber extends ReconnectingSubscriber {
           const text = all.toString('latin1', 0, end);
           head = undefined;
           const status = Number(text.slice(9, 12));
-          if (status !== 200 || !/\r\ncontent-type:\s*text\/event-stream/i.test(text)) return gone(`HTTP ${status} instead of an event stream`);
+          if (status !== 200 || !/\r\ncontent-type:\s*text\/event-stream/i.test(text))
+            return gone(`HTTP ${status} instead of an event stream`);
           if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(text)) {
             const dechunker = new Dechunker(
               (b) => parser.push(b),

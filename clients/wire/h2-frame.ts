@@ -1,8 +1,20 @@
 // HTTP/2 framing (RFC 9113) for the harness's lean drivers (clients/grpc.ts for gRPC,
 // clients/rest-h2-lean.ts for h2c REST): frame types and flags, building a frame, and cutting
 // a byte stream into frames. The drivers keep their own streams and HPACK state.
-export const DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, PUSH_PROMISE = 5, PING = 6, GOAWAY = 7, WINDOW_UPDATE = 8, CONTINUATION = 9;
-export const END_STREAM = 0x1, ACK = 0x1, END_HEADERS = 0x4, PADDED = 0x8, PRIORITY = 0x20;
+export const DATA = 0,
+  HEADERS = 1,
+  RST_STREAM = 3,
+  SETTINGS = 4,
+  PUSH_PROMISE = 5,
+  PING = 6,
+  GOAWAY = 7,
+  WINDOW_UPDATE = 8,
+  CONTINUATION = 9;
+export const END_STREAM = 0x1,
+  ACK = 0x1,
+  END_HEADERS = 0x4,
+  PADDED = 0x8,
+  PRIORITY = 0x20;
 export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 /** Initial flow-control window and max frame size; the drivers announce no SETTINGS, so both are the defaults. */
 export const DEFAULT_WINDOW = 65_535;
@@ -35,7 +47,10 @@ export const GOAWAY_PROTOCOL_ERROR = frame(GOAWAY, 0, 0, Buffer.concat([uint32(0
  * frame to keep for the next read, or an error when a frame is larger than we allow (we never
  * raise SETTINGS_MAX_FRAME_SIZE). `onFrame` returning false stops early (the connection closed).
  */
-export function splitFrames(buf: Buffer, onFrame: (type: number, flags: number, streamId: number, payload: Buffer) => boolean): { rest: Buffer } | { error: string } {
+export function splitFrames(
+  buf: Buffer,
+  onFrame: (type: number, flags: number, streamId: number, payload: Buffer) => boolean,
+): { rest: Buffer } | { error: string } {
   let pos = 0;
   while (buf.length - pos >= 9) {
     const len = (buf[pos]! << 16) | (buf[pos + 1]! << 8) | buf[pos + 2]!;

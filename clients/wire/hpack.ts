@@ -1,19 +1,68 @@
+import { HpackError } from '../../harness/errors.ts';
 // HPACK (RFC 7541) for the lean gRPC driver: the static table, Huffman coding, a decoder
 // with its dynamic table, and the request header blocks encoded as nghttp2 encodes them.
 
 export const STATIC_TABLE: readonly (readonly [string, string])[] = [
-  [':authority', ''], [':method', 'GET'], [':method', 'POST'], [':path', '/'], [':path', '/index.html'],
-  [':scheme', 'http'], [':scheme', 'https'], [':status', '200'], [':status', '204'], [':status', '206'],
-  [':status', '304'], [':status', '400'], [':status', '404'], [':status', '500'], ['accept-charset', ''],
-  ['accept-encoding', 'gzip, deflate'], ['accept-language', ''], ['accept-ranges', ''], ['accept', ''],
-  ['access-control-allow-origin', ''], ['age', ''], ['allow', ''], ['authorization', ''], ['cache-control', ''],
-  ['content-disposition', ''], ['content-encoding', ''], ['content-language', ''], ['content-length', ''],
-  ['content-location', ''], ['content-range', ''], ['content-type', ''], ['cookie', ''], ['date', ''], ['etag', ''],
-  ['expect', ''], ['expires', ''], ['from', ''], ['host', ''], ['if-match', ''], ['if-modified-since', ''],
-  ['if-none-match', ''], ['if-range', ''], ['if-unmodified-since', ''], ['last-modified', ''], ['link', ''],
-  ['location', ''], ['max-forwards', ''], ['proxy-authenticate', ''], ['proxy-authorization', ''], ['range', ''],
-  ['referer', ''], ['refresh', ''], ['retry-after', ''], ['server', ''], ['set-cookie', ''],
-  ['strict-transport-security', ''], ['transfer-encoding', ''], ['user-agent', ''], ['vary', ''], ['via', ''],
+  [':authority', ''],
+  [':method', 'GET'],
+  [':method', 'POST'],
+  [':path', '/'],
+  [':path', '/index.html'],
+  [':scheme', 'http'],
+  [':scheme', 'https'],
+  [':status', '200'],
+  [':status', '204'],
+  [':status', '206'],
+  [':status', '304'],
+  [':status', '400'],
+  [':status', '404'],
+  [':status', '500'],
+  ['accept-charset', ''],
+  ['accept-encoding', 'gzip, deflate'],
+  ['accept-language', ''],
+  ['accept-ranges', ''],
+  ['accept', ''],
+  ['access-control-allow-origin', ''],
+  ['age', ''],
+  ['allow', ''],
+  ['authorization', ''],
+  ['cache-control', ''],
+  ['content-disposition', ''],
+  ['content-encoding', ''],
+  ['content-language', ''],
+  ['content-length', ''],
+  ['content-location', ''],
+  ['content-range', ''],
+  ['content-type', ''],
+  ['cookie', ''],
+  ['date', ''],
+  ['etag', ''],
+  ['expect', ''],
+  ['expires', ''],
+  ['from', ''],
+  ['host', ''],
+  ['if-match', ''],
+  ['if-modified-since', ''],
+  ['if-none-match', ''],
+  ['if-range', ''],
+  ['if-unmodified-since', ''],
+  ['last-modified', ''],
+  ['link', ''],
+  ['location', ''],
+  ['max-forwards', ''],
+  ['proxy-authenticate', ''],
+  ['proxy-authorization', ''],
+  ['range', ''],
+  ['referer', ''],
+  ['refresh', ''],
+  ['retry-after', ''],
+  ['server', ''],
+  ['set-cookie', ''],
+  ['strict-transport-security', ''],
+  ['transfer-encoding', ''],
+  ['user-agent', ''],
+  ['vary', ''],
+  ['via', ''],
   ['www-authenticate', ''],
 ];
 export const STATIC_INDEX = { authority: 1, methodPost: 3, path: 4, schemeHttp: 6, contentType: 31 } as const;
@@ -24,14 +73,13 @@ export const STATIC_INDEX = { authority: 1, methodPost: 3, path: 4, schemeHttp: 
  */
 export const HUFFMAN_LENGTHS = [
   13, 23, 28, 28, 28, 28, 28, 28, 28, 24, 30, 28, 28, 30, 28, 28, 28, 28, 28, 28, 28, 28, 30, 28, 28, 28, 28, 28, 28, 28, 28, 28,
-  6, 10, 10, 12, 13, 6, 8, 11, 10, 10, 8, 11, 8, 6, 6, 6, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 7, 8, 15, 6, 12, 10,
-  13, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 7, 8, 13, 19, 13, 14, 6,
-  15, 5, 6, 5, 6, 5, 6, 6, 6, 5, 7, 7, 6, 6, 6, 5, 6, 7, 6, 5, 5, 6, 7, 7, 7, 7, 7, 15, 11, 14, 13, 28,
-  20, 22, 20, 20, 22, 22, 22, 23, 22, 23, 23, 23, 23, 23, 24, 23, 24, 24, 22, 23, 24, 23, 23, 23, 23, 21, 22, 23, 22, 23, 23, 24,
-  22, 21, 20, 22, 22, 23, 23, 21, 23, 22, 22, 24, 21, 22, 23, 23, 21, 21, 22, 21, 23, 22, 23, 23, 20, 22, 22, 22, 23, 22, 22, 23,
-  26, 26, 20, 19, 22, 23, 22, 25, 26, 26, 26, 27, 27, 26, 24, 25, 19, 21, 26, 27, 27, 26, 27, 24, 21, 21, 26, 26, 28, 27, 27, 27,
-  20, 24, 20, 21, 22, 21, 21, 23, 22, 22, 25, 25, 24, 24, 26, 23, 26, 27, 26, 26, 27, 27, 27, 27, 27, 28, 27, 27, 27, 27, 27, 26,
-  30,
+  6, 10, 10, 12, 13, 6, 8, 11, 10, 10, 8, 11, 8, 6, 6, 6, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 7, 8, 15, 6, 12, 10, 13, 6, 7, 7, 7, 7, 7,
+  7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 7, 8, 13, 19, 13, 14, 6, 15, 5, 6, 5, 6, 5, 6, 6, 6, 5, 7, 7, 6, 6, 6, 5,
+  6, 7, 6, 5, 5, 6, 7, 7, 7, 7, 7, 15, 11, 14, 13, 28, 20, 22, 20, 20, 22, 22, 22, 23, 22, 23, 23, 23, 23, 23, 24, 23, 24, 24, 22,
+  23, 24, 23, 23, 23, 23, 21, 22, 23, 22, 23, 23, 24, 22, 21, 20, 22, 22, 23, 23, 21, 23, 22, 22, 24, 21, 22, 23, 23, 21, 21, 22,
+  21, 23, 22, 23, 23, 20, 22, 22, 22, 23, 22, 22, 23, 26, 26, 20, 19, 22, 23, 22, 25, 26, 26, 26, 27, 27, 26, 24, 25, 19, 21, 26,
+  27, 27, 26, 27, 24, 21, 21, 26, 26, 28, 27, 27, 27, 20, 24, 20, 21, 22, 21, 21, 23, 22, 22, 25, 25, 24, 24, 26, 23, 26, 27, 26,
+  26, 27, 27, 27, 27, 27, 28, 27, 27, 27, 27, 27, 26, 30,
 ];
 export const EOS = 256;
 
@@ -79,7 +127,9 @@ export function huffmanEncode(s: string): Buffer {
   }
   while (bits.length % 8 !== 0) bits.push(1); // pad with the most significant bits of EOS
   const out = Buffer.alloc(bits.length / 8);
-  bits.forEach((b, i) => { out[i >> 3]! |= b << (7 - (i & 7)); });
+  bits.forEach((b, i) => {
+    out[i >> 3]! |= b << (7 - (i & 7));
+  });
   return out;
 }
 
@@ -114,8 +164,6 @@ export function huffmanDecode(buf: Buffer, start: number, end: number): string {
   if (pending > 7 || !allOnes) throw new HpackError('invalid Huffman padding');
   return out;
 }
-
-export class HpackError extends Error {}
 
 /** Receives each decoded header field; the decoder keeps no header objects of its own. */
 export type HeaderSink = (name: string, value: string) => void;
@@ -233,7 +281,10 @@ export function hpackString(s: string): number[] {
  * enter the dynamic table on first use and are one-byte references afterwards, except :path,
  * which nghttp2 never indexes and sends as a Huffman-coded literal on every request.
  */
-export function requestHeaderBlocks(authority: string, path: string): { first: Buffer; indexed: Buffer; literal: Buffer; tableBytes: number } {
+export function requestHeaderBlocks(
+  authority: string,
+  path: string,
+): { first: Buffer; indexed: Buffer; literal: Buffer; tableBytes: number } {
   // [name, value, static index of the name (0: none), indexed?]
   const fields: [string, string, number, boolean][] = [
     [':method', 'POST', 0, false],
@@ -243,8 +294,11 @@ export function requestHeaderBlocks(authority: string, path: string): { first: B
     ['content-type', 'application/grpc', STATIC_INDEX.contentType, true],
     ['te', 'trailers', 0, true],
   ];
-  const literalField = (flags: number, prefix: number, name: string, value: string, nameIdx: number): number[] =>
-    [...hpackInt(flags, prefix, nameIdx), ...(nameIdx ? [] : hpackString(name)), ...hpackString(value)];
+  const literalField = (flags: number, prefix: number, name: string, value: string, nameIdx: number): number[] => [
+    ...hpackInt(flags, prefix, nameIdx),
+    ...(nameIdx ? [] : hpackString(name)),
+    ...hpackString(value),
+  ];
   const first: number[] = [];
   const indexed: number[] = [];
   const literal: number[] = [];
@@ -269,4 +323,3 @@ export function requestHeaderBlocks(authority: string, path: string): { first: B
   }
   return { first: Buffer.from(first), indexed: Buffer.from(indexed), literal: Buffer.from(literal), tableBytes };
 }
-

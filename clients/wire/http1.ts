@@ -135,7 +135,13 @@ export function parseResponse(buf: Buffer): Http1Response | undefined {
 }
 
 /** Build a request once; the hot path only writes the bytes. */
-export function buildRequest(method: string, path: string, host: string, headers: Record<string, string> = {}, body?: Buffer | string): Buffer {
+export function buildRequest(
+  method: string,
+  path: string,
+  host: string,
+  headers: Record<string, string> = {},
+  body?: Buffer | string,
+): Buffer {
   const bodyBuf = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body);
   let head = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n`;
   for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;

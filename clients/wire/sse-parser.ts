@@ -56,7 +56,7 @@ export class SseParser {
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    let buf = this.rest.length === 0 ? chunk : Buffer.concat([this.rest, chunk]);
+    const buf = this.rest.length === 0 ? chunk : Buffer.concat([this.rest, chunk]);
     this.rest = EMPTY;
     let pos = 0;
     if (this.skipLf) {

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { CompareInputError, compareResults, renderComparisonMarkdown } from '../results/compare.ts';
+import { compareResults, renderComparisonMarkdown } from '../results/compare.ts';
 
 /**
  * Larger than compare's 5%: against a baseline stored in another session, drift of a shared
@@ -18,41 +18,61 @@ import { CompareInputError, compareResults, renderComparisonMarkdown } from '../
  * by 5.1% (three repeats each, no overlap) between two sessions an hour apart.
  */
 const CI_MIN_EFFECT = 0.15;
-import { ResultReadError, readResult } from '../results/io.ts';
+import { readResult } from '../results/io.ts';
+import { UsageError } from '../errors.ts';
+import { runEntry } from '../run/entry.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DEFAULT_BASELINE = 'results/baseline.json';
 
 /** The fixed set: short enough for CI, with the repeats the comparison needs to judge noise. */
-export const CI_BENCH_ARGS = ['--scenario', 'getUser', '--protocols', 'rest,grpc,websocket', '--duration', '2', '--warmup', '1', '--repeat', '3'] as const;
+export const CI_BENCH_ARGS = [
+  '--scenario',
+  'getUser',
+  '--protocols',
+  'rest,grpc,websocket',
+  '--duration',
+  '2',
+  '--warmup',
+  '1',
+  '--repeat',
+  '3',
+] as const;
 
 const FLAGS = {
   'update-baseline': { type: 'boolean', help: `run the set and write it as the baseline (${DEFAULT_BASELINE})` },
   baseline: { type: 'string', help: `baseline file (default ${DEFAULT_BASELINE})` },
-  'min-effect': { type: 'string', help: `smallest change of the median that counts, in percent (default ${CI_MIN_EFFECT * 100})` },
+  'min-effect': {
+    type: 'string',
+    help: `smallest change of the median that counts, in percent (default ${CI_MIN_EFFECT * 100})`,
+  },
   out: { type: 'string', help: 'also keep the fresh result at this path (e.g. to upload it from CI)' },
   help: { type: 'boolean', help: 'this help' },
 } as const;
 
 function usage(): string {
-  const lines = ['usage: npm run bench:ci -- [--update-baseline] [--baseline FILE] [--min-effect PCT] [--out FILE]', '', `runs: npm run bench -- ${CI_BENCH_ARGS.join(' ')}`, '', 'flags:'];
+  const lines = [
+    'usage: npm run bench:ci -- [--update-baseline] [--baseline FILE] [--min-effect PCT] [--out FILE]',
+    '',
+    `runs: npm run bench -- ${CI_BENCH_ARGS.join(' ')}`,
+    '',
+    'flags:',
+  ];
   for (const [name, f] of Object.entries(FLAGS)) lines.push(`  --${name.padEnd(16)} ${f.help}`);
   return lines.join('\n');
-}
-
-class CiError extends Error {
-  constructor(message: string, readonly code: 1 | 2) {
-    super(message);
-  }
 }
 
 /** Runs the bench CLI in its own process; its stdout (the report) and stderr go to our stderr. */
 function runBench(out: string): Promise<{ code: number; stderrTail: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'harness/cli/bench.ts'), ...CI_BENCH_ARGS, '--out', out], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), path.join(ROOT, 'harness/cli/bench.ts'), ...CI_BENCH_ARGS, '--out', out],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let tail = '';
     child.stdout.on('data', (d: Buffer) => process.stderr.write(d));
     child.stderr.on('data', (d: Buffer) => {
@@ -69,7 +89,11 @@ async function main(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
   } catch (err) {
-    throw new CiError(`${(err as Error).message.split('\n')[0] ?? ''}\nvalid flags: ${Object.keys(FLAGS).map((f) => `--${f}`).join(', ')}`, 2);
+    throw new UsageError(
+      `${(err as Error).message.split('\n')[0] ?? ''}\nvalid flags: ${Object.keys(FLAGS)
+        .map((f) => `--${f}`)
+        .join(', ')}`,
+    );
   }
   if (values.help) {
     console.log(usage());
@@ -78,7 +102,8 @@ async function main(argv: string[]): Promise<number> {
   let minEffect = CI_MIN_EFFECT;
   if (values['min-effect'] !== undefined) {
     const n = Number(values['min-effect'].replace(/%$/, ''));
-    if (values['min-effect'].trim() === '' || !Number.isFinite(n) || n < 0) throw new CiError(`--min-effect expects a percentage >= 0, got "${values['min-effect']}"`, 2);
+    if (values['min-effect'].trim() === '' || !Number.isFinite(n) || n < 0)
+      throw new UsageError(`--min-effect expects a percentage >= 0, got "${values['min-effect']}"`);
     minEffect = n / 100;
   }
   const baselinePath = path.resolve(ROOT, values.baseline ?? DEFAULT_BASELINE);
@@ -86,11 +111,10 @@ async function main(argv: string[]): Promise<number> {
   const update = values['update-baseline'] ?? false;
   // Checked before the run: no point in spending a minute to then say the baseline is missing.
   if (!update && !existsSync(baselinePath)) {
-    throw new CiError(
+    throw new UsageError(
       `no baseline at ${baselineLabel}. Create one on this machine, from the commit you want to compare against:\n` +
         `  npm run bench:ci -- --update-baseline${values.baseline ? ` --baseline ${values.baseline}` : ''}\n` +
         `then commit ${baselineLabel}.`,
-      2,
     );
   }
 
@@ -100,19 +124,27 @@ async function main(argv: string[]): Promise<number> {
     console.error(`bench:ci: npm run bench -- ${CI_BENCH_ARGS.join(' ')}`);
     const run = await runBench(fresh);
     if (run.code === 2 && /--repeat/.test(run.stderrTail)) {
-      throw new CiError('bench:ci needs `--repeat` in the bench CLI (harness/cli/bench.ts) to judge noise, and this version rejects it; see the message above', 2);
+      throw new UsageError(
+        'bench:ci needs `--repeat` in the bench CLI (harness/cli/bench.ts) to judge noise, and this version rejects it; see the message above',
+      );
     }
-    if (!existsSync(fresh)) throw new CiError(`the benchmark run exited with status ${run.code} and wrote no result; see its output above`, 2);
+    if (!existsSync(fresh))
+      throw new UsageError(`the benchmark run exited with status ${run.code} and wrote no result; see its output above`);
     const result = readResult(fresh);
     if (values.out) copyFileSync(fresh, path.resolve(values.out));
 
     if (update) {
-      if (run.code !== 0) throw new CiError(`not updating ${baselineLabel}: the run exited with status ${run.code} (failed runs or broken thresholds); a baseline must be clean`, 1);
+      if (run.code !== 0)
+        throw new Error(
+          `not updating ${baselineLabel}: the run exited with status ${run.code} (failed runs or broken thresholds); a baseline must be clean`,
+        );
       // Same-directory temporary file, then rename: a reader never sees half a baseline.
       const tmp = `${baselinePath}.${process.pid}.tmp`;
       copyFileSync(fresh, tmp);
       renameSync(tmp, baselinePath);
-      console.log(`wrote ${baselineLabel} (${result.runs.length} runs, commit ${result.environment.commit?.slice(0, 12) ?? 'unknown'}${result.environment.commitDirty ? ', dirty' : ''}, ${result.environment.cpuModel}); commit it so CI compares against it`);
+      console.log(
+        `wrote ${baselineLabel} (${result.runs.length} runs, commit ${result.environment.commit?.slice(0, 12) ?? 'unknown'}${result.environment.commitDirty ? ', dirty' : ''}, ${result.environment.cpuModel}); commit it so CI compares against it`,
+      );
       return 0;
     }
 
@@ -121,7 +153,9 @@ async function main(argv: string[]): Promise<number> {
     for (const w of c.warnings) console.error(`warning: ${w}`);
     console.log(renderComparisonMarkdown(c));
     if (run.code !== 0) {
-      console.error(`bench:ci: the benchmark run itself exited with status ${run.code} (failed runs or broken thresholds, see above)`);
+      console.error(
+        `bench:ci: the benchmark run itself exited with status ${run.code} (failed runs or broken thresholds, see above)`,
+      );
       return 1;
     }
     return c.status;
@@ -130,20 +164,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof CiError) {
-      console.error(`bench:ci: ${err.message}`);
-      process.exitCode = err.code;
-    } else if (err instanceof ResultReadError || err instanceof CompareInputError) {
-      console.error(`bench:ci: ${err.message}`);
-      process.exitCode = 2;
-    } else {
-      console.error(err);
-      process.exitCode = 1;
-    }
-  },
+// Prefixed so a CI log says which step failed; input problems (flags, no result, an unreadable
+// baseline) exit 2, a failed run or a dirty baseline exits 1.
+runEntry(import.meta.url, (argv) =>
+  main(argv).catch((err: unknown) => {
+    if (err instanceof Error) err.message = `bench:ci: ${err.message}`;
+    throw err;
+  }),
 );

@@ -13,7 +13,11 @@ import type { DriverName } from '../protocols.ts';
 import type { RunRecord } from '../results/types.ts';
 
 const { values } = parseArgs({
-  options: { repeat: { type: 'string', default: '3' }, duration: { type: 'string', default: '5' }, warmup: { type: 'string', default: '2' } },
+  options: {
+    repeat: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '2' },
+  },
   strict: true,
 });
 const repeat = Number(values.repeat);
@@ -45,4 +49,6 @@ console.log(`| REST getUser / hello-world (same round) | ${f(ratio, 3)} | >= 0.8
 console.log(`| REST driver client CPU-seconds per 100k requests | ${f(clientCpu100k, 2)} | <= 2.2 |`);
 console.log(`| gRPC (lean driver) ops/s | ${f(ops('grpc'))} | |`);
 console.log(`| gRPC row bound by | ${grpcBound.join('; ')} | server |`);
-console.log(`\nconfig: ${cfg.connections} connections x ${cfg.inflight} in flight, ${cfg.warmup} s warm-up, ${cfg.duration} s measured; pinning: ${pinning.reason}`);
+console.log(
+  `\nconfig: ${cfg.connections} connections x ${cfg.inflight} in flight, ${cfg.warmup} s warm-up, ${cfg.duration} s measured; pinning: ${pinning.reason}`,
+);

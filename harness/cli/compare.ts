@@ -2,13 +2,21 @@
 // Exit status: 0 nothing regressed, 1 something regressed beyond the thresholds, 2 unusable
 // input (missing or corrupt file, wrong schema, different scenarios, bad flags).
 import { parseArgs } from 'node:util';
+
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CompareInputError, DEFAULT_MIN_EFFECT, compareResults, comparisonJson, renderComparisonMarkdown } from '../results/compare.ts';
-import { ResultReadError, readResult } from '../results/io.ts';
+import { DEFAULT_MIN_EFFECT, compareResults, comparisonJson, renderComparisonMarkdown } from '../results/compare.ts';
+
+import { readResult } from '../results/io.ts';
+
+import { CompareInputError, ResultReadError, UsageError } from '../errors.ts';
+
+import { runEntry } from '../run/entry.ts';
 
 const FLAGS = {
-  'min-effect': { type: 'string', help: `smallest change of the median that counts, in percent (default ${DEFAULT_MIN_EFFECT * 100})` },
+  'min-effect': {
+    type: 'string',
+    help: `smallest change of the median that counts, in percent (default ${DEFAULT_MIN_EFFECT * 100})`,
+  },
   format: { type: 'string', help: 'md (default, fit for a pull-request comment) or json' },
   help: { type: 'boolean', help: 'this help' },
 } as const;
@@ -22,12 +30,11 @@ function usage(): string {
   return lines.join('\n');
 }
 
-export class CompareUsageError extends Error {}
-
 /** Parses `5`, `5%` or `2.5` into a fraction (0.05, 0.025). */
 export function parseMinEffect(v: string): number {
   const n = Number(v.trim().replace(/%$/, ''));
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1000) throw new CompareUsageError(`--min-effect expects a percentage >= 0, e.g. 5 or 2.5%, got "${v}"`);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1000)
+    throw new UsageError(`--min-effect expects a percentage >= 0, e.g. 5 or 2.5%, got "${v}"`);
   return n / 100;
 }
 
@@ -45,33 +52,44 @@ export function runCompareCli(argv: string[]): CompareCliOutput {
     ({ values, positionals } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: true }));
   } catch (err) {
     const msg = (err as Error).message.split('\n')[0] ?? '';
-    return { code: 2, stdout: '', stderr: `${msg}\nvalid flags: ${Object.keys(FLAGS).map((f) => `--${f}`).join(', ')}` };
+    return {
+      code: 2,
+      stdout: '',
+      stderr: `${msg}\nvalid flags: ${Object.keys(FLAGS)
+        .map((f) => `--${f}`)
+        .join(', ')}`,
+    };
   }
   if (values.help) return { code: 0, stdout: usage(), stderr: '' };
   try {
-    if (positionals.length !== 2) throw new CompareUsageError(`expected two result files (base, candidate), got ${positionals.length}\n${usage()}`);
+    if (positionals.length !== 2)
+      throw new UsageError(`expected two result files (base, candidate), got ${positionals.length}\n${usage()}`);
     const format = values.format ?? 'md';
-    if (!(FORMATS as readonly string[]).includes(format)) throw new CompareUsageError(`--format must be one of ${FORMATS.join(', ')}, got "${format}"`);
+    if (!(FORMATS as readonly string[]).includes(format))
+      throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${format}"`);
     const minEffect = values['min-effect'] === undefined ? DEFAULT_MIN_EFFECT : parseMinEffect(values['min-effect']);
     const [basePath, candPath] = positionals as [string, string];
     const base = readResult(basePath);
     const cand = readResult(candPath);
-    const c = compareResults(base, cand, { minEffect, baseLabel: path.basename(basePath), candidateLabel: path.basename(candPath) });
+    const c = compareResults(base, cand, {
+      minEffect,
+      baseLabel: path.basename(basePath),
+      candidateLabel: path.basename(candPath),
+    });
     const stdout = format === 'json' ? comparisonJson(c) : renderComparisonMarkdown(c);
     // The warnings are in the output too; stderr repeats them for whoever only watches the log.
     return { code: c.status, stdout, stderr: c.warnings.map((w) => `warning: ${w}`).join('\n') };
   } catch (err) {
-    if (err instanceof CompareUsageError || err instanceof ResultReadError || err instanceof CompareInputError) {
+    if (err instanceof UsageError || err instanceof ResultReadError || err instanceof CompareInputError) {
       return { code: 2, stdout: '', stderr: `compare: ${err.message}` };
     }
     throw err;
   }
 }
 
-const isEntry = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isEntry) {
-  const { code, stdout, stderr } = runCompareCli(process.argv.slice(2));
+runEntry(import.meta.url, (argv) => {
+  const { code, stdout, stderr } = runCompareCli(argv);
   if (stderr) console.error(stderr);
   if (stdout) console.log(stdout);
-  process.exitCode = code;
-}
+  return code;
+});

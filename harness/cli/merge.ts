@@ -2,17 +2,20 @@
 // several load-generator machines that drove the same target at the same time. The merging
 // itself is pure (merge.ts); this is the edge: flags, reading, writing, messages, exit codes.
 import { parseArgs } from 'node:util';
+
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ResultReadError, readResult, writeResult } from '../results/io.ts';
-import { MergeError, mergeResults } from '../results/merge.ts';
+import { readResult, writeResult } from '../results/io.ts';
+
+import { mergeResults } from '../results/merge.ts';
+
+import { UsageError } from '../errors.ts';
+
+import { runEntry } from '../run/entry.ts';
 
 export const FLAGS = {
   out: { type: 'string', help: 'merged result file (required; never overwritten: a free name is chosen)' },
   help: { type: 'boolean', help: 'this help' },
 } as const;
-
-export class UsageError extends Error {}
 
 function usage(): string {
   const lines = [
@@ -34,7 +37,11 @@ export function main(argv: string[]): number {
     parsed = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: true });
   } catch (err) {
     const msg = (err as Error).message.split('\n')[0] ?? '';
-    throw new UsageError(`${msg}\nvalid flags: ${Object.keys(FLAGS).map((f) => `--${f}`).join(', ')}`);
+    throw new UsageError(
+      `${msg}\nvalid flags: ${Object.keys(FLAGS)
+        .map((f) => `--${f}`)
+        .join(', ')}`,
+    );
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -42,7 +49,8 @@ export function main(argv: string[]): number {
     return 0;
   }
   if (values.out === undefined || values.out.trim() === '') throw new UsageError(`--out FILE is required\n${usage()}`);
-  if (positionals.length < 2) throw new UsageError(`give at least 2 result files to merge, got ${positionals.length}\n${usage()}`);
+  if (positionals.length < 2)
+    throw new UsageError(`give at least 2 result files to merge, got ${positionals.length}\n${usage()}`);
 
   const seen = new Set<string>();
   for (const p of positionals) {
@@ -63,18 +71,5 @@ export function main(argv: string[]): number {
   return 0;
 }
 
-const isEntry = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isEntry) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (err) {
-    // Unusable input (bad flags, unreadable or mismatched files) is the caller's to fix: 2.
-    if (err instanceof UsageError || err instanceof ResultReadError || err instanceof MergeError) {
-      console.error(err.message);
-      process.exitCode = 2;
-    } else {
-      console.error(err);
-      process.exitCode = 1;
-    }
-  }
-}
+// Unusable input (bad flags, unreadable or mismatched files) is the caller's to fix: exit 2 (InputError).
+runEntry(import.meta.url, main);

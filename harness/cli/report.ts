@@ -1,14 +1,23 @@
 // `npm run report -- RESULT.json [--html OUT.html] [--claims CLAIMS.json]`: the edge that reads
 // files, renders the Markdown (stdout) or the self-contained HTML report, and writes it.
 import { parseArgs } from 'node:util';
+
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { readResult, ResultReadError } from '../results/io.ts';
+import { readResult } from '../results/io.ts';
+
 import { renderReport } from '../output/markdown.ts';
+
 import { renderHtmlReport } from '../output/html.ts';
+
 import { loadChartAssets } from '../output/html-assets.ts';
-import { ClaimsReadError, claimsInResult, readClaims, renderClaimsMarkdown } from '../results/claims.ts';
+
+import { claimsInResult, readClaims, renderClaimsMarkdown } from '../results/claims.ts';
+
+import { ClaimsReadError, ResultReadError, UsageError } from '../errors.ts';
+
+import { runEntry } from '../run/entry.ts';
 
 export const REPORT_FLAGS = {
   html: { type: 'string', help: 'write a self-contained HTML report to this file (else Markdown goes to stdout)' },
@@ -22,8 +31,6 @@ const USAGE = [
   'flags:',
   ...Object.entries(REPORT_FLAGS).map(([name, f]) => `  --${name.padEnd(8)} ${f.help}`),
 ].join('\n');
-
-class UsageError extends Error {}
 
 interface Io {
   out: (s: string) => void;
@@ -40,14 +47,19 @@ function parse(argv: string[]): { file: string; html?: string; claims?: string; 
     // what is valid; name the flags instead.
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       const flag = /'([^']+)'/.exec((err as Error).message)?.[1] ?? 'flag';
-      throw new UsageError(`unknown flag ${flag}; valid flags: ${Object.keys(REPORT_FLAGS).map((k) => `--${k}`).join(', ')}`);
+      throw new UsageError(
+        `unknown flag ${flag}; valid flags: ${Object.keys(REPORT_FLAGS)
+          .map((k) => `--${k}`)
+          .join(', ')}`,
+      );
     }
     throw new UsageError((err as Error).message);
   }
   const { values, positionals } = parsed;
   if (values.help) return { file: '', help: true };
   if (positionals.length === 0) throw new UsageError('missing the result file');
-  if (positionals.length > 1) throw new UsageError(`one result file at a time, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length > 1)
+    throw new UsageError(`one result file at a time, got ${positionals.length}: ${positionals.join(' ')}`);
   return { file: positionals[0] as string, html: values.html, claims: values.claims, help: false };
 }
 
@@ -95,6 +107,4 @@ export function runReportCli(argv: string[], io: Io): number {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  process.exitCode = runReportCli(process.argv.slice(2), { out: (s) => console.log(s), err: (s) => console.error(s) });
-}
+runEntry(import.meta.url, (argv) => runReportCli(argv, { out: (s) => console.log(s), err: (s) => console.error(s) }));

@@ -3,11 +3,16 @@
 // hosts. Prints `listening URL` once bound (the only line on stdout), then serves until
 // SIGINT/SIGTERM, when it closes the server and exits 0.
 import { parseArgs } from 'node:util';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+
 import { SERVER_NAMES, loadServer, type ServerName } from '../../servers/registry.ts';
+
 import { createMemoryStore } from '../../servers/store.ts';
+
 import { DEFAULT_DATASET, type DatasetOptions } from '../../servers/dataset.ts';
+
+import { UsageError } from '../errors.ts';
+
+import { runEntry } from '../run/entry.ts';
 
 export const FLAGS = {
   protocol: { type: 'string', help: `server to start: ${SERVER_NAMES.join(', ')}` },
@@ -17,8 +22,6 @@ export const FLAGS = {
   seed: { type: 'string', help: `data set seed (default ${DEFAULT_DATASET.seed}); must match the generators'` },
   help: { type: 'boolean', help: 'this help' },
 } as const;
-
-export class UsageError extends Error {}
 
 export interface ServeOptions {
   protocol: ServerName;
@@ -36,7 +39,8 @@ function usage(): string {
 function integer(name: string, v: string | undefined, fallback: number, min: number, max: number): number {
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} expects an integer from ${min} to ${max}, got "${v}"`);
+  if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} expects an integer from ${min} to ${max}, got "${v}"`);
   return n;
 }
 
@@ -47,7 +51,11 @@ export function parseServeArgs(argv: string[]): ServeOptions | null {
     ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
   } catch (err) {
     const msg = (err as Error).message.split('\n')[0] ?? '';
-    throw new UsageError(`${msg}\nvalid flags: ${Object.keys(FLAGS).map((f) => `--${f}`).join(', ')}`);
+    throw new UsageError(
+      `${msg}\nvalid flags: ${Object.keys(FLAGS)
+        .map((f) => `--${f}`)
+        .join(', ')}`,
+    );
   }
   if (values.help) return null;
   if (values.protocol === undefined) throw new UsageError(`--protocol is required; valid: ${SERVER_NAMES.join(', ')}`);
@@ -136,25 +144,16 @@ export async function main(argv: string[]): Promise<number> {
 
   // Only this line goes to stdout, so a script can read the URL from the first line.
   console.log(`listening ${await serverUrl(opts.protocol, opts.host, server.port)}`);
-  console.error(`${opts.protocol}: ${await pathHint(opts.protocol)}; data set users=${opts.dataset.users} seed=${opts.dataset.seed}; Ctrl-C to stop`);
-  if (opts.host === '0.0.0.0' || opts.host === '::') console.error(`bound to every interface: from another host, use this host's address in place of ${opts.host}`);
+  console.error(
+    `${opts.protocol}: ${await pathHint(opts.protocol)}; data set users=${opts.dataset.users} seed=${opts.dataset.seed}; Ctrl-C to stop`,
+  );
+  if (opts.host === '0.0.0.0' || opts.host === '::')
+    console.error(`bound to every interface: from another host, use this host's address in place of ${opts.host}`);
   return stopped;
 }
 
-const isEntry = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isEntry) {
-  main(process.argv.slice(2)).then(
-    // exit() rather than exitCode: timers the servers leave behind must not keep us up.
-    (code) => process.exit(code),
-    (err: unknown) => {
-      if (err instanceof UsageError) {
-        console.error(err.message);
-        process.exit(2);
-      }
-      // Bind failures (EADDRINUSE, EADDRNOTAVAIL, EACCES) say what is wrong in one line.
-      const code = (err as NodeJS.ErrnoException | null)?.code;
-      console.error(code ? `could not start the server: ${(err as Error).message}` : err);
-      process.exit(1);
-    },
-  );
-}
+runEntry(import.meta.url, main, {
+  // Bind failures (EADDRINUSE, EADDRNOTAVAIL, EACCES) say what is wrong in one line.
+  describe: (err) =>
+    (err as NodeJS.ErrnoException | null)?.code ? `could not start the server: ${(err as Error).message}` : undefined,
+});

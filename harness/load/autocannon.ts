@@ -66,7 +66,11 @@ function options(job: AutocannonJob, durationMs: number): autocannon.Options {
   return { ...base, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/users/${job.nextId()}` }) }] };
 }
 
-function runOnce(job: AutocannonJob, durationMs: number, onResponse?: (status: number, ms: number) => void): Promise<autocannon.Result> {
+function runOnce(
+  job: AutocannonJob,
+  durationMs: number,
+  onResponse?: (status: number, ms: number) => void,
+): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     const instance = autocannon(options(job, durationMs), (err, result) => (err ? reject(err) : resolve(result)));
     const stop = (): void => instance.stop();
@@ -108,7 +112,13 @@ export async function runAutocannon(job: AutocannonJob): Promise<AutocannonRun> 
     errors: { total: Object.values(byKind).reduce((s, v) => s + v, 0), byKind },
     autocannon: {
       requestsPerSec: result.requests.average,
-      latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, p999: result.latency.p99_9, max: result.latency.max },
+      latencyMs: {
+        p50: result.latency.p50,
+        p90: result.latency.p90,
+        p99: result.latency.p99,
+        p999: result.latency.p99_9,
+        max: result.latency.max,
+      },
       non2xx: result.non2xx,
       errors: result.errors,
       timeouts: result.timeouts,

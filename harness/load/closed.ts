@@ -123,7 +123,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
             payloadReq += outcome.payload.request;
             payloadRes += outcome.payload.response;
             if (outcome.items !== undefined) items += outcome.items;
-            if (outcome.firstItemUs !== undefined) (firstItemHistogram ??= createHistogram()).recordValue(Math.max(1, Math.round(outcome.firstItemUs)));
+            if (outcome.firstItemUs !== undefined)
+              (firstItemHistogram ??= createHistogram()).recordValue(Math.max(1, Math.round(outcome.firstItemUs)));
           }
         } else {
           countError(outcome.kind, measured);
@@ -150,37 +151,43 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
   let lastTick = t0;
   const tickMs = o.progressIntervalMs ?? 1000;
   let nextProgress = t0 + tickMs;
-  const timer = setInterval(() => {
-    const t = now();
-    if (phase === 'warmup' && t >= measureStart) enterMeasure();
-    for (const slot of slots) {
-      if (slot.startedAt >= 0 && t - slot.startedAt > o.timeoutMs) {
-        slot.generation++;
-        countError('timeout', slot.startedAt >= measureStart && slot.startedAt < measureEnd);
-        issue(slot);
+  const timer = setInterval(
+    () => {
+      const t = now();
+      if (phase === 'warmup' && t >= measureStart) enterMeasure();
+      for (const slot of slots) {
+        if (slot.startedAt >= 0 && t - slot.startedAt > o.timeoutMs) {
+          slot.generation++;
+          countError('timeout', slot.startedAt >= measureStart && slot.startedAt < measureEnd);
+          issue(slot);
+        }
       }
-    }
-    if (t >= nextProgress && o.onProgress && phase !== 'drain') {
-      const inMeasure = t >= measureStart;
-      const done = inMeasure ? ops + errors : completions;
-      const rate = ((done - lastOps) * 1000) / Math.max(1, t - lastTick);
-      lastOps = done;
-      lastTick = t;
-      nextProgress = t + tickMs;
-      o.onProgress({
-        phase: inMeasure ? 'measure' : 'warmup',
-        elapsedMs: inMeasure ? Math.min(o.durationMs, t - measureStart) : t - t0,
-        totalMs: inMeasure ? o.durationMs : o.warmupMs,
-        opsPerSec: Math.round(rate),
-      });
-    }
-  }, Math.min(100, tickMs));
+      if (t >= nextProgress && o.onProgress && phase !== 'drain') {
+        const inMeasure = t >= measureStart;
+        const done = inMeasure ? ops + errors : completions;
+        const rate = ((done - lastOps) * 1000) / Math.max(1, t - lastTick);
+        lastOps = done;
+        lastTick = t;
+        nextProgress = t + tickMs;
+        o.onProgress({
+          phase: inMeasure ? 'measure' : 'warmup',
+          elapsedMs: inMeasure ? Math.min(o.durationMs, t - measureStart) : t - t0,
+          totalMs: inMeasure ? o.durationMs : o.warmupMs,
+          opsPerSec: Math.round(rate),
+        });
+      }
+    },
+    Math.min(100, tickMs),
+  );
 
-  const endTimer = setTimeout(() => {
-    if (phase === 'warmup') enterMeasure();
-    phase = 'drain';
-    o.onPhase?.('end');
-  }, Math.max(0, measureEnd - now()));
+  const endTimer = setTimeout(
+    () => {
+      if (phase === 'warmup') enterMeasure();
+      phase = 'drain';
+      o.onPhase?.('end');
+    },
+    Math.max(0, measureEnd - now()),
+  );
 
   let abortedAt: number | undefined;
   const onStop = (): void => {
@@ -203,7 +210,10 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     o.onPhase?.('end');
   }
   const bytesAtEnd = sumBytes(o.connections);
-  const windowBytes = bytesAtStart && bytesAtEnd ? { out: bytesAtEnd.out - (bytesAtStart as ByteCount).out, in: bytesAtEnd.in - (bytesAtStart as ByteCount).in } : null;
+  const windowBytes =
+    bytesAtStart && bytesAtEnd
+      ? { out: bytesAtEnd.out - (bytesAtStart as ByteCount).out, in: bytesAtEnd.in - (bytesAtStart as ByteCount).in }
+      : null;
 
   return {
     aborted: abortedAt !== undefined,

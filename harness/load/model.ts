@@ -4,6 +4,7 @@
 //   poisson:OPS_PER_S              open loop, exponential inter-arrival times
 //   stages:RATE@SECONDS,...        open loop, stepped rates (k6 ramping-arrival-rate, stepped)
 import { z } from 'zod';
+import { LoadSpecError } from '../errors.ts';
 
 export const stageSchema = z.object({
   rate: z.number().positive().max(10_000_000).describe('calls per second'),
@@ -11,7 +12,13 @@ export const stageSchema = z.object({
 });
 
 export const loadModelSchema = z.discriminatedUnion('model', [
-  z.object({ model: z.literal('closed'), connections: z.number().int().min(1).max(10_000).optional(), inflight: z.number().int().min(1).max(1000).optional() }).strict(),
+  z
+    .object({
+      model: z.literal('closed'),
+      connections: z.number().int().min(1).max(10_000).optional(),
+      inflight: z.number().int().min(1).max(1000).optional(),
+    })
+    .strict(),
   z.object({ model: z.literal('rate'), rate: z.number().positive().max(10_000_000) }).strict(),
   z.object({ model: z.literal('poisson'), rate: z.number().positive().max(10_000_000) }).strict(),
   z.object({ model: z.literal('stages'), stages: z.array(stageSchema).min(1).max(100) }).strict(),
@@ -20,13 +27,12 @@ export const loadModelSchema = z.discriminatedUnion('model', [
 export type LoadModel = z.infer<typeof loadModelSchema>;
 export type OpenLoadModel = Exclude<LoadModel, { model: 'closed' }>;
 
-export class LoadSpecError extends Error {}
-
 const FORMS = 'closed:CONNECTIONS[xINFLIGHT], rate:OPS_PER_S, poisson:OPS_PER_S, stages:RATE@SECONDS[,RATE@SECONDS...]';
 
 function positive(s: string | undefined, what: string, spec: string): number {
   const n = Number(s);
-  if (s === undefined || s.trim() === '' || !Number.isFinite(n) || n <= 0) throw new LoadSpecError(`--load ${spec}: ${what} must be a positive number; forms: ${FORMS}`);
+  if (s === undefined || s.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new LoadSpecError(`--load ${spec}: ${what} must be a positive number; forms: ${FORMS}`);
   return n;
 }
 
@@ -38,7 +44,8 @@ export function parseLoadSpec(spec: string): LoadModel {
       const [c, i] = (arg ?? '').split('x');
       const connections = positive(c, 'CONNECTIONS', spec);
       const inflight = i === undefined ? undefined : positive(i, 'INFLIGHT', spec);
-      if (!Number.isInteger(connections) || (inflight !== undefined && !Number.isInteger(inflight))) throw new LoadSpecError(`--load ${spec}: connections and in-flight calls are whole numbers; forms: ${FORMS}`);
+      if (!Number.isInteger(connections) || (inflight !== undefined && !Number.isInteger(inflight)))
+        throw new LoadSpecError(`--load ${spec}: connections and in-flight calls are whole numbers; forms: ${FORMS}`);
       return inflight === undefined ? { model: 'closed', connections } : { model: 'closed', connections, inflight };
     }
     case 'rate':

@@ -8,7 +8,11 @@ export const SATURATED_CORES = 0.85;
  * its core (they are pinned apart): the figure cannot be called the server's, because a
  * faster generator might have got more out of it (autocannon against fastify does this here).
  */
-export function classifyBound(serverCores: number | null, clientCores: number | null, generatorCapacity = 1): 'server' | 'generator' | 'both' | 'neither' | 'unknown' {
+export function classifyBound(
+  serverCores: number | null,
+  clientCores: number | null,
+  generatorCapacity = 1,
+): 'server' | 'generator' | 'both' | 'neither' | 'unknown' {
   if (clientCores === null) return 'unknown';
   const generatorFull = clientCores >= SATURATED_CORES * generatorCapacity;
   if (serverCores === null) return generatorFull ? 'generator' : 'unknown';

@@ -7,7 +7,17 @@ import type { Environment, Pinning } from '../results/schema.ts';
 
 export type { Environment };
 
-const MEASURED_PACKAGES = ['fastify', '@grpc/grpc-js', '@grpc/proto-loader', 'ws', 'graphql', 'graphql-yoga', 'protobufjs', 'hdr-histogram-js', 'autocannon'];
+const MEASURED_PACKAGES = [
+  'fastify',
+  '@grpc/grpc-js',
+  '@grpc/proto-loader',
+  'ws',
+  'graphql',
+  'graphql-yoga',
+  'protobufjs',
+  'hdr-histogram-js',
+  'autocannon',
+];
 
 export function packageVersions(names = MEASURED_PACKAGES): Record<string, string> {
   const require = createRequire(import.meta.url);

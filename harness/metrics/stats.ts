@@ -29,7 +29,10 @@ export function stdev(xs: readonly number[]): number {
 }
 
 // Two-sided 95% Student t critical values for 1..30 degrees of freedom.
-const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T95 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101,
+  2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
 
 export function tCritical95(df: number): number {
   return df >= 1 && df <= 30 ? (T95[df - 1] as number) : 1.96;
@@ -60,5 +63,12 @@ export function figureSpread(xs: readonly number[]): FigureSpread {
   const ci = ci95(xs);
   const c = cv(xs);
   const s = spread(xs);
-  return { median: r(s.median), min: r(s.min), max: r(s.max), n: s.n, ci95: ci && [r(ci[0]), r(ci[1])], cv: c === null ? null : r(c) };
+  return {
+    median: r(s.median),
+    min: r(s.min),
+    max: r(s.max),
+    n: s.n,
+    ci95: ci && [r(ci[0]), r(ci[1])],
+    cv: c === null ? null : r(c),
+  };
 }

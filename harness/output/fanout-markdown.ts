@@ -2,17 +2,23 @@
 // up, and polling against push per event rate.
 import type { BenchResult, RunRecord } from '../results/types.ts';
 
-const int = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : Math.round(x).toLocaleString('en-US'));
+const int = (x: number | null | undefined): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : Math.round(x).toLocaleString('en-US');
 const ms = (us: number | null | undefined): string => {
   if (us === null || us === undefined) return 'n/a';
   const v = us / 1000;
   return v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 };
 const kib = (b: number | null | undefined): string => (b === null || b === undefined ? 'n/a' : (b / 1024).toFixed(1));
-const num1 = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1));
+const num1 = (x: number | null | undefined): string =>
+  x === null || x === undefined ? 'n/a' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1);
 
 function table(header: string[], rows: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 function rowName(r: RunRecord): string {
@@ -22,8 +28,22 @@ function rowName(r: RunRecord): string {
 
 export function renderFanoutTable(runs: readonly RunRecord[]): string {
   const header = [
-    'protocol', 'K', 'events/s', 'delivered / expected', 'lost', 'dup', 'p50 ms', 'p99 ms', 'max ms',
-    'B/event in / out', 'empty polls (B/event)', 'server CPU us/event', 'server / client cores', 'RSS / heap KiB per conn', 'connect s', 'keeping up',
+    'protocol',
+    'K',
+    'events/s',
+    'delivered / expected',
+    'lost',
+    'dup',
+    'p50 ms',
+    'p99 ms',
+    'max ms',
+    'B/event in / out',
+    'empty polls (B/event)',
+    'server CPU us/event',
+    'server / client cores',
+    'RSS / heap KiB per conn',
+    'connect s',
+    'keeping up',
   ];
   const rows = runs.map((r) => {
     const d = r.delivery;
@@ -37,7 +57,9 @@ export function renderFanoutTable(runs: readonly RunRecord[]): string {
       `${int(d.delivered)} / ${int(d.expected)}`,
       int(d.lost),
       int(d.duplicated),
-      ms(l?.p50), ms(l?.p99), ms(l?.max),
+      ms(l?.p50),
+      ms(l?.p99),
+      ms(l?.max),
       d.bytesPerEvent ? `${int(d.bytesPerEvent.in)} / ${int(d.bytesPerEvent.out)}` : 'n/a',
       d.polls ? `${int(d.polls.empty)} (${int(d.polls.emptyBytesPerEvent)})` : '-',
       num1(d.serverCpuUsPerEvent),
@@ -53,7 +75,12 @@ export function renderFanoutTable(runs: readonly RunRecord[]): string {
 /** Per protocol (and poll interval): the largest K that kept up and the smallest that did not. */
 export function renderKeepingUp(runs: readonly RunRecord[]): string {
   const groups = new Map<string, RunRecord[]>();
-  for (const r of runs) if (r.delivery) groups.set(`${rowName(r)} @ ${r.delivery.eventRate}/s`, [...(groups.get(`${rowName(r)} @ ${r.delivery.eventRate}/s`) ?? []), r]);
+  for (const r of runs)
+    if (r.delivery)
+      groups.set(`${rowName(r)} @ ${r.delivery.eventRate}/s`, [
+        ...(groups.get(`${rowName(r)} @ ${r.delivery.eventRate}/s`) ?? []),
+        r,
+      ]);
   const rows: string[][] = [];
   for (const [name, rs] of groups) {
     const sorted = [...rs].sort((a, b) => a.delivery!.subscribers - b.delivery!.subscribers);
@@ -88,7 +115,9 @@ export function renderPollingVsPush(runs: readonly RunRecord[]): string {
       int(total(r)),
       `${(total(r) / total(best)).toFixed(1)}x`,
     ]);
-    parts.push(`K = ${int(k)}, ${rate} events/s (bytes against ${best.protocol}):\n\n${table(['protocol', 'mean ms', 'p99 ms', 'B/event both ways', 'bytes vs push'], rows)}`);
+    parts.push(
+      `K = ${int(k)}, ${rate} events/s (bytes against ${best.protocol}):\n\n${table(['protocol', 'mean ms', 'p99 ms', 'B/event both ways', 'bytes vs push'], rows)}`,
+    );
   }
   return parts.join('\n\n');
 }

@@ -39,9 +39,28 @@ export interface SummaryRow {
 }
 
 export const SUMMARY_COLUMNS: readonly (keyof SummaryRow)[] = [
-  'scenario', 'protocol', 'variant', 'repeat', 'state', 'opsPerSec', 'p50Us', 'p90Us', 'p99Us', 'p999Us', 'maxUs',
-  'serverCpuUsPerOp', 'clientCpuUsPerOp', 'bytesPerOpOut', 'bytesPerOpIn', 'errors', 'dropped', 'bound', 'generatorBound',
-  'load', 'startedAt', 'commit',
+  'scenario',
+  'protocol',
+  'variant',
+  'repeat',
+  'state',
+  'opsPerSec',
+  'p50Us',
+  'p90Us',
+  'p99Us',
+  'p999Us',
+  'maxUs',
+  'serverCpuUsPerOp',
+  'clientCpuUsPerOp',
+  'bytesPerOpOut',
+  'bytesPerOpIn',
+  'errors',
+  'dropped',
+  'bound',
+  'generatorBound',
+  'load',
+  'startedAt',
+  'commit',
 ];
 
 export function summaryRows(result: BenchResult): SummaryRow[] {

@@ -34,7 +34,10 @@ export function escapeHtml(s: string): string {
 
 /** JSON safe inside <script>: no `</script>`, `<!--` or line separators can end or bend the block. */
 function jsonForScript(data: unknown): string {
-  return JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(data)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** Library code inlined verbatim, except a `</script` that would close the element early. */
@@ -88,7 +91,13 @@ export function groupRuns(runs: readonly RunRecord[]): ProtocolGroup[] {
   for (const [label, list] of byKey) {
     const ok = list.filter((r) => r.state === 'ok');
     if (ok.length === 0) continue; // nothing to plot: shown under failed runs only
-    groups.push({ label, color: PALETTE[groups.length % PALETTE.length] as string, runs: list, ok, generatorBound: ok.some((r) => r.generatorBound) });
+    groups.push({
+      label,
+      color: PALETTE[groups.length % PALETTE.length] as string,
+      runs: list,
+      ok,
+      generatorBound: ok.some((r) => r.generatorBound),
+    });
   }
   return groups;
 }
@@ -140,7 +149,9 @@ function mergeGroups(groups: readonly ProtocolGroup[]): Merged[] {
  * same width. A series ends at x = its sample count (beyond that the percentile is not
  * resolved) with its maximum; all series share one x array, null past their end.
  */
-export function percentileCurves(merged: readonly { label: string; color: string; h: Histogram; repeats: number }[]): LatencyData {
+export function percentileCurves(
+  merged: readonly { label: string; color: string; h: Histogram; repeats: number }[],
+): LatencyData {
   const maxCount = Math.max(1, ...merged.map((m) => m.h.totalCount));
   const xs = new Set<number>();
   for (let k = 0; ; k++) {
@@ -212,7 +223,10 @@ function truncate(s: string, chars: number): string {
 
 function renderBarChart(c: BarChart): string {
   const W = 900;
-  const labelW = Math.min(MAX_LABEL_W, Math.max(90, Math.ceil(Math.max(...c.groups.map((g) => g.label.length)) * LABEL_CHAR_W) + 16));
+  const labelW = Math.min(
+    MAX_LABEL_W,
+    Math.max(90, Math.ceil(Math.max(...c.groups.map((g) => g.label.length)) * LABEL_CHAR_W) + 16),
+  );
   const labelChars = Math.floor((labelW - 16) / LABEL_CHAR_W);
   const hasNames = c.groups.some((g) => g.bars.some((b) => b.name));
   const nameW = hasNames ? 56 : 0;
@@ -220,7 +234,10 @@ function renderBarChart(c: BarChart): string {
   const textW = Math.min(330, Math.ceil(longestText * 6.6) + 14);
   const x0 = labelW + nameW;
   const plotW = W - x0 - textW;
-  const dataMax = Math.max(0, ...c.groups.flatMap((g) => g.bars.flatMap((b) => [b.segments.reduce((s, g2) => s + g2.value, 0), b.whisker?.[1] ?? 0])));
+  const dataMax = Math.max(
+    0,
+    ...c.groups.flatMap((g) => g.bars.flatMap((b) => [b.segments.reduce((s, g2) => s + g2.value, 0), b.whisker?.[1] ?? 0])),
+  );
   const step = dataMax > 0 ? niceStep(dataMax) : 1;
   const axisMax = Math.max(step, Math.ceil(dataMax / step - 1e-9) * step);
   const sx = (v: number): number => (v / axisMax) * plotW;
@@ -236,7 +253,10 @@ function renderBarChart(c: BarChart): string {
     const rows: string[] = [];
     for (const b of g.bars) {
       const cy = y + BAR_H / 2;
-      if (b.name) rows.push(`<text class="sub" x="${x0 - 8}" y="${cy}" text-anchor="end" dominant-baseline="central">${escapeHtml(b.name)}</text>`);
+      if (b.name)
+        rows.push(
+          `<text class="sub" x="${x0 - 8}" y="${cy}" text-anchor="end" dominant-baseline="central">${escapeHtml(b.name)}</text>`,
+        );
       let acc = 0;
       for (const s of b.segments) {
         const w = sx(s.value);
@@ -256,7 +276,9 @@ function renderBarChart(c: BarChart): string {
         end = Math.max(end, hi);
       }
       const flag = b.flag ? `<tspan class="flag"> · ${escapeHtml(b.flag)}</tspan>` : '';
-      rows.push(`<text class="val" x="${(x0 + sx(end) + 6).toFixed(1)}" y="${cy}" dominant-baseline="central">${escapeHtml(b.text)}${flag}</text>`);
+      rows.push(
+        `<text class="val" x="${(x0 + sx(end) + 6).toFixed(1)}" y="${cy}" dominant-baseline="central">${escapeHtml(b.text)}${flag}</text>`,
+      );
       y += BAR_H + BAR_GAP;
     }
     const gh = y - BAR_GAP - gy;
@@ -269,7 +291,9 @@ function renderBarChart(c: BarChart): string {
   const grid: string[] = [];
   for (let t = 0; t <= axisMax + step / 2; t += step) {
     const gx = (x0 + sx(t)).toFixed(1);
-    grid.push(`<line class="grid" x1="${gx}" x2="${gx}" y1="${gridTop}" y2="${H - 4}"/><text class="tick" x="${gx}" y="${TOP - 11}" text-anchor="middle">${fmtNum(t)}</text>`);
+    grid.push(
+      `<line class="grid" x1="${gx}" x2="${gx}" y1="${gridTop}" y2="${H - 4}"/><text class="tick" x="${gx}" y="${TOP - 11}" text-anchor="middle">${fmtNum(t)}</text>`,
+    );
   }
   const legend = c.legend.length
     ? `<div class="legend">${c.legend.map((l) => `<span><i class="swatch${l.light ? ' light' : ''}"></i>${escapeHtml(l.name)}</span>`).join('')}</div>`
@@ -286,7 +310,12 @@ function spreadText(s: Spread, unit: string, f = fmtNum): string {
 
 function singleBar(s: Spread | null, unit: string, name: string | null, segName: string, light = false): Bar {
   if (!s) return { name, segments: [], whisker: null, text: 'n/a' };
-  return { name, segments: [{ name: segName, value: s.median, light }], whisker: s.n > 1 ? [s.min, s.max] : null, text: spreadText(s, unit) };
+  return {
+    name,
+    segments: [{ name: segName, value: s.median, light }],
+    whisker: s.n > 1 ? [s.min, s.max] : null,
+    text: spreadText(s, unit),
+  };
 }
 
 function throughputChart(groups: readonly ProtocolGroup[]): BarChart {
@@ -334,7 +363,19 @@ function bytesChart(groups: readonly ProtocolGroup[]): BarChart {
       const wire = spreadOf(withBytes.map((r) => (r.bytesPerOp ? r.bytesPerOp.out + r.bytesPerOp.in : null)));
       const payload = spreadOf(withBytes.map((r) => (r.payloadBytes ? r.payloadBytes.request + r.payloadBytes.response : null)));
       if (!wire) return { label: g.label, color: g.color, bars: [{ name: null, segments: [], whisker: null, text: 'n/a' }] };
-      if (!payload) return { label: g.label, color: g.color, bars: [{ name: null, segments: [{ name: 'wire', value: wire.median, light: true }], whisker: wire.n > 1 ? [wire.min, wire.max] : null, text: `${spreadText(wire, 'B')} (payload unknown)` }] };
+      if (!payload)
+        return {
+          label: g.label,
+          color: g.color,
+          bars: [
+            {
+              name: null,
+              segments: [{ name: 'wire', value: wire.median, light: true }],
+              whisker: wire.n > 1 ? [wire.min, wire.max] : null,
+              text: `${spreadText(wire, 'B')} (payload unknown)`,
+            },
+          ],
+        };
       const framing = wire.median - payload.median;
       return {
         label: g.label,
@@ -368,7 +409,8 @@ function setupChart(groups: readonly ProtocolGroup[]): BarChart {
       const out = spreadOf(g.ok.map((r) => r.setupBytes?.out));
       const inn = spreadOf(g.ok.map((r) => r.setupBytes?.in));
       const total = spreadOf(g.ok.map((r) => (r.setupBytes ? r.setupBytes.out + r.setupBytes.in : null)));
-      if (!out || !inn || !total) return { label: g.label, color: g.color, bars: [{ name: null, segments: [], whisker: null, text: 'n/a' }] };
+      if (!out || !inn || !total)
+        return { label: g.label, color: g.color, bars: [{ name: null, segments: [], whisker: null, text: 'n/a' }] };
       return {
         label: g.label,
         color: g.color,
@@ -394,7 +436,12 @@ function setupChart(groups: readonly ProtocolGroup[]): BarChart {
 function table(head: readonly string[], rows: readonly (readonly string[])[], numericFrom = 1): string {
   const th = head.map((h, i) => `<th${i >= numericFrom ? ' class="num"' : ''}>${escapeHtml(h)}</th>`).join('');
   // Cells arrive already escaped (some carry markup), so they are inserted as they are.
-  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${i >= numericFrom ? ' class="num"' : i === 0 && numericFrom === 1 ? ' class="name"' : ''}>${c}</td>`).join('')}</tr>`).join('');
+  const body = rows
+    .map(
+      (r) =>
+        `<tr>${r.map((c, i) => `<td${i >= numericFrom ? ' class="num"' : i === 0 && numericFrom === 1 ? ' class="name"' : ''}>${c}</td>`).join('')}</tr>`,
+    )
+    .join('');
   return `<div class="table-wrap"><table><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
@@ -405,7 +452,8 @@ function figuresTable(groups: readonly ProtocolGroup[], merged: readonly Merged[
   };
   const rows = groups.map((g) => {
     const m = merged.find((x) => x.group === g);
-    const lat = (p: number): string => (m ? escapeHtml(fmtLatencyUs(p === 100 ? m.h.maxValue : m.h.getValueAtPercentile(p))) : 'n/a');
+    const lat = (p: number): string =>
+      m ? escapeHtml(fmtLatencyUs(p === 100 ? m.h.maxValue : m.h.getValueAtPercentile(p))) : 'n/a';
     const errors = g.ok.reduce((s, r) => s + r.errors.total, 0);
     const bound = [...new Set(g.ok.map((r) => r.bound))].join(', ');
     return [
@@ -426,7 +474,22 @@ function figuresTable(groups: readonly ProtocolGroup[], merged: readonly Merged[
     ];
   });
   return table(
-    ['protocol', 'runs', 'calls/s', 'p50', 'p99', 'p99.9', 'max', 'server CPU µs', 'client CPU µs', 'wire B out/in', 'payload B req/res', 'setup B out/in', 'errors', 'bound by'],
+    [
+      'protocol',
+      'runs',
+      'calls/s',
+      'p50',
+      'p99',
+      'p99.9',
+      'max',
+      'server CPU µs',
+      'client CPU µs',
+      'wire B out/in',
+      'payload B req/res',
+      'setup B out/in',
+      'errors',
+      'bound by',
+    ],
     rows,
   );
 }
@@ -434,7 +497,12 @@ function figuresTable(groups: readonly ProtocolGroup[], merged: readonly Merged[
 function failedSection(runs: readonly RunRecord[]): string {
   const bad = runs.filter((r) => r.state !== 'ok');
   if (bad.length === 0) return '';
-  const rows = bad.map((r) => [escapeHtml(r.variant ? `${r.protocol} (${r.variant})` : r.protocol), String(r.repeat), `<span class="badge fail">${escapeHtml(r.state)}</span>`, `<code>${escapeHtml(r.error ?? '(no error recorded)')}</code>`]);
+  const rows = bad.map((r) => [
+    escapeHtml(r.variant ? `${r.protocol} (${r.variant})` : r.protocol),
+    String(r.repeat),
+    `<span class="badge fail">${escapeHtml(r.state)}</span>`,
+    `<code>${escapeHtml(r.error ?? '(no error recorded)')}</code>`,
+  ]);
   return `<section id="failed" class="alert"><h2>Failed runs</h2><p>These runs produced no figures; they are left out of the charts.</p>${table(['protocol', 'repeat', 'state', 'error'], rows, 99)}</section>`;
 }
 
@@ -469,7 +537,10 @@ function loadText(result: BenchResult): string {
 
 function environmentSection(result: BenchResult): string {
   const env = result.environment;
-  const pin = env.pinning.method === 'taskset' ? `server on CPU ${env.pinning.server}, load generator on CPU ${env.pinning.generator} (taskset)` : `none: ${env.pinning.reason}`;
+  const pin =
+    env.pinning.method === 'taskset'
+      ? `server on CPU ${env.pinning.server}, load generator on CPU ${env.pinning.generator} (taskset)`
+      : `none: ${env.pinning.reason}`;
   const items: [string, string][] = [
     ['CPU', `${env.cpuModel}, ${env.cpus} CPUs`],
     ['memory', `${(env.memoryBytes / 2 ** 30).toFixed(1)} GiB`],
@@ -481,7 +552,12 @@ function environmentSection(result: BenchResult): string {
     ['commit', env.commit ? `${env.commit.slice(0, 12)}${env.commitDirty ? ' (uncommitted changes)' : ''}` : 'unknown'],
     ['load', loadText(result)],
     ['started / finished', `${result.startedAt} / ${result.finishedAt}`],
-    ['packages', Object.entries(env.packages).map(([k, v]) => `${k} ${v}`).join(', ') || 'none recorded'],
+    [
+      'packages',
+      Object.entries(env.packages)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'none recorded',
+    ],
   ];
   return `<section id="environment"><h2>Environment</h2><dl>${items.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl></section>`;
 }
@@ -634,14 +710,20 @@ const PAGE_SCRIPT = `
 export function renderHtmlReport(result: BenchResult, opts: HtmlReportOptions): string {
   const groups = groupRuns(result.runs);
   const merged = mergeGroups(groups);
-  const latency = percentileCurves(merged.map((m) => ({ label: m.group.label, color: m.group.color, h: m.h, repeats: m.repeats })));
+  const latency = percentileCurves(
+    merged.map((m) => ({ label: m.group.label, color: m.group.color, h: m.h, repeats: m.repeats })),
+  );
   const claims = opts.claims ?? claimsInResult(result);
   const repeats = Math.max(1, ...groups.map((g) => g.ok.length));
   const title = `${result.scenario}: protocol-bench report`;
   const stateBanner =
-    result.state === 'complete' ? '' : `<div class="banner"><strong>This result is ${escapeHtml(result.state)}:</strong> not every planned run finished; compare the figures with care.</div>`;
+    result.state === 'complete'
+      ? ''
+      : `<div class="banner"><strong>This result is ${escapeHtml(result.state)}:</strong> not every planned run finished; compare the figures with care.</div>`;
   const openLoop = groups.some((g) => g.ok.some((r) => r.load.model !== 'closed'));
-  const latencyOrigin = openLoop ? " Open-loop runs are timed from each call's intended start, so queueing behind a slow call counts (no coordinated omission)." : '';
+  const latencyOrigin = openLoop
+    ? " Open-loop runs are timed from each call's intended start, so queueing behind a slow call counts (no coordinated omission)."
+    : '';
   const repeatsNote = repeats > 1 ? ' Bars show the median over repeats; the whisker spans min to max.' : '';
   const charts = groups.length
     ? `
@@ -676,7 +758,9 @@ export function renderHtmlReport(result: BenchResult, opts: HtmlReportOptions): 
   ${driversList(groups)}
 </section>`
     : `<section><h2>No successful runs</h2><p class="empty">Nothing to chart: every run failed.</p><div id="latency-chart"></div></section>`;
-  const notes = result.notes.length ? `<section id="notes"><h2>Notes</h2><ul>${result.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></section>` : '';
+  const notes = result.notes.length
+    ? `<section id="notes"><h2>Notes</h2><ul>${result.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></section>`
+    : '';
   const data = { protocols: groups.length, latency };
   return `<!doctype html>
 <html lang="en">

@@ -2,9 +2,12 @@
 import type { BenchResult, LoadDescription, ProtocolSummary, RunRecord } from '../results/types.ts';
 import { renderSweepTable } from '../run/sweep.ts';
 
-const fmtInt = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : Math.round(x).toLocaleString('en-US'));
-const fmt1 = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1));
-const pair = (a: number | null | undefined, b: number | null | undefined, f = fmtInt): string => (a === null || a === undefined ? 'n/a' : `${f(a)} / ${f(b)}`);
+const fmtInt = (x: number | null | undefined): string =>
+  x === null || x === undefined ? 'n/a' : Math.round(x).toLocaleString('en-US');
+const fmt1 = (x: number | null | undefined): string =>
+  x === null || x === undefined ? 'n/a' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1);
+const pair = (a: number | null | undefined, b: number | null | undefined, f = fmtInt): string =>
+  a === null || a === undefined ? 'n/a' : `${f(a)} / ${f(b)}`;
 
 function boundLabel(r: RunRecord): string {
   if (r.state !== 'ok') return r.state;
@@ -24,8 +27,20 @@ function boundLabel(r: RunRecord): string {
 
 export function renderRunsTable(runs: readonly RunRecord[]): string {
   const header = [
-    'protocol', 'ops/s', 'p50 us', 'p90 us', 'p99 us', 'p99.9 us', 'max us',
-    'server CPU us/op', 'client CPU us/op', 'wire B/op out / in', 'payload B req / res', 'setup B out / in', 'errors', 'bound by',
+    'protocol',
+    'ops/s',
+    'p50 us',
+    'p90 us',
+    'p99 us',
+    'p99.9 us',
+    'max us',
+    'server CPU us/op',
+    'client CPU us/op',
+    'wire B/op out / in',
+    'payload B req / res',
+    'setup B out / in',
+    'errors',
+    'bound by',
   ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
   const repeated = runs.some((r) => r.repeat > 0);
@@ -34,12 +49,21 @@ export function renderRunsTable(runs: readonly RunRecord[]): string {
     const cells = [
       `${r.protocol}${r.variant ? ` (${r.variant})` : ''}${repeated ? ` #${r.repeat + 1}` : ''}`,
       fmtInt(r.opsPerSec),
-      fmtInt(l?.p50), fmtInt(l?.p90), fmtInt(l?.p99), fmtInt(l?.p999), fmtInt(l?.max),
-      fmt1(r.cpuUsPerOp.server), fmt1(r.cpuUsPerOp.client),
+      fmtInt(l?.p50),
+      fmtInt(l?.p90),
+      fmtInt(l?.p99),
+      fmtInt(l?.p999),
+      fmtInt(l?.max),
+      fmt1(r.cpuUsPerOp.server),
+      fmt1(r.cpuUsPerOp.client),
       pair(r.bytesPerOp?.out, r.bytesPerOp?.in),
       pair(r.payloadBytes?.request, r.payloadBytes?.response),
       pair(r.setupBytes?.out, r.setupBytes?.in),
-      r.errors.total === 0 ? '0' : `${r.errors.total} (${Object.entries(r.errors.byKind).map(([k, v]) => `${k} ${v}`).join(', ')})`,
+      r.errors.total === 0
+        ? '0'
+        : `${r.errors.total} (${Object.entries(r.errors.byKind)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')})`,
       boundLabel(r),
     ];
     lines.push(`| ${cells.join(' | ')} |`);
@@ -53,9 +77,12 @@ export function renderOpenLoopTable(runs: readonly RunRecord[]): string {
   if (open.length === 0) return '';
   const header = ['protocol', 'requested/s', 'achieved/s', 'dropped', 'corrected p50 / p99 / max us', 'raw p50 / p99 / max us'];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
-  const trio = (l: RunRecord['latencyUs'] | undefined): string => (l ? `${fmtInt(l.p50)} / ${fmtInt(l.p99)} / ${fmtInt(l.max)}` : 'n/a');
+  const trio = (l: RunRecord['latencyUs'] | undefined): string =>
+    l ? `${fmtInt(l.p50)} / ${fmtInt(l.p99)} / ${fmtInt(l.max)}` : 'n/a';
   for (const r of open) {
-    lines.push(`| ${[r.protocol, fmtInt(r.requestedRate), fmtInt(r.achievedRate), fmtInt(r.dropped ?? 0), trio(r.latencyUs), trio(r.rawLatencyUs)].join(' | ')} |`);
+    lines.push(
+      `| ${[r.protocol, fmtInt(r.requestedRate), fmtInt(r.achievedRate), fmtInt(r.dropped ?? 0), trio(r.latencyUs), trio(r.rawLatencyUs)].join(' | ')} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -105,11 +132,23 @@ const SCENARIO_COLUMNS: readonly { head: string; cell: (r: RunRecord) => string 
   { head: 'items/op', cell: (r) => (r.itemsPerOp === undefined ? undefined : fmt1(r.itemsPerOp)) },
   { head: 'items/s', cell: (r) => (r.itemsPerSec === undefined ? undefined : fmtInt(r.itemsPerSec)) },
   { head: 'wire B/item', cell: (r) => (r.bytesPerItem === undefined ? undefined : fmt1(r.bytesPerItem)) },
-  { head: 'CPU us/item server / client', cell: (r) => (r.serverCpuUsPerItem === undefined ? undefined : pair(r.serverCpuUsPerItem, r.clientCpuUsPerItem, fmt1)) },
+  {
+    head: 'CPU us/item server / client',
+    cell: (r) => (r.serverCpuUsPerItem === undefined ? undefined : pair(r.serverCpuUsPerItem, r.clientCpuUsPerItem, fmt1)),
+  },
   { head: 'first item p50 / p99 us', cell: (r) => (r.firstItemUs ? pair(r.firstItemUs.p50, r.firstItemUs.p99) : undefined) },
   { head: 'last item p50 / p99 us', cell: (r) => (r.lastItemUs ? pair(r.lastItemUs.p50, r.lastItemUs.p99) : undefined) },
-  { head: 'users stored', cell: (r) => (r.storedUsers ? `+${fmtInt(r.storedUsers.added)} (${fmtInt(r.storedUsers.atStart)} to ${fmtInt(r.storedUsers.atEnd)})` : undefined) },
-  { head: 'SQL statements/request', cell: (r) => (r.sqlStatementsPerRequest === undefined ? undefined : fmt1(r.sqlStatementsPerRequest)) },
+  {
+    head: 'users stored',
+    cell: (r) =>
+      r.storedUsers
+        ? `+${fmtInt(r.storedUsers.added)} (${fmtInt(r.storedUsers.atStart)} to ${fmtInt(r.storedUsers.atEnd)})`
+        : undefined,
+  },
+  {
+    head: 'SQL statements/request',
+    cell: (r) => (r.sqlStatementsPerRequest === undefined ? undefined : fmt1(r.sqlStatementsPerRequest)),
+  },
   { head: 'requests/op', cell: (r) => (r.requestsPerOp === undefined ? undefined : fmt1(r.requestsPerOp)) },
 ];
 
@@ -121,7 +160,9 @@ export function renderScenarioFigures(runs: readonly RunRecord[]): string {
   const repeated = runs.some((r) => r.repeat > 0);
   const lines = [`| protocol | ${cols.map((c) => c.head).join(' | ')} |`, `| --- |${cols.map(() => ' ---: ').join('|')}|`];
   for (const r of ok) {
-    lines.push(`| ${r.protocol}${r.variant ? ` (${r.variant})` : ''}${repeated ? ` #${r.repeat + 1}` : ''} | ${cols.map((c) => c.cell(r) ?? 'n/a').join(' | ')} |`);
+    lines.push(
+      `| ${r.protocol}${r.variant ? ` (${r.variant})` : ''}${repeated ? ` #${r.repeat + 1}` : ''} | ${cols.map((c) => c.cell(r) ?? 'n/a').join(' | ')} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -148,8 +189,11 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
     out.push(summaryTable);
     out.push('');
   }
-  const slowed = result.runs.filter((r) => r.probe?.slowed).map((r) => `${r.protocol}${r.variant ? ` (${r.variant})` : ''} #${r.repeat + 1}`);
-  if (slowed.length) out.push(`- Started on a visibly slowed machine (CPU probe over the threshold, reruns exhausted): ${slowed.join(', ')}.`);
+  const slowed = result.runs
+    .filter((r) => r.probe?.slowed)
+    .map((r) => `${r.protocol}${r.variant ? ` (${r.variant})` : ''} #${r.repeat + 1}`);
+  if (slowed.length)
+    out.push(`- Started on a visibly slowed machine (CPU probe over the threshold, reruns exhausted): ${slowed.join(', ')}.`);
   const sweepTable = renderSweepTable(result.runs);
   if (sweepTable) {
     out.push('Latency-throughput sweep (open loop; latency from the intended start):');
@@ -158,14 +202,18 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
   }
   const openTable = sweepTable ? '' : renderOpenLoopTable(result.runs);
   if (openTable) {
-    out.push('Open loop: latency corrected for coordinated omission (from each call\'s intended start) beside raw latency (from the actual send):');
+    out.push(
+      "Open loop: latency corrected for coordinated omission (from each call's intended start) beside raw latency (from the actual send):",
+    );
     out.push('');
     out.push(openTable);
     out.push('');
   }
   const failed = result.runs.filter((r) => r.state !== 'ok');
   for (const r of failed) out.push(`- **${r.protocol} ${r.state}**: ${r.error ?? ''}`);
-  const genBound = [...new Set(result.runs.filter((r) => r.generatorBound).map((r) => `${r.protocol}${r.variant ? ` (${r.variant})` : ''}`))];
+  const genBound = [
+    ...new Set(result.runs.filter((r) => r.generatorBound).map((r) => `${r.protocol}${r.variant ? ` (${r.variant})` : ''}`)),
+  ];
   out.push(
     genBound.length
       ? `- Generator-bound rows (${genBound.join(', ')}): the load generator used a full core (while the server did not, or both did); their ops/s is the generator's limit, or may be, not the server's.`
@@ -177,8 +225,12 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
     `- Load: ${load ? describeLoadRecord(load) : 'none ran'}${open ? ` over ${load.connections} connections (at most ${load.inflight} in flight each, ${load.maxInflight} queued or in flight in all)` : ''}, ` +
       `${cfg.warmup} s warm-up (discarded) then ${load?.model === 'stages' ? 'the stages' : `${cfg.duration} s`} measured per protocol.`,
   );
-  out.push('- Latency: HdrHistogram, microseconds, from send to decoded status. CPU: process CPU time (user+system) of each side over the measured window, divided by successful calls.');
-  out.push('- Wire bytes: counted at the client socket in steady state (setup excluded); payload: JSON body or protobuf message alone; setup: per connection, before the first call.');
+  out.push(
+    '- Latency: HdrHistogram, microseconds, from send to decoded status. CPU: process CPU time (user+system) of each side over the measured window, divided by successful calls.',
+  );
+  out.push(
+    '- Wire bytes: counted at the client socket in steady state (setup excluded); payload: JSON body or protobuf message alone; setup: per connection, before the first call.',
+  );
   for (const n of result.notes) out.push(`- ${n}`);
   // --delay: say how the delay was made and what the method itself costs.
   const net = result.runs.find((r) => r.network)?.network;
@@ -191,7 +243,10 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
   for (const r of result.runs) {
     if (!r.autocannon) continue;
     const own = result.runs.find((x) => x.protocol === r.protocol && !x.variant && x.repeat === r.repeat && x.state === 'ok');
-    const diff = own && own.opsPerSec > 0 ? ` (${r.opsPerSec >= own.opsPerSec ? '+' : ''}${(((r.opsPerSec - own.opsPerSec) / own.opsPerSec) * 100).toFixed(1)}% against the harness driver's ${fmtInt(own.opsPerSec)})` : '';
+    const diff =
+      own && own.opsPerSec > 0
+        ? ` (${r.opsPerSec >= own.opsPerSec ? '+' : ''}${(((r.opsPerSec - own.opsPerSec) / own.opsPerSec) * 100).toFixed(1)}% against the harness driver's ${fmtInt(own.opsPerSec)})`
+        : '';
     const l = r.autocannon.latencyMs;
     out.push(
       `- ${r.protocol} (autocannon) #${r.repeat + 1}: ${fmtInt(r.opsPerSec)} ops/s${diff}; autocannon's own figures: ${fmtInt(r.autocannon.requestsPerSec)} req/s, latency p50 ${l.p50} / p99 ${l.p99} / max ${l.max} ms (whole milliseconds, too coarse for loopback; the table uses its per-response hrtime in microseconds).`,

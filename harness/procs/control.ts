@@ -52,7 +52,12 @@ export function stderrTail(child: ChildProcess): string {
 }
 
 /** Resolve with the first IPC message matching `pred`; reject if the child exits first or time runs out. */
-export function waitForMessage<T>(child: ChildProcess, pred: (m: unknown) => m is T, timeoutMs: number, what: string): Promise<T> {
+export function waitForMessage<T>(
+  child: ChildProcess,
+  pred: (m: unknown) => m is T,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const onMessage = (m: unknown): void => {
       if (isError(m)) {

@@ -23,7 +23,9 @@ async function main(): Promise<void> {
   const connections: Connection[] = [];
   if (!viaAutocannon) {
     // A scenario may bring its own client for a row (streams, batches the lean driver lacks).
-    const client = (await SCENARIOS[job.scenario]?.client?.(job.protocol as ProtocolName, job.variant)) ?? (await driverRow(job.protocol).client());
+    const client =
+      (await SCENARIOS[job.scenario]?.client?.(job.protocol as ProtocolName, job.variant)) ??
+      (await driverRow(job.protocol).client());
     for (let i = 0; i < job.connections; i++) connections.push(await client.connect({ host: job.host, port: job.port }));
   }
 
@@ -65,7 +67,8 @@ async function main(): Promise<void> {
       else cpuAtEnd = process.cpuUsage(cpuAtStart);
       send({ type: 'phase', phase, atMs: nowMs() });
     },
-    onProgress: (p: { phase: 'warmup' | 'measure'; elapsedMs: number; totalMs: number; opsPerSec: number }) => send({ type: 'progress', ...p }),
+    onProgress: (p: { phase: 'warmup' | 'measure'; elapsedMs: number; totalMs: number; opsPerSec: number }) =>
+      send({ type: 'progress', ...p }),
   };
   const load = job.load;
   if (viaAutocannon) {
@@ -128,7 +131,8 @@ async function main(): Promise<void> {
       setupBytes: perConn,
       payload: result.payload,
       ...('items' in result && result.items > 0 && { items: result.items }),
-      ...('firstItemHistogram' in result && result.firstItemHistogram && { firstItemHistogram: encodeHistogram(result.firstItemHistogram) }),
+      ...('firstItemHistogram' in result &&
+        result.firstItemHistogram && { firstItemHistogram: encodeHistogram(result.firstItemHistogram) }),
       clientCpuUs: cpuAtEnd.user + cpuAtEnd.system,
       clientCpu: { userUs: cpuAtEnd.user, systemUs: cpuAtEnd.system },
     },

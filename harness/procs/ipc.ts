@@ -31,9 +31,7 @@ export interface ServerJob {
 }
 
 export type ServerToRunner =
-  | { type: 'ready'; port: number }
-  | { type: 'cpu'; sample: CpuSample; seq: number }
-  | { type: 'error'; message: string };
+  { type: 'ready'; port: number } | { type: 'cpu'; sample: CpuSample; seq: number } | { type: 'error'; message: string };
 
 export type RunnerToServer = { type: 'cpu'; seq: number } | { type: 'shutdown' };
 

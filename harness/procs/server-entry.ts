@@ -31,7 +31,19 @@ async function main(): Promise<void> {
     if (m.type === 'cpu') {
       const cpu = process.cpuUsage();
       const mem = process.memoryUsage();
-      send({ type: 'cpu', seq: m.seq, sample: { userUs: cpu.user, systemUs: cpu.system, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, atMs: nowMs(), ...(store.statementCount && { sqlStatements: store.statementCount() }), users: store.countUsers() } });
+      send({
+        type: 'cpu',
+        seq: m.seq,
+        sample: {
+          userUs: cpu.user,
+          systemUs: cpu.system,
+          rssBytes: mem.rss,
+          heapUsedBytes: mem.heapUsed,
+          atMs: nowMs(),
+          ...(store.statementCount && { sqlStatements: store.statementCount() }),
+          users: store.countUsers(),
+        },
+      });
     } else if (m.type === 'shutdown') {
       void shutdown();
     }

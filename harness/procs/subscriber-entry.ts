@@ -113,7 +113,13 @@ async function main(): Promise<void> {
   /** Everything counted per window, read in one go so the figures share their instants. */
   const snapshot = () => {
     const c = recorder.counts;
-    return { bytes: sumBytes(), receipts: c.receipts, emptyPolls: c.emptyPolls, emptyOut: c.emptyPollBytes.out, emptyIn: c.emptyPollBytes.in };
+    return {
+      bytes: sumBytes(),
+      receipts: c.receipts,
+      emptyPolls: c.emptyPolls,
+      emptyOut: c.emptyPollBytes.out,
+      emptyIn: c.emptyPollBytes.in,
+    };
   };
 
   function window(fromUs: number, toUs: number, reportAtUs: number): void {
@@ -157,7 +163,8 @@ async function main(): Promise<void> {
     for (const [eventId, user] of recorder.decoded) {
       const want = canonicalUser(generateUser(job.dataset, userIdForEvent(eventId, job.dataset.users)));
       const got = JSON.stringify(user);
-      if (got !== JSON.stringify(want)) return { verified, mismatch: `event ${eventId}: got ${got.slice(0, 300)}, want ${JSON.stringify(want).slice(0, 300)}` };
+      if (got !== JSON.stringify(want))
+        return { verified, mismatch: `event ${eventId}: got ${got.slice(0, 300)}, want ${JSON.stringify(want).slice(0, 300)}` };
       verified++;
     }
     return { verified };
@@ -175,8 +182,7 @@ async function main(): Promise<void> {
     if (m.type === 'connect') {
       createAll(m.port);
       void connectAll();
-    }
-    else if (m.type === 'window') window(m.fromUs, m.toUs, m.reportAtUs);
+    } else if (m.type === 'window') window(m.fromUs, m.toUs, m.reportAtUs);
     else if (m.type === 'cut') {
       // Spread the cuts over the process's subscribers, starting half a step in: the server's
       // own drops take the oldest connections, and a cut should not land on the same ones.

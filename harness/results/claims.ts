@@ -3,6 +3,7 @@
 // `claims` array in the result itself; the reports render them only when present.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ClaimsReadError } from '../errors.ts';
 
 export const claimSchema = z.object({
   ref: z.string(),
@@ -16,8 +17,6 @@ export type Claim = z.infer<typeof claimSchema>;
 
 /** A claims file is either the array itself or an object with a `claims` array. */
 export const claimsFileSchema = z.union([z.array(claimSchema), z.object({ claims: z.array(claimSchema) }).transform((o) => o.claims)]);
-
-export class ClaimsReadError extends Error {}
 
 export function readClaims(p: string): Claim[] {
   let data: unknown;

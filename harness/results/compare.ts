@@ -20,6 +20,7 @@ import { mannWhitneyU, minAchievableP } from '../metrics/mann-whitney.ts';
 import { median } from '../metrics/stats.ts';
 import { groupKey } from './summary.ts';
 import type { BenchResult, RunRecord } from './types.ts';
+import { CompareInputError } from '../errors.ts';
 
 export const DEFAULT_MIN_EFFECT = 0.05;
 export const DEFAULT_ALPHA = 0.05;
@@ -46,8 +47,6 @@ export const COMPARE_FIGURES: readonly FigureDef[] = [
   { name: 'bytesPerOp', label: 'wire B/op (out+in)', better: 'lower', kind: 'bytes', read: (r) => (r.bytesPerOp ? r.bytesPerOp.out + r.bytesPerOp.in : null) },
   { name: 'errors.total', label: 'errors (total over repeats)', better: 'lower', kind: 'errors', read: (r) => r.errors.total },
 ];
-
-export class CompareInputError extends Error {}
 
 export interface CompareOptions {
   /** Fraction, 0.05 = 5%. */

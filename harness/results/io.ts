@@ -3,6 +3,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { SCHEMA_VERSION, benchResultSchema, type BenchResult } from './schema.ts';
+import { ResultReadError } from '../errors.ts';
 
 export function defaultResultPath(dir: string, scenario: string, startedAt: Date): string {
   const stamp = startedAt.toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
@@ -37,8 +38,6 @@ export function writeResult(p: string, result: BenchResult): string {
   }
   return target;
 }
-
-export class ResultReadError extends Error {}
 
 export function readResult(p: string): BenchResult {
   let text: string;

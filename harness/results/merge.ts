@@ -7,8 +7,7 @@
 import { mergeEncoded, summarize } from '../metrics/histogram.ts';
 import { summarizeRuns, groupKey } from './summary.ts';
 import type { BenchResult, LatencySummary, LoadDescription, RunRecord, RunState } from './types.ts';
-
-export class MergeError extends Error {}
+import { MergeError } from '../errors.ts';
 
 export interface MergeInput {
   /** How the input is named in notes and messages (its path, usually). */

@@ -3,6 +3,7 @@
 // thresholds a result breaks. Printing and exit codes are the CLI's business.
 import type { RunRecord } from './types.ts';
 import { median } from '../metrics/stats.ts';
+import { ThresholdError } from '../errors.ts';
 
 /** thresholds[scenario][protocol or '*'] = expressions; '*' applies to every protocol. */
 export type ThresholdTable = Record<string, Record<string, string[]>>;
@@ -40,8 +41,6 @@ export interface Threshold {
   /** The unit written in the expression, used to print the measured value the same way. */
   unit: string | null;
 }
-
-export class ThresholdError extends Error {}
 
 const isLatency = (f: ThresholdFigure): f is LatencyFigure => (LATENCY as readonly string[]).includes(f);
 

@@ -178,8 +178,13 @@ export function detectNetem(): { available: boolean; reason: string } {
     return { available: false, reason: `ip netns add failed: ${firstLine(err)}` };
   }
   try {
-    execFileSync('ip', ['netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms'], { stdio: 'pipe' });
-    return { available: true, reason: 'tc netem works in a network namespace; the harness still uses its TCP proxy (same method on every kernel)' };
+    execFileSync('ip', ['netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms'], {
+      stdio: 'pipe',
+    });
+    return {
+      available: true,
+      reason: 'tc netem works in a network namespace; the harness still uses its TCP proxy (same method on every kernel)',
+    };
   } catch (err) {
     return { available: false, reason: `this kernel has no netem: ${firstLine(err)}` };
   } finally {

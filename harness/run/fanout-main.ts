@@ -13,15 +13,14 @@ import { fanoutPlan, fanoutSettings, runFanout } from '../workloads/fanout.ts';
 import { renderFanoutReport } from '../output/fanout-markdown.ts';
 import { SCENARIOS } from '../../scenarios/registry.ts';
 import { buildResult } from '../results/build.ts';
+import { UsageError } from '../errors.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-export class FanoutUsageError extends Error {}
 
 export function fanoutTransports(cfg: ResolvedConfig): FanoutTransport[] {
   const wanted = cfg.protocols ?? [...FANOUT_TRANSPORTS];
   const bad = wanted.filter((p) => !isFanoutTransport(p));
-  if (bad.length) throw new FanoutUsageError(`scenario fanout runs on ${FANOUT_TRANSPORTS.join(', ')}; not on ${bad.join(', ')}`);
+  if (bad.length) throw new UsageError(`scenario fanout runs on ${FANOUT_TRANSPORTS.join(', ')}; not on ${bad.join(', ')}`);
   return wanted as FanoutTransport[];
 }
 
@@ -30,7 +29,9 @@ export async function runFanoutMain(cfg: ResolvedConfig, format: SummaryFormat):
   const { subscribers, eventRates, pollIntervals, options } = fanoutSettings(cfg);
   const plan = fanoutPlan(transports, subscribers, eventRates, pollIntervals);
   const scenario = SCENARIOS.fanout!;
-  const pinning = cfg.pin ? planPinning() : { method: 'none' as const, server: null, generator: null, reason: 'disabled in config' };
+  const pinning = cfg.pin
+    ? planPinning()
+    : { method: 'none' as const, server: null, generator: null, reason: 'disabled in config' };
   const startedAt = new Date();
   const outPath = cfg.out ?? defaultResultPath(path.resolve(ROOT, cfg.resultsDir), cfg.scenario, startedAt);
   const runs: RunRecord[] = [];
@@ -43,7 +44,9 @@ export async function runFanoutMain(cfg: ResolvedConfig, format: SummaryFormat):
     try {
       written = writeResult(outPath, result);
     } catch (err) {
-      console.error(`could not write the result to ${outPath}: ${(err as Error).message}\nthe result follows on stdout so nothing is lost:`);
+      console.error(
+        `could not write the result to ${outPath}: ${(err as Error).message}\nthe result follows on stdout so nothing is lost:`,
+      );
       console.log(JSON.stringify(result));
     }
     console.log(format === 'md' ? renderFanoutReport(result, written) : formatSummary(result, format, written));
@@ -73,7 +76,9 @@ export async function runFanoutMain(cfg: ResolvedConfig, format: SummaryFormat):
   );
   for (const [i, spec] of plan.entries()) {
     if (interrupted) break;
-    runs.push(await runFanout(spec, cfg, options, pinning, { onProgress: (l) => console.error(l), signal: abort.signal, runIndex: i }));
+    runs.push(
+      await runFanout(spec, cfg, options, pinning, { onProgress: (l) => console.error(l), signal: abort.signal, runIndex: i }),
+    );
   }
   if (interrupted) {
     await stopAll(300);

@@ -9,7 +9,10 @@ export function sweepVariant(fraction: number | 'max'): string {
 }
 
 /** Requested rates for each fraction of the measured maximum (at least 1 call/s). */
-export function sweepRates(maxOpsPerSec: number, fractions: readonly number[] = DEFAULT_SWEEP_FRACTIONS): { fraction: number; rate: number }[] {
+export function sweepRates(
+  maxOpsPerSec: number,
+  fractions: readonly number[] = DEFAULT_SWEEP_FRACTIONS,
+): { fraction: number; rate: number }[] {
   return fractions.map((fraction) => ({ fraction, rate: Math.max(1, Math.round(maxOpsPerSec * fraction)) }));
 }
 
@@ -48,7 +51,8 @@ export function findKnee(points: readonly SweepPoint[]): SweepPoint | null {
   const base = points[0]?.p99 ?? null;
   let knee: SweepPoint | null = null;
   for (const p of points) {
-    const keepsUp = p.achieved >= 0.97 * p.requested && p.dropped === 0 && (base === null || p.p99 === null || p.p99 <= 10 * base);
+    const keepsUp =
+      p.achieved >= 0.97 * p.requested && p.dropped === 0 && (base === null || p.p99 === null || p.p99 <= 10 * base);
     if (!keepsUp) break;
     knee = p;
   }
@@ -64,11 +68,16 @@ export function renderSweepTable(runs: readonly RunRecord[]): string {
     const points = sweepPoints(runs, protocol);
     const max = runs.find((r) => r.protocol === protocol && r.variant === sweepVariant('max'));
     const knee = findKnee(points);
-    out.push(`**${protocol}**: closed-loop maximum ${fmt(max?.opsPerSec ?? null)} ops/s; knee at ${knee ? `${fmt(knee.requested)} calls/s (${Math.round(knee.fraction * 100)}% of the maximum)` : 'none: it did not keep up even at the lowest rate'}.`);
+    out.push(
+      `**${protocol}**: closed-loop maximum ${fmt(max?.opsPerSec ?? null)} ops/s; knee at ${knee ? `${fmt(knee.requested)} calls/s (${Math.round(knee.fraction * 100)}% of the maximum)` : 'none: it did not keep up even at the lowest rate'}.`,
+    );
     out.push('');
     out.push('| % of max | requested/s | achieved/s | dropped | p50 us | p99 us |');
     out.push('| ---: | ---: | ---: | ---: | ---: | ---: |');
-    for (const p of points) out.push(`| ${Math.round(p.fraction * 100)}% | ${fmt(p.requested)} | ${fmt(p.achieved)} | ${fmt(p.dropped)} | ${fmt(p.p50)} | ${fmt(p.p99)} |`);
+    for (const p of points)
+      out.push(
+        `| ${Math.round(p.fraction * 100)}% | ${fmt(p.requested)} | ${fmt(p.achieved)} | ${fmt(p.dropped)} | ${fmt(p.p50)} | ${fmt(p.p99)} |`,
+      );
     out.push('');
   }
   return out.join('\n');

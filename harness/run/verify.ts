@@ -4,8 +4,7 @@ import { canonicalUser, type UserJson } from '../../proto/contract.ts';
 import { generateUser, type DatasetOptions } from '../../servers/dataset.ts';
 import type { ClientModule, PayloadBytes, Target } from '../../clients/types.ts';
 import { idSequence } from '../load/ids.ts';
-
-export class EquivalenceError extends Error {}
+import { EquivalenceError } from '../errors.ts';
 
 /** First difference between two JSON values, as a path, or null when equal. */
 export function firstDifference(expected: unknown, actual: unknown, path = '$'): string | null {
@@ -13,10 +12,15 @@ export function firstDifference(expected: unknown, actual: unknown, path = '$'):
   if (typeof expected !== 'object' || typeof actual !== 'object' || expected === null || actual === null) {
     return `${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
   }
-  if (Array.isArray(expected) !== Array.isArray(actual)) return `${path}: expected ${Array.isArray(expected) ? 'an array' : 'an object'}`;
+  if (Array.isArray(expected) !== Array.isArray(actual))
+    return `${path}: expected ${Array.isArray(expected) ? 'an array' : 'an object'}`;
   const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
   for (const k of keys) {
-    const d = firstDifference((expected as Record<string, unknown>)[k], (actual as Record<string, unknown>)[k], Array.isArray(expected) ? `${path}[${k}]` : `${path}.${k}`);
+    const d = firstDifference(
+      (expected as Record<string, unknown>)[k],
+      (actual as Record<string, unknown>)[k],
+      Array.isArray(expected) ? `${path}[${k}]` : `${path}.${k}`,
+    );
     if (d) return d;
   }
   return null;
@@ -30,7 +34,12 @@ export interface VerifyReport {
   figures?: Record<string, unknown>;
 }
 
-export async function verifyEquivalence(client: ClientModule, target: Target, ds: DatasetOptions, sample: number): Promise<VerifyReport> {
+export async function verifyEquivalence(
+  client: ClientModule,
+  target: Target,
+  ds: DatasetOptions,
+  sample: number,
+): Promise<VerifyReport> {
   const conn = await client.connect(target);
   try {
     const next = idSequence(ds.users, ds.seed ^ 0x5eed);
@@ -39,7 +48,10 @@ export async function verifyEquivalence(client: ClientModule, target: Target, ds
     for (let i = 0; i < sample; i++) {
       const id = next();
       const outcome = await conn.call({ op: 'getUser', id }, { decode: true });
-      if (!outcome.ok) throw new EquivalenceError(`getUser(${id}) failed: ${outcome.kind}${outcome.code ? ` ${outcome.code}` : ''}${outcome.detail ? ` (${outcome.detail})` : ''}`);
+      if (!outcome.ok)
+        throw new EquivalenceError(
+          `getUser(${id}) failed: ${outcome.kind}${outcome.code ? ` ${outcome.code}` : ''}${outcome.detail ? ` (${outcome.detail})` : ''}`,
+        );
       if (!outcome.user) throw new EquivalenceError(`getUser(${id}) returned no decoded user`);
       const expected: UserJson = canonicalUser(generateUser(ds, id));
       const diff = firstDifference(expected, canonicalUser(outcome.user));
@@ -49,7 +61,9 @@ export async function verifyEquivalence(client: ClientModule, target: Target, ds
     }
     const missing = await conn.call({ op: 'getUser', id: ds.users + 1 }, { decode: true });
     if (missing.ok || missing.kind !== 'not_found') {
-      throw new EquivalenceError(`getUser(${ds.users + 1}) (no such user) should fail as not_found, got ${missing.ok ? 'success' : missing.kind}`);
+      throw new EquivalenceError(
+        `getUser(${ds.users + 1}) (no such user) should fail as not_found, got ${missing.ok ? 'success' : missing.kind}`,
+      );
     }
     return { checked: sample, payload: { request: req / sample, response: res / sample } };
   } finally {

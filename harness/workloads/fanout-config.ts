@@ -55,4 +55,5 @@ export const fanoutOptionsSchema = z
 export type FanoutOptions = z.output<typeof fanoutOptionsSchema>;
 export type FanoutOptionsInput = z.input<typeof fanoutOptionsSchema>;
 
-export const listOf = (x: number | number[] | undefined, fallback: number[]): number[] => (x === undefined ? fallback : Array.isArray(x) ? x : [x]);
+export const listOf = (x: number | number[] | undefined, fallback: number[]): number[] =>
+  x === undefined ? fallback : Array.isArray(x) ? x : [x];

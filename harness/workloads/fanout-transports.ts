@@ -23,25 +23,29 @@ export interface TransportInfo {
 export const TRANSPORTS: Record<FanoutTransport, TransportInfo> = {
   sse: {
     server: 'sse',
-    driver: 'node:http text/event-stream (chunked), event JSON built once per event; raw-socket subscriber with the harness SSE parser, Last-Event-ID resume, retry: honoured',
+    driver:
+      'node:http text/event-stream (chunked), event JSON built once per event; raw-socket subscriber with the harness SSE parser, Last-Event-ID resume, retry: honoured',
     resume: true,
     heartbeat: true,
   },
   websocket: {
     server: 'websocket',
-    driver: 'ws server, one text frame per event (same Buffer to every socket), ping/pong heartbeat; ws client, backoff reconnect, ?lastEventId resume',
+    driver:
+      'ws server, one text frame per event (same Buffer to every socket), ping/pong heartbeat; ws client, backoff reconnect, ?lastEventId resume',
     resume: true,
     heartbeat: true,
   },
   grpc: {
     server: 'grpc',
-    driver: '@grpc/grpc-js server streaming (UserEvent protobuf encoded once per event), HTTP/2 PING keep-alive; lean raw-socket HTTP/2 subscriber, after_event_id resume',
+    driver:
+      '@grpc/grpc-js server streaming (UserEvent protobuf encoded once per event), HTTP/2 PING keep-alive; lean raw-socket HTTP/2 subscriber, after_event_id resume',
     resume: true,
     heartbeat: true,
   },
   'graphql-sse': {
     server: 'graphql-sse',
-    driver: 'graphql-yoga subscription over its SSE transport (execution per event per subscriber); raw-socket SSE subscriber; no resume',
+    driver:
+      'graphql-yoga subscription over its SSE transport (execution per event per subscriber); raw-socket SSE subscriber; no resume',
     resume: false,
     heartbeat: false,
   },
@@ -60,7 +64,8 @@ export const TRANSPORTS: Record<FanoutTransport, TransportInfo> = {
   },
   'long-poll': {
     server: 'polling',
-    driver: 'HTTP/1.1 long polling: GET /v1/poll?after=N&wait=1 held until the next event (or 30 s), re-sent at once; node:http server',
+    driver:
+      'HTTP/1.1 long polling: GET /v1/poll?after=N&wait=1 held until the next event (or 30 s), re-sent at once; node:http server',
     resume: true,
     heartbeat: false,
     polling: 'long',

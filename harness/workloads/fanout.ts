@@ -12,7 +12,17 @@ import { generatorCores } from './generator-merge.ts';
 import { hasType, spawnNode, stderrTail, stopChild, waitForMessage, type Pinning } from '../procs/control.ts';
 import { fanoutOptionsSchema, listOf, type FanoutOptions } from './fanout-config.ts';
 import { TRANSPORTS, type FanoutTransport } from './fanout-transports.ts';
-import type { EmitReport, FanoutServerJob, FanoutServerToRunner, FanoutSubscriberJob, MemSample, RunnerToFanoutServer, RunnerToSubscriber, SubscriberResult, SubscriberToRunner } from '../procs/fanout-ipc.ts';
+import type {
+  EmitReport,
+  FanoutServerJob,
+  FanoutServerToRunner,
+  FanoutSubscriberJob,
+  MemSample,
+  RunnerToFanoutServer,
+  RunnerToSubscriber,
+  SubscriberResult,
+  SubscriberToRunner,
+} from '../procs/fanout-ipc.ts';
 import type { ResolvedConfig } from '../config.ts';
 import type { RunRecord } from '../results/types.ts';
 import type { ByteCount } from '../../clients/types.ts';
@@ -36,12 +46,18 @@ export interface FanoutRunSpec {
 }
 
 /** Every run of a fanout invocation, by K, then rate, then transport (interleaved), then poll interval. Pure. */
-export function fanoutPlan(transports: readonly FanoutTransport[], subscribers: readonly number[], rates: readonly number[], polls: readonly number[]): FanoutRunSpec[] {
+export function fanoutPlan(
+  transports: readonly FanoutTransport[],
+  subscribers: readonly number[],
+  rates: readonly number[],
+  polls: readonly number[],
+): FanoutRunSpec[] {
   const out: FanoutRunSpec[] = [];
   for (const k of subscribers) {
     for (const rate of rates) {
       for (const t of transports) {
-        if (TRANSPORTS[t].polling === 'short') for (const p of polls) out.push({ transport: t, subscribers: k, eventRate: rate, pollIntervalMs: p });
+        if (TRANSPORTS[t].polling === 'short')
+          for (const p of polls) out.push({ transport: t, subscribers: k, eventRate: rate, pollIntervalMs: p });
         else out.push({ transport: t, subscribers: k, eventRate: rate, pollIntervalMs: null });
       }
     }
@@ -49,7 +65,12 @@ export function fanoutPlan(transports: readonly FanoutTransport[], subscribers: 
   return out;
 }
 
-export function fanoutSettings(cfg: ResolvedConfig): { subscribers: number[]; eventRates: number[]; pollIntervals: number[]; options: FanoutOptions } {
+export function fanoutSettings(cfg: ResolvedConfig): {
+  subscribers: number[];
+  eventRates: number[];
+  pollIntervals: number[];
+  options: FanoutOptions;
+} {
   return {
     subscribers: listOf(cfg.subscribers, [1000]),
     eventRates: listOf(cfg.eventRate, [10]),
@@ -86,7 +107,9 @@ export function raiseFdLimit(pid: number | undefined, want: number): number | nu
   if (pid === undefined) return null;
   spawnSync('prlimit', [`--pid=${pid}`, `--nofile=${want}:${want}`], { stdio: 'ignore' });
   // Not root (or no prlimit): at least lift the soft limit to the hard one.
-  const r = spawnSync('prlimit', [`--pid=${pid}`, '--nofile', '--raw', '--noheadings', '--output=SOFT,HARD'], { encoding: 'utf8' });
+  const r = spawnSync('prlimit', [`--pid=${pid}`, '--nofile', '--raw', '--noheadings', '--output=SOFT,HARD'], {
+    encoding: 'utf8',
+  });
   const [soft, hard] = (r.stdout ?? '').trim().split(/\s+/).map(Number);
   if (soft !== undefined && hard !== undefined && Number.isFinite(soft) && soft < want && Number.isFinite(hard) && hard > soft) {
     spawnSync('prlimit', [`--pid=${pid}`, `--nofile=${Math.min(want, hard)}:${hard}`], { stdio: 'ignore' });
@@ -103,7 +126,10 @@ export function eventPayloadBytes(transport: FanoutTransport, dataset: { users: 
   for (let id = 1; id <= n; id++) {
     const u = generateUser(dataset, id);
     if (transport === 'grpc') total += encodeUserEvent(id, createdUs, u).length;
-    else if (transport === 'graphql-sse' || transport === 'graphql-ws') total += Buffer.byteLength(JSON.stringify({ data: { userUpdated: { eventId: id, createdUs, user: { ...u, id: String(u.id) } } } }));
+    else if (transport === 'graphql-sse' || transport === 'graphql-ws')
+      total += Buffer.byteLength(
+        JSON.stringify({ data: { userUpdated: { eventId: id, createdUs, user: { ...u, id: String(u.id) } } } }),
+      );
     else total += Buffer.byteLength(eventJson(id, createdUs, u));
   }
   return Math.round((total / n) * 10) / 10;
@@ -155,11 +181,25 @@ const trio = (t: { p50: number; p99: number; max: number } | null): { p50: numbe
  */
 export function scheduledEmitReport(schedule: EmissionSchedule, fromUs: number, toUs: number, missing: string): EmitReport {
   const { first, count } = schedule.countIn(fromUs, toUs);
-  return { inWindow: count, firstId: first + 1, lastId: first + count, total: first + count, cpuFromUs: null, cpuToUs: null, end: null, loopDelayUs: null, emitLateUs: null, missing };
+  return {
+    inWindow: count,
+    firstId: first + 1,
+    lastId: first + count,
+    total: first + count,
+    cpuFromUs: null,
+    cpuToUs: null,
+    end: null,
+    loopDelayUs: null,
+    emitLateUs: null,
+    missing,
+  };
 }
 
 /** Pure: the run record of one fanout run from what the processes reported. */
-export function buildFanoutRecord(base: Pick<RunRecord, 'protocol' | 'server' | 'driver' | 'repeat' | 'variant'>, x: FanoutInputs): RunRecord {
+export function buildFanoutRecord(
+  base: Pick<RunRecord, 'protocol' | 'server' | 'driver' | 'repeat' | 'variant'>,
+  x: FanoutInputs,
+): RunRecord {
   const { spec, emit, subs } = x;
   const windowUs = Math.max(1, x.durationS * 1e6);
   const sum = (f: (r: SubscriberResult) => number): number => subs.reduce((s, r) => s + f(r), 0);
@@ -181,25 +221,38 @@ export function buildFanoutRecord(base: Pick<RunRecord, 'protocol' | 'server' | 
   const emptyBytes = { out: sum((r) => r.windowEmptyPollBytes.out), in: sum((r) => r.windowEmptyPollBytes.in) };
   const limitUs = (x.options.p99LimitMs + (spec.pollIntervalMs ?? 0)) * 1000;
   const reasons: string[] = [];
-  if (x.connected.failed > 0) reasons.push(`${x.connected.failed} of ${spec.subscribers} subscribers could not connect${x.connected.firstError ? ` (${x.connected.firstError})` : ''}`);
+  if (x.connected.failed > 0)
+    reasons.push(
+      `${x.connected.failed} of ${spec.subscribers} subscribers could not connect${x.connected.firstError ? ` (${x.connected.firstError})` : ''}`,
+    );
   if (lost > 0) reasons.push(`${lost.toLocaleString('en-US')} of ${expected.toLocaleString('en-US')} events lost`);
-  if (latency && latency.p99 > limitUs) reasons.push(`delivery p99 ${(latency.p99 / 1000).toFixed(0)} ms over the ${limitUs / 1000} ms limit`);
+  if (latency && latency.p99 > limitUs)
+    reasons.push(`delivery p99 ${(latency.p99 / 1000).toFixed(0)} ms over the ${limitUs / 1000} ms limit`);
   if (delivered === 0 && expected > 0) reasons.push('nothing delivered');
   if (emit.missing) reasons.push(emit.missing);
   const late = emit.emitLateUs;
   // A diagnosis, not a criterion (lateness is already inside the latency: events carry their due time).
   if (reasons.length && late && late.max > limitUs / 2) {
-    reasons.push(`the server created events up to ${(late.max / 1e6).toFixed(1)} s late: its event loop was blocked (saturated, or starved of CPU by other processes)`);
+    reasons.push(
+      `the server created events up to ${(late.max / 1e6).toFixed(1)} s late: its event loop was blocked (saturated, or starved of CPU by other processes)`,
+    );
   }
   // Said with the reasons: when the subscribers ran out of CPU, part of the delay is theirs.
-  if (reasons.length && limitedByGenerator(bound)) reasons.push('generator-bound: the subscriber processes used their CPUs up, so this is partly their limit');
+  if (reasons.length && limitedByGenerator(bound))
+    reasons.push('generator-bound: the subscriber processes used their CPUs up, so this is partly their limit');
   const mismatch = subs.find((r) => r.mismatch)?.mismatch;
   const verified = sum((r) => r.verified);
   const byKind: Record<string, number> = {};
   if (x.connected.failed > 0) byKind.connect_failed = x.connected.failed;
   if (mismatch) byKind.protocol_error = 1;
   const round = (v: number, d = 1): number => Math.round(v * 10 ** d) / 10 ** d;
-  const perConn = x.connected.ok > 0 ? { rss: round((x.memConnected.rssBytes - x.memBase.rssBytes) / x.connected.ok, 0), heap: round((x.memConnected.heapUsedBytes - x.memBase.heapUsedBytes) / x.connected.ok, 0) } : null;
+  const perConn =
+    x.connected.ok > 0
+      ? {
+          rss: round((x.memConnected.rssBytes - x.memBase.rssBytes) / x.connected.ok, 0),
+          heap: round((x.memConnected.heapUsedBytes - x.memBase.heapUsedBytes) / x.connected.ok, 0),
+        }
+      : null;
   const record: RunRecord = {
     ...base,
     state: mismatch || x.connected.ok === 0 ? 'failed' : 'ok',
@@ -209,7 +262,10 @@ export function buildFanoutRecord(base: Pick<RunRecord, 'protocol' | 'server' | 
     ops: delivered,
     measuredSeconds: x.durationS,
     latencyUs: latency,
-    cpuUsPerOp: { server: nullableRound(perOp(serverCpuUs, delivered), 2), client: nullableRound(perOp(clientCpuUs, delivered), 2) },
+    cpuUsPerOp: {
+      server: nullableRound(perOp(serverCpuUs, delivered), 2),
+      client: nullableRound(perOp(clientCpuUs, delivered), 2),
+    },
     cpuCores: { server: nullableRound(serverCores, 3), client: round(clientCores, 3) },
     bytesPerOp: receipts > 0 ? { out: round(bytes.out / receipts), in: round(bytes.in / receipts) } : null,
     setupBytes: x.connected.setupBytes && { out: round(x.connected.setupBytes.out), in: round(x.connected.setupBytes.in) },
@@ -236,7 +292,11 @@ export function buildFanoutRecord(base: Pick<RunRecord, 'protocol' | 'server' | 
       bytesPerEvent: receipts > 0 ? { out: round(bytes.out / receipts), in: round(bytes.in / receipts) } : null,
       serverCpuUsPerEvent: nullableRound(perOp(serverCpuUs, delivered), 2),
       polls: TRANSPORTS[spec.transport].polling
-        ? { empty: emptyPolls, emptyBytes: emptyBytes, emptyBytesPerEvent: delivered > 0 ? round((emptyBytes.out + emptyBytes.in) / delivered) : null }
+        ? {
+            empty: emptyPolls,
+            emptyBytes: emptyBytes,
+            emptyBytesPerEvent: delivered > 0 ? round((emptyBytes.out + emptyBytes.in) / delivered) : null,
+          }
         : null,
       connectMs: round(x.connected.connectMs),
       serverLoopDelayUs: trio(emit.loopDelayUs),
@@ -254,7 +314,12 @@ export function buildFanoutRecord(base: Pick<RunRecord, 'protocol' | 'server' | 
   return record;
 }
 
-function failedRecord(base: Pick<RunRecord, 'protocol' | 'server' | 'driver' | 'repeat' | 'variant'>, spec: FanoutRunSpec, state: 'failed' | 'aborted', error: string): RunRecord {
+function failedRecord(
+  base: Pick<RunRecord, 'protocol' | 'server' | 'driver' | 'repeat' | 'variant'>,
+  spec: FanoutRunSpec,
+  state: 'failed' | 'aborted',
+  error: string,
+): RunRecord {
   return {
     ...base,
     state,
@@ -278,11 +343,23 @@ function failedRecord(base: Pick<RunRecord, 'protocol' | 'server' | 'driver' | '
 }
 
 /** One fanout run: see the file comment. Never throws: a failure is a failed record. */
-export async function runFanout(spec: FanoutRunSpec, cfg: ResolvedConfig, options: FanoutOptions, pinning: Pinning, hooks: FanoutHooks = {}): Promise<RunRecord> {
+export async function runFanout(
+  spec: FanoutRunSpec,
+  cfg: ResolvedConfig,
+  options: FanoutOptions,
+  pinning: Pinning,
+  hooks: FanoutHooks = {},
+): Promise<RunRecord> {
   const info = TRANSPORTS[spec.transport];
   const label = `[${spec.transport} K=${spec.subscribers} rate=${spec.eventRate}/s${spec.pollIntervalMs !== null ? ` poll=${spec.pollIntervalMs}ms` : ''}]`;
   const say = (s: string): void => hooks.onProgress?.(`${label} ${s}`);
-  const base = { protocol: spec.transport, server: `push-${info.server}`, driver: info.driver, repeat: 0, variant: variantName(spec) };
+  const base = {
+    protocol: spec.transport,
+    server: `push-${info.server}`,
+    driver: info.driver,
+    repeat: 0,
+    variant: variantName(spec),
+  };
   let server: ChildProcess | undefined;
   let subscribers: ChildProcess[] = [];
   try {
@@ -330,18 +407,33 @@ export async function runFanout(spec: FanoutRunSpec, cfg: ResolvedConfig, option
     subscribers = jobs.map((j) => spawnNode(SUBSCRIBER_ENTRY, [JSON.stringify(j)], pinning.generator));
     for (const s of subscribers) raiseFdLimit(s.pid, options.fdLimit);
     const [ready] = await Promise.all([
-      waitForMessage<Extract<FanoutServerToRunner, { type: 'ready' }>>(srv, hasType('ready'), 30_000, `${spec.transport} push server`),
+      waitForMessage<Extract<FanoutServerToRunner, { type: 'ready' }>>(
+        srv,
+        hasType('ready'),
+        30_000,
+        `${spec.transport} push server`,
+      ),
       ...subscribers.map((s) => waitForMessage(s, hasType('ready'), 30_000, `${spec.transport} subscriber process`)),
     ]);
     const memBase = await sampleMem(srv);
     if (hooks.signal?.aborted) return failedRecord(base, spec, 'aborted', 'interrupted before subscribing');
 
-    say(`opening ${spec.subscribers.toLocaleString('en-US')} subscriptions from ${processes} process(es), ${addressCount} source address(es) (${localAddresses[0]}..); open-file limit ${fdLimit ?? 'unknown'}`);
-    if (fdLimit !== null && fdLimit < spec.subscribers + 100) say(`WARNING: the server may run out of file descriptors (limit ${fdLimit}); run as root or raise the hard limit`);
+    say(
+      `opening ${spec.subscribers.toLocaleString('en-US')} subscriptions from ${processes} process(es), ${addressCount} source address(es) (${localAddresses[0]}..); open-file limit ${fdLimit ?? 'unknown'}`,
+    );
+    if (fdLimit !== null && fdLimit < spec.subscribers + 100)
+      say(`WARNING: the server may run out of file descriptors (limit ${fdLimit}); run as root or raise the hard limit`);
     const t0 = monoUs();
     const connectTimeout = 60_000 + spec.subscribers * 5 + options.connectTimeoutMs;
     const connectedMsgs = Promise.all(
-      subscribers.map((s) => waitForMessage<Extract<SubscriberToRunner, { type: 'connected' }>>(s, hasType('connected'), connectTimeout, `${spec.transport} subscribers`)),
+      subscribers.map((s) =>
+        waitForMessage<Extract<SubscriberToRunner, { type: 'connected' }>>(
+          s,
+          hasType('connected'),
+          connectTimeout,
+          `${spec.transport} subscribers`,
+        ),
+      ),
     );
     for (const s of subscribers) s.send({ type: 'connect', port: ready.port } satisfies RunnerToSubscriber);
     const conn = await connectedMsgs;
@@ -358,7 +450,9 @@ export async function runFanout(spec: FanoutRunSpec, cfg: ResolvedConfig, option
     const firstError = conn.find((c) => c.firstError)?.firstError;
     const memConnected = await sampleMem(srv);
     const perConnKb = ok > 0 ? ((memConnected.rssBytes - memBase.rssBytes) / ok / 1024).toFixed(1) : 'n/a';
-    say(`${ok.toLocaleString('en-US')} open${failed ? `, ${failed} failed (${firstError})` : ''} in ${(connectMs / 1000).toFixed(1)} s; server holds ${memConnected.subscribers}; RSS +${perConnKb} KiB per connection`);
+    say(
+      `${ok.toLocaleString('en-US')} open${failed ? `, ${failed} failed (${firstError})` : ''} in ${(connectMs / 1000).toFixed(1)} s; server holds ${memConnected.subscribers}; RSS +${perConnKb} KiB per connection`,
+    );
 
     // The schedule, on the host's one monotonic clock.
     const startUs = monoUs() + 300_000;
@@ -370,22 +464,49 @@ export async function runFanout(spec: FanoutRunSpec, cfg: ResolvedConfig, option
     // A saturated server reports late (its event loop is behind): wait a while, then take the
     // window's events from the schedule and call the protocol not keeping up, rather than fail.
     const serverGraceMs = 15_000;
-    const emitted = waitForMessage<Extract<FanoutServerToRunner, { type: 'emitted' }>>(srv, hasType('emitted'), (reportAtUs - monoUs()) / 1000 + serverGraceMs, `${spec.transport} push server`).then(
+    const emitted = waitForMessage<Extract<FanoutServerToRunner, { type: 'emitted' }>>(
+      srv,
+      hasType('emitted'),
+      (reportAtUs - monoUs()) / 1000 + serverGraceMs,
+      `${spec.transport} push server`,
+    ).then(
       (m) => m.report,
       (err: Error) => {
         if (srv.exitCode !== null || srv.signalCode !== null) throw err;
-        return scheduledEmitReport(new EmissionSchedule(options.arrivals, spec.eventRate, startUs, cfg.dataset.seed), fromUs, toUs, `server still busy ${serverGraceMs / 1000} s after the drain (saturated)`);
+        return scheduledEmitReport(
+          new EmissionSchedule(options.arrivals, spec.eventRate, startUs, cfg.dataset.seed),
+          fromUs,
+          toUs,
+          `server still busy ${serverGraceMs / 1000} s after the drain (saturated)`,
+        );
       },
     );
     const results = Promise.all(
-      subscribers.map((s) => waitForMessage<Extract<SubscriberToRunner, { type: 'result' }>>(s, hasType('result'), windowDeadline, `${spec.transport} subscribers`)),
+      subscribers.map((s) =>
+        waitForMessage<Extract<SubscriberToRunner, { type: 'result' }>>(
+          s,
+          hasType('result'),
+          windowDeadline,
+          `${spec.transport} subscribers`,
+        ),
+      ),
     );
     // Keep the rejections observed until awaited (a child dying early rejects both).
     emitted.catch(() => undefined);
     results.catch(() => undefined);
     for (const s of subscribers) s.send({ type: 'window', fromUs, toUs, reportAtUs } satisfies RunnerToSubscriber);
-    srv.send({ type: 'emit', rate: spec.eventRate, arrivals: options.arrivals, seed: cfg.dataset.seed, startUs, fromUs, toUs } satisfies RunnerToFanoutServer);
-    say(`emitting ${spec.eventRate}/s (${options.arrivals}): ${cfg.warmup} s warm-up, ${cfg.duration} s measured, ${(drainMs / 1000).toFixed(1)} s drain`);
+    srv.send({
+      type: 'emit',
+      rate: spec.eventRate,
+      arrivals: options.arrivals,
+      seed: cfg.dataset.seed,
+      startUs,
+      fromUs,
+      toUs,
+    } satisfies RunnerToFanoutServer);
+    say(
+      `emitting ${spec.eventRate}/s (${options.arrivals}): ${cfg.warmup} s warm-up, ${cfg.duration} s measured, ${(drainMs / 1000).toFixed(1)} s drain`,
+    );
 
     const timers: NodeJS.Timeout[] = [];
     // CPU of the server and of every subscriber process at the window's edges, read from /proc
@@ -393,7 +514,10 @@ export async function runFanout(spec: FanoutRunSpec, cfg: ResolvedConfig, option
     const cpuAt: { server: number | null; subs: number | null }[] = [];
     const sampleCpu = (): void => {
       const subs = subscribers.map((c) => procCpuUs(c.pid));
-      cpuAt.push({ server: procCpuUs(srv.pid), subs: subs.every((x) => x !== null) ? subs.reduce((a, b) => a + (b as number), 0) : null });
+      cpuAt.push({
+        server: procCpuUs(srv.pid),
+        subs: subs.every((x) => x !== null) ? subs.reduce((a, b) => a + (b as number), 0) : null,
+      });
     };
     timers.push(setTimeout(sampleCpu, Math.max(0, (fromUs - monoUs()) / 1000)));
     timers.push(setTimeout(sampleCpu, Math.max(0, (toUs - monoUs()) / 1000)));
@@ -404,16 +528,19 @@ export async function runFanout(spec: FanoutRunSpec, cfg: ResolvedConfig, option
       const serverShare = side === 'server' ? dropCount : side === 'both' ? Math.ceil(dropCount / 2) : 0;
       const clientShare = dropCount - serverShare;
       timers.push(
-        setTimeout(() => {
-          if (serverShare > 0) srv.send({ type: 'drop', count: serverShare } satisfies RunnerToFanoutServer);
-          if (clientShare > 0) {
-            jobs.forEach((j, p) => {
-              const n = Math.round((clientShare * j.count) / spec.subscribers);
-              if (n > 0) subscribers[p]!.send({ type: 'cut', count: n } satisfies RunnerToSubscriber);
-            });
-          }
-          say(`mid-window: ${serverShare} closed by the server, ${clientShare} cut by the clients`);
-        }, Math.max(0, midMs)),
+        setTimeout(
+          () => {
+            if (serverShare > 0) srv.send({ type: 'drop', count: serverShare } satisfies RunnerToFanoutServer);
+            if (clientShare > 0) {
+              jobs.forEach((j, p) => {
+                const n = Math.round((clientShare * j.count) / spec.subscribers);
+                if (n > 0) subscribers[p]!.send({ type: 'cut', count: n } satisfies RunnerToSubscriber);
+              });
+            }
+            say(`mid-window: ${serverShare} closed by the server, ${clientShare} cut by the clients`);
+          },
+          Math.max(0, midMs),
+        ),
       );
     }
     const onAbort = (): void => {
@@ -427,7 +554,9 @@ export async function runFanout(spec: FanoutRunSpec, cfg: ResolvedConfig, option
       });
     });
     serverDied.catch(() => undefined);
-    const aborted = new Promise<never>((_, reject) => hooks.signal?.addEventListener('abort', () => reject(new Error('interrupted')), { once: true }));
+    const aborted = new Promise<never>((_, reject) =>
+      hooks.signal?.addEventListener('abort', () => reject(new Error('interrupted')), { once: true }),
+    );
     aborted.catch(() => undefined);
     const [emitReport, subResults] = await Promise.race([Promise.all([emitted, results]), serverDied, aborted]);
     hooks.signal?.removeEventListener('abort', onAbort);
@@ -467,4 +596,3 @@ export async function runFanout(spec: FanoutRunSpec, cfg: ResolvedConfig, option
     await Promise.all(subscribers.map((s) => stopChild(s)));
   }
 }
-

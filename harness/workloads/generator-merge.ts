@@ -54,7 +54,9 @@ export function mergeGeneratorResults(rs: readonly GeneratorResult[]): Generator
     windowBytes: allBytes ? { out: sum((r) => r.windowBytes!.out), in: sum((r) => r.windowBytes!.in) } : null,
     windowCompletions: sum((r) => r.windowCompletions),
     // Per connection: every worker reports a per-connection figure; average them.
-    setupBytes: allSetup ? { out: sum((r) => r.setupBytes!.out) / rs.length, in: sum((r) => r.setupBytes!.in) / rs.length } : null,
+    setupBytes: allSetup
+      ? { out: sum((r) => r.setupBytes!.out) / rs.length, in: sum((r) => r.setupBytes!.in) / rs.length }
+      : null,
     payload:
       withPayload.length > 0
         ? {
@@ -64,18 +66,25 @@ export function mergeGeneratorResults(rs: readonly GeneratorResult[]): Generator
         : null,
     // Multi-item operations: items add up, time-to-first-item histograms merge like latency.
     ...(rs.some((r) => r.items !== undefined) && { items: sum((r) => r.items) }),
-    ...(rs.every((r) => r.firstItemHistogram !== undefined) && { firstItemHistogram: encodeHistogram(mergeEncoded(rs.map((r) => r.firstItemHistogram!))) }),
+    ...(rs.every((r) => r.firstItemHistogram !== undefined) && {
+      firstItemHistogram: encodeHistogram(mergeEncoded(rs.map((r) => r.firstItemHistogram!))),
+    }),
     clientCpuUs: sum((r) => r.clientCpuUs),
     clientCpu: { userUs: sum((r) => r.clientCpu.userUs), systemUs: sum((r) => r.clientCpu.systemUs) },
     ...(rs.every((r) => r.autocannon) && {
       // autocannon's own percentiles cannot be merged without its histograms: keep the worst worker's.
-      autocannon: { ...rs[0]!.autocannon!, requestsPerSec: sum((r) => r.autocannon!.requestsPerSec), latencyMs: worst(rs.map((r) => r.autocannon!.latencyMs)) },
+      autocannon: {
+        ...rs[0]!.autocannon!,
+        requestsPerSec: sum((r) => r.autocannon!.requestsPerSec),
+        latencyMs: worst(rs.map((r) => r.autocannon!.latencyMs)),
+      },
     }),
   };
 }
 
 function worst<T extends Record<string, number>>(xs: readonly T[]): T {
   const out = { ...xs[0]! };
-  for (const x of xs) for (const k of Object.keys(out) as (keyof T)[]) out[k] = Math.max(out[k] as number, x[k] as number) as T[keyof T];
+  for (const x of xs)
+    for (const k of Object.keys(out) as (keyof T)[]) out[k] = Math.max(out[k] as number, x[k] as number) as T[keyof T];
   return out;
 }

@@ -45,7 +45,12 @@ export interface RunHooks {
 
 export async function startServerProcess(job: ServerJob, cpus: string | null): Promise<{ child: ChildProcess; port: number }> {
   const child = spawnNode(SERVER_ENTRY, [JSON.stringify(job)], cpus);
-  const ready = await waitForMessage<Extract<ServerToRunner, { type: 'ready' }>>(child, hasType('ready'), 30_000, `${job.server} server`);
+  const ready = await waitForMessage<Extract<ServerToRunner, { type: 'ready' }>>(
+    child,
+    hasType('ready'),
+    30_000,
+    `${job.server} server`,
+  );
   return { child, port: ready.port };
 }
 
@@ -62,7 +67,12 @@ export async function sampleCpu(child: ChildProcess): Promise<CpuSample> {
   return (await reply).sample;
 }
 
-export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning: Pinning, hooks: RunHooks = {}): Promise<RunRecord> {
+export async function runProtocol(
+  name: DriverName,
+  cfg: ResolvedConfig,
+  pinning: Pinning,
+  hooks: RunHooks = {},
+): Promise<RunRecord> {
   const row = driverRow(name);
   const progress = (e: Omit<ProgressEvent, 'protocol'>): void => hooks.onProgress?.({ protocol: name, ...e });
   const model = resolveLoad(cfg);
@@ -73,7 +83,9 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
   const base = {
     protocol: name,
     server: row.server,
-    driver: viaAutocannon ? `autocannon ${AUTOCANNON_VERSION} (closed loop, connections x pipelining; latency from its per-response hrtime)` : row.driver,
+    driver: viaAutocannon
+      ? `autocannon ${AUTOCANNON_VERSION} (closed loop, connections x pipelining; latency from its per-response hrtime)`
+      : row.driver,
     ...(viaAutocannon && { variant: 'autocannon' }),
     ...(hooks.variant !== undefined && { variant: hooks.variant }),
     repeat: hooks.repeat ?? 0,
@@ -172,7 +184,8 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
         else if (m.type === 'phase' && m.phase === 'end' && ++ended === workers) cpuAtEnd = sample();
         else if (m.type === 'progress') {
           rates[w] = m.opsPerSec;
-          if (w === 0) progress({ phase: m.phase, elapsedMs: m.elapsedMs, totalMs: m.totalMs, opsPerSec: rates.reduce((x, y) => x + y, 0) });
+          if (w === 0)
+            progress({ phase: m.phase, elapsedMs: m.elapsedMs, totalMs: m.totalMs, opsPerSec: rates.reduce((x, y) => x + y, 0) });
         }
       }),
     );
@@ -197,7 +210,11 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
     const serverDied = new Promise<never>((_, reject) => {
       srv?.once('exit', (code, signal) => {
         const tail = stderrTail(srv).trim().split('\n').slice(-5).join('\n');
-        reject(new Error(`the ${row.server} server process exited during the run (code ${code}, signal ${signal})${tail ? `: ${tail}` : ''}`));
+        reject(
+          new Error(
+            `the ${row.server} server process exited during the run (code ${code}, signal ${signal})${tail ? `: ${tail}` : ''}`,
+          ),
+        );
       });
     });
     serverDied.catch(() => undefined);
@@ -205,7 +222,16 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
     if (!result.aborted && (!cpuAtStart || !cpuAtEnd)) throw new Error('the generator never reported its measured window');
     const [s0, s1] = await Promise.all([cpuAtStart, cpuAtEnd]);
     hooks.signal?.removeEventListener('abort', onAbort);
-    const record = withTarget(buildRecord({ ...base, ...(workers > 1 && { workers }) }, result, s0 ?? null, s1 ?? null, verified.checked, generatorCores(pinning, workers)));
+    const record = withTarget(
+      buildRecord(
+        { ...base, ...(workers > 1 && { workers }) },
+        result,
+        s0 ?? null,
+        s1 ?? null,
+        verified.checked,
+        generatorCores(pinning, workers),
+      ),
+    );
     // Scenario figures the verify step found (nestedProfile: requestsPerOp) ride on the record.
     if ('figures' in verified && verified.figures) Object.assign(record, verified.figures);
     if (result.autocannon) record.autocannon = result.autocannon;
@@ -219,7 +245,9 @@ export async function runProtocol(name: DriverName, cfg: ResolvedConfig, pinning
     const attempted = record.ops + record.errors.total;
     const errorRatio = attempted > 0 ? record.errors.total / attempted : 0;
     const timeouts = record.errors.byKind.timeout ?? 0;
-    const kinds = Object.entries(record.errors.byKind).map(([k, v]) => `${k} ${v}`).join(', ');
+    const kinds = Object.entries(record.errors.byKind)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
     if (timeouts > cfg.maxTimeouts) {
       record.state = 'failed';
       record.error = `the server stopped answering: ${timeouts} call(s) got no answer within ${cfg.timeoutMs} ms (maxTimeouts ${cfg.maxTimeouts}); errors: ${kinds}`;
@@ -281,7 +309,8 @@ export function itemFigures(r: GeneratorResult, ops: number, s0: CpuSample | nul
   }
   if (r.firstItemHistogram !== undefined && ops > 0) out.firstItemUs = summarize(decodeHistogram(r.firstItemHistogram));
   // Read after sqlStatements in the server, so the count(*) behind it is not in the figure.
-  if (s0?.users !== undefined && s1?.users !== undefined && s1.users !== s0.users) out.storedUsers = { atStart: s0.users, atEnd: s1.users, added: s1.users - s0.users };
+  if (s0?.users !== undefined && s1?.users !== undefined && s1.users !== s0.users)
+    out.storedUsers = { atStart: s0.users, atEnd: s1.users, added: s1.users - s0.users };
   if (s0?.sqlStatements !== undefined && s1?.sqlStatements !== undefined && ops > 0) {
     out.sqlStatementsPerRequest = round((s1.sqlStatements - s0.sqlStatements) / ops, 2);
   }
@@ -315,7 +344,8 @@ export function buildRecord(
 ): RunRecord {
   // An interrupted run may have measured nothing: keep every rate finite.
   const windowUs = Math.max(1, r.measuredMs * 1000);
-  const serverCpuUs = serverStart && serverEnd ? serverEnd.userUs + serverEnd.systemUs - (serverStart.userUs + serverStart.systemUs) : null;
+  const serverCpuUs =
+    serverStart && serverEnd ? serverEnd.userUs + serverEnd.systemUs - (serverStart.userUs + serverStart.systemUs) : null;
   const serverCores = serverCpuUs === null ? null : serverCpuUs / windowUs;
   const clientCores = r.clientCpuUs / windowUs;
   const bound = classifyBound(serverCores, clientCores, generatorCapacity);

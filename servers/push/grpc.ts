@@ -25,7 +25,12 @@ const MAX_QUEUED_MESSAGES = 20_000;
 
 export const start: StartPushServer = (o) => startGrpcPush(o);
 
-export async function startGrpcPush({ host, port, log, heartbeatMs = DEFAULT_HEARTBEAT_MS }: PushServerOptions): Promise<PushServer> {
+export async function startGrpcPush({
+  host,
+  port,
+  log,
+  heartbeatMs = DEFAULT_HEARTBEAT_MS,
+}: PushServerOptions): Promise<PushServer> {
   const def = loadEventsDefinition()[EVENTS_SERVICE] as grpc.ServiceDefinition;
   const method = def.Subscribe as grpc.MethodDefinition<SubscribeRequest, Buffer>;
   const service: grpc.ServiceDefinition = {

@@ -15,7 +15,15 @@
 import http from 'node:http';
 import type net from 'node:net';
 import type { UserEvent } from './events.ts';
-import { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_BUFFERED, DEFAULT_RETRY_MS, listen, type PushServer, type PushServerOptions, type StartPushServer } from './types.ts';
+import {
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_MAX_BUFFERED,
+  DEFAULT_RETRY_MS,
+  listen,
+  type PushServer,
+  type PushServerOptions,
+  type StartPushServer,
+} from './types.ts';
 
 export const SSE_EVENTS_PATH = '/v1/events';
 

@@ -9,7 +9,14 @@
 //   previous ping is terminated, so a half-open peer is reaped within two intervals.
 import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_BUFFERED, listen, type PushServer, type PushServerOptions, type StartPushServer } from './types.ts';
+import {
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_MAX_BUFFERED,
+  listen,
+  type PushServer,
+  type PushServerOptions,
+  type StartPushServer,
+} from './types.ts';
 
 export const WS_EVENTS_PATH = '/v1/events';
 

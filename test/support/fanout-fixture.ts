@@ -18,7 +18,8 @@ const DATASET = { users: 50, seed: 7 };
 export function decodedMismatches(recorder: DeliveryRecorder): number[] {
   const bad: number[] = [];
   for (const [id, user] of recorder.decoded) {
-    if (JSON.stringify(user) !== JSON.stringify(canonicalUser(generateUser(DATASET, userIdForEvent(id, DATASET.users))))) bad.push(id);
+    if (JSON.stringify(user) !== JSON.stringify(canonicalUser(generateUser(DATASET, userIdForEvent(id, DATASET.users)))))
+      bad.push(id);
   }
   return bad;
 }
@@ -27,7 +28,16 @@ export const host = '127.0.0.1';
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function subscriberOptions(port: number, id: string, o: Partial<SubscriberOptions> = {}): SubscriberOptions {
-  return { host, port, id, heartbeatMs: 0, pollIntervalMs: 50, backoff: { initialMs: 20, maxMs: 500 }, connectTimeoutMs: 2000, ...o };
+  return {
+    host,
+    port,
+    id,
+    heartbeatMs: 0,
+    pollIntervalMs: 50,
+    backoff: { initialMs: 20, maxMs: 500 },
+    connectTimeoutMs: 2000,
+    ...o,
+  };
 }
 
 export interface Fixture {
@@ -58,7 +68,9 @@ export async function pushFixture(transport: FanoutTransport, n: number, fo: Fix
   const create = await SUBSCRIBERS[transport]();
   const recorder = new DeliveryRecorder(n);
   recorder.setWindow(0, Number.MAX_SAFE_INTEGER);
-  const subs = Array.from({ length: n }, (_, i) => create(subscriberOptions(port, `s${i}`, { ...fo.sub, decode: i === 0 }), wrap(i, recorder.sink(i))));
+  const subs = Array.from({ length: n }, (_, i) =>
+    create(subscriberOptions(port, `s${i}`, { ...fo.sub, decode: i === 0 }), wrap(i, recorder.sink(i))),
+  );
   await Promise.all(subs.map((s) => s.start()));
   return {
     log,

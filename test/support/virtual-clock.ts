@@ -22,7 +22,10 @@ export class VirtualClock implements Clock {
   /** Run timers in order until `done` settles (or no timer is left). */
   async runUntil<T>(done: Promise<T>): Promise<T> {
     let settled = false;
-    void done.then(() => (settled = true), () => (settled = true));
+    void done.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     while (!settled) {
       await new Promise((r) => setImmediate(r)); // let promise continuations run
       if (settled) break;
