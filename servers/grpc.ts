@@ -100,15 +100,13 @@ export async function startGrpc({
       const { userId } = call.request;
       if (!store.getUser(userId)) return callback({ code: grpc.status.NOT_FOUND, details: `no user with id ${userId}` });
       callback(null, {
-        posts: store
-          .postsByUser(userId)
-          .map((p) => ({
-            id: p.id,
-            authorId: p.authorId,
-            title: p.title,
-            content: p.content,
-            createdAt: timestamp(p.createdAt),
-          })),
+        posts: store.postsByUser(userId).map((p) => ({
+          id: p.id,
+          authorId: p.authorId,
+          title: p.title,
+          content: p.content,
+          createdAt: timestamp(p.createdAt),
+        })),
       });
     },
 

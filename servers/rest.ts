@@ -125,12 +125,10 @@ export async function startRest({
     const raw = req.params.id;
     // Digits only: Number() would take "1e3", " 7", "0x10" and "" as ids.
     if (!/^\d+$/.test(raw)) {
-      return reply
-        .code(400)
-        .send({
-          error: 'bad_request',
-          message: `user id must be a non-negative integer, got ${JSON.stringify(raw.slice(0, 40))}`,
-        });
+      return reply.code(400).send({
+        error: 'bad_request',
+        message: `user id must be a non-negative integer, got ${JSON.stringify(raw.slice(0, 40))}`,
+      });
     }
     const user = store.getUser(Number(raw));
     if (!user) return reply.code(404).send({ error: 'not_found', message: `no user with id ${raw}` });

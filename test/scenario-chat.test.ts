@@ -7,7 +7,6 @@ import { loadServer } from '../servers/registry.ts';
 import type { RunningServer } from '../servers/types.ts';
 import chat, { CHAT_LINES, checkRelays, chatOps, sendAll, verifyChat } from '../scenarios/chat.ts';
 import { PROTOCOLS, type ProtocolName } from '../harness/protocols.ts';
-
 import { MAX_CHAT_TEXT } from '../servers/chat.ts';
 import { EquivalenceError } from '../harness/errors.ts';
 

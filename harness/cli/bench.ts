@@ -5,34 +5,21 @@ import { fileURLToPath } from 'node:url';
 import { mergeConfig, resolveConfig, type ResolvedConfig } from '../config.ts';
 import { type ProtocolName } from '../protocols.ts';
 import { SCENARIOS, SCENARIO_NAMES } from '../../scenarios/registry.ts';
-
 import { planPinning, stopAll } from '../procs/control.ts';
-
 import { runProtocol, type ProgressEvent } from '../workloads/request-response.ts';
-
 import { formatSummary } from '../output/formats.ts';
-
 import { listScenarios, loadConfigFile, parseCli, usage } from '../run/args.ts';
-
 import { checkThresholds, formatBroken } from '../results/thresholds.ts';
-
 import { defaultResultPath, writeResult } from '../results/io.ts';
-
 import type { BenchResult, RunRecord } from '../results/types.ts';
 import { ProbeTracker } from '../metrics/probe.ts';
-
 import { AUTOCANNON_PROTOCOLS } from '../load/autocannon.ts';
-
 import { DEFAULT_SWEEP_FRACTIONS, sweepRates, sweepVariant } from '../run/sweep.ts';
-
 import type { Pinning } from '../results/schema.ts';
 import type { RunHooks } from '../workloads/request-response.ts';
 import { runFanoutMain } from '../run/fanout-main.ts';
-
 import { buildResult } from '../results/build.ts';
-
 import { UsageError } from '../errors.ts';
-
 import { runEntry } from '../run/entry.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -2,14 +2,10 @@
 // Exit status: 0 nothing regressed, 1 something regressed beyond the thresholds, 2 unusable
 // input (missing or corrupt file, wrong schema, different scenarios, bad flags).
 import { parseArgs } from 'node:util';
-
 import path from 'node:path';
 import { DEFAULT_MIN_EFFECT, compareResults, comparisonJson, renderComparisonMarkdown } from '../results/compare.ts';
-
 import { readResult } from '../results/io.ts';
-
 import { CompareInputError, ResultReadError, UsageError } from '../errors.ts';
-
 import { runEntry } from '../run/entry.ts';
 
 const FLAGS = {

@@ -2,14 +2,10 @@
 // several load-generator machines that drove the same target at the same time. The merging
 // itself is pure (merge.ts); this is the edge: flags, reading, writing, messages, exit codes.
 import { parseArgs } from 'node:util';
-
 import path from 'node:path';
 import { readResult, writeResult } from '../results/io.ts';
-
 import { mergeResults } from '../results/merge.ts';
-
 import { UsageError } from '../errors.ts';
-
 import { runEntry } from '../run/entry.ts';
 
 export const FLAGS = {

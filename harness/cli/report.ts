@@ -1,22 +1,14 @@
 // `npm run report -- RESULT.json [--html OUT.html] [--claims CLAIMS.json]`: the edge that reads
 // files, renders the Markdown (stdout) or the self-contained HTML report, and writes it.
 import { parseArgs } from 'node:util';
-
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-
 import path from 'node:path';
 import { readResult } from '../results/io.ts';
-
 import { renderReport } from '../output/markdown.ts';
-
 import { renderHtmlReport } from '../output/html.ts';
-
 import { loadChartAssets } from '../output/html-assets.ts';
-
 import { claimsInResult, readClaims, renderClaimsMarkdown } from '../results/claims.ts';
-
 import { ClaimsReadError, ResultReadError, UsageError } from '../errors.ts';
-
 import { runEntry } from '../run/entry.ts';
 
 export const REPORT_FLAGS = {

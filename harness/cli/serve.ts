@@ -3,15 +3,10 @@
 // hosts. Prints `listening URL` once bound (the only line on stdout), then serves until
 // SIGINT/SIGTERM, when it closes the server and exits 0.
 import { parseArgs } from 'node:util';
-
 import { SERVER_NAMES, loadServer, type ServerName } from '../../servers/registry.ts';
-
 import { createMemoryStore } from '../../servers/store.ts';
-
 import { DEFAULT_DATASET, type DatasetOptions } from '../../servers/dataset.ts';
-
 import { UsageError } from '../errors.ts';
-
 import { runEntry } from '../run/entry.ts';
 
 export const FLAGS = {
