@@ -16,7 +16,10 @@ export const claimSchema = z.object({
 export type Claim = z.infer<typeof claimSchema>;
 
 /** A claims file is either the array itself or an object with a `claims` array. */
-export const claimsFileSchema = z.union([z.array(claimSchema), z.object({ claims: z.array(claimSchema) }).transform((o) => o.claims)]);
+export const claimsFileSchema = z.union([
+  z.array(claimSchema),
+  z.object({ claims: z.array(claimSchema) }).transform((o) => o.claims),
+]);
 
 export function readClaims(p: string): Claim[] {
   let data: unknown;
@@ -28,7 +31,9 @@ export function readClaims(p: string): Claim[] {
   const checked = claimsFileSchema.safeParse(data);
   if (!checked.success) {
     const first = checked.error.issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
-    throw new ClaimsReadError(`${p} is not a claims file (an array of {ref, claim, guide, measured, verdict}): ${first.join('; ')}`);
+    throw new ClaimsReadError(
+      `${p} is not a claims file (an array of {ref, claim, guide, measured, verdict}): ${first.join('; ')}`,
+    );
   }
   return checked.data;
 }
@@ -61,6 +66,7 @@ const mdCell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\r?\n/g, 
 export function renderClaimsMarkdown(claims: readonly Claim[]): string {
   if (claims.length === 0) return '';
   const lines = ['### Claims', '', '| ref | claim | guide | measured | verdict |', '| --- | --- | --- | --- | --- |'];
-  for (const c of claims) lines.push(`| ${[c.ref, c.claim, c.guide, formatMeasured(c.measured), c.verdict].map(mdCell).join(' | ')} |`);
+  for (const c of claims)
+    lines.push(`| ${[c.ref, c.claim, c.guide, formatMeasured(c.measured), c.verdict].map(mdCell).join(' | ')} |`);
   return lines.join('\n');
 }

@@ -44,7 +44,13 @@ export const COMPARE_FIGURES: readonly FigureDef[] = [
   { name: 'latencyUs.p99', label: 'p99 us', better: 'lower', kind: 'latency', read: (r) => r.latencyUs?.p99 },
   { name: 'cpuUsPerOp.server', label: 'server CPU us/op', better: 'lower', kind: 'cpu', read: (r) => r.cpuUsPerOp.server },
   { name: 'cpuUsPerOp.client', label: 'client CPU us/op', better: 'lower', kind: 'cpu', read: (r) => r.cpuUsPerOp.client },
-  { name: 'bytesPerOp', label: 'wire B/op (out+in)', better: 'lower', kind: 'bytes', read: (r) => (r.bytesPerOp ? r.bytesPerOp.out + r.bytesPerOp.in : null) },
+  {
+    name: 'bytesPerOp',
+    label: 'wire B/op (out+in)',
+    better: 'lower',
+    kind: 'bytes',
+    read: (r) => (r.bytesPerOp ? r.bytesPerOp.out + r.bytesPerOp.in : null),
+  },
   { name: 'errors.total', label: 'errors (total over repeats)', better: 'lower', kind: 'errors', read: (r) => r.errors.total },
 ];
 
@@ -157,20 +163,48 @@ export function judge(
 ): Pick<ComparisonRow, 'base' | 'candidate' | 'change' | 'judgement' | 'beyondNoise' | 'p' | 'beyondMinEffect' | 'verdict'> {
   const b = side([...base]);
   const c = side([...cand]);
-  if (!b || !c) return { base: b, candidate: c, change: null, judgement: 'missing', beyondNoise: null, p: null, beyondMinEffect: false, verdict: 'not compared' };
+  if (!b || !c)
+    return {
+      base: b,
+      candidate: c,
+      change: null,
+      judgement: 'missing',
+      beyondNoise: null,
+      p: null,
+      beyondMinEffect: false,
+      verdict: 'not compared',
+    };
   const change = b.median === 0 ? null : (c.median - b.median) / Math.abs(b.median);
   const worse = better === 'higher' ? c.median < b.median : c.median > b.median;
   const direction = (): Verdict => (c.median === b.median ? 'unchanged' : worse ? 'regressed' : 'improved');
 
   // "Any increase from 0 is a regression": an error where there was none is never noise.
   if (opts.kind === 'errors' && base.every((x) => x === 0) && cand.some((x) => x > 0)) {
-    return { base: b, candidate: c, change, judgement: 'errors-appeared', beyondNoise: true, p: null, beyondMinEffect: true, verdict: 'regressed' };
+    return {
+      base: b,
+      candidate: c,
+      change,
+      judgement: 'errors-appeared',
+      beyondNoise: true,
+      p: null,
+      beyondMinEffect: true,
+      verdict: 'regressed',
+    };
   }
   // From a zero median any change is unbounded in relative terms.
   const beyondMinEffect = change === null ? c.median !== 0 : Math.abs(change) > opts.minEffect;
 
   if (b.n < MIN_REPEATS_FOR_TEST || c.n < MIN_REPEATS_FOR_TEST) {
-    return { base: b, candidate: c, change, judgement: 'no-repeats', beyondNoise: null, p: null, beyondMinEffect, verdict: beyondMinEffect ? direction() : 'unchanged' };
+    return {
+      base: b,
+      candidate: c,
+      change,
+      judgement: 'no-repeats',
+      beyondNoise: null,
+      p: null,
+      beyondMinEffect,
+      verdict: beyondMinEffect ? direction() : 'unchanged',
+    };
   }
   const mw = mannWhitneyU(b.values, c.values);
   let beyondNoise: boolean;
@@ -184,7 +218,16 @@ export function judge(
     judgement = 'mann-whitney';
     beyondNoise = mw.p < opts.alpha;
   }
-  return { base: b, candidate: c, change, judgement, beyondNoise, p: mw.p, beyondMinEffect, verdict: beyondNoise && beyondMinEffect ? direction() : 'unchanged' };
+  return {
+    base: b,
+    candidate: c,
+    change,
+    judgement,
+    beyondNoise,
+    p: mw.p,
+    beyondMinEffect,
+    verdict: beyondNoise && beyondMinEffect ? direction() : 'unchanged',
+  };
 }
 
 function sideInfo(r: BenchResult, label: string): SideInfo {
@@ -216,13 +259,30 @@ export function environmentWarnings(base: BenchResult, cand: BenchResult): strin
     field(`package ${name}`, a.packages[name] ?? 'absent', b.packages[name] ?? 'absent');
   }
   const out: string[] = [];
-  if (diffs.length) out.push(`environments differ (${diffs.join('; ')}): differences may come from the machine or the dependencies, not the change under test`);
+  if (diffs.length)
+    out.push(
+      `environments differ (${diffs.join('; ')}): differences may come from the machine or the dependencies, not the change under test`,
+    );
   // Settings that change what is measured, short of a different scenario.
   const cfgDiffs: string[] = [];
-  for (const k of ['duration', 'warmup', 'connections', 'inflight', 'load', 'maxInflight', 'workers', 'driver', 'targets', 'dataset', 'pin', 'timeoutMs'] as const) {
+  for (const k of [
+    'duration',
+    'warmup',
+    'connections',
+    'inflight',
+    'load',
+    'maxInflight',
+    'workers',
+    'driver',
+    'targets',
+    'dataset',
+    'pin',
+    'timeoutMs',
+  ] as const) {
     const x = (base.config as Record<string, unknown>)[k];
     const y = (cand.config as Record<string, unknown>)[k];
-    if (JSON.stringify(x) !== JSON.stringify(y)) cfgDiffs.push(`${k} ${JSON.stringify(x) ?? 'unset'} vs ${JSON.stringify(y) ?? 'unset'}`);
+    if (JSON.stringify(x) !== JSON.stringify(y))
+      cfgDiffs.push(`${k} ${JSON.stringify(x) ?? 'unset'} vs ${JSON.stringify(y) ?? 'unset'}`);
   }
   if (cfgDiffs.length) out.push(`run settings differ (${cfgDiffs.join('; ')}): the two results did not measure the same load`);
   return out;
@@ -244,11 +304,17 @@ export function conditionWarnings(base: BenchResult, cand: BenchResult, labels: 
   const [pb, pc] = [probeMs(base), probeMs(cand)];
   if (pb !== null && pc !== null && pb > 0 && pc > 0 && Math.max(pb / pc, pc / pb) > PROBE_WARN_RATIO) {
     const slower = pc > pb ? labels[1] : labels[0];
-    out.push(`the machine was ${((Math.max(pb / pc, pc / pb) - 1) * 100).toFixed(0)}% slower during ${slower} (fixed-work CPU probe, median ${pb} ms vs ${pc} ms): changes may come from the machine`);
+    out.push(
+      `the machine was ${((Math.max(pb / pc, pc / pb) - 1) * 100).toFixed(0)}% slower during ${slower} (fixed-work CPU probe, median ${pb} ms vs ${pc} ms): changes may come from the machine`,
+    );
   }
-  for (const [label, r] of [[labels[0], base], [labels[1], cand]] as const) {
+  for (const [label, r] of [
+    [labels[0], base],
+    [labels[1], cand],
+  ] as const) {
     const load = r.environment.loadAverage[0];
-    if (load !== undefined && load > r.environment.cpus) out.push(`${label} started on a busy machine (load average ${load} on ${r.environment.cpus} CPUs)`);
+    if (load !== undefined && load > r.environment.cpus)
+      out.push(`${label} started on a busy machine (load average ${load} on ${r.environment.cpus} CPUs)`);
     const slowed = r.runs.filter((x) => x.probe?.slowed).length;
     if (slowed) out.push(`${label}: ${slowed} of ${r.runs.length} runs started while the CPU probe said the machine was slowed`);
   }
@@ -256,22 +322,36 @@ export function conditionWarnings(base: BenchResult, cand: BenchResult, labels: 
 }
 
 export function compareResults(base: BenchResult, cand: BenchResult, options: Partial<CompareOptions> = {}): Comparison {
-  const opts: CompareOptions = { minEffect: DEFAULT_MIN_EFFECT, alpha: DEFAULT_ALPHA, baseLabel: 'base', candidateLabel: 'candidate', ...options };
-  if (!(opts.minEffect >= 0) || !Number.isFinite(opts.minEffect)) throw new RangeError(`minEffect must be a non-negative fraction, got ${opts.minEffect}`);
+  const opts: CompareOptions = {
+    minEffect: DEFAULT_MIN_EFFECT,
+    alpha: DEFAULT_ALPHA,
+    baseLabel: 'base',
+    candidateLabel: 'candidate',
+    ...options,
+  };
+  if (!(opts.minEffect >= 0) || !Number.isFinite(opts.minEffect))
+    throw new RangeError(`minEffect must be a non-negative fraction, got ${opts.minEffect}`);
   if (base.scenario !== cand.scenario) {
-    throw new CompareInputError(`different scenarios: ${opts.baseLabel} is "${base.scenario}", ${opts.candidateLabel} is "${cand.scenario}"; only results of the same scenario can be compared`);
+    throw new CompareInputError(
+      `different scenarios: ${opts.baseLabel} is "${base.scenario}", ${opts.candidateLabel} is "${cand.scenario}"; only results of the same scenario can be compared`,
+    );
   }
   const bg = groups(base);
   const cg = groups(cand);
   const notes: string[] = [];
-  for (const [label, r] of [[opts.baseLabel, base], [opts.candidateLabel, cand]] as const) {
+  for (const [label, r] of [
+    [opts.baseLabel, base],
+    [opts.candidateLabel, cand],
+  ] as const) {
     if (r.state !== 'complete') notes.push(`${label} is ${r.state}: some protocols did not finish.`);
   }
   for (const k of bg.keys()) if (!cg.has(k)) notes.push(`${k}: only in ${opts.baseLabel}; not compared.`);
   for (const k of cg.keys()) if (!bg.has(k)) notes.push(`${k}: only in ${opts.candidateLabel}; not compared.`);
   const common = [...bg.keys()].filter((k) => cg.has(k));
   if (common.length === 0) {
-    throw new CompareInputError(`no protocol in common: ${opts.baseLabel} has ${[...bg.keys()].join(', ') || 'no runs'}, ${opts.candidateLabel} has ${[...cg.keys()].join(', ') || 'no runs'}`);
+    throw new CompareInputError(
+      `no protocol in common: ${opts.baseLabel} has ${[...bg.keys()].join(', ') || 'no runs'}, ${opts.candidateLabel} has ${[...cg.keys()].join(', ') || 'no runs'}`,
+    );
   }
 
   const rows: ComparisonRow[] = [];
@@ -286,14 +366,27 @@ export function compareResults(base: BenchResult, cand: BenchResult, options: Pa
       const fb = failedB / b.runs.length;
       const fc = failedC / c.runs.length;
       rows.push({
-        ...id, figure: 'failedRuns', label: 'failed runs', better: 'lower',
-        base: { median: failedB, total: failedB, n: b.runs.length, values: [failedB] }, candidate: { median: failedC, total: failedC, n: c.runs.length, values: [failedC] },
-        change: null, judgement: 'failed-runs', beyondNoise: fc !== fb ? true : null, p: null, beyondMinEffect: fc !== fb,
-        verdict: fc > fb ? 'regressed' : fc < fb ? 'improved' : 'unchanged', generatorBound: false,
+        ...id,
+        figure: 'failedRuns',
+        label: 'failed runs',
+        better: 'lower',
+        base: { median: failedB, total: failedB, n: b.runs.length, values: [failedB] },
+        candidate: { median: failedC, total: failedC, n: c.runs.length, values: [failedC] },
+        change: null,
+        judgement: 'failed-runs',
+        beyondNoise: fc !== fb ? true : null,
+        p: null,
+        beyondMinEffect: fc !== fb,
+        verdict: fc > fb ? 'regressed' : fc < fb ? 'improved' : 'unchanged',
+        generatorBound: false,
       });
     }
     for (const f of COMPARE_FIGURES) {
-      const j = judge(samples(b.runs, f), samples(c.runs, f), f.better, { minEffect: opts.minEffect, alpha: opts.alpha, kind: f.kind });
+      const j = judge(samples(b.runs, f), samples(c.runs, f), f.better, {
+        minEffect: opts.minEffect,
+        alpha: opts.alpha,
+        kind: f.kind,
+      });
       rows.push({ ...id, figure: f.name, label: f.label, better: f.better, ...j, generatorBound });
     }
   }
@@ -315,13 +408,16 @@ export function compareResults(base: BenchResult, cand: BenchResult, options: Pa
 
 // ---- Markdown -------------------------------------------------------------------------------
 
-const fmtNum = (x: number): string => (Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : Number.isInteger(x) ? String(x) : x.toFixed(1));
+const fmtNum = (x: number): string =>
+  Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : Number.isInteger(x) ? String(x) : x.toFixed(1);
 const pct = (x: number): string => `${x > 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 const fmtP = (p: number): string => (p < 0.001 ? '<0.001' : p.toFixed(3));
-const who = (r: Pick<ComparisonRow, 'protocol' | 'variant'>): string => (r.variant !== undefined ? `${r.protocol} (${r.variant})` : r.protocol);
+const who = (r: Pick<ComparisonRow, 'protocol' | 'variant'>): string =>
+  r.variant !== undefined ? `${r.protocol} (${r.variant})` : r.protocol;
 
 /** The value shown for a side: the median, except counts (errors, failed runs), shown as totals. */
-const shown = (r: ComparisonRow, v: SideValue): number => (r.figure === 'errors.total' || r.figure === 'failedRuns' ? v.total : v.median);
+const shown = (r: ComparisonRow, v: SideValue): number =>
+  r.figure === 'errors.total' || r.figure === 'failedRuns' ? v.total : v.median;
 
 function changeText(r: ComparisonRow): string {
   if (!r.base || !r.candidate) return 'n/a';
@@ -350,7 +446,10 @@ function noiseText(r: ComparisonRow): string {
 }
 
 function verdictText(r: ComparisonRow, minEffect: number): string {
-  const gen = r.generatorBound && r.verdict !== 'not compared' && r.figure !== 'errors.total' && r.figure !== 'failedRuns' ? ' (generator-bound)' : '';
+  const gen =
+    r.generatorBound && r.verdict !== 'not compared' && r.figure !== 'errors.total' && r.figure !== 'failedRuns'
+      ? ' (generator-bound)'
+      : '';
   switch (r.verdict) {
     case 'regressed':
       return `**regressed**${gen}`;
@@ -380,12 +479,15 @@ export function renderComparisonMarkdown(c: Comparison): string {
     out.push(`**${c.regressions.length} regression${c.regressions.length > 1 ? 's' : ''}** beyond the thresholds (${rule}):`);
     for (const r of c.regressions) {
       const values = r.base && r.candidate ? `${fmtNum(shown(r, r.base))} -> ${fmtNum(shown(r, r.candidate))}` : '';
-      out.push(`- **${who(r)} ${r.figure}**: ${values} (${changeText(r)}); beyond noise: ${noiseText(r)}${r.generatorBound && r.figure !== 'errors.total' && r.figure !== 'failedRuns' ? '; generator-bound, see below' : ''}`);
+      out.push(
+        `- **${who(r)} ${r.figure}**: ${values} (${changeText(r)}); beyond noise: ${noiseText(r)}${r.generatorBound && r.figure !== 'errors.total' && r.figure !== 'failedRuns' ? '; generator-bound, see below' : ''}`,
+      );
     }
   } else {
     out.push(`**No regression** beyond the thresholds (${rule}).`);
   }
-  if (c.improvements.length) out.push(`\nImproved: ${c.improvements.map((r) => `${who(r)} ${r.figure} (${changeText(r)})`).join(', ')}.`);
+  if (c.improvements.length)
+    out.push(`\nImproved: ${c.improvements.map((r) => `${who(r)} ${r.figure} (${changeText(r)})`).join(', ')}.`);
   out.push('');
   for (const w of c.warnings) out.push(`> **Warning:** ${w}.`);
   if (c.warnings.length) out.push('');
@@ -401,13 +503,22 @@ export function renderComparisonMarkdown(c: Comparison): string {
   }
   out.push('');
   for (const n of c.notes) out.push(`- ${n}`);
-  out.push(`- Values are medians over the repeats that finished ok (errors: totals). A change counts when the medians differ by more than ${(c.minEffect * 100).toFixed(c.minEffect * 100 < 1 ? 1 : 0)}% and the difference is beyond the noise.`);
-  if (c.rows.some((r) => r.judgement === 'mann-whitney')) out.push(`- Beyond noise, with enough repeats: two-sided Mann-Whitney U test on the per-repeat values, exact, p < ${c.alpha}.`);
+  out.push(
+    `- Values are medians over the repeats that finished ok (errors: totals). A change counts when the medians differ by more than ${(c.minEffect * 100).toFixed(c.minEffect * 100 < 1 ? 1 : 0)}% and the difference is beyond the noise.`,
+  );
+  if (c.rows.some((r) => r.judgement === 'mann-whitney'))
+    out.push(
+      `- Beyond noise, with enough repeats: two-sided Mann-Whitney U test on the per-repeat values, exact, p < ${c.alpha}.`,
+    );
   if (c.rows.some((r) => r.judgement === 'separation')) {
-    out.push(`- With 3 vs 3 or 3 vs 4 repeats the exact test cannot go below p = 0.10 / 0.057, so beyond noise means every candidate repeat is beyond every base repeat. More repeats (4 or more on each side) give the test its say.`);
+    out.push(
+      `- With 3 vs 3 or 3 vs 4 repeats the exact test cannot go below p = 0.10 / 0.057, so beyond noise means every candidate repeat is beyond every base repeat. More repeats (4 or more on each side) give the test its say.`,
+    );
   }
   if (c.rows.some((r) => r.judgement === 'no-repeats')) {
-    out.push(`- **No repeats to judge the noise** (fewer than ${MIN_REPEATS_FOR_TEST} runs on a side): every change beyond the minimum effect is reported as if real. Run with \`--repeat 3\` or more for a judgement.`);
+    out.push(
+      `- **No repeats to judge the noise** (fewer than ${MIN_REPEATS_FOR_TEST} runs on a side): every change beyond the minimum effect is reported as if real. Run with \`--repeat 3\` or more for a judgement.`,
+    );
   }
   if (c.rows.some((r) => r.generatorBound)) {
     const bound = [...new Set(c.rows.filter((r) => r.generatorBound).map(who))];
@@ -415,7 +526,9 @@ export function renderComparisonMarkdown(c: Comparison): string {
       `- Generator-bound (${bound.join(', ')}): in at least one run the load generator, not the server, was the limit. Their ops/s, latency and CPU figures then describe the client as much as the server, and move with the generator's share of the machine: read changes there with care.`,
     );
   }
-  out.push('- errors: any error where the base had none is a regression. A protocol whose candidate runs failed more often than its base runs is a regression.');
+  out.push(
+    '- errors: any error where the base had none is a regression. A protocol whose candidate runs failed more often than its base runs is a regression.',
+  );
   return out.join('\n');
 }
 

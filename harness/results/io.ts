@@ -6,7 +6,10 @@ import { SCHEMA_VERSION, benchResultSchema, type BenchResult } from './schema.ts
 import { ResultReadError } from '../errors.ts';
 
 export function defaultResultPath(dir: string, scenario: string, startedAt: Date): string {
-  const stamp = startedAt.toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
+  const stamp = startedAt
+    .toISOString()
+    .replace(/[:]/g, '-')
+    .replace(/\.\d+Z$/, 'Z');
   return path.join(dir, `${scenario}-${stamp}.json`);
 }
 
@@ -56,11 +59,14 @@ export function readResult(p: string): BenchResult {
   if (v !== SCHEMA_VERSION) {
     throw new ResultReadError(
       `${p}: schemaVersion ${JSON.stringify(v)} is not supported; this tool reads version ${SCHEMA_VERSION}` +
-        (typeof v === 'number' && v > SCHEMA_VERSION ? ' (written by a newer version of the harness: update it)' : ' (re-run the benchmark to produce a current result)'),
+        (typeof v === 'number' && v > SCHEMA_VERSION
+          ? ' (written by a newer version of the harness: update it)'
+          : ' (re-run the benchmark to produce a current result)'),
     );
   }
   const checked = benchResultSchema.safeParse(data);
-  if (!checked.success) throw new ResultReadError(`${p} does not match the result schema v${SCHEMA_VERSION}: ${formatIssues(checked.error.issues)}`);
+  if (!checked.success)
+    throw new ResultReadError(`${p} does not match the result schema v${SCHEMA_VERSION}: ${formatIssues(checked.error.issues)}`);
   return checked.data;
 }
 

@@ -37,10 +37,14 @@ export function mergeResults(inputs: readonly MergeInput[]): MergeOutput {
   const first = inputs[0]!;
   for (const x of inputs.slice(1)) {
     if (x.result.schemaVersion !== first.result.schemaVersion) {
-      throw new MergeError(`${x.name} has schemaVersion ${x.result.schemaVersion} but ${first.name} has ${first.result.schemaVersion}: results of different versions cannot be merged`);
+      throw new MergeError(
+        `${x.name} has schemaVersion ${x.result.schemaVersion} but ${first.name} has ${first.result.schemaVersion}: results of different versions cannot be merged`,
+      );
     }
     if (x.result.scenario !== first.result.scenario) {
-      throw new MergeError(`${x.name} ran scenario "${x.result.scenario}" but ${first.name} ran "${first.result.scenario}": only results of the same scenario against the same target can be merged`);
+      throw new MergeError(
+        `${x.name} ran scenario "${x.result.scenario}" but ${first.name} ran "${first.result.scenario}": only results of the same scenario against the same target can be merged`,
+      );
     }
   }
   const warnings: string[] = [];
@@ -49,11 +53,18 @@ export function mergeResults(inputs: readonly MergeInput[]): MergeOutput {
   for (const x of inputs) {
     const origin = `${x.result.environment.hostname} ${x.result.startedAt}`;
     const twin = origins.get(origin);
-    if (twin !== undefined) warnings.push(`${x.name} and ${twin} both started on ${x.result.environment.hostname} at ${x.result.startedAt}: are they copies of one result? Their counts were added twice`);
+    if (twin !== undefined)
+      warnings.push(
+        `${x.name} and ${twin} both started on ${x.result.environment.hostname} at ${x.result.startedAt}: are they copies of one result? Their counts were added twice`,
+      );
     origins.set(origin, x.name);
   }
-  const configDiffs = differingKeys(inputs.map((x) => x.result.config as Record<string, unknown>), ['out']);
-  if (configDiffs.length) warnings.push(`the inputs' configs differ in ${configDiffs.join(', ')}; the merged result keeps the config of ${first.name}`);
+  const configDiffs = differingKeys(
+    inputs.map((x) => x.result.config as Record<string, unknown>),
+    ['out'],
+  );
+  if (configDiffs.length)
+    warnings.push(`the inputs' configs differ in ${configDiffs.join(', ')}; the merged result keeps the config of ${first.name}`);
 
   // Group runs by key, keeping the order in which keys first appear (first file first).
   const groups = new Map<string, { run: RunRecord; from: string }[]>();
@@ -86,9 +97,19 @@ export function mergeResults(inputs: readonly MergeInput[]): MergeOutput {
   const results = inputs.map((x) => x.result);
   const merged: BenchResult = {
     ...first.result,
-    state: results.some((r) => r.state === 'aborted') ? 'aborted' : results.some((r) => r.state === 'partial') || runs.some((r) => r.state !== 'ok') ? 'partial' : 'complete',
-    startedAt: extremeTime(results.map((r) => r.startedAt), Math.min),
-    finishedAt: extremeTime(results.map((r) => r.finishedAt), Math.max),
+    state: results.some((r) => r.state === 'aborted')
+      ? 'aborted'
+      : results.some((r) => r.state === 'partial') || runs.some((r) => r.state !== 'ok')
+        ? 'partial'
+        : 'complete',
+    startedAt: extremeTime(
+      results.map((r) => r.startedAt),
+      Math.min,
+    ),
+    finishedAt: extremeTime(
+      results.map((r) => r.finishedAt),
+      Math.max,
+    ),
     environment: structuredClone(first.result.environment),
     notes: [
       ...unique(results.flatMap((r) => r.notes)),
@@ -116,13 +137,19 @@ function mergeRuns(group: readonly { run: RunRecord; from: string }[], warnings:
   const measuredSeconds = Math.max(...rs.map((r) => r.measuredSeconds));
   const windows = rs.filter((r) => r.state === 'ok').map((r) => r.measuredSeconds);
   if (windows.length > 1 && !agree(windows)) {
-    warnings.push(`${what}: the measured windows differ by more than ${AGREEMENT * 100}% (${windows.join(', ')} s); ops/s uses the longest`);
+    warnings.push(
+      `${what}: the measured windows differ by more than ${AGREEMENT * 100}% (${windows.join(', ')} s); ops/s uses the longest`,
+    );
   }
 
   const models = new Set(rs.map((r) => r.load.model));
   if (models.size > 1) warnings.push(`${what}: the inputs used different load models (${[...models].join(', ')})`);
 
-  const state: RunState = rs.some((r) => r.state === 'failed') ? 'failed' : rs.some((r) => r.state === 'aborted') ? 'aborted' : 'ok';
+  const state: RunState = rs.some((r) => r.state === 'failed')
+    ? 'failed'
+    : rs.some((r) => r.state === 'aborted')
+      ? 'aborted'
+      : 'ok';
   const errorTexts = group.filter((g) => g.run.error !== undefined).map((g) => `${g.from}: ${g.run.error}`);
 
   const byKind: Record<string, number> = {};
@@ -140,7 +167,15 @@ function mergeRuns(group: readonly { run: RunRecord; from: string }[], warnings:
     latencyUs: mergeLatency(rs.map((r) => r.latencyUs)) ?? null,
     cpuUsPerOp: { server: null, client: weightedMean(counted, (r) => r.cpuUsPerOp.client, 2) },
     // A sum with one generator's share unknown would understate the total: then unknown.
-    cpuCores: { server: null, client: counted.some((r) => r.cpuCores.client === null) ? null : sumOrNull(counted.map((r) => r.cpuCores.client), 3) },
+    cpuCores: {
+      server: null,
+      client: counted.some((r) => r.cpuCores.client === null)
+        ? null
+        : sumOrNull(
+            counted.map((r) => r.cpuCores.client),
+            3,
+          ),
+    },
     bytesPerOp: mergeBytesPerOp(counted),
     setupBytes: rs.find((r) => r.setupBytes !== null)?.setupBytes ?? null,
     payloadBytes: rs.find((r) => r.payloadBytes !== null)?.payloadBytes ?? null,
@@ -150,14 +185,22 @@ function mergeRuns(group: readonly { run: RunRecord; from: string }[], warnings:
     serverRssBytes: maxOrNull(rs.map((r) => r.serverRssBytes)),
     // Every generator verified its own sample of ids; the weakest check is what all passed.
     verified: Math.min(...rs.map((r) => r.verified)),
-    load: mergeLoad(rs.map((r) => r.load), what, warnings),
+    load: mergeLoad(
+      rs.map((r) => r.load),
+      what,
+      warnings,
+    ),
   };
   if (errorTexts.length) out.error = errorTexts.join('; ');
   else delete out.error;
 
   if (anyHas('rawLatencyUs')) out.rawLatencyUs = mergeLatency(rs.map((r) => r.rawLatencyUs)) ?? null;
   if (anyHas('requestedRate')) out.requestedRate = sumOrNull(rs.map((r) => r.requestedRate));
-  if (anyHas('achievedRate')) out.achievedRate = sumOrNull(rs.map((r) => r.achievedRate), 1);
+  if (anyHas('achievedRate'))
+    out.achievedRate = sumOrNull(
+      rs.map((r) => r.achievedRate),
+      1,
+    );
   if (anyHas('dropped')) out.dropped = sum(rs.map((r) => r.dropped ?? 0));
 
   // Server CPU: one process, measured by each generator over (nearly) the same window. Each
@@ -225,7 +268,8 @@ function mergeLoad(loads: readonly LoadDescription[], what: string, warnings: st
   const head = structuredClone(loads[0]!);
   if (loads.some((l) => l.model !== head.model)) return head; // already warned about
   const total = (read: (l: LoadDescription) => number): number => sum(loads.map(read));
-  if (loads.some((l) => l.inflight !== head.inflight)) warnings.push(`${what}: the inputs used different in-flight limits per connection; the merged load keeps ${head.inflight}`);
+  if (loads.some((l) => l.inflight !== head.inflight))
+    warnings.push(`${what}: the inputs used different in-flight limits per connection; the merged load keeps ${head.inflight}`);
   head.connections = total((l) => l.connections);
   if (head.model === 'closed') return head;
   head.maxInflight = total((l) => (l.model === 'closed' ? 0 : l.maxInflight));
@@ -234,7 +278,9 @@ function mergeLoad(loads: readonly LoadDescription[], what: string, warnings: st
     return head;
   }
   const stages = loads.map((l) => (l.model === 'stages' ? l.stages : []));
-  const same = stages.every((s) => s.length === head.stages.length && s.every((st, i) => st.durationS === head.stages[i]!.durationS));
+  const same = stages.every(
+    (s) => s.length === head.stages.length && s.every((st, i) => st.durationS === head.stages[i]!.durationS),
+  );
   if (!same) {
     warnings.push(`${what}: the inputs used different stage plans; the merged load keeps the first input's`);
     return head;

@@ -38,7 +38,12 @@ export function summarizeRuns(runs: readonly RunRecord[]): ProtocolSummary[] {
       const xs = rs.map(read).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
       if (xs.length === rs.length) figures[name] = figureSpread(xs);
     }
-    out.push({ protocol: first.protocol, ...(first.variant !== undefined && { variant: first.variant }), repeats: rs.length, figures });
+    out.push({
+      protocol: first.protocol,
+      ...(first.variant !== undefined && { variant: first.variant }),
+      repeats: rs.length,
+      figures,
+    });
   }
   return out;
 }

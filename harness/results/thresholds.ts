@@ -27,10 +27,9 @@ export type ThresholdFigure = LatencyFigure | (typeof OTHER)[number];
 export const THRESHOLD_FIGURES: readonly ThresholdFigure[] = [...OTHER, ...LATENCY];
 
 /** Latency figures take a unit; the value is kept in microseconds like the result file. */
-const UNIT_US: Record<string, number> = { us: 1, 'µs': 1, ms: 1_000, s: 1_000_000 };
+const UNIT_US: Record<string, number> = { us: 1, µs: 1, ms: 1_000, s: 1_000_000 };
 
-const OPS = ['<=', '>=', '==', '!=', '<', '>'] as const;
-type Op = (typeof OPS)[number];
+type Op = '<=' | '>=' | '==' | '!=' | '<' | '>';
 
 export interface Threshold {
   expr: string;
@@ -47,7 +46,10 @@ const isLatency = (f: ThresholdFigure): f is LatencyFigure => (LATENCY as readon
 export function parseThreshold(expr: string): Threshold {
   // figure, operator, number (underscores allowed as in TS literals), optional unit.
   const m = /^\s*([A-Za-z][\w.]*)\s*(<=|>=|==|!=|<|>)\s*(-?[\d_]*\.?\d+(?:[eE][+-]?\d+)?)\s*([a-zA-Zµ]*)\s*$/.exec(expr);
-  if (!m) throw new ThresholdError(`"${expr}" is not a threshold; write FIGURE OP NUMBER[unit], e.g. "p99 < 2ms", "opsPerSec > 20000", "errors == 0"`);
+  if (!m)
+    throw new ThresholdError(
+      `"${expr}" is not a threshold; write FIGURE OP NUMBER[unit], e.g. "p99 < 2ms", "opsPerSec > 20000", "errors == 0"`,
+    );
   const [, name = '', op = '', num = '', unit = ''] = m;
   const figure = name.startsWith('latencyUs.') ? name.slice('latencyUs.'.length) : name; // latencyUs.p99 as in the result file
   if (!(THRESHOLD_FIGURES as readonly string[]).includes(figure)) {
@@ -57,7 +59,8 @@ export function parseThreshold(expr: string): Threshold {
   const raw = Number(num.replace(/_/g, ''));
   if (!Number.isFinite(raw)) throw new ThresholdError(`"${expr}": "${num}" is not a number`);
   if (isLatency(f)) {
-    if (!unit) throw new ThresholdError(`"${expr}": ${name} is a latency; give a unit: us, ms or s (e.g. "${name} ${op} ${num}ms")`);
+    if (!unit)
+      throw new ThresholdError(`"${expr}": ${name} is a latency; give a unit: us, ms or s (e.g. "${name} ${op} ${num}ms")`);
     const scale = UNIT_US[unit];
     if (scale === undefined) throw new ThresholdError(`"${expr}": unknown unit "${unit}"; latency units: us, ms, s`);
     return { expr: expr.trim(), figure: f, op: op as Op, value: raw * scale, unit };
@@ -151,7 +154,10 @@ function formatMeasured(t: Threshold, x: number | null): string {
 }
 
 /** Thresholds of one protocol's runs (its repeats); failed runs are left out. */
-export function evaluateThresholds(exprs: readonly string[], runs: readonly RunRecord[]): Omit<BrokenThreshold, 'protocol' | 'variant'>[] {
+export function evaluateThresholds(
+  exprs: readonly string[],
+  runs: readonly RunRecord[],
+): Omit<BrokenThreshold, 'protocol' | 'variant'>[] {
   const ok = runs.filter((r) => r.state === 'ok');
   const broken: Omit<BrokenThreshold, 'protocol' | 'variant'>[] = [];
   for (const expr of exprs) {
@@ -169,7 +175,11 @@ export function evaluateThresholds(exprs: readonly string[], runs: readonly RunR
  * Every threshold of `scenario` that the runs break, per protocol (and variant). A protocol
  * whose runs all failed is skipped: the failure itself already fails the run.
  */
-export function checkThresholds(table: ThresholdTable | undefined, scenario: string, runs: readonly RunRecord[]): BrokenThreshold[] {
+export function checkThresholds(
+  table: ThresholdTable | undefined,
+  scenario: string,
+  runs: readonly RunRecord[],
+): BrokenThreshold[] {
   const forScenario = table?.[scenario];
   if (!forScenario) return [];
   const groups = new Map<string, RunRecord[]>();
@@ -182,7 +192,8 @@ export function checkThresholds(table: ThresholdTable | undefined, scenario: str
     const first = group[0] as RunRecord;
     if (!group.some((r) => r.state === 'ok')) continue;
     const exprs = [...(forScenario['*'] ?? []), ...(forScenario[first.protocol] ?? [])];
-    for (const b of evaluateThresholds(exprs, group)) out.push({ protocol: first.protocol, ...(first.variant !== undefined ? { variant: first.variant } : {}), ...b });
+    for (const b of evaluateThresholds(exprs, group))
+      out.push({ protocol: first.protocol, ...(first.variant !== undefined ? { variant: first.variant } : {}), ...b });
   }
   return out;
 }
