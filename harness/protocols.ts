@@ -1,7 +1,8 @@
 // The protocol rows a run can measure. A row pairs a reference server with a client
 // (driver). gRPC has two rows on the same server: a lean driver that can saturate the
-// server, and the stock grpc-js client "as an application sees it".
-import type { ServerName } from '../servers/registry.ts';
+// server, and the stock grpc-js client "as an application sees it". Which server a row runs
+// against is the server's to say (its index in servers/*/index.ts lists its rows).
+import { serverOfRow, type ServerName } from '../servers/registry.ts';
 import type { ClientModule } from '../clients/types.ts';
 
 export interface ProtocolRow {
@@ -13,48 +14,46 @@ export interface ProtocolRow {
   driver: string;
 }
 
-export const PROTOCOLS = {
+const ROWS = {
   rest: {
     name: 'rest',
-    server: 'rest',
     client: () => import('../clients/rest.ts'),
     driver: 'HTTP/1.1 keep-alive on raw node:net sockets, pre-built GET requests (the autocannon/wrk approach); fastify server',
   },
   grpc: {
     name: 'grpc',
-    server: 'grpc',
     client: () => import('../clients/grpc.ts'),
     driver:
       'HTTP/2 spoken on raw node:net sockets as h2load does: frames pre-built per id (5-byte gRPC prefix + protobuf), HPACK as nghttp2 encodes it, grpc-status trailer checked; @grpc/grpc-js server',
   },
   'grpc-js': {
     name: 'grpc-js',
-    server: 'grpc',
     client: () => import('../clients/grpc-js.ts'),
     driver: 'stock @grpc/grpc-js client (what an application sees); @grpc/grpc-js server',
   },
   websocket: {
     name: 'websocket',
-    server: 'websocket',
     client: () => import('../clients/websocket.ts'),
     driver: 'ws client, JSON messages correlated by request id; ws server',
   },
   graphql: {
     name: 'graphql',
-    server: 'graphql',
     client: () => import('../clients/graphql.ts'),
     driver: 'HTTP/1.1 keep-alive on raw node:net sockets, pre-built POST /graphql; graphql-yoga server on node:http',
   },
   sse: {
     name: 'sse',
-    server: 'sse',
     client: () => import('../clients/sse.ts'),
     driver: 'RPC over SSE: request as HTTP POST, answer as an event on a long-lived text/event-stream, correlated by request id',
   },
-} satisfies Record<string, ProtocolRow & { server: ServerName }>;
+} satisfies Record<string, Omit<ProtocolRow, 'server'>>;
 
-export type ProtocolName = keyof typeof PROTOCOLS;
-export const PROTOCOL_NAMES = Object.keys(PROTOCOLS) as ProtocolName[];
+export type ProtocolName = keyof typeof ROWS;
+export const PROTOCOL_NAMES = Object.keys(ROWS) as ProtocolName[];
+
+export const PROTOCOLS = Object.fromEntries(
+  PROTOCOL_NAMES.map((name) => [name, { ...ROWS[name], server: serverOfRow(name) }]),
+) as { [P in ProtocolName]: ProtocolRow & { name: P } };
 
 export function isProtocolName(s: string): s is ProtocolName {
   return Object.hasOwn(PROTOCOLS, s);

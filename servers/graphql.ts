@@ -37,8 +37,11 @@ import type { ServerOptions, StartServer } from './types.ts';
 import { httpServerOptions, type ConnectionLimits } from './http-limits.ts';
 import { listenOn } from './listen.ts';
 import { pickEncoding, sendCompressed } from './compression.ts';
+import { GRAPHQL_PATH } from './graphql/index.ts';
 
-export const GRAPHQL_PATH = '/graphql';
+// Defined with the server's metadata (servers/graphql/index.ts); claims import it from here.
+export { GRAPHQL_PATH };
+
 /** users(limit) answers at most this many users. */
 export const MAX_LIST_LIMIT = 1000;
 /** The guide's limits ("max 5 levels", "max 1000"). */

@@ -1,4 +1,5 @@
 import type { UserStore } from './store.ts';
+import type { ProtocolName } from '../harness/protocols.ts';
 
 /**
  * Knobs a scenario may set on a server (scenarios/types.ts `server()`); they travel from the
@@ -14,7 +15,10 @@ export interface ServerTuning {
   serviceDelayMs?: number;
   /** GraphQL: batch Post.author / Comment.author loads through a DataLoader (nPlusOne); default off. */
   dataloader?: boolean;
-  /** GraphQL: also serve the chat subscription and sendMessage mutation over graphql-ws at /graphql (chat scenario); default off. */
+  /**
+   * GraphQL: also serve the chat subscription and sendMessage mutation over graphql-ws at /graphql
+   * (chat scenario); default off.
+   */
   chat?: boolean;
   /**
    * payloadSize / compression: most users one list answer may carry, on every server (default
@@ -51,3 +55,27 @@ export interface RunningServer {
 
 /** One module per protocol exports `start` with this signature. */
 export type StartServer = (options: ServerOptions) => Promise<RunningServer>;
+
+/** Scheme of the URL a client connects to; `grpc` is plaintext HTTP/2 (h2c) carrying gRPC. */
+export type UrlScheme = 'http' | 'ws' | 'grpc';
+
+/**
+ * What a protocol's server is, declared once in servers/<protocol>/index.ts and listed in
+ * servers/registry.ts. The index holds data only and loads the server's own module (and its
+ * npm packages) when `load` is called: the protocol rows and the environment read the index in
+ * every process, generators included, where loading graphql-yoga would cost about a second.
+ */
+export interface ServerIndex {
+  /** The server's `start`, imported on first use. */
+  load(): Promise<StartServer>;
+  /** `npm run serve` prints `listening <scheme>://HOST:PORT<urlPath>`. */
+  scheme: UrlScheme;
+  /** Path a client opens, part of the listening URL: '' when host and port say it all. */
+  urlPath: string;
+  /** What to call, printed by `npm run serve` with HOST:PORT replaced by the bound address. */
+  pathHint: string;
+  /** npm packages the server runs on; their installed versions go into each result's environment. */
+  packages: readonly string[];
+  /** The protocol rows (harness/protocols.ts) measured against this server. */
+  rows: readonly ProtocolName[];
+}

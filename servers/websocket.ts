@@ -15,8 +15,11 @@ import { httpServerOptions, type ConnectionLimits } from './http-limits.ts';
 import { listenOn } from './listen.ts';
 import { binaryAnswerer, negotiateEncoding } from './websocket-encodings.ts';
 import { relayOf } from './chat.ts';
+import { WS_PATH } from './websocket/index.ts';
 
-export const WS_PATH = '/v1/ws';
+// Defined with the server's metadata (servers/websocket/index.ts); tests and claims import it from here.
+export { WS_PATH };
+
 /** listUsers answers at most this many users per message. */
 export const MAX_LIST_LIMIT = 1000;
 

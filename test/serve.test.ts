@@ -39,6 +39,18 @@ function listeningUrl(child: ChildProcess, timeoutMs = 20_000): Promise<string> 
   });
 }
 
+/** Resolves with stderr once it matches `re`; rejects if the process exits first. */
+function stderrMatching(child: ChildProcess, re: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (re.test(err)) resolve(err);
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code}; stderr: ${err}`)));
+  });
+}
+
 /** Exit code after SIGTERM, or a rejection when it takes longer than `withinMs`. */
 function terminate(child: ChildProcess, withinMs: number): Promise<number | null> {
   return new Promise((resolve, reject) => {
@@ -86,6 +98,20 @@ test('serve websocket prints a ws:// URL with the socket path', async () => {
   const child = serve(['--protocol', 'websocket']);
   try {
     assert.match(await listeningUrl(child), /^ws:\/\/127\.0\.0\.1:\d+\/v1\/ws$/);
+    assert.equal(await terminate(child, 3000), 0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('serve grpc prints a grpc:// URL on stdout and the rpc to call, at the bound port, on stderr', async () => {
+  const child = serve(['--protocol', 'grpc']);
+  try {
+    // Listen before the listening line arrives: the hint follows it at once.
+    const stderr = stderrMatching(child, /Ctrl-C to stop/);
+    const url = await listeningUrl(child);
+    assert.match(url, /^grpc:\/\/127\.0\.0\.1:\d+$/);
+    assert.ok((await stderr).includes(`${url} bench.v1.UserService/GetUser`), await stderr);
     assert.equal(await terminate(child, 3000), 0);
   } finally {
     child.kill('SIGKILL');

@@ -1,9 +1,10 @@
 // `npm run serve -- --protocol NAME [--host H] [--port P] [--users N] [--seed S]`: one reference
 // server in the foreground, in this process, so the server and the load can run on different
-// hosts. Prints `listening URL` once bound (the only line on stdout), then serves until
-// SIGINT/SIGTERM, when it closes the server and exits 0.
+// hosts. Prints `listening URL` once bound (the only line on stdout), what to call on stderr (the
+// server's path hint, servers/*/index.ts), then serves until SIGINT/SIGTERM, when it closes the
+// server and exits 0.
 import { parseArgs } from 'node:util';
-import { SERVER_NAMES, loadServer, type ServerName } from '../../servers/registry.ts';
+import { SERVER_NAMES, loadServer, pathHint, serverUrl, type ServerName } from '../../servers/registry.ts';
 import { createMemoryStore } from '../../servers/store.ts';
 import { DEFAULT_DATASET, type DatasetOptions } from '../../servers/dataset.ts';
 import { UsageError } from '../errors.ts';
@@ -71,33 +72,6 @@ export function parseServeArgs(argv: string[]): ServeOptions | null {
   };
 }
 
-/** The URL a client (or `npm run bench -- --target NAME=URL`) connects to. */
-export async function serverUrl(protocol: ServerName, host: string, port: number): Promise<string> {
-  // An IPv6 literal needs brackets in a URL, or its colons read as the port separator.
-  const h = host.includes(':') ? `[${host}]` : host;
-  if (protocol === 'websocket') {
-    // The path lives in the server module; it is loaded already, so this import is free.
-    const { WS_PATH } = await import('../../servers/websocket.ts');
-    return `ws://${h}:${port}${WS_PATH}`;
-  }
-  return `http://${h}:${port}`;
-}
-
-async function pathHint(protocol: ServerName): Promise<string> {
-  switch (protocol) {
-    case 'rest':
-      return 'routes: GET /v1/users/{id}, POST /v1/users';
-    case 'graphql':
-      return `endpoint: POST ${(await import('../../servers/graphql.ts')).GRAPHQL_PATH}`;
-    case 'sse':
-      return 'routes: GET /v1/events (event stream), POST /v1/rpc';
-    case 'grpc':
-      return 'service: bench.v1.UserService over h2c (plaintext HTTP/2)';
-    case 'websocket':
-      return 'one JSON message per call on the socket';
-  }
-}
-
 export async function main(argv: string[]): Promise<number> {
   const opts = parseServeArgs(argv);
   if (opts === null) {
@@ -138,9 +112,9 @@ export async function main(argv: string[]): Promise<number> {
   });
 
   // Only this line goes to stdout, so a script can read the URL from the first line.
-  console.log(`listening ${await serverUrl(opts.protocol, opts.host, server.port)}`);
+  console.log(`listening ${serverUrl(opts.protocol, opts.host, server.port)}`);
   console.error(
-    `${opts.protocol}: ${await pathHint(opts.protocol)}; data set users=${opts.dataset.users} seed=${opts.dataset.seed}; Ctrl-C to stop`,
+    `${opts.protocol}: ${pathHint(opts.protocol, opts.host, server.port)}; data set users=${opts.dataset.users} seed=${opts.dataset.seed}; Ctrl-C to stop`,
   );
   if (opts.host === '0.0.0.0' || opts.host === '::')
     console.error(`bound to every interface: from another host, use this host's address in place of ${opts.host}`);

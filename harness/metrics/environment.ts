@@ -3,23 +3,20 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
+import { serverPackages } from '../../servers/registry.ts';
 import type { Environment, Pinning } from '../results/schema.ts';
 
 export type { Environment };
 
-const MEASURED_PACKAGES = [
-  'fastify',
-  '@grpc/grpc-js',
-  '@grpc/proto-loader',
-  'ws',
-  'graphql',
-  'graphql-yoga',
-  'protobufjs',
-  'hdr-histogram-js',
-  'autocannon',
-];
+/** The harness's own packages that shape a figure: message encoding, histograms, the autocannon cross-check. */
+const HARNESS_PACKAGES = ['protobufjs', 'hdr-histogram-js', 'autocannon'];
 
-export function packageVersions(names = MEASURED_PACKAGES): Record<string, string> {
+/** Every server's packages (servers/<name>/index.ts), then the harness's. */
+export function measuredPackages(): string[] {
+  return [...new Set([...serverPackages(), ...HARNESS_PACKAGES])];
+}
+
+export function packageVersions(names = measuredPackages()): Record<string, string> {
   const require = createRequire(import.meta.url);
   const out: Record<string, string> = {};
   for (const name of names) {
@@ -64,6 +61,9 @@ export function captureEnvironment(pinning: Pinning): Environment {
     memoryBytes: os.totalmem(),
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
+    // Which node binary ran: several may be installed (the design notes' npm-installed Node 24, say).
+    execPath: process.execPath,
+    v8: process.versions.v8,
     packages: packageVersions(),
     commit,
     commitDirty: status === null ? null : status.length > 0,

@@ -34,7 +34,10 @@ export const environmentSchema = z.object({
   cpus: z.number().int().positive(),
   memoryBytes: z.number().nonnegative(),
   os: z.string(),
-  node: z.string(),
+  node: z.string().describe('process.version of the process that wrote the result'),
+  // Optional: results written before they were recorded still read.
+  execPath: z.string().optional().describe('process.execPath: the node binary that ran'),
+  v8: z.string().optional().describe('process.versions.v8'),
   packages: z.record(z.string(), z.string()),
   commit: z.string().nullable(),
   commitDirty: z.boolean().nullable(),

@@ -1,0 +1,13 @@
+// gRPC on @grpc/grpc-js: what the server is (servers/types.ts ServerIndex); the service is in servers/grpc.ts.
+import type { ServerIndex } from '../types.ts';
+
+export const index: ServerIndex = {
+  load: async () => (await import('../grpc.ts')).start,
+  scheme: 'grpc',
+  urlPath: '',
+  // package bench.v1, service UserService in proto/user.proto; the HTTP/2 :path is /bench.v1.UserService/GetUser.
+  pathHint: 'grpc://HOST:PORT bench.v1.UserService/GetUser (h2c: plaintext HTTP/2)',
+  packages: ['@grpc/grpc-js', '@grpc/proto-loader'],
+  // Both rows hit this server: the lean HTTP/2 driver and the stock grpc-js client.
+  rows: ['grpc', 'grpc-js'],
+};

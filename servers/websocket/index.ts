@@ -1,0 +1,15 @@
+// WebSocket on ws: what the server is (servers/types.ts ServerIndex); the message handling is in servers/websocket.ts.
+import type { ServerIndex } from '../types.ts';
+
+/** The one path the server upgrades; clients open ws://HOST:PORT/v1/ws. */
+export const WS_PATH = '/v1/ws';
+
+export const index: ServerIndex = {
+  load: async () => (await import('../websocket.ts')).start,
+  scheme: 'ws',
+  urlPath: WS_PATH,
+  pathHint: `ws://HOST:PORT${WS_PATH}, one JSON message per call: {"id":1,"op":"getUser","params":{"id":1}}`,
+  // msgpackr encodes the encodings scenario's binary answers.
+  packages: ['ws', 'msgpackr'],
+  rows: ['websocket'],
+};
