@@ -8,6 +8,8 @@ import type { BenchResult, RunRecord } from '../results/types.ts';
 import { mergeEncoded, type Histogram } from '../metrics/histogram.ts';
 import { spread, type Spread } from '../metrics/stats.ts';
 import { claimsInResult, formatMeasured, verdictTone, type Claim } from '../results/claims.ts';
+import { endOnly } from './end-only.ts';
+import type { OutputEntry } from './types.ts';
 
 export interface ChartAssets {
   /** uPlot's IIFE build (defines the global `uPlot`). */
@@ -769,3 +771,14 @@ ${environmentSection(result)}
 </html>
 `;
 }
+
+export const htmlOutput: OutputEntry<false> = {
+  description: 'one self-contained HTML page with charts (npm run report -- RESULT.json --html OUT.html)',
+  summary: false,
+  create: ({ claims, chartAssets }) => {
+    // The page inlines uPlot; reading it is the edge's job, handed in as a function so this file stays pure.
+    if (!chartAssets) throw new Error('the html output needs chartAssets (loadChartAssets from html-assets.ts)');
+    const assets = chartAssets();
+    return endOnly((result, resultPath) => renderHtmlReport(result, { assets, claims, resultPath }));
+  },
+};
