@@ -7,6 +7,9 @@ import type { Claim } from '../harness/results/claims.ts';
 
 export const EXAMPLE_RESULT = fileURLToPath(new URL('../results/examples/getUser-readme.json', import.meta.url));
 
+/** A real fanout result (SSE, WebSocket, gRPC, GraphQL and polling at K = 1,000). */
+export const FANOUT_RESULT = fileURLToPath(new URL('../results/examples/fanout-k1000.json', import.meta.url));
+
 export const HOSTILE_NAME = 'evil<script>alert("x")</script>&co';
 
 export function exampleResult(): BenchResult {

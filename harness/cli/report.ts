@@ -1,24 +1,25 @@
-// `npm run report -- RESULT.json [--html OUT.html] [--claims CLAIMS.json]`: the edge that reads
-// files, renders the Markdown (stdout) or the self-contained HTML report, and writes it.
+// `npm run report -- RESULT.json [--html OUT.html] [--claims CLAIMS.json] [--format NAME]`: the edge
+// that reads files, renders the result with one output from the registry (Markdown by default, the
+// self-contained HTML page with --html), and prints it or writes it.
 import { parseArgs } from 'node:util';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readResult } from '../results/io.ts';
-import { renderReport } from '../output/markdown.ts';
-import { renderHtmlReport } from '../output/html.ts';
+import { createOutput, isOutputName, OUTPUT_NAMES, type OutputName } from '../output/registry.ts';
 import { loadChartAssets } from '../output/html-assets.ts';
-import { claimsInResult, readClaims, renderClaimsMarkdown } from '../results/claims.ts';
+import { claimsInResult, readClaims } from '../results/claims.ts';
 import { ClaimsReadError, ResultReadError, UsageError } from '../errors.ts';
 import { runEntry } from '../run/entry.ts';
 
 export const REPORT_FLAGS = {
-  html: { type: 'string', help: 'write a self-contained HTML report to this file (else Markdown goes to stdout)' },
+  html: { type: 'string', help: 'write the self-contained HTML report to this file (else the --format output goes to stdout)' },
   claims: { type: 'string', help: 'claims verdicts to include: a JSON array of {ref, claim, guide, measured, verdict}' },
   help: { type: 'boolean', help: 'this help' },
+  format: { type: 'string', help: `output to print: ${OUTPUT_NAMES.join(', ')} (default md; html with --html)` },
 } as const;
 
 const USAGE = [
-  'usage: npm run report -- RESULT.json [--html OUT.html] [--claims CLAIMS.json]',
+  `usage: npm run report -- RESULT.json [--html OUT.html] [--claims CLAIMS.json] [--format ${OUTPUT_NAMES.join('|')}]`,
   '',
   'flags:',
   ...Object.entries(REPORT_FLAGS).map(([name, f]) => `  --${name.padEnd(8)} ${f.help}`),
@@ -29,7 +30,24 @@ interface Io {
   err: (s: string) => void;
 }
 
-function parse(argv: string[]): { file: string; html?: string; claims?: string; help: boolean } {
+interface ReportArgs {
+  file: string;
+  format: OutputName;
+  html?: string;
+  claims?: string;
+  help: boolean;
+}
+
+/** --html OUT is the html output written to OUT; without it the chosen output (md by default) goes to stdout. */
+function outputName(format: string | undefined, html: string | undefined): OutputName {
+  const name = format ?? (html === undefined ? 'md' : 'html');
+  if (!isOutputName(name)) throw new UsageError(`--format must be one of ${OUTPUT_NAMES.join(', ')}, got "${name}"`);
+  if (html !== undefined && name !== 'html')
+    throw new UsageError(`--html writes the html output; it cannot print --format ${name}`);
+  return name;
+}
+
+function parse(argv: string[]): ReportArgs {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: REPORT_FLAGS, allowPositionals: true, strict: true });
@@ -48,11 +66,12 @@ function parse(argv: string[]): { file: string; html?: string; claims?: string; 
     throw new UsageError((err as Error).message);
   }
   const { values, positionals } = parsed;
-  if (values.help) return { file: '', help: true };
+  if (values.help) return { file: '', format: 'md', help: true };
   if (positionals.length === 0) throw new UsageError('missing the result file');
   if (positionals.length > 1)
     throw new UsageError(`one result file at a time, got ${positionals.length}: ${positionals.join(' ')}`);
-  return { file: positionals[0] as string, html: values.html, claims: values.claims, help: false };
+  const format = outputName(values.format, values.html);
+  return { file: positionals[0] as string, format, html: values.html, claims: values.claims, help: false };
 }
 
 /** Replace `p` atomically: readers see the old file or the new one, never half of one. */
@@ -77,13 +96,12 @@ export function runReportCli(argv: string[], io: Io): number {
     }
     const result = readResult(args.file);
     const claims = args.claims !== undefined ? readClaims(args.claims) : claimsInResult(result);
+    const text = createOutput(args.format, { claims, chartAssets: loadChartAssets }).end(result, args.file) ?? '';
     if (args.html === undefined) {
-      const claimsMd = renderClaimsMarkdown(claims);
-      io.out(renderReport(result, args.file) + (claimsMd ? `\n\n${claimsMd}` : ''));
+      io.out(text);
       return 0;
     }
-    const html = renderHtmlReport(result, { assets: loadChartAssets(), claims, resultPath: args.file });
-    writeAtomic(args.html, html);
+    writeAtomic(args.html, text);
     io.out(args.html);
     return 0;
   } catch (err) {

@@ -1,6 +1,13 @@
 // Pure rendering of a fanout result: the per-run table, where each protocol stopped keeping
 // up, and polling against push per event rate.
 import type { BenchResult, RunRecord } from '../results/types.ts';
+import { endOnly } from './end-only.ts';
+import type { OutputEntry } from './types.ts';
+
+/** A fanout result, told by its data: the scenario it names, or runs that carry delivery figures. */
+export function isFanoutResult(result: Pick<BenchResult, 'scenario' | 'runs'>): boolean {
+  return result.scenario === 'fanout' || result.runs.some((r) => r.delivery !== undefined);
+}
 
 const int = (x: number | null | undefined): string =>
   x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : Math.round(x).toLocaleString('en-US');
@@ -136,3 +143,9 @@ export function renderFanoutReport(result: BenchResult, resultPath?: string): st
   if (resultPath) out.push('', `Result file: ${resultPath}`);
   return out.join('\n');
 }
+
+export const fanoutOutput: OutputEntry<false> = {
+  description: 'the fanout report (Markdown): delivery per run, where each protocol stopped keeping up, polling against push',
+  summary: false,
+  create: () => endOnly(renderFanoutReport),
+};

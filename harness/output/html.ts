@@ -8,6 +8,8 @@ import type { BenchResult, RunRecord } from '../results/types.ts';
 import { mergeEncoded, type Histogram } from '../metrics/histogram.ts';
 import { spread, type Spread } from '../metrics/stats.ts';
 import { claimsInResult, formatMeasured, verdictTone, type Claim } from '../results/claims.ts';
+import { endOnly } from './end-only.ts';
+import type { OutputEntry } from './types.ts';
 
 export interface ChartAssets {
   /** uPlot's IIFE build (defines the global `uPlot`). */
@@ -308,8 +310,12 @@ function spreadText(s: Spread, unit: string, f = fmtNum): string {
   return s.n > 1 && s.max > s.min ? `${f(s.median)} ${unit} (${f(s.min)}–${f(s.max)}, n=${s.n})` : `${f(s.median)} ${unit}`;
 }
 
+function noDataBar(name: string | null = null): Bar {
+  return { name, segments: [], whisker: null, text: 'n/a' };
+}
+
 function singleBar(s: Spread | null, unit: string, name: string | null, segName: string, light = false): Bar {
-  if (!s) return { name, segments: [], whisker: null, text: 'n/a' };
+  if (!s) return noDataBar(name);
   return {
     name,
     segments: [{ name: segName, value: s.median, light }],
@@ -318,116 +324,88 @@ function singleBar(s: Spread | null, unit: string, name: string | null, segName:
   };
 }
 
-function throughputChart(groups: readonly ProtocolGroup[]): BarChart {
+/** One chart: a protocol group per row, its bars from `barsOf`; `legend` names the dark then the light shade. */
+function barChart(
+  id: string,
+  unit: string,
+  legend: readonly [dark: string, light: string] | [],
+  groups: readonly ProtocolGroup[],
+  barsOf: (g: ProtocolGroup) => Bar[],
+): BarChart {
   return {
-    id: 'throughput',
-    unit: 'calls/s',
-    legend: [],
-    groups: groups.map((g) => {
-      const bar = singleBar(spreadOf(g.ok.map((r) => r.opsPerSec)), 'calls/s', null, 'throughput');
-      if (g.generatorBound) bar.flag = "generator-bound: the load generator's limit";
-      return { label: g.label, color: g.color, bars: [bar] };
-    }),
+    id,
+    unit,
+    legend: legend.map((name, i) => ({ name, light: i === 1 })),
+    groups: groups.map((g) => ({ label: g.label, color: g.color, bars: barsOf(g) })),
   };
+}
+
+function throughputChart(groups: readonly ProtocolGroup[]): BarChart {
+  return barChart('throughput', 'calls/s', [], groups, (g) => {
+    const bar = singleBar(spreadOf(g.ok.map((r) => r.opsPerSec)), 'calls/s', null, 'throughput');
+    if (g.generatorBound) bar.flag = "generator-bound: the load generator's limit";
+    return [bar];
+  });
 }
 
 function cpuChart(groups: readonly ProtocolGroup[]): BarChart {
-  return {
-    id: 'cpu',
-    unit: 'µs/call',
-    legend: [
-      { name: 'server', light: false },
-      { name: 'client', light: true },
-    ],
-    groups: groups.map((g) => ({
-      label: g.label,
-      color: g.color,
-      bars: [
-        singleBar(spreadOf(g.ok.map((r) => r.cpuUsPerOp.server)), 'µs', 'server', 'server CPU'),
-        singleBar(spreadOf(g.ok.map((r) => r.cpuUsPerOp.client)), 'µs', 'client', 'client CPU', true),
-      ],
-    })),
-  };
+  return barChart('cpu', 'µs/call', ['server', 'client'], groups, (g) => [
+    singleBar(spreadOf(g.ok.map((r) => r.cpuUsPerOp.server)), 'µs', 'server', 'server CPU'),
+    singleBar(spreadOf(g.ok.map((r) => r.cpuUsPerOp.client)), 'µs', 'client', 'client CPU', true),
+  ]);
 }
 
 function bytesChart(groups: readonly ProtocolGroup[]): BarChart {
-  return {
-    id: 'bytes',
-    unit: 'B',
-    legend: [
-      { name: 'payload (request + response body)', light: false },
-      { name: 'framing (wire bytes − payload)', light: true },
-    ],
-    groups: groups.map((g) => {
-      const withBytes = g.ok.filter((r) => r.bytesPerOp);
-      const wire = spreadOf(withBytes.map((r) => (r.bytesPerOp ? r.bytesPerOp.out + r.bytesPerOp.in : null)));
-      const payload = spreadOf(withBytes.map((r) => (r.payloadBytes ? r.payloadBytes.request + r.payloadBytes.response : null)));
-      if (!wire) return { label: g.label, color: g.color, bars: [{ name: null, segments: [], whisker: null, text: 'n/a' }] };
-      if (!payload)
-        return {
-          label: g.label,
-          color: g.color,
-          bars: [
-            {
-              name: null,
-              segments: [{ name: 'wire', value: wire.median, light: true }],
-              whisker: wire.n > 1 ? [wire.min, wire.max] : null,
-              text: `${spreadText(wire, 'B')} (payload unknown)`,
-            },
-          ],
-        };
-      const framing = wire.median - payload.median;
-      return {
-        label: g.label,
-        color: g.color,
-        bars: [
-          {
-            name: null,
-            // A negative framing (payload larger than the wire, e.g. compressed) is drawn as none.
-            segments: [
-              { name: 'payload', value: Math.min(payload.median, wire.median), light: false },
-              { name: 'framing', value: Math.max(0, framing), light: true },
-            ],
-            whisker: wire.n > 1 ? [wire.min, wire.max] : null,
-            text: `${spreadText(wire, 'B')} = ${fmtNum(payload.median)} payload + ${fmtNum(framing)} framing`,
-          },
+  const legend = ['payload (request + response body)', 'framing (wire bytes − payload)'] as const;
+  return barChart('bytes', 'B', legend, groups, (g) => {
+    const withBytes = g.ok.filter((r) => r.bytesPerOp);
+    const wire = spreadOf(withBytes.map((r) => (r.bytesPerOp ? r.bytesPerOp.out + r.bytesPerOp.in : null)));
+    const payload = spreadOf(withBytes.map((r) => (r.payloadBytes ? r.payloadBytes.request + r.payloadBytes.response : null)));
+    if (!wire) return [noDataBar()];
+    const whisker: Bar['whisker'] = wire.n > 1 ? [wire.min, wire.max] : null;
+    if (!payload)
+      return [
+        {
+          name: null,
+          segments: [{ name: 'wire', value: wire.median, light: true }],
+          whisker,
+          text: `${spreadText(wire, 'B')} (payload unknown)`,
+        },
+      ];
+    const framing = wire.median - payload.median;
+    return [
+      {
+        name: null,
+        // A negative framing (payload larger than the wire, e.g. compressed) is drawn as none.
+        segments: [
+          { name: 'payload', value: Math.min(payload.median, wire.median), light: false },
+          { name: 'framing', value: Math.max(0, framing), light: true },
         ],
-      };
-    }),
-  };
+        whisker,
+        text: `${spreadText(wire, 'B')} = ${fmtNum(payload.median)} payload + ${fmtNum(framing)} framing`,
+      },
+    ];
+  });
 }
 
 function setupChart(groups: readonly ProtocolGroup[]): BarChart {
-  return {
-    id: 'setup',
-    unit: 'B',
-    legend: [
-      { name: 'sent by the client', light: false },
-      { name: 'received', light: true },
-    ],
-    groups: groups.map((g) => {
-      const out = spreadOf(g.ok.map((r) => r.setupBytes?.out));
-      const inn = spreadOf(g.ok.map((r) => r.setupBytes?.in));
-      const total = spreadOf(g.ok.map((r) => (r.setupBytes ? r.setupBytes.out + r.setupBytes.in : null)));
-      if (!out || !inn || !total)
-        return { label: g.label, color: g.color, bars: [{ name: null, segments: [], whisker: null, text: 'n/a' }] };
-      return {
-        label: g.label,
-        color: g.color,
-        bars: [
-          {
-            name: null,
-            segments: [
-              { name: 'sent', value: out.median, light: false },
-              { name: 'received', value: inn.median, light: true },
-            ],
-            whisker: total.n > 1 ? [total.min, total.max] : null,
-            text: total.max === 0 ? '0 B' : `${spreadText(total, 'B')} (${fmtNum(out.median)} out + ${fmtNum(inn.median)} in)`,
-          },
+  return barChart('setup', 'B', ['sent by the client', 'received'], groups, (g) => {
+    const out = spreadOf(g.ok.map((r) => r.setupBytes?.out));
+    const inn = spreadOf(g.ok.map((r) => r.setupBytes?.in));
+    const total = spreadOf(g.ok.map((r) => (r.setupBytes ? r.setupBytes.out + r.setupBytes.in : null)));
+    if (!out || !inn || !total) return [noDataBar()];
+    return [
+      {
+        name: null,
+        segments: [
+          { name: 'sent', value: out.median, light: false },
+          { name: 'received', value: inn.median, light: true },
         ],
-      };
-    }),
-  };
+        whisker: total.n > 1 ? [total.min, total.max] : null,
+        text: total.max === 0 ? '0 B' : `${spreadText(total, 'B')} (${fmtNum(out.median)} out + ${fmtNum(inn.median)} in)`,
+      },
+    ];
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -793,3 +771,14 @@ ${environmentSection(result)}
 </html>
 `;
 }
+
+export const htmlOutput: OutputEntry<false> = {
+  description: 'one self-contained HTML page with charts (npm run report -- RESULT.json --html OUT.html)',
+  summary: false,
+  create: ({ claims, chartAssets }) => {
+    // The page inlines uPlot; reading it is the edge's job, handed in as a function so this file stays pure.
+    if (!chartAssets) throw new Error('the html output needs chartAssets (loadChartAssets from html-assets.ts)');
+    const assets = chartAssets();
+    return endOnly((result, resultPath) => renderHtmlReport(result, { assets, claims, resultPath }));
+  },
+};

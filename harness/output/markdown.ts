@@ -1,6 +1,10 @@
-// Pure rendering: result data in, Markdown out. Printing happens at the edge (cli.ts).
+// Pure rendering: result data in, Markdown out. Printing happens at the edge (harness/cli).
 import type { BenchResult, LoadDescription, ProtocolSummary, RunRecord } from '../results/types.ts';
+import { renderClaimsMarkdown, type Claim } from '../results/claims.ts';
 import { renderSweepTable } from '../run/sweep.ts';
+import { endOnly } from './end-only.ts';
+import { isFanoutResult, renderFanoutReport } from './fanout-markdown.ts';
+import type { OutputEntry } from './types.ts';
 
 const fmtInt = (x: number | null | undefined): string =>
   x === null || x === undefined ? 'n/a' : Math.round(x).toLocaleString('en-US');
@@ -265,3 +269,16 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
   if (resultPath) out.push(`\nResult file: ${resultPath}`);
   return out.join('\n');
 }
+
+/** The report of any result: a fanout result (known by its data, not by who asks) gets the fanout report. */
+export function renderMarkdown(result: BenchResult, resultPath?: string, claims: readonly Claim[] = []): string {
+  const report = isFanoutResult(result) ? renderFanoutReport(result, resultPath) : renderReport(result, resultPath);
+  const claimsMd = renderClaimsMarkdown(claims);
+  return claimsMd ? `${report}\n\n${claimsMd}` : report;
+}
+
+export const markdownOutput: OutputEntry<true> = {
+  description: 'the Markdown report (the fanout report for a fanout result), with the claims table when given claims',
+  summary: true,
+  create: ({ claims }) => endOnly((result, resultPath) => renderMarkdown(result, resultPath, claims)),
+};

@@ -1,0 +1,38 @@
+// Progress on stderr while a bench runs: on a terminal one line rewritten in place, elsewhere
+// (a log, CI) one plain line per event. The edge writes the text exactly as returned.
+import type { ProgressEvent } from '../workloads/request-response.ts';
+import type { Output } from './types.ts';
+
+export function progressLine(e: ProgressEvent): string {
+  const tag = `[${e.protocol}]`;
+  switch (e.phase) {
+    case 'warmup':
+    case 'measure': {
+      const seconds = `${((e.elapsedMs ?? 0) / 1000).toFixed(1)}/${((e.totalMs ?? 0) / 1000).toFixed(1)} s`;
+      return `${tag} ${e.phase} ${seconds}  ${(e.opsPerSec ?? 0).toLocaleString('en-US')} ops/s`;
+    }
+    case 'done':
+      return `${tag} done: ${Math.round(e.opsPerSec ?? 0).toLocaleString('en-US')} ops/s`;
+    case 'failed':
+      return `${tag} FAILED: ${e.message ?? ''}`;
+    case 'start':
+      return `${tag} starting server`;
+    case 'verify':
+      return `${tag} verifying answers against the store`;
+  }
+}
+
+export function progressOutput(opts: { tty: boolean }): Output {
+  return {
+    start: () => undefined,
+    progress: (e) => {
+      const line = progressLine(e);
+      if (!opts.tty) return `${line}\n`;
+      // \r and erase-to-end-of-line overwrite the previous update; a run's last word keeps its line.
+      const closes = e.phase === 'done' || e.phase === 'failed';
+      return `\r\x1b[K${line}${closes ? '\n' : ''}`;
+    },
+    record: () => undefined,
+    end: () => undefined,
+  };
+}
