@@ -39,9 +39,6 @@ export function uint32(v: number): Buffer {
   return b;
 }
 
-/** GOAWAY with PROTOCOL_ERROR, last stream 0: what a driver sends before dropping a connection it cannot parse. */
-export const GOAWAY_PROTOCOL_ERROR = frame(GOAWAY, 0, 0, Buffer.concat([uint32(0), uint32(1)]));
-
 /** GOAWAY with error `code` (RFC 9113 section 7) and last stream 0: a client processes no streams the server opens. */
 export function goawayFrame(code: number): Buffer {
   return frame(GOAWAY, 0, 0, Buffer.concat([uint32(0), uint32(code)]));
