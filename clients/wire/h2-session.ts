@@ -84,7 +84,7 @@ const GOAWAY_NO_ERROR = goawayFrame(H2_ERROR.NO_ERROR);
 
 export class H2ClientSession<S extends H2Stream> {
   /** Why the session ended, for calls made after it: set on GOAWAY, connection errors and close. */
-  closed: Failure | undefined;
+  private closed: Failure | undefined;
   /** Bytes each way until the SETTINGS exchange completed (preface, SETTINGS, their ACKs). */
   setupBytes: ByteCount = { out: 0, in: 0 };
   private buf: Buffer = EMPTY;
