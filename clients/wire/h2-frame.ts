@@ -1,6 +1,6 @@
 // HTTP/2 framing (RFC 9113) for the harness's lean drivers (clients/grpc.ts for gRPC,
-// clients/rest-h2-lean.ts for h2c REST): frame types and flags, building a frame, and cutting
-// a byte stream into frames. The drivers keep their own streams and HPACK state.
+// clients/rest-h2-lean.ts for h2c REST, clients/push/grpc.ts): frame types and flags, building a
+// frame, and cutting a byte stream into frames. The session over them is clients/wire/h2-session.ts.
 export const DATA = 0,
   HEADERS = 1,
   RST_STREAM = 3,
@@ -39,8 +39,10 @@ export function uint32(v: number): Buffer {
   return b;
 }
 
-/** GOAWAY with PROTOCOL_ERROR, last stream 0: what a driver sends before dropping a connection it cannot parse. */
-export const GOAWAY_PROTOCOL_ERROR = frame(GOAWAY, 0, 0, Buffer.concat([uint32(0), uint32(1)]));
+/** GOAWAY with error `code` (RFC 9113 section 7) and last stream 0: a client processes no streams the server opens. */
+export function goawayFrame(code: number): Buffer {
+  return frame(GOAWAY, 0, 0, Buffer.concat([uint32(0), uint32(code)]));
+}
 
 /**
  * Hand every complete frame in `buf` to `onFrame`, in order. Returns the bytes of an unfinished
