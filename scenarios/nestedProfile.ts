@@ -55,8 +55,10 @@ export async function verifyNestedProfile(
 export default defineScenario({
   name: 'nestedProfile',
   description: `A user with ${POSTS_PER_USER} posts and ${COMMENTS_PER_POST} comments each: one GraphQL query vs the REST waterfall vs gRPC unary calls; use --delay MS to make round trips visible`,
-  protocols: ['rest', 'grpc-js', 'graphql'],
-  notExpressible: {
+  expresses: {
+    rest: true,
+    'grpc-js': true,
+    graphql: true,
     grpc: "the lean HTTP/2 driver pre-builds one method (GetUser); the profile's three rpcs run on the grpc-js row",
     websocket: 'the WebSocket server speaks getUser only; a nested read would be a bespoke message, not a protocol feature',
     sse: 'RPC over SSE carries getUser only; a nested read would be a bespoke event, not a protocol feature',
