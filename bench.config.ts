@@ -15,6 +15,15 @@ export default defineConfig({
   verifySample: 50, // ids checked per protocol against the store before measuring
   pin: true, // taskset: server on CPU 0, generator on the others
   resultsDir: 'results',
+  // Each scenario's own options, by scenario (`npm run bench -- --list` shows them all with their
+  // defaults; flags such as --page-size set them for one run). The old top-level keys pageSize,
+  // offsetDepth, batchSize, subscribers, eventRate, pollIntervalMs and the fanout block still work.
+  // scenarios: {
+  //   listUsers: { pageSize: 100, offsetDepth: 9000 },
+  //   createUsers: { batchSize: 100 },
+  //   nPlusOne: { pageSize: 100 }, // posts per request, at most 100 asked for
+  //   fanout: { subscribers: 1000, eventRate: 10, pollIntervalMs: 1000, heartbeatMs: 30_000 },
+  // },
   // Pass/fail thresholds per scenario and protocol ('*' = every protocol); a run that breaks one
   // prints `threshold broken: ...` and exits 1. Latency needs a unit (us, ms, s). Over repeats,
   // errors and dropped are totals, everything else the median. Figures: opsPerSec, p50, p90,

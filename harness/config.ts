@@ -2,11 +2,11 @@
 // defineConfig for bench.config.ts, and the merge of file, command line and defaults.
 import { z } from 'zod';
 import { PROTOCOL_NAMES } from './protocols.ts';
-import { SCENARIO_NAMES } from '../scenarios/registry.ts';
+import { SCENARIOS, SCENARIO_NAMES } from '../scenarios/registry.ts';
+import { scenarioOptionsSchema } from '../scenarios/options.ts';
 import { loadModelSchema, parseLoadSpec, type OpenLoadModel } from './load/model.ts';
 import { thresholdProblem } from './results/thresholds.ts';
 import { FANOUT_TRANSPORTS } from './workloads/fanout-transports.ts';
-import { eventRateField, fanoutOptionsSchema, pollIntervalField, subscribersField } from './workloads/fanout-config.ts';
 import { ConfigError, LoadSpecError } from './errors.ts';
 
 // The fanout scenario's rows are push transports (graphql-ws, poll, ...), named here too.
@@ -39,7 +39,15 @@ const thresholdsSchema = z.record(z.string(), z.record(z.string(), z.array(thres
   }
 });
 
-export const configSchema = z
+/** Options by scenario, each scenario's own schema (scenarios/<name>.ts), defaults filled in. */
+export type ScenarioOptionsByName = Record<string, Record<string, unknown>>;
+
+// Built from the registry: a scenario's options are its own business, checked by its schema.
+const scenariosSchema = (
+  scenarioOptionsSchema(SCENARIOS) as unknown as z.ZodType<ScenarioOptionsByName, ScenarioOptionsByName>
+).prefault({});
+
+const configObjectSchema = z
   .object({
     /** Scenario to run (see `npm run bench -- --list`). */
     scenario: z.string().default('getUser'),
@@ -139,27 +147,82 @@ export const configSchema = z
      * A run that breaks one says which and exits 1. See harness/results/thresholds.ts.
      */
     thresholds: thresholdsSchema.optional(),
-    /** listUsers: users per page. */
-    pageSize: z.number().int().min(1).max(1000).default(100),
-    /** listUsers: the deep rows start their pages at this offset (SQLite OFFSET vs cursor). */
-    offsetDepth: z.number().int().min(0).default(9000),
-    /** createUsers: users per batch. */
-    batchSize: z.number().int().min(1).max(10_000).default(100),
     /** Backing store of the reference servers: the seeded data in memory, or a SQLite file seeded from it. */
     store: z.enum(['memory', 'sqlite']).default('memory'),
-    /** fanout: concurrent subscribers per run; a list runs each (connection scale). Default 1000. */
-    subscribers: subscribersField.optional(),
-    /** fanout: events per second the server emits; a list runs each (polling vs push sweep). Default 10. */
-    eventRate: eventRateField.optional(),
-    /** fanout: short-polling interval, ms; a list runs each. Default 1000. */
-    pollIntervalMs: pollIntervalField.optional(),
-    /** fanout: heartbeats, reconnects, limits and scale knobs (harness/workloads/fanout-config.ts). */
-    fanout: fanoutOptionsSchema.optional(),
+    /**
+     * Each scenario's own options, by scenario: { listUsers: { pageSize: 20 }, fanout: { eventRate: [1, 10] } }.
+     * See `npm run bench -- --list` for every scenario's options and defaults.
+     */
+    scenarios: scenariosSchema,
   })
   .strict();
 
-export type BenchConfigInput = z.input<typeof configSchema>;
-export type ResolvedConfig = z.output<typeof configSchema>;
+/**
+ * Where a scenario's options sat before they moved under `scenarios` (issue 12). bench.config.ts
+ * files, tests and result files (schemaVersion 1) still use these top-level keys, so they keep
+ * working; the list is frozen: a new knob exists only under its scenario.
+ */
+const LEGACY_OPTION_KEYS = {
+  pageSize: ['listUsers', 'nPlusOne'],
+  offsetDepth: ['listUsers'],
+  batchSize: ['createUsers'],
+  subscribers: ['fanout'],
+  eventRate: ['fanout'],
+  pollIntervalMs: ['fanout'],
+} as const;
+
+export interface LegacyOptionKeys {
+  pageSize?: number;
+  offsetDepth?: number;
+  batchSize?: number;
+  subscribers?: number | number[];
+  eventRate?: number | number[];
+  pollIntervalMs?: number | number[];
+  /** The fanout scenario's options (heartbeats, reconnects, limits), now `scenarios.fanout`. */
+  fanout?: Record<string, unknown>;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The one place old keys move: LEGACY_OPTION_KEYS and the `fanout` block go under `scenarios`.
+ * A value also given under `scenarios` wins (the explicit place). `moved` maps each new path to
+ * the old one, so a problem with an old key is reported under the name the user wrote.
+ */
+export function liftLegacyOptions(input: unknown): { config: unknown; moved: Map<string, string> } {
+  const moved = new Map<string, string>();
+  if (!isPlainObject(input)) return { config: input, moved };
+  const { fanout, ...rest } = input;
+  const lifted: ScenarioOptionsByName = {};
+  const put = (scenario: string, key: string, value: unknown, oldPath: string): void => {
+    (lifted[scenario] ??= {})[key] = value;
+    moved.set(`scenarios.${scenario}.${key}`, oldPath);
+  };
+  for (const [key, scenarios] of Object.entries(LEGACY_OPTION_KEYS)) {
+    if (!(key in rest)) continue;
+    for (const scenario of scenarios) put(scenario, key, rest[key], key);
+    delete rest[key];
+  }
+  if (isPlainObject(fanout)) for (const [key, value] of Object.entries(fanout)) put('fanout', key, value, `fanout.${key}`);
+  else if (fanout !== undefined) rest.fanout = fanout; // not an object: left for zod to report
+  if (!moved.size) return { config: input, moved };
+  const given = isPlainObject(rest.scenarios) ? rest.scenarios : {};
+  const scenarios: Record<string, unknown> = { ...lifted, ...given };
+  for (const [name, options] of Object.entries(lifted))
+    if (isPlainObject(given[name])) scenarios[name] = { ...options, ...given[name] };
+  return { config: { ...rest, scenarios }, moved };
+}
+
+/** The config schema; it reads the old top-level option keys too (old result files are parsed with it). */
+export const configSchema = z.preprocess((v) => liftLegacyOptions(v).config, configObjectSchema);
+
+export type BenchConfigInput = z.input<typeof configObjectSchema> & LegacyOptionKeys;
+export type ResolvedConfig = z.output<typeof configObjectSchema>;
+
+/** The resolved options of the scenario the run measures (its schema's output; {} when it has none). */
+export function scenarioOptions(cfg: ResolvedConfig): Record<string, unknown> {
+  return cfg.scenarios[cfg.scenario] ?? {};
+}
 
 /** Typed helper for bench.config.ts. */
 export function defineConfig(c: BenchConfigInput): BenchConfigInput {
@@ -168,12 +231,15 @@ export function defineConfig(c: BenchConfigInput): BenchConfigInput {
 
 /** Validate and fill defaults; every problem is reported at once, with its path. */
 export function resolveConfig(input: unknown): ResolvedConfig {
-  const parsed = configSchema.safeParse(input);
+  const { config, moved } = liftLegacyOptions(input);
+  const parsed = configObjectSchema.safeParse(config);
   const problems: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const path = issue.path.length ? issue.path.join('.') : '(root)';
-      problems.push(`${path}: ${issue.message}`);
+      const path = issue.path.length ? legacyPath(issue.path.map(String), moved) : '(root)';
+      const problem = `${path}: ${issue.message}`;
+      // pageSize moves to two scenarios: one bad value, one problem.
+      if (!problems.includes(problem)) problems.push(problem);
     }
   }
   const scenario = (input as { scenario?: unknown } | null)?.scenario;
@@ -202,14 +268,31 @@ export function resolveLoad(cfg: ResolvedConfig): ResolvedLoad {
   return m;
 }
 
-/** Merge layers: later layers win, nested `dataset` merged field by field. */
+/** A path as the user wrote it: `scenarios.listUsers.pageSize` given as `pageSize` is reported as `pageSize`. */
+function legacyPath(path: readonly string[], moved: ReadonlyMap<string, string>): string {
+  for (let i = path.length; i > 0; i--) {
+    const old = moved.get(path.slice(0, i).join('.'));
+    if (old !== undefined) return [old, ...path.slice(i)].join('.');
+  }
+  return path.join('.');
+}
+
+/**
+ * Merge layers: later layers win; nested `dataset` merged field by field, and each scenario's
+ * options too (old top-level option keys are first moved to their scenario, so a flag given as
+ * `scenarios.listUsers.pageSize` overrides a file's `pageSize`).
+ */
 export function mergeConfig(...layers: BenchConfigInput[]): BenchConfigInput {
   const out: BenchConfigInput = {};
   for (const l of layers) {
-    const { dataset, fanout, ...rest } = l;
+    const { dataset, scenarios, ...rest } = liftLegacyOptions(l).config as BenchConfigInput;
     Object.assign(out, rest);
     if (dataset) out.dataset = { ...out.dataset, ...dataset };
-    if (fanout) out.fanout = { ...out.fanout, ...fanout };
+    if (scenarios) {
+      const merged: ScenarioOptionsByName = { ...out.scenarios };
+      for (const [name, options] of Object.entries(scenarios)) merged[name] = { ...merged[name], ...options };
+      out.scenarios = merged;
+    }
   }
   return out;
 }

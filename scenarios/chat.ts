@@ -101,8 +101,11 @@ export default defineScenario({
   name: 'chat',
   description:
     'Bidirectional messaging: one chat message per call, round trip until the server relays it back (gRPC bidi stream, WebSocket, GraphQL subscription + mutation, SSE + POST)',
-  protocols: ['grpc-js', 'websocket', 'graphql', 'sse'],
-  notExpressible: {
+  expresses: {
+    'grpc-js': true,
+    websocket: true,
+    graphql: true,
+    sse: true,
     rest: 'HTTP request/response has no server push: a chat over REST is polling, which the fanout scenario measures',
     grpc: 'the lean HTTP/2 driver frames unary GetUser only; the bidirectional Chat stream runs on the grpc-js row',
   },

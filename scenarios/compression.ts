@@ -3,7 +3,6 @@
 // GraphQL, permessage-deflate for WebSocket. Bytes saved show in wire bytes per op (identity
 // row vs compressed row), the price in CPU per op on both sides; clients really decompress.
 // Variants are <encoding>-<size>: identity-medium, gzip-large, br-medium, deflate-large, ...
-import type { ClientModule } from '../clients/types.ts';
 import type { PayloadEncoding } from '../clients/payload.ts';
 import { PAGE_USERS, largePageTuning, pageOps, verifyPages } from './payloadSize.ts';
 import { defineScenario } from './types.ts';
@@ -23,17 +22,19 @@ export default defineScenario({
   name: 'compression',
   description:
     'gzip/brotli (REST, GraphQL) and permessage-deflate (WebSocket) on ~10 KB and ~1 MB pages: bytes saved vs CPU spent on both sides',
-  protocols: ['rest', 'graphql', 'websocket'],
-  variants: {
-    rest: variants(['identity', 'gzip', 'br']),
-    graphql: variants(['identity', 'gzip', 'br']),
-    websocket: variants(['identity', 'deflate']),
-  },
-  notExpressible: {
+  expresses: {
+    rest: true,
+    graphql: true,
+    websocket: true,
     'grpc-js':
       'grpc-js 1.14 servers never compress responses (server-interceptors.js: "response compression is currently not supported"); grpc.default_compression_algorithm on the client compresses only its requests, here a few bytes',
     grpc: 'the lean HTTP/2 driver frames unary GetUser only, and the grpc-js server does not compress responses either',
     sse: 'not measured: an event stream is compressed only as one long gzip response flushed per event, a different thing from per-answer compression',
+  },
+  variants: {
+    rest: variants(['identity', 'gzip', 'br']),
+    graphql: variants(['identity', 'gzip', 'br']),
+    websocket: variants(['identity', 'deflate']),
   },
   notes: [
     `Pages of ${PAGE_USERS.medium} users (~10 KB of JSON) and ${PAGE_USERS.large} (~1 MB), from payloadSize. payload = the decompressed answer; wire bytes/op = what crossed the socket; identity rows run on a server with compression off.`,

@@ -6,8 +6,16 @@
 import { generateUser } from '../servers/dataset.ts';
 import { type VerifyReport } from '../harness/run/verify.ts';
 import type { ClientModule, NewUserJson, Operation } from '../clients/types.ts';
+import { z } from 'zod';
 import { defineScenario, type ScenarioContext } from './types.ts';
+import { defineOptions } from './options.ts';
 import { EquivalenceError } from '../harness/errors.ts';
+
+export const createUsersOptions = defineOptions(
+  z.object({ batchSize: z.number().int().min(1).max(10_000).default(100).describe('users per batch (one call)') }),
+  { batchSize: { flag: 'batch-size', help: 'users per batch (default 100)' } },
+);
+export type CreateUsersOptions = z.output<typeof createUsersOptions.schema>;
 
 /** The users of one batch: drawn from the data set's generator, renamed so each is new. */
 export function newUsers(ds: { users: number; seed: number }, start: number, n: number): NewUserJson[] {
@@ -19,8 +27,8 @@ export function newUsers(ds: { users: number; seed: number }, start: number, n: 
   return out;
 }
 
-export function createUsersOps(ctx: ScenarioContext): () => Operation {
-  const n = ctx.batchSize ?? 100;
+export function createUsersOps(ctx: ScenarioContext<CreateUsersOptions>): () => Operation {
+  const n = ctx.options.batchSize;
   // A few distinct batches, reused: building JSON users is the generator's cost, not the server's.
   const batches = Array.from({ length: 8 }, (_, b) => newUsers(ctx, ((ctx.seed >>> 0) % 1000) + b * n, n));
   let i = 0;
@@ -36,9 +44,9 @@ export async function verifyCreateUsers(
   target: { host: string; port: number },
   ds: { users: number; seed: number },
   _sample: number,
-  ctx?: ScenarioContext,
+  ctx?: ScenarioContext<CreateUsersOptions>,
 ): Promise<VerifyReport> {
-  const n = Math.min(ctx?.batchSize ?? 100, 50);
+  const n = Math.min((ctx?.options ?? createUsersOptions.schema.parse({})).batchSize, 50);
   const conn = await client.connect(target);
   try {
     // The server starts with the data set's users, so the first batch's ids are users+1..users+n,
@@ -73,12 +81,16 @@ export default defineScenario({
   name: 'createUsers',
   description:
     'Batch ingestion of batchSize users (default 100): gRPC client streaming, REST per-user vs batch POST, WebSocket, GraphQL mutation',
-  protocols: ['rest', 'grpc-js', 'websocket', 'graphql'],
-  variants: { rest: ['each', 'batch'], 'grpc-js': ['stream'], websocket: ['batch'], graphql: ['mutation'] },
-  notExpressible: {
+  options: createUsersOptions,
+  expresses: {
+    rest: true,
+    'grpc-js': true,
+    websocket: true,
+    graphql: true,
     grpc: 'the lean HTTP/2 driver frames unary GetUser only; client-streaming CreateUsers runs on the grpc-js row',
     sse: 'SSE is server-to-client only; uploading users is a plain HTTP POST (the REST row), not an SSE feature',
   },
+  variants: { rest: ['each', 'batch'], 'grpc-js': ['stream'], websocket: ['batch'], graphql: ['mutation'] },
   notes: [
     'gRPC: client-streaming CreateUsers, one message per user, one CreateUsersResponse {created, ids}. REST each: one POST /v1/users per user, pipelined on the keep-alive connection; REST batch: one POST /v1/users/batch with a JSON array.',
     'WebSocket: one {"op":"createUsers","params":{"users":[...]}} message. GraphQL: mutation createUsers(input: [NewUser!]!) { created ids }.',

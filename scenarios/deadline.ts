@@ -63,8 +63,12 @@ export async function verifyDeadline(
 export default defineScenario({
   name: 'deadline',
   description: `getUser with a ${DEADLINE_MS} ms deadline against a server that takes ${SERVICE_DELAY_MS} ms: time to the deadline error (gRPC DEADLINE_EXCEEDED, HTTP client abort, WebSocket/SSE client timer)`,
-  protocols: ['rest', 'grpc-js', 'websocket', 'graphql', 'sse'],
-  notExpressible: {
+  expresses: {
+    rest: true,
+    'grpc-js': true,
+    websocket: true,
+    graphql: true,
+    sse: true,
     grpc: 'the lean HTTP/2 driver sends no grpc-timeout and never cancels a stream; gRPC deadlines are measured on the grpc-js row',
   },
   notes: [

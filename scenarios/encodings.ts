@@ -12,9 +12,9 @@ export default defineScenario({
   name: 'encodings',
   description:
     'The same WebSocket getUser exchange with JSON, MessagePack (msgpackr) and protobuf bodies: bytes, encode/decode CPU, throughput',
-  protocols: ['websocket'],
   variants: { websocket: WS_ENCODINGS },
-  notExpressible: {
+  expresses: {
+    websocket: true,
     rest: SAME_SERVER,
     grpc: `${SAME_SERVER}; gRPC is protobuf only (see the getUser scenario)`,
     'grpc-js': `${SAME_SERVER}; gRPC is protobuf only (see the getUser scenario)`,

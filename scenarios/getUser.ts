@@ -1,10 +1,9 @@
-import { PROTOCOL_NAMES } from '../harness/protocols.ts';
 import { defineScenario } from './types.ts';
 
 export default defineScenario({
   name: 'getUser',
   description: 'Fetch one user by id (unary request/response); ids drawn uniformly from the seeded data set',
-  protocols: PROTOCOL_NAMES,
+  expresses: { rest: true, grpc: true, 'grpc-js': true, websocket: true, graphql: true, sse: true },
   notes: [
     'REST: GET /v1/users/:id (fastify, HTTP/1.1 keep-alive). gRPC: unary GetUser (grpc-js server) over HTTP/2.',
     'WebSocket: one JSON text frame each way, correlated by request id. GraphQL: POST /graphql with a query and variables (graphql-yoga).',

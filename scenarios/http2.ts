@@ -77,9 +77,9 @@ export default defineScenario({
   name: 'http2',
   description:
     'REST getUser over HTTP/1.1 vs h2c (fastify http2): header bytes with browser headers (HPACK), throughput, streams on one connection vs HTTP/1.1 connections',
-  protocols: ['rest'],
   variants: { rest: HTTP2_VARIANTS },
-  notExpressible: {
+  expresses: {
+    rest: true,
     grpc: 'gRPC always runs on HTTP/2: there is no HTTP/1.1 row to compare it with (its HPACK bytes are in the getUser scenario)',
     'grpc-js': 'gRPC always runs on HTTP/2: there is no HTTP/1.1 row to compare it with',
     websocket: 'one long-lived connection with its own framing after the HTTP/1.1 upgrade; no per-request headers to compress',

@@ -6,19 +6,40 @@ import { canonicalUser } from '../proto/contract.ts';
 import { createMemoryStore } from '../servers/store.ts';
 import { firstDifference, type VerifyReport } from '../harness/run/verify.ts';
 import type { ClientModule } from '../clients/types.ts';
+import { z } from 'zod';
 import { defineScenario, type ScenarioContext } from './types.ts';
+import { defineOptions } from './options.ts';
 import { EquivalenceError } from '../harness/errors.ts';
 
+export const listUsersOptions = defineOptions(
+  z.object({
+    pageSize: z.number().int().min(1).max(1000).default(100).describe('users per page'),
+    offsetDepth: z
+      .number()
+      .int()
+      .min(0)
+      .default(9000)
+      .describe("where the '-deep' rows start every page (SQLite OFFSET walks past them, a cursor seeks)"),
+  }),
+  {
+    pageSize: { flag: 'page-size', help: 'users per page (default 100)' },
+    offsetDepth: { flag: 'offset-depth', help: 'where the deep offset/cursor rows start (default 9000)' },
+  },
+);
+export type ListUsersOptions = z.output<typeof listUsersOptions.schema>;
+
 /** Where the pages of a row start: random for the normal rows, offsetDepth for '-deep' rows. */
-export function listUsersOps(ctx: ScenarioContext): () => { op: 'listUsers'; after: number; limit: number; variant?: string } {
-  const limit = ctx.pageSize ?? 100;
+export function listUsersOps(
+  ctx: ScenarioContext<ListUsersOptions>,
+): () => { op: 'listUsers'; after: number; limit: number; variant?: string } {
+  const { pageSize: limit, offsetDepth } = ctx.options;
   const span = Math.max(1, ctx.users - limit + 1);
   const deep = ctx.variant?.endsWith('-deep') === true;
   // A small seeded LCG: the same starts for every protocol row.
   let x = ctx.seed >>> 0 || 1;
   return () => {
     x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    const after = deep ? Math.min(ctx.offsetDepth ?? 9000, Math.max(0, ctx.users - limit)) : x % span;
+    const after = deep ? Math.min(offsetDepth, Math.max(0, ctx.users - limit)) : x % span;
     return { op: 'listUsers', after, limit, ...(ctx.variant !== undefined && { variant: ctx.variant }) };
   };
 }
@@ -28,9 +49,14 @@ export async function verifyListUsers(
   target: { host: string; port: number },
   ds: { users: number; seed: number },
   sample: number,
-  ctx?: ScenarioContext,
+  ctx?: ScenarioContext<ListUsersOptions>,
 ): Promise<VerifyReport> {
-  const c: ScenarioContext = { users: ds.users, seed: ds.seed ^ 0x5eed, ...ctx };
+  const c: ScenarioContext<ListUsersOptions> = {
+    users: ds.users,
+    seed: ds.seed ^ 0x5eed,
+    options: listUsersOptions.schema.parse({}),
+    ...ctx,
+  };
   const store = createMemoryStore(ds);
   const next = listUsersOps({ ...c, seed: ds.seed ^ 0x5eed });
   // A few pages are enough (each is pageSize users), plus the first and the last page.
@@ -41,7 +67,7 @@ export async function verifyListUsers(
   let res = 0;
   try {
     for (const after of starts) {
-      const limit = c.pageSize ?? 100;
+      const limit = c.options.pageSize;
       const o = await conn.call(
         { op: 'listUsers', after, limit, ...(c.variant !== undefined && { variant: c.variant }) },
         { decode: true },
@@ -65,16 +91,21 @@ export default defineScenario({
   name: 'listUsers',
   description:
     'A page of pageSize users (default 100): REST offset vs cursor, GraphQL connection, streamed on gRPC, WebSocket and SSE',
-  protocols: ['rest', 'graphql', 'grpc-js', 'websocket', 'sse'],
+  options: listUsersOptions,
+  expresses: {
+    rest: true,
+    graphql: true,
+    'grpc-js': true,
+    websocket: true,
+    sse: true,
+    grpc: 'the lean HTTP/2 driver frames unary calls only; the server-streaming ListUsers runs on the grpc-js row. the unary page (ListUsersPage) runs on the grpc-js row too',
+  },
   variants: {
     rest: ['offset', 'cursor', 'offset-deep', 'cursor-deep'],
     graphql: ['connection'],
     'grpc-js': ['stream', 'unary'],
     websocket: ['stream'],
     sse: ['stream'],
-  },
-  notExpressible: {
-    grpc: 'the lean HTTP/2 driver frames unary calls only; the server-streaming ListUsers runs on the grpc-js row. the unary page (ListUsersPage) runs on the grpc-js row too',
   },
   notes: [
     'REST: GET /v1/users?offset=&limit= (offset) or ?after=<last id>&limit= (cursor), one JSON page; the -deep rows start every page at offsetDepth (default 9000): run with --store sqlite to see OFFSET cost.',

@@ -5,20 +5,37 @@
 import { POSTS_PER_USER } from '../servers/dataset.ts';
 import { type VerifyReport } from '../harness/run/verify.ts';
 import type { ClientModule } from '../clients/types.ts';
+import { z } from 'zod';
 import { defineScenario, type ScenarioContext } from './types.ts';
+import { defineOptions } from './options.ts';
 import { EquivalenceError } from '../harness/errors.ts';
 
+/** The most posts one query may ask for: more would pass the GraphQL complexity limit. */
+const MAX_POSTS = 100;
+
+// The same --page-size flag as listUsers (one flag sets both) and the same limits, so a value
+// valid for one is valid for the other; posts per request are capped at MAX_POSTS below.
+export const nPlusOneOptions = defineOptions(
+  z
+    .object({
+      pageSize: z.number().int().min(1).max(1000).default(100).describe(`posts per request (at most ${MAX_POSTS} are asked for)`),
+    })
+    .strict(),
+  { pageSize: { flag: 'page-size', help: `posts per request, at most ${MAX_POSTS} (default 100)` } },
+);
+export type NPlusOneOptions = z.output<typeof nPlusOneOptions.schema>;
+
 /** Posts per request: pageSize, capped so the query stays within the complexity limit. */
-export const postsPerRequest = (ctx: ScenarioContext): number => Math.min(ctx.pageSize ?? 50, 100);
+export const postsPerRequest = (options: NPlusOneOptions): number => Math.min(options.pageSize, MAX_POSTS);
 
 export async function verifyNPlusOne(
   client: ClientModule,
   target: { host: string; port: number },
   _ds: unknown,
   _sample: number,
-  ctx?: ScenarioContext,
+  ctx?: ScenarioContext<NPlusOneOptions>,
 ): Promise<VerifyReport> {
-  const first = postsPerRequest(ctx ?? { users: 0, seed: 0 });
+  const first = postsPerRequest(ctx?.options ?? nPlusOneOptions.schema.parse({}));
   const conn = await client.connect(target);
   try {
     const o = await conn.call({ op: 'postsWithAuthors', first }, { decode: true });
@@ -40,9 +57,10 @@ export async function verifyNPlusOne(
 export default defineScenario({
   name: 'nPlusOne',
   description: 'GraphQL posts -> author on the SQLite store, with and without DataLoader: SQL statements per request and latency',
-  protocols: ['graphql'],
+  options: nPlusOneOptions,
   variants: { graphql: ['naive', 'dataloader'] },
-  notExpressible: {
+  expresses: {
+    graphql: true,
     rest: 'N+1 is a resolver-per-field problem of GraphQL; a REST endpoint answers from one handler that picks its own queries',
     grpc: 'as REST: one handler per rpc, no per-field resolvers',
     'grpc-js': 'as REST: one handler per rpc, no per-field resolvers',
@@ -54,7 +72,7 @@ export default defineScenario({
     'naive: Post.author runs SELECT ... WHERE id = ? per post (1 + N statements). dataloader: a DataLoader per request batches them into one SELECT ... WHERE id IN (...) (2 statements). sqlStatementsPerRequest is counted by the store (wrapped prepared statements) over the measured window.',
   ],
   ops: (ctx) => {
-    const first = postsPerRequest(ctx);
+    const first = postsPerRequest(ctx.options);
     return () => ({ op: 'postsWithAuthors', first, ...(ctx.variant !== undefined && { variant: ctx.variant }) });
   },
   verify: verifyNPlusOne,

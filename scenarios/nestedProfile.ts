@@ -3,7 +3,7 @@
 // they cost ~50 us and hide, so run it with `--delay MS` (harness/run/delay-proxy.ts) too.
 import { defineScenario } from './types.ts';
 import { idSequence } from '../harness/load/ids.ts';
-import { firstDifference, type VerifyReport } from '../harness/run/verify.ts';
+import { decodedCall, expectNotFound, firstDifference, type VerifyReport } from '../harness/run/verify.ts';
 import { expectedProfile, REQUESTS_PER_PROFILE, REST_PARALLEL, ROUND_TRIPS_PER_PROFILE } from '../clients/nested-profile.ts';
 import type { ClientModule, Target } from '../clients/types.ts';
 import { COMMENTS_PER_POST, POSTS_PER_USER, type DatasetOptions } from '../servers/dataset.ts';
@@ -27,11 +27,7 @@ export async function verifyNestedProfile(
     let requests = 0;
     for (let i = 0; i < n; i++) {
       const id = next();
-      const outcome = await conn.call({ op: 'nestedProfile', id }, { decode: true });
-      if (!outcome.ok)
-        throw new EquivalenceError(
-          `nestedProfile(${id}) failed: ${outcome.kind}${outcome.code ? ` ${outcome.code}` : ''}${outcome.detail ? ` (${outcome.detail})` : ''}`,
-        );
+      const outcome = await decodedCall(conn, { op: 'nestedProfile', id }, `nestedProfile(${id})`);
       if (!outcome.profile) throw new EquivalenceError(`nestedProfile(${id}) returned no decoded profile`);
       const diff = firstDifference(expectedProfile(ds, id), outcome.profile);
       if (diff) throw new EquivalenceError(`nestedProfile(${id}) differs from the store: ${diff}`);
@@ -39,12 +35,7 @@ export async function verifyNestedProfile(
       res += outcome.payload.response;
       requests += outcome.requests ?? 1;
     }
-    const missing = await conn.call({ op: 'nestedProfile', id: ds.users + 1 }, { decode: true });
-    if (missing.ok || missing.kind !== 'not_found') {
-      throw new EquivalenceError(
-        `nestedProfile(${ds.users + 1}) (no such user) should fail as not_found, got ${missing.ok ? 'success' : missing.kind}`,
-      );
-    }
+    await expectNotFound(conn, { op: 'nestedProfile', id: ds.users + 1 }, `nestedProfile(${ds.users + 1})`);
     // Counted by the client on each verified profile (the count does not depend on load).
     return { checked: n, payload: { request: req / n, response: res / n }, figures: { requestsPerOp: requests / n } };
   } finally {
@@ -55,8 +46,10 @@ export async function verifyNestedProfile(
 export default defineScenario({
   name: 'nestedProfile',
   description: `A user with ${POSTS_PER_USER} posts and ${COMMENTS_PER_POST} comments each: one GraphQL query vs the REST waterfall vs gRPC unary calls; use --delay MS to make round trips visible`,
-  protocols: ['rest', 'grpc-js', 'graphql'],
-  notExpressible: {
+  expresses: {
+    rest: true,
+    'grpc-js': true,
+    graphql: true,
     grpc: "the lean HTTP/2 driver pre-builds one method (GetUser); the profile's three rpcs run on the grpc-js row",
     websocket: 'the WebSocket server speaks getUser only; a nested read would be a bespoke message, not a protocol feature',
     sse: 'RPC over SSE carries getUser only; a nested read would be a bespoke event, not a protocol feature',

@@ -3,7 +3,6 @@
 // protocol's fixed per-call costs stop dominating and per-byte costs (serialisation, copies,
 // framing) take over. Each size is a variant, so every protocol row runs three times.
 import type { ClientModule } from '../clients/types.ts';
-import type { ProtocolName } from '../harness/protocols.ts';
 import { listUsersOps, verifyListUsers } from './listUsers.ts';
 import { defineScenario, type ScenarioContext } from './types.ts';
 
@@ -18,7 +17,10 @@ export const PAGE_SIZE_NAMES = Object.keys(PAGE_USERS) as PageSize[];
 /** Complexity of one user in the GraphQL page (6 scalar fields + address 1 + its 4). */
 const GRAPHQL_COST_PER_USER = 11;
 
-/** The servers' knobs both payload scenarios need: the large page is over every default cap (1000 users, GraphQL complexity 1000). */
+/**
+ * The servers' knobs both payload scenarios need: the large page is over every default cap (1000 users,
+ * GraphQL complexity 1000).
+ */
 export function largePageTuning(): { maxPageUsers: number; maxComplexity: number } {
   return { maxPageUsers: PAGE_USERS.large, maxComplexity: 1 + PAGE_USERS.large * GRAPHQL_COST_PER_USER };
 }
@@ -33,7 +35,7 @@ export function pageSizeOf(variant: string | undefined): PageSize {
 
 /** listUsers operations (seeded page starts, the same for every row) with the variant's page size. */
 export function pageOps(ctx: ScenarioContext) {
-  return listUsersOps({ ...ctx, pageSize: PAGE_USERS[pageSizeOf(ctx.variant)] });
+  return listUsersOps({ ...ctx, options: { pageSize: PAGE_USERS[pageSizeOf(ctx.variant)], offsetDepth: 0 } });
 }
 
 export async function verifyPages(
@@ -48,21 +50,25 @@ export async function verifyPages(
     users: ds.users,
     seed: ds.seed,
     ...ctx,
-    pageSize: PAGE_USERS[pageSizeOf(ctx?.variant)],
+    options: { pageSize: PAGE_USERS[pageSizeOf(ctx?.variant)], offsetDepth: 0 },
   });
 }
 
-const PROTOCOLS = ['rest', 'graphql', 'grpc-js', 'websocket', 'sse'] as const satisfies readonly ProtocolName[];
+const PROTOCOLS = ['rest', 'graphql', 'grpc-js', 'websocket', 'sse'] as const;
 
 export default defineScenario({
   name: 'payloadSize',
   description:
     'One page of users as one response at ~270 B, ~10 KB and ~1 MB (1, 40, 4000 users): where fixed per-call costs stop dominating',
-  protocols: PROTOCOLS,
-  variants: Object.fromEntries(PROTOCOLS.map((p) => [p, PAGE_SIZE_NAMES])),
-  notExpressible: {
+  expresses: {
+    rest: true,
+    graphql: true,
+    'grpc-js': true,
+    websocket: true,
+    sse: true,
     grpc: 'the lean HTTP/2 driver keeps one HPACK-indexed request path (GetUser) per connection and decodes only User answers; the unary ListUsersPage runs on the grpc-js row',
   },
+  variants: Object.fromEntries(PROTOCOLS.map((p) => [p, PAGE_SIZE_NAMES])),
   notes: [
     `Pages of ${PAGE_USERS.small}, ${PAGE_USERS.medium} and ${PAGE_USERS.large} users from a seeded start; payload bytes are the answer's real size per protocol (JSON body, event data, WebSocket message, protobuf UserPage).`,
     'REST: GET /v1/users?after=&limit= ({users, nextAfter}). GraphQL: the plain list field users(afterId:, limit:) (a Relay connection would add edge/cursor bytes per user). gRPC: unary ListUsersPage returning one UserPage. WebSocket: op listUsers, one {"id","result":[...]} message. SSE: op listUsersPage, one result event.',

@@ -1,18 +1,32 @@
+import type { z } from 'zod';
 import type { ProtocolName } from '../harness/protocols.ts';
 import type { ClientModule, Operation, Target } from '../clients/types.ts';
 import type { DatasetOptions } from '../servers/dataset.ts';
 import type { VerifyReport } from '../harness/run/verify.ts';
 import { idSequence } from '../harness/load/ids.ts';
 import type { ServerTuning as ServerKnobs } from '../servers/types.ts';
+import type { ScenarioOptions } from './options.ts';
 
-export interface ScenarioDefinition {
+/**
+ * For each protocol row, whether the scenario can express it: `true`, or why not (shown by
+ * `--list` and in the report, never silently missing). Exhaustive on purpose: a protocol added
+ * to harness/protocols.ts does not compile until every scenario has decided.
+ */
+export type Expresses = Readonly<Record<ProtocolName, true | string>>;
+
+/** A scenario as the registry holds it; scenarios write theirs with defineScenario. */
+export interface ScenarioDefinition<O extends object = Record<string, unknown>> {
   name: string;
   /** One line for `--list` and the report. */
   description: string;
-  /** Protocols that can express the scenario. */
+  /** The scenario's own options (scenarios/options.ts): schema, defaults and flags. */
+  options?: ScenarioOptions;
+  /** Request/response scenarios: which protocols can express it (the source of the two fields below). */
+  expresses?: Expresses;
+  /** Protocols that can express the scenario, in run order (from `expresses`). */
   protocols: readonly ProtocolName[];
-  /** Protocols that cannot, with the reason (shown in the report, never silently missing). */
-  notExpressible?: Partial<Record<ProtocolName, string>>;
+  /** Protocols that cannot, with the reason (from `expresses`). */
+  notExpressible: Partial<Record<ProtocolName, string>>;
   /** Notes the report prints under the table (how each protocol carries the operation). */
   notes?: readonly string[];
   /**
@@ -20,11 +34,6 @@ export interface ScenarioDefinition {
    * graphql-ws or long-poll); such a scenario has its own runner and lists no `protocols`.
    */
   transports?: readonly string[];
-  /**
-   * The load's operations: a seeded source the generator draws from, the same sequence for
-   * every protocol. Default: getUser with uniformly random ids.
-   */
-  ops?: (ctx: ScenarioContext) => () => Operation;
   /**
    * Protocols that run as several rows, one per variant (REST 'offset' and 'cursor', GraphQL
    * 'dataloader' and 'naive'): the variant reaches ops(), verify() and the run record.
@@ -35,35 +44,40 @@ export interface ScenarioDefinition {
    * cannot carry its operations (streams, batches); undefined keeps the row's client.
    */
   client?: (protocol: ProtocolName, variant: string | undefined) => Promise<ClientModule | undefined> | undefined;
+  // The three below are methods, not function properties: method parameters are checked
+  // bivariantly, so a scenario typed with its own options still fits the registry's record.
+  /**
+   * The load's operations: a seeded source the generator draws from, the same sequence for
+   * every protocol. Default: getUser with uniformly random ids.
+   */
+  ops?(ctx: ScenarioContext<O>): () => Operation;
   /** Server-side settings the scenario needs (e.g. the SQLite store, DataLoader on or off). */
-  server?: (ctx: ScenarioContext) => ServerTuning;
+  server?(ctx: ScenarioContext<O>): ServerTuning;
   /**
    * Before measuring: check the protocol answers this scenario's operations as the store
    * would, and refuse to measure otherwise (throw with the first difference). Default: the
    * getUser equivalence check.
    */
-  verify?: (
+  verify?(
     client: ClientModule,
     target: Target,
     dataset: DatasetOptions,
     sample: number,
-    ctx?: ScenarioContext,
-  ) => Promise<VerifyReport>;
+    ctx?: ScenarioContext<O>,
+  ): Promise<VerifyReport>;
 }
 
-/** What a scenario's ops(), verify() and server() see of the run. */
-export interface ScenarioContext {
+/**
+ * What a scenario's ops(), verify() and server() see of the run. `options` is the scenario's
+ * resolved options object (its schema's output): required where the scenario has options, so
+ * its own functions never guess a default.
+ */
+export type ScenarioContext<O extends object = Record<string, unknown>> = {
   users: number;
   seed: number;
   variant?: string;
-  /** listUsers: users per page (config pageSize). */
-  pageSize?: number;
-  /** createUsers: users per batch (config batchSize). */
-  batchSize?: number;
-  /** listUsers: where pages start; 'deep' starts them at offsetDepth. */
-  offsetDepth?: number;
   store?: 'memory' | 'sqlite';
-}
+} & (Record<string, never> extends O ? { options?: O } : { options: O });
 
 /** Server knobs a scenario may set (servers/types.ts ServerTuning); they travel in the server job. */
 export interface ServerTuning extends ServerKnobs {
@@ -75,6 +89,23 @@ export function getUserOps(ctx: ScenarioContext): () => Operation {
   return () => ({ op: 'getUser', id: next() });
 }
 
-export function defineScenario(s: ScenarioDefinition): ScenarioDefinition {
-  return s;
+type Declared = 'protocols' | 'notExpressible' | 'expresses' | 'transports' | 'options' | 'ops' | 'server' | 'verify';
+
+/** What a scenario file writes: its rows are either protocols (`expresses`) or push transports. */
+export type ScenarioDeclaration<S extends z.ZodObject> = Omit<ScenarioDefinition, Declared> &
+  Pick<ScenarioDefinition<z.output<S>>, 'ops' | 'server' | 'verify'> & {
+    options?: ScenarioOptions<S>;
+  } & ({ expresses: Expresses; transports?: never } | { transports: readonly string[]; expresses?: never });
+
+export function defineScenario<S extends z.ZodObject = z.ZodObject<Record<string, never>>>(
+  d: ScenarioDeclaration<S>,
+): ScenarioDefinition {
+  const expresses: Partial<Record<ProtocolName, true | string>> = d.expresses ?? {};
+  const entries = Object.entries(expresses) as [ProtocolName, true | string][];
+  return {
+    ...(d as unknown as ScenarioDefinition),
+    // The record's key order is the run order (rows run as the scenario lists them).
+    protocols: entries.filter(([, can]) => can === true).map(([p]) => p),
+    notExpressible: Object.fromEntries(entries.filter(([, can]) => can !== true)),
+  };
 }

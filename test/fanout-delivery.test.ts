@@ -18,7 +18,7 @@ import {
   variantName,
   type FanoutInputs,
 } from '../harness/workloads/fanout.ts';
-import { fanoutOptionsSchema } from '../harness/workloads/fanout-config.ts';
+import { fanoutOptionsSchema } from '../scenarios/fanout.ts';
 import { renderFanoutReport } from '../harness/output/fanout-markdown.ts';
 import { runRecordSchema } from '../harness/results/schema.ts';
 import { createHistogram, encodeHistogram } from '../harness/metrics/histogram.ts';

@@ -27,7 +27,7 @@ for (const kind of ['memory', 'sqlite'] as const) {
         cleanup.push(() => server.close());
         const client = (await createUsers.client!(protocol, variant))!;
         const target = { host: '127.0.0.1', port: server.port };
-        await verifyCreateUsers(client, target, dataset, 1, { ...dataset, variant, batchSize: 7 });
+        await verifyCreateUsers(client, target, dataset, 1, { ...dataset, variant, options: { batchSize: 7 } });
         assert.equal(store.countUsers(), 50 + 14);
         const conn = await client.connect(target);
         try {

@@ -23,7 +23,7 @@ for (const protocol of listUsers.protocols) {
       const server = await start({ host: '127.0.0.1', port: 0, store: createMemoryStore(dataset) });
       servers.push(server);
       const client = (await listUsers.client!(protocol, variant))!;
-      const ctx = { ...dataset, variant, pageSize: 25, offsetDepth: 250 };
+      const ctx = { ...dataset, variant, options: { pageSize: 25, offsetDepth: 250 } };
       const report = await verifyListUsers(client, { host: '127.0.0.1', port: server.port }, dataset, 5, ctx);
       assert.ok(report.checked >= 5);
       const conn = await client.connect({ host: '127.0.0.1', port: server.port });
@@ -47,9 +47,9 @@ for (const protocol of listUsers.protocols) {
 }
 
 test('listUsers ops: deep rows start at offsetDepth, others spread over the data set', () => {
-  const deep = listUsers.ops!({ users: 10_000, seed: 1, variant: 'offset-deep', pageSize: 100, offsetDepth: 9000 });
+  const deep = listUsers.ops!({ users: 10_000, seed: 1, variant: 'offset-deep', options: { pageSize: 100, offsetDepth: 9000 } });
   assert.equal((deep() as { after: number }).after, 9000);
-  const spread = listUsers.ops!({ users: 10_000, seed: 1, variant: 'cursor', pageSize: 100 });
+  const spread = listUsers.ops!({ users: 10_000, seed: 1, variant: 'cursor', options: { pageSize: 100, offsetDepth: 9000 } });
   const starts = new Set(Array.from({ length: 50 }, () => (spread() as { after: number }).after));
   assert.ok(starts.size > 40);
   for (const s of starts) assert.ok(s >= 0 && s <= 9900);

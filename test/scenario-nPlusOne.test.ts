@@ -24,7 +24,7 @@ for (const [variant, dataloader] of [
     const server = await startGraphQL({ host: '127.0.0.1', port: 0, store, dataloader });
     cleanup.push(() => server.close());
     const target = { host: '127.0.0.1', port: server.port };
-    await verifyNPlusOne(graphql, target, dataset, 1, { ...dataset, variant, pageSize: 20 });
+    await verifyNPlusOne(graphql, target, dataset, 1, { ...dataset, variant, options: { pageSize: 20 } });
     const conn = await graphql.connect(target);
     try {
       const before = store.statementCount();

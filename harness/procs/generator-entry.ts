@@ -58,9 +58,7 @@ async function main(): Promise<void> {
       users: job.users,
       seed: job.idSeed,
       variant: job.variant,
-      pageSize: job.pageSize,
-      batchSize: job.batchSize,
-      offsetDepth: job.offsetDepth,
+      options: job.options,
     }),
     onPhase: (phase: 'measure' | 'end') => {
       if (phase === 'measure') cpuAtStart = process.cpuUsage();

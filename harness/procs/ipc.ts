@@ -54,11 +54,10 @@ export interface GeneratorJob {
   timeoutMs: number;
   users: number;
   idSeed: number;
-  /** The row's variant (scenarios with several rows per protocol) and scenario sizes. */
+  /** The row's variant (scenarios with several rows per protocol). */
   variant?: string;
-  pageSize?: number;
-  batchSize?: number;
-  offsetDepth?: number;
+  /** The scenario's resolved options (its own schema's output), handed to its ops() unread. */
+  options: Record<string, unknown>;
 }
 
 export interface GeneratorResult {

@@ -11,6 +11,7 @@ import { SUMMARY_FORMATS, isSummaryFormat, type SummaryFormat } from '../output/
 import { parseLoadSpec } from '../load/model.ts';
 import { FANOUT_TRANSPORTS, isFanoutTransport } from '../workloads/fanout-transports.ts';
 import { UsageError } from '../errors.ts';
+import { describeOptions, helpOf, optionFlags, optionsLayer, parseArgsOptions } from '../../scenarios/options.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -27,12 +28,6 @@ export const FLAGS = {
     type: 'string',
     help: 'one-way network delay in ms between generator and server (delaying TCP proxy; round trip = 2 x MS)',
   },
-  subscribers: { type: 'string', help: 'fanout: concurrent subscribers, or a comma list to run each (e.g. 1,1000,10000)' },
-  'event-rate': { type: 'string', help: 'fanout: events per second the server emits, or a comma list' },
-  'poll-interval': { type: 'string', help: 'fanout: short-polling interval in ms, or a comma list' },
-  'page-size': { type: 'string', help: 'listUsers: users per page (default 100)' },
-  'offset-depth': { type: 'string', help: 'listUsers: where the deep offset/cursor rows start (default 9000)' },
-  'batch-size': { type: 'string', help: 'createUsers: users per batch (default 100)' },
   store: { type: 'string', help: 'backing store of the servers: memory (default) or sqlite (a seeded temporary file)' },
   driver: { type: 'string', help: 'autocannon: add an autocannon-driven row beside rest and graphql (cross-check)' },
   workers: { type: 'string', help: 'load-generator processes per run (histograms merged)' },
@@ -48,6 +43,12 @@ export const FLAGS = {
   help: { type: 'boolean', help: 'this help' },
 } as const;
 
+/** The scenarios' own option flags (--page-size, --subscribers, ...), declared in scenarios/<name>.ts. */
+const OPTION_FLAGS = optionFlags(SCENARIOS);
+// A scenario's flag named like one of the bench's own would be shadowed without a word: refuse it.
+const shadowed = OPTION_FLAGS.filter((f) => Object.hasOwn(FLAGS, f.flag)).map((f) => `--${f.flag}`);
+if (shadowed.length) throw new Error(`scenario option flags ${shadowed.join(', ')} are already bench flags; rename them`);
+
 export function usage(): string {
   const lines = [
     'usage: npm run bench -- [--scenario NAME] [--protocols a,b] [--duration S] [--warmup S] [--connections N] [--inflight N] [--out FILE]',
@@ -55,6 +56,8 @@ export function usage(): string {
     'flags:',
   ];
   for (const [name, f] of Object.entries(FLAGS)) lines.push(`  --${name.padEnd(12)} ${f.help}`);
+  lines.push('', "scenario options (a scenario's own; `--list` shows each scenario's options and defaults):");
+  for (const f of OPTION_FLAGS) lines.push(`  --${f.flag.padEnd(12)} ${helpOf(f)}`);
   return lines.join('\n');
 }
 
@@ -65,6 +68,9 @@ function num(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
+/** parseArgs' typed view of the bench's own flags. */
+type BenchFlagValues = ReturnType<typeof parseArgs<{ options: typeof FLAGS; strict: true; allowPositionals: false }>>['values'];
+
 export function parseCli(argv: string[]): {
   layer: BenchConfigInput;
   list: boolean;
@@ -72,15 +78,18 @@ export function parseCli(argv: string[]): {
   configPath?: string;
   format: SummaryFormat;
 } {
-  let values;
+  let values: BenchFlagValues;
+  let optionValues: Record<string, unknown>;
   try {
-    ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
+    const options = { ...parseArgsOptions(OPTION_FLAGS), ...FLAGS };
+    const parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    optionValues = parsed.values;
+    // The bench's own flags keep their parseArgs types; the scenarios' flags are read by name.
+    values = parsed.values as BenchFlagValues;
   } catch (err) {
     const msg = (err as Error).message.split('\n')[0] ?? '';
     throw new UsageError(
-      `${msg}\nvalid flags: ${Object.keys(FLAGS)
-        .map((f) => `--${f}`)
-        .join(', ')}`,
+      `${msg}\nvalid flags: ${[...Object.keys(FLAGS), ...OPTION_FLAGS.map((f) => f.flag)].map((f) => `--${f}`).join(', ')}`,
     );
   }
   const layer: BenchConfigInput = {};
@@ -134,23 +143,8 @@ export function parseCli(argv: string[]): {
   if (values.sweep) layer.sweep = true;
   const delay = num('delay', values.delay);
   if (delay !== undefined) layer.delayMs = delay;
-  const numList = (flag: string, v: string | undefined): number | number[] | undefined => {
-    if (v === undefined) return undefined;
-    const xs = v.split(',').map((x) => num(flag, x) as number);
-    return xs.length === 1 ? xs[0] : xs;
-  };
-  const subs = numList('subscribers', values.subscribers);
-  if (subs !== undefined) layer.subscribers = subs;
-  const rate = numList('event-rate', values['event-rate']);
-  if (rate !== undefined) layer.eventRate = rate;
-  const poll = numList('poll-interval', values['poll-interval']);
-  if (poll !== undefined) layer.pollIntervalMs = poll;
-  const pageSize = num('page-size', values['page-size']);
-  if (pageSize !== undefined) layer.pageSize = pageSize;
-  const offsetDepth = num('offset-depth', values['offset-depth']);
-  if (offsetDepth !== undefined) layer.offsetDepth = offsetDepth;
-  const batchSize = num('batch-size', values['batch-size']);
-  if (batchSize !== undefined) layer.batchSize = batchSize;
+  const scenarios = optionsLayer(OPTION_FLAGS, optionValues);
+  if (scenarios) layer.scenarios = scenarios;
   if (values.store !== undefined) {
     if (values.store !== 'memory' && values.store !== 'sqlite')
       throw new UsageError(`unknown store "${values.store}"; valid: memory, sqlite`);
@@ -184,7 +178,8 @@ export function listScenarios(): string {
     const withVariants = (p: string): string =>
       s.variants?.[p as ProtocolName] ? `${p} (${s.variants[p as ProtocolName]!.join(', ')})` : p;
     lines.push(`${''.padEnd(16)} protocols: ${(s.transports ?? s.protocols).map(withVariants).join(', ')}`);
-    for (const [p, why] of Object.entries(s.notExpressible ?? {})) lines.push(`${''.padEnd(16)} not expressible on ${p}: ${why}`);
+    for (const [p, why] of Object.entries(s.notExpressible)) lines.push(`${''.padEnd(16)} not expressible on ${p}: ${why}`);
+    for (const o of describeOptions(s.options)) lines.push(`${''.padEnd(16)} option ${o}`);
   }
   return lines.join('\n');
 }

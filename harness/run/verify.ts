@@ -2,7 +2,7 @@
 // ids and every answer, after the protocol's own decoding, must equal the store's user.
 import { canonicalUser, type UserJson } from '../../proto/contract.ts';
 import { generateUser, type DatasetOptions } from '../../servers/dataset.ts';
-import type { ClientModule, PayloadBytes, Target } from '../../clients/types.ts';
+import type { CallOutcome, ClientModule, Connection, Operation, PayloadBytes, Target } from '../../clients/types.ts';
 import { idSequence } from '../load/ids.ts';
 import { EquivalenceError } from '../errors.ts';
 
@@ -34,6 +34,23 @@ export interface VerifyReport {
   figures?: Record<string, unknown>;
 }
 
+/** A verify step's call, decoded: its answer, or an EquivalenceError saying which call failed and how. */
+export async function decodedCall(conn: Connection, op: Operation, what: string): Promise<CallOutcome & { ok: true }> {
+  const outcome = await conn.call(op, { decode: true });
+  if (!outcome.ok)
+    throw new EquivalenceError(
+      `${what} failed: ${outcome.kind}${outcome.code ? ` ${outcome.code}` : ''}${outcome.detail ? ` (${outcome.detail})` : ''}`,
+    );
+  return outcome;
+}
+
+/** The same operation on an id past the data set must fail as not_found, on every protocol. */
+export async function expectNotFound(conn: Connection, op: Operation, what: string): Promise<void> {
+  const missing = await conn.call(op, { decode: true });
+  if (missing.ok || missing.kind !== 'not_found')
+    throw new EquivalenceError(`${what} (no such user) should fail as not_found, got ${missing.ok ? 'success' : missing.kind}`);
+}
+
 export async function verifyEquivalence(
   client: ClientModule,
   target: Target,
@@ -47,11 +64,7 @@ export async function verifyEquivalence(
     let res = 0;
     for (let i = 0; i < sample; i++) {
       const id = next();
-      const outcome = await conn.call({ op: 'getUser', id }, { decode: true });
-      if (!outcome.ok)
-        throw new EquivalenceError(
-          `getUser(${id}) failed: ${outcome.kind}${outcome.code ? ` ${outcome.code}` : ''}${outcome.detail ? ` (${outcome.detail})` : ''}`,
-        );
+      const outcome = await decodedCall(conn, { op: 'getUser', id }, `getUser(${id})`);
       if (!outcome.user) throw new EquivalenceError(`getUser(${id}) returned no decoded user`);
       const expected: UserJson = canonicalUser(generateUser(ds, id));
       const diff = firstDifference(expected, canonicalUser(outcome.user));
@@ -59,12 +72,7 @@ export async function verifyEquivalence(
       req += outcome.payload.request;
       res += outcome.payload.response;
     }
-    const missing = await conn.call({ op: 'getUser', id: ds.users + 1 }, { decode: true });
-    if (missing.ok || missing.kind !== 'not_found') {
-      throw new EquivalenceError(
-        `getUser(${ds.users + 1}) (no such user) should fail as not_found, got ${missing.ok ? 'success' : missing.kind}`,
-      );
-    }
+    await expectNotFound(conn, { op: 'getUser', id: ds.users + 1 }, `getUser(${ds.users + 1})`);
     return { checked: sample, payload: { request: req / sample, response: res / sample } };
   } finally {
     await conn.close();

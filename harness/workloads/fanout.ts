@@ -10,7 +10,7 @@ import { mergeEncoded, summarize } from '../metrics/histogram.ts';
 import { classifyBound, limitedByGenerator, perOp } from '../metrics/bound.ts';
 import { generatorCores } from './generator-merge.ts';
 import { hasType, spawnNode, stderrTail, stopChild, waitForMessage, type Pinning } from '../procs/control.ts';
-import { fanoutOptionsSchema, listOf, type FanoutOptions } from './fanout-config.ts';
+import { fanoutScenarioOptions, listOf, type FanoutOptions } from '../../scenarios/fanout.ts';
 import { TRANSPORTS, type FanoutTransport } from './fanout-transports.ts';
 import type {
   EmitReport,
@@ -71,12 +71,9 @@ export function fanoutSettings(cfg: ResolvedConfig): {
   pollIntervals: number[];
   options: FanoutOptions;
 } {
-  return {
-    subscribers: listOf(cfg.subscribers, [1000]),
-    eventRates: listOf(cfg.eventRate, [10]),
-    pollIntervals: listOf(cfg.pollIntervalMs, [1000]),
-    options: fanoutOptionsSchema.parse(cfg.fanout ?? {}),
-  };
+  // Parsed again for its type: the resolved config holds every scenario's options untyped.
+  const { subscribers, eventRate, pollIntervalMs, ...options } = fanoutScenarioOptions.schema.parse(cfg.scenarios.fanout ?? {});
+  return { subscribers: listOf(subscribers), eventRates: listOf(eventRate), pollIntervals: listOf(pollIntervalMs), options };
 }
 
 export function variantName(s: FanoutRunSpec): string {
@@ -118,7 +115,10 @@ export function raiseFdLimit(pid: number | undefined, want: number): number | nu
   return Number.isFinite(soft) ? (soft as number) : null;
 }
 
-/** Payload of one event as the transport carries it (JSON event, protobuf UserEvent, GraphQL result), mean over the first users. */
+/**
+ * Payload of one event as the transport carries it (JSON event, protobuf UserEvent, GraphQL result),
+ * mean over the first users.
+ */
 export function eventPayloadBytes(transport: FanoutTransport, dataset: { users: number; seed: number }): number {
   const n = Math.min(100, dataset.users);
   let total = 0;

@@ -3,7 +3,7 @@
 // window's edges, and turn the numbers into a run record.
 import type { ChildProcess } from 'node:child_process';
 import { driverRow, isProtocolName, type DriverName } from '../protocols.ts';
-import { resolveLoad, type ResolvedConfig } from '../config.ts';
+import { resolveLoad, scenarioOptions, type ResolvedConfig } from '../config.ts';
 import { isOpenLoop } from '../load/model.ts';
 import { measuredMs } from '../load/schedule.ts';
 import { generatorCores, mergeGeneratorResults, splitLoad } from './generator-merge.ts';
@@ -99,9 +99,7 @@ export async function runProtocol(
     users: cfg.dataset.users,
     seed: cfg.dataset.seed,
     variant: hooks.variant,
-    pageSize: cfg.pageSize,
-    batchSize: cfg.batchSize,
-    offsetDepth: cfg.offsetDepth,
+    options: scenarioOptions(cfg),
     store: cfg.store,
   };
   let proxy: DelayProxy | undefined;
@@ -162,9 +160,7 @@ export async function runProtocol(
       idSeed: cfg.dataset.seed + w * 7919,
       driver: hooks.driver ?? 'harness',
       ...(hooks.variant !== undefined && { variant: hooks.variant }),
-      pageSize: cfg.pageSize,
-      batchSize: cfg.batchSize,
-      offsetDepth: cfg.offsetDepth,
+      options: scenarioOptions(cfg),
     }));
     const job = jobs[0]!;
     generators = jobs.map((j) => spawnNode(GENERATOR_ENTRY, [JSON.stringify(j)], pinning.generator));
