@@ -13,12 +13,12 @@ import { generateUser } from '../servers/dataset.ts';
 import {
   buildFanoutRecord,
   fanoutPlan,
-  procCpuUs,
   scheduledEmitReport,
   variantName,
   type FanoutInputs,
 } from '../harness/workloads/fanout.ts';
 import { fanoutOptionsSchema } from '../harness/workloads/fanout-config.ts';
+import { procCpuUs } from '../harness/metrics/cpu.ts';
 import { renderFanoutReport } from '../harness/output/fanout-markdown.ts';
 import { runRecordSchema } from '../harness/results/schema.ts';
 import { createHistogram, encodeHistogram } from '../harness/metrics/histogram.ts';
@@ -196,7 +196,6 @@ describe('fanout plan and record', () => {
     histogram: h(latencies),
     resumeHistogram: h([]),
     windowBytes: { out: 0, in: delivered * 300 },
-    clientCpuUs: 1000,
     verified: 3,
     openAtEnd: 2,
     reconnects: 0,
@@ -207,8 +206,6 @@ describe('fanout plan and record', () => {
     firstId: 5,
     lastId: 14,
     total: 20,
-    cpuFromUs: 0,
-    cpuToUs: 20_000,
     end: { rssBytes: 9e7, heapUsedBytes: 5e7, subscribers: 4 },
     loopDelayUs: { p50: 10, p99: 20, max: 30 },
     emitLateUs: null,
@@ -225,6 +222,7 @@ describe('fanout plan and record', () => {
     generatorCapacity: 1,
     payloadBytes: 280,
     workers: 2,
+    cpuUs: { server: 20_000, client: 2000 },
     ...over,
   });
   const base = { protocol: 'sse', server: 'push-sse', driver: 'd', repeat: 0, variant: 'subscribers=4,rate=5' };
@@ -272,7 +270,10 @@ describe('fanout plan and record', () => {
     assert.deepEqual(poll.delivery!.polls, { empty: 0, emptyBytes: { out: 0, in: 0 }, emptyBytesPerEvent: 0 });
     const silent = buildFanoutRecord(
       base,
-      inputs({ emit: scheduledEmitReport(new EmissionSchedule('uniform', 5, 0), 1e6, 3e6, 'server still busy') }),
+      inputs({
+        emit: scheduledEmitReport(new EmissionSchedule('uniform', 5, 0), 1e6, 3e6, 'server still busy'),
+        cpuUs: { server: null, client: 2000 },
+      }),
     );
     runRecordSchema.parse(silent);
     assert.equal(silent.delivery!.emitted, 10);

@@ -87,6 +87,21 @@ export function waitForMessage<T>(
   });
 }
 
+/**
+ * Rejects when the child exits: raced against a run's results, a server that dies mid-run fails
+ * that row at once, with its exit status and last words, instead of waiting out a timeout.
+ */
+export function exitedDuringRun(child: ChildProcess, what: string): Promise<never> {
+  const died = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) => {
+      const tail = stderrTail(child).trim().split('\n').slice(-5).join('\n');
+      reject(new Error(`${what} exited during the run (code ${code}, signal ${signal})${tail ? `: ${tail}` : ''}`));
+    });
+  });
+  died.catch(() => undefined); // observed: a child that outlives the race must not be an unhandled rejection
+  return died;
+}
+
 function isError(m: unknown): m is { type: 'error'; message: string } {
   return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'error';
 }
