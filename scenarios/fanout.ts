@@ -3,6 +3,7 @@ import { defineScenario } from './types.ts';
 
 export default defineScenario({
   name: 'fanout',
+  workload: 'fanout',
   description:
     'Server push to K subscribers: user-updated events at a set rate over SSE, WebSocket, gRPC streams, GraphQL subscriptions (SSE, graphql-ws), short and long polling',
   protocols: [],

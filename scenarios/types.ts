@@ -4,11 +4,14 @@ import type { DatasetOptions } from '../servers/dataset.ts';
 import type { VerifyReport } from '../harness/run/verify.ts';
 import { idSequence } from '../harness/load/ids.ts';
 import type { ServerTuning as ServerKnobs } from '../servers/types.ts';
+import type { WorkloadName } from '../harness/workloads/types.ts';
 
 export interface ScenarioDefinition {
   name: string;
   /** One line for `--list` and the report. */
   description: string;
+  /** How the scenario loads a server (harness/workloads/registry.ts); default 'request-response'. */
+  workload?: WorkloadName;
   /** Protocols that can express the scenario. */
   protocols: readonly ProtocolName[];
   /** Protocols that cannot, with the reason (shown in the report, never silently missing). */

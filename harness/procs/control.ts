@@ -19,6 +19,16 @@ export function planPinning(cpuCount = os.cpus().length, hasTaskset = commandExi
   };
 }
 
+/** How the processes are pinned, for the plan line on stderr; `clients` names the load side. */
+export function describePinning(p: Pinning, clients: string): string {
+  return p.method === 'taskset'
+    ? `server pinned to CPU ${p.server}, ${clients} to CPU ${p.generator}`
+    : `no CPU pinning (${p.reason})`;
+}
+
+/** No pinning, because the config said so. */
+export const PINNING_DISABLED: Pinning = { method: 'none', server: null, generator: null, reason: 'disabled in config' };
+
 export function commandExists(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }

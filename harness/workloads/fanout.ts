@@ -8,11 +8,22 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mergeEncoded, summarize } from '../metrics/histogram.ts';
 import { classifyBound, limitedByGenerator, perOp } from '../metrics/bound.ts';
 import { generatorCores } from './generator-merge.ts';
-import { exitedDuringRun, hasType, spawnNode, stopChild, waitForMessage, type Pinning } from '../procs/control.ts';
+import {
+  describePinning,
+  exitedDuringRun,
+  hasType,
+  spawnNode,
+  stopChild,
+  waitForMessage,
+  type Pinning,
+} from '../procs/control.ts';
 import { cpuBetween, procCpuUs } from '../metrics/cpu.ts';
 import { round, roundTrio } from './figures.ts';
 import { fanoutOptionsSchema, listOf, type FanoutOptions } from './fanout-config.ts';
-import { TRANSPORTS, type FanoutTransport } from './fanout-transports.ts';
+import { FANOUT_TRANSPORTS, isFanoutTransport, TRANSPORTS, type FanoutTransport } from './fanout-transports.ts';
+import type { Workload } from './types.ts';
+import { renderFanoutReport } from '../output/fanout-markdown.ts';
+import { UsageError } from '../errors.ts';
 import type {
   EmitReport,
   FanoutServerJob,
@@ -79,6 +90,40 @@ export function fanoutSettings(cfg: ResolvedConfig): {
     options: fanoutOptionsSchema.parse(cfg.fanout ?? {}),
   };
 }
+
+/** The transports a fanout run covers: those asked for (--protocols), all by default. */
+export function fanoutTransports(cfg: ResolvedConfig): FanoutTransport[] {
+  const wanted = cfg.protocols ?? [...FANOUT_TRANSPORTS];
+  const bad = wanted.filter((p) => !isFanoutTransport(p));
+  if (bad.length) throw new UsageError(`scenario fanout runs on ${FANOUT_TRANSPORTS.join(', ')}; not on ${bad.join(', ')}`);
+  return wanted as FanoutTransport[];
+}
+
+/** The fanout workload (workloads/types.ts): events pushed by one server to K subscribers per row. */
+export const fanout: Workload<FanoutRunSpec> = {
+  name: 'fanout',
+  plan: (cfg) => {
+    const transports = fanoutTransports(cfg);
+    const { subscribers, eventRates, pollIntervals } = fanoutSettings(cfg);
+    return fanoutPlan(transports, subscribers, eventRates, pollIntervals);
+  },
+  describePlan: (cfg, plan, pinning) => {
+    const transports = fanoutTransports(cfg);
+    const { subscribers, eventRates, pollIntervals, options } = fanoutSettings(cfg);
+    const perRun = cfg.warmup + cfg.duration + options.drainMs / 1000 + 4;
+    const polls = transports.includes('poll') ? `; poll every ${pollIntervals.join(', ')} ms` : '';
+    return (
+      `scenario fanout: ${plan.length} run(s) (${transports.join(', ')}; K ${subscribers.join(', ')}; ` +
+      `${eventRates.join(', ')} events/s${polls}), ~${Math.ceil(plan.length * perRun)} s plus connection time; ` +
+      describePinning(pinning, 'subscribers')
+    );
+  },
+  async *run(spec, { cfg, pinning, signal, index }) {
+    const hooks = { onProgress: (line: string) => console.error(line), signal, runIndex: index };
+    yield await runFanout(spec, cfg, fanoutSettings(cfg).options, pinning, hooks);
+  },
+  renderMarkdown: renderFanoutReport,
+};
 
 export function variantName(s: FanoutRunSpec): string {
   return `subscribers=${s.subscribers},rate=${s.eventRate}${s.pollIntervalMs !== null ? `,poll=${s.pollIntervalMs}ms` : ''}`;

@@ -1,27 +1,31 @@
-// Runs one scenario: for each protocol row, start its server (pinned), verify equivalence,
-// start the load generator (pinned elsewhere), sample CPU on both sides at the measured
-// window's edges, and turn the numbers into a run record.
+// The request/response workload: for each planned protocol row (request-response-plan.ts), start
+// its server (pinned), verify equivalence, start the load generators (pinned elsewhere), read CPU
+// on both sides at the measured window's edges, and turn the numbers into a run record.
 import type { ChildProcess } from 'node:child_process';
-import { driverRow, isProtocolName, type DriverName } from '../protocols.ts';
+import { driverRow, isProtocolName, type DriverName, type ProtocolName } from '../protocols.ts';
 import { resolveLoad, type ResolvedConfig } from '../config.ts';
 import { isOpenLoop } from '../load/model.ts';
 import { measuredMs } from '../load/schedule.ts';
 import { generatorCores, mergeGeneratorResults, splitLoad } from './generator-merge.ts';
 import { packageVersions } from '../metrics/environment.ts';
-
-const AUTOCANNON_VERSION = packageVersions(['autocannon']).autocannon;
 import { classifyBound, limitedByGenerator, perOp } from '../metrics/bound.ts';
 import { decodeHistogram, summarize } from '../metrics/histogram.ts';
 import { exitedDuringRun, hasType, spawnNode, stopChild, waitForMessage, type Pinning } from '../procs/control.ts';
 import { cpuBetween, procCpuTimes, procCpuUs } from '../metrics/cpu.ts';
 import { round } from './figures.ts';
 import type { ScenarioContext } from '../../scenarios/types.ts';
+import type { RowContext, Workload } from './types.ts';
+import { describeRequestResponsePlan, planRequestResponse, type RequestResponseRow } from './request-response-plan.ts';
+import { printProgress } from './request-response-progress.ts';
+import { DEFAULT_SWEEP_FRACTIONS, sweepRates, sweepVariant } from '../run/sweep.ts';
+import { formatSummary } from '../output/formats.ts';
 import { verifyEquivalence } from '../run/verify.ts';
 import { describeNetwork, startDelayProxy, type DelayProxy, type NetworkInfo } from '../run/delay-proxy.ts';
 import { SCENARIOS } from '../../scenarios/registry.ts';
 import type { CpuSample, GeneratorJob, GeneratorResult, GeneratorToRunner, ServerJob, ServerToRunner } from '../procs/ipc.ts';
 import type { RunRecord } from '../results/types.ts';
 
+const AUTOCANNON_VERSION = packageVersions(['autocannon']).autocannon;
 const SERVER_ENTRY = new URL('../procs/server-entry.ts', import.meta.url);
 const GENERATOR_ENTRY = new URL('../procs/generator-entry.ts', import.meta.url);
 
@@ -44,6 +48,69 @@ export interface RunHooks {
   driver?: 'harness' | 'autocannon';
   /** The scenario's variant of this protocol row (REST 'offset' / 'cursor', ...). */
   variant?: string;
+}
+
+/** The request/response workload (workloads/types.ts): calls from load generators to one server per row. */
+export const requestResponse: Workload<RequestResponseRow> = {
+  name: 'request-response',
+  plan: planRequestResponse,
+  describePlan: describeRequestResponsePlan,
+  run: runRow,
+  renderMarkdown: (result, resultPath) => formatSummary(result, 'md', resultPath),
+};
+
+async function* runRow(row: RequestResponseRow, { cfg, pinning, signal }: RowContext): AsyncGenerator<RunRecord> {
+  if (row.firstOfRound && cfg.repeat > 1) console.error(`round ${row.repeat + 1}/${cfg.repeat}`);
+  const hooks: RunHooks = { onProgress: printProgress, repeat: row.repeat, signal };
+  if (row.kind === 'autocannon') {
+    yield await runProtocol(row.protocol, cfg, pinning, { ...hooks, driver: 'autocannon' });
+    return;
+  }
+  if (row.kind === 'sweep') {
+    // A sweep is many runs; it is not rerun as a whole on a slowed probe.
+    yield* runSweep(row.protocol, cfg, pinning, hooks, { ...row.probes.read(), reruns: 0 });
+    return;
+  }
+  for (let reruns = 0; ; reruns++) {
+    const probe = row.probes.read();
+    const record = await runProtocol(row.protocol, cfg, pinning, {
+      ...hooks,
+      ...(row.variant !== undefined && { variant: row.variant }),
+    });
+    record.probe = { ...probe, reruns };
+    if (probe.slowed && record.state === 'ok' && reruns < cfg.probe.reruns && !signal.aborted) {
+      console.error(
+        `[${row.protocol}] the CPU probe took ${probe.ms} ms against ${probe.baselineMs} ms at best: machine slowed, running again`,
+      );
+      continue;
+    }
+    yield record;
+    return;
+  }
+}
+
+/** One protocol's sweep: the closed-loop maximum, then open-loop steps at fractions of it. */
+async function* runSweep(
+  p: ProtocolName,
+  cfg: ResolvedConfig,
+  pinning: Pinning,
+  hooks: RunHooks,
+  probe: NonNullable<RunRecord['probe']>,
+): AsyncGenerator<RunRecord> {
+  const max = await runProtocol(p, { ...cfg, load: undefined }, pinning, hooks);
+  max.variant = sweepVariant('max');
+  max.probe = probe;
+  yield max;
+  if (max.state !== 'ok' || max.opsPerSec <= 0) return;
+  const fractions = Array.isArray(cfg.sweep) ? cfg.sweep : DEFAULT_SWEEP_FRACTIONS;
+  for (const { fraction, rate } of sweepRates(max.opsPerSec, fractions)) {
+    if (hooks.signal?.aborted) break;
+    console.error(`[${p}] sweep step ${Math.round(fraction * 100)}%: ${rate.toLocaleString('en-US')} calls/s`);
+    const step = await runProtocol(p, { ...cfg, load: { model: 'rate', rate } }, pinning, hooks);
+    step.variant = sweepVariant(fraction);
+    step.sweep = { fraction, maxOpsPerSec: max.opsPerSec };
+    yield step;
+  }
 }
 
 export async function startServerProcess(job: ServerJob, cpus: string | null): Promise<{ child: ChildProcess; port: number }> {
