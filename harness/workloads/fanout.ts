@@ -18,7 +18,7 @@ import {
   type Pinning,
 } from '../procs/control.ts';
 import { cpuBetween, procCpuUs } from '../metrics/cpu.ts';
-import { round, roundTrio } from './figures.ts';
+import { round, roundTrio, unmeasuredRecord } from './figures.ts';
 import { fanoutOptionsSchema, listOf, type FanoutOptions } from './fanout-config.ts';
 import { FANOUT_TRANSPORTS, isFanoutTransport, TRANSPORTS, type FanoutTransport } from './fanout-transports.ts';
 import type { Workload } from './types.ts';
@@ -345,26 +345,7 @@ function failedRecord(
   state: 'failed' | 'aborted',
   error: string,
 ): RunRecord {
-  return {
-    ...base,
-    state,
-    error,
-    opsPerSec: 0,
-    ops: 0,
-    measuredSeconds: 0,
-    latencyUs: null,
-    cpuUsPerOp: { server: null, client: null },
-    cpuCores: { server: null, client: null },
-    bytesPerOp: null,
-    setupBytes: null,
-    payloadBytes: null,
-    errors: { total: 0, byKind: {} },
-    generatorBound: false,
-    bound: 'unknown',
-    serverRssBytes: null,
-    verified: 0,
-    load: { model: 'closed', connections: spec.subscribers, inflight: 1 },
-  };
+  return unmeasuredRecord({ ...base, load: { model: 'closed', connections: spec.subscribers, inflight: 1 } }, state, error);
 }
 
 /** One fanout run: see the file comment. Never throws: a failure is a failed record. */

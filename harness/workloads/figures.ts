@@ -1,5 +1,7 @@
 // Rounding and percentile helpers the workloads (and the push server's report) share, so a
-// figure is rounded and summarised the same way whichever workload produced it. Pure.
+// figure is rounded and summarised the same way whichever workload produced it, and the record
+// of a row that measured nothing. Pure.
+import type { RunRecord } from '../results/types.ts';
 
 /** x rounded to `digits` decimals; null stays null. */
 export function round<T extends number | null>(x: T, digits: number): T {
@@ -25,4 +27,30 @@ export function percentileTrio(xs: readonly number[]): Trio | null {
 /** A trio in whole microseconds, or null when it is missing or not finite (a histogram with no samples). */
 export function roundTrio(t: Trio | null): Trio | null {
   return t && Number.isFinite(t.p99) ? { p50: Math.round(t.p50), p99: Math.round(t.p99), max: Math.round(t.max) } : null;
+}
+
+/** The row's identity a record needs even when nothing was measured. */
+export type RecordBase = Pick<RunRecord, 'protocol' | 'server' | 'driver' | 'repeat' | 'load'> & Partial<RunRecord>;
+
+/** The record of a row that failed or was interrupted before it measured anything: every figure unknown. */
+export function unmeasuredRecord(base: RecordBase, state: 'failed' | 'aborted', error: string): RunRecord {
+  return {
+    ...base,
+    state,
+    error,
+    opsPerSec: 0,
+    ops: 0,
+    measuredSeconds: 0,
+    latencyUs: null,
+    cpuUsPerOp: { server: null, client: null },
+    cpuCores: { server: null, client: null },
+    bytesPerOp: null,
+    setupBytes: null,
+    payloadBytes: null,
+    errors: { total: 0, byKind: {} },
+    generatorBound: false,
+    bound: 'unknown',
+    serverRssBytes: null,
+    verified: 0,
+  };
 }

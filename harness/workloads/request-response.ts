@@ -12,7 +12,7 @@ import { classifyBound, limitedByGenerator, perOp } from '../metrics/bound.ts';
 import { decodeHistogram, summarize } from '../metrics/histogram.ts';
 import { exitedDuringRun, hasType, spawnNode, stopChild, waitForMessage, type Pinning } from '../procs/control.ts';
 import { cpuBetween, procCpuTimes, procCpuUs } from '../metrics/cpu.ts';
-import { round } from './figures.ts';
+import { round, unmeasuredRecord } from './figures.ts';
 import type { ScenarioContext } from '../../scenarios/types.ts';
 import type { RowContext, Workload } from './types.ts';
 import { describeRequestResponsePlan, planRequestResponse, type RequestResponseRow } from './request-response-plan.ts';
@@ -343,25 +343,7 @@ export async function runProtocol(
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     progress({ phase: 'failed', message });
-    return withTarget({
-      ...base,
-      state: hooks.signal?.aborted ? 'aborted' : 'failed',
-      error: message,
-      opsPerSec: 0,
-      ops: 0,
-      measuredSeconds: 0,
-      latencyUs: null,
-      cpuUsPerOp: { server: null, client: null },
-      cpuCores: { server: null, client: null },
-      bytesPerOp: null,
-      setupBytes: null,
-      payloadBytes: null,
-      errors: { total: 0, byKind: {} },
-      generatorBound: false,
-      bound: 'unknown',
-      serverRssBytes: null,
-      verified: 0,
-    });
+    return withTarget(unmeasuredRecord(base, hooks.signal?.aborted ? 'aborted' : 'failed', message));
   } finally {
     await Promise.all([...generators.map((g) => stopChild(g)), server && stopChild(server), proxy?.close()]);
   }
