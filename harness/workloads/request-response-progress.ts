@@ -5,12 +5,13 @@ import type { ProgressEvent } from './request-response.ts';
 /** The text of one progress event. Pure. */
 export function progressLine(e: ProgressEvent): string {
   const s = (ms: number | undefined): string => ((ms ?? 0) / 1000).toFixed(1);
+  const rate = (x: number): string => x.toLocaleString('en-US');
   switch (e.phase) {
     case 'warmup':
     case 'measure':
-      return `[${e.protocol}] ${e.phase} ${s(e.elapsedMs)}/${s(e.totalMs)} s  ${(e.opsPerSec ?? 0).toLocaleString('en-US')} ops/s`;
+      return `[${e.protocol}] ${e.phase} ${s(e.elapsedMs)}/${s(e.totalMs)} s  ${rate(e.opsPerSec ?? 0)} ops/s`;
     case 'done':
-      return `[${e.protocol}] done: ${Math.round(e.opsPerSec ?? 0).toLocaleString('en-US')} ops/s`;
+      return `[${e.protocol}] done: ${rate(Math.round(e.opsPerSec ?? 0))} ops/s`;
     case 'failed':
       return `[${e.protocol}] FAILED: ${e.message ?? ''}`;
     case 'start':

@@ -80,7 +80,8 @@ async function* runRow(row: RequestResponseRow, { cfg, pinning, signal }: RowCon
     record.probe = { ...probe, reruns };
     if (probe.slowed && record.state === 'ok' && reruns < cfg.probe.reruns && !signal.aborted) {
       console.error(
-        `[${row.protocol}] the CPU probe took ${probe.ms} ms against ${probe.baselineMs} ms at best: machine slowed, running again`,
+        `[${row.protocol}] the CPU probe took ${probe.ms} ms against ${probe.baselineMs} ms at best: ` +
+          'machine slowed, running again',
       );
       continue;
     }
