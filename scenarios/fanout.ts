@@ -99,6 +99,7 @@ export const listOf = (x: number | number[]): number[] => (Array.isArray(x) ? x 
 
 export default defineScenario({
   name: 'fanout',
+  workload: 'fanout',
   description:
     'Server push to K subscribers: user-updated events at a set rate over SSE, WebSocket, gRPC streams, GraphQL subscriptions (SSE, graphql-ws), short and long polling',
   options: fanoutScenarioOptions,

@@ -6,6 +6,7 @@ import type { VerifyReport } from '../harness/run/verify.ts';
 import { idSequence } from '../harness/load/ids.ts';
 import type { ServerTuning as ServerKnobs } from '../servers/types.ts';
 import type { ScenarioOptions } from './options.ts';
+import type { WorkloadName } from '../harness/workloads/types.ts';
 
 /**
  * For each protocol row, whether the scenario can express it: `true`, or why not (shown by
@@ -23,6 +24,8 @@ export interface ScenarioDefinition<O extends object = Record<string, unknown>> 
   options?: ScenarioOptions;
   /** Request/response scenarios: which protocols can express it (the source of the two fields below). */
   expresses?: Expresses;
+  /** How the scenario loads a server (harness/workloads/registry.ts); default 'request-response'. */
+  workload?: WorkloadName;
   /** Protocols that can express the scenario, in run order (from `expresses`). */
   protocols: readonly ProtocolName[];
   /** Protocols that cannot, with the reason (from `expresses`). */

@@ -24,14 +24,12 @@ function worker(values: number[], over: Partial<GeneratorResult> = {}): Generato
     windowCompletions: values.length,
     setupBytes: { out: 48, in: 18 },
     payload: { request: 3, response: 120 },
-    clientCpuUs: 1000,
-    clientCpu: { userUs: 800, systemUs: 200 },
     aborted: false,
     ...over,
   };
 }
 
-test('worker results merge losslessly: histograms, counts, rates and CPU add up', () => {
+test('worker results merge losslessly: histograms, counts and rates add up', () => {
   const a = Array.from({ length: 500 }, (_, i) => 100 + i);
   const b = Array.from({ length: 300 }, (_, i) => 5_000 + i * 3);
   const m = mergeGeneratorResults([
@@ -46,7 +44,7 @@ test('worker results merge losslessly: histograms, counts, rates and CPU add up'
   assert.equal(m.ops, 800);
   assert.equal(m.measuredMs, 1010, 'workers run side by side: the longest window');
   assert.deepEqual(m.errors, { total: 3, byKind: { timeout: 2, connection_reset: 1 } });
-  assert.deepEqual([m.dropped, m.requestedRate, m.achievedRate, m.clientCpuUs], [2, 1000, 998, 2000]);
+  assert.deepEqual([m.dropped, m.requestedRate, m.achievedRate], [2, 1000, 998]);
   assert.deepEqual(m.windowBytes, { out: 8000, in: 80000 });
   assert.deepEqual(m.setupBytes, { out: 48, in: 18 }, 'setup stays per connection');
 });

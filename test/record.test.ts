@@ -4,7 +4,7 @@ import { buildRecord } from '../harness/workloads/request-response.ts';
 import { classifyBound } from '../harness/metrics/bound.ts';
 import { createHistogram, encodeHistogram } from '../harness/metrics/histogram.ts';
 import { firstDifference } from '../harness/run/verify.ts';
-import type { GeneratorResult } from '../harness/procs/ipc.ts';
+import type { MeasuredRun } from '../harness/workloads/request-response.ts';
 
 const base = {
   protocol: 'rest',
@@ -14,7 +14,7 @@ const base = {
   load: { model: 'closed' as const, connections: 1, inflight: 1 },
 };
 
-function result(over: Partial<GeneratorResult> = {}): GeneratorResult {
+function result(over: Partial<MeasuredRun> = {}): MeasuredRun {
   const h = createHistogram();
   for (let i = 0; i < 1000; i++) h.recordValue(100 + (i % 100));
   return {
@@ -27,7 +27,6 @@ function result(over: Partial<GeneratorResult> = {}): GeneratorResult {
     setupBytes: { out: 48, in: 18 },
     payload: { request: 5, response: 236 },
     clientCpuUs: 1_000_000,
-    clientCpu: { userUs: 800_000, systemUs: 200_000 },
     ...over,
   };
 }

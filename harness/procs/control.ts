@@ -19,6 +19,16 @@ export function planPinning(cpuCount = os.cpus().length, hasTaskset = commandExi
   };
 }
 
+/** How the processes are pinned, for the plan line on stderr; `clients` names the load side. */
+export function describePinning(p: Pinning, clients: string): string {
+  return p.method === 'taskset'
+    ? `server pinned to CPU ${p.server}, ${clients} to CPU ${p.generator}`
+    : `no CPU pinning (${p.reason})`;
+}
+
+/** No pinning, because the config said so. */
+export const PINNING_DISABLED: Pinning = { method: 'none', server: null, generator: null, reason: 'disabled in config' };
+
 export function commandExists(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
@@ -85,6 +95,21 @@ export function waitForMessage<T>(
     child.on('message', onMessage);
     child.once('exit', onExit);
   });
+}
+
+/**
+ * Rejects when the child exits: raced against a run's results, a server that dies mid-run fails
+ * that row at once, with its exit status and last words, instead of waiting out a timeout.
+ */
+export function exitedDuringRun(child: ChildProcess, what: string): Promise<never> {
+  const died = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) => {
+      const tail = stderrTail(child).trim().split('\n').slice(-5).join('\n');
+      reject(new Error(`${what} exited during the run (code ${code}, signal ${signal})${tail ? `: ${tail}` : ''}`));
+    });
+  });
+  died.catch(() => undefined); // observed: a child that outlives the race must not be an unhandled rejection
+  return died;
 }
 
 function isError(m: unknown): m is { type: 'error'; message: string } {

@@ -29,9 +29,6 @@ export interface EmitReport {
   firstId: number;
   lastId: number;
   total: number;
-  /** process.cpuUsage() at the window's edges, microseconds (user + system); null when the server never reported. */
-  cpuFromUs: number | null;
-  cpuToUs: number | null;
   end: MemSample | null;
   /** Event-loop delay over the window (monitorEventLoopDelay), microseconds. */
   loopDelayUs: { p50: number; p99: number; max: number } | null;
@@ -83,7 +80,6 @@ export interface SubscriberResult extends DeliveryReport {
   windowReceipts: number;
   windowEmptyPolls: number;
   windowEmptyPollBytes: ByteCount;
-  clientCpuUs: number;
   /** Events fully decoded and found equal to the data set's user. */
   verified: number;
   mismatch?: string;

@@ -46,8 +46,6 @@ async function main(): Promise<void> {
     });
   });
 
-  let cpuAtStart = process.cpuUsage();
-  let cpuAtEnd = cpuAtStart;
   const common = {
     stop: stop.signal,
     connections,
@@ -60,11 +58,8 @@ async function main(): Promise<void> {
       variant: job.variant,
       options: job.options,
     }),
-    onPhase: (phase: 'measure' | 'end') => {
-      if (phase === 'measure') cpuAtStart = process.cpuUsage();
-      else cpuAtEnd = process.cpuUsage(cpuAtStart);
-      send({ type: 'phase', phase, atMs: nowMs() });
-    },
+    // The runner reads this process's CPU from /proc (metrics/cpu.ts) when told of each edge.
+    onPhase: (phase: 'measure' | 'end') => send({ type: 'phase', phase, atMs: nowMs() }),
     onProgress: (p: { phase: 'warmup' | 'measure'; elapsedMs: number; totalMs: number; opsPerSec: number }) =>
       send({ type: 'progress', ...p }),
   };
@@ -96,8 +91,6 @@ async function main(): Promise<void> {
         windowCompletions: ac.ops + ac.errors.total,
         setupBytes: null,
         payload: null,
-        clientCpuUs: cpuAtEnd.user + cpuAtEnd.system,
-        clientCpu: { userUs: cpuAtEnd.user, systemUs: cpuAtEnd.system },
         autocannon: ac.autocannon,
       },
     });
@@ -131,8 +124,6 @@ async function main(): Promise<void> {
       ...('items' in result && result.items > 0 && { items: result.items }),
       ...('firstItemHistogram' in result &&
         result.firstItemHistogram && { firstItemHistogram: encodeHistogram(result.firstItemHistogram) }),
-      clientCpuUs: cpuAtEnd.user + cpuAtEnd.system,
-      clientCpu: { userUs: cpuAtEnd.user, systemUs: cpuAtEnd.system },
     },
   });
   // Let the IPC message flush before leaving.

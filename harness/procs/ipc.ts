@@ -6,10 +6,8 @@ import type { AutocannonOwnFigures } from '../load/autocannon.ts';
 import type { ServerName } from '../../servers/registry.ts';
 import type { ServerTuning } from '../../servers/types.ts';
 
-export interface CpuSample {
-  /** process.cpuUsage() of the child, microseconds. */
-  userUs: number;
-  systemUs: number;
+/** What a server reports of itself when asked: memory and store counters (its CPU is read from /proc). */
+export interface ServerStats {
   rssBytes: number;
   heapUsedBytes: number;
   /** performance.timeOrigin + performance.now() at the sample, ms. */
@@ -18,6 +16,12 @@ export interface CpuSample {
   sqlStatements?: number;
   /** Users the store holds (createUsers checks they were really stored). */
   users?: number;
+}
+
+/** A server sample at a window edge: CPU time from /proc/<pid>/stat (metrics/cpu.ts), microseconds, with its stats. */
+export interface CpuSample extends ServerStats {
+  userUs: number;
+  systemUs: number;
 }
 
 export interface ServerJob {
@@ -31,9 +35,9 @@ export interface ServerJob {
 }
 
 export type ServerToRunner =
-  { type: 'ready'; port: number } | { type: 'cpu'; sample: CpuSample; seq: number } | { type: 'error'; message: string };
+  { type: 'ready'; port: number } | { type: 'stats'; sample: ServerStats; seq: number } | { type: 'error'; message: string };
 
-export type RunnerToServer = { type: 'cpu'; seq: number } | { type: 'shutdown' };
+export type RunnerToServer = { type: 'stats'; seq: number } | { type: 'shutdown' };
 
 export interface GeneratorJob {
   /** Scenario whose operations the generator sends. */
@@ -80,8 +84,6 @@ export interface GeneratorResult {
   /** Multi-item operations: items carried by measured calls, and time to each call's first item. */
   items?: number;
   firstItemHistogram?: string;
-  clientCpuUs: number;
-  clientCpu: { userUs: number; systemUs: number };
   /** autocannon's own figures, when it drove the run. */
   autocannon?: AutocannonOwnFigures;
 }

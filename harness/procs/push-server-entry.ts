@@ -1,7 +1,7 @@
 // Child-process entry for one push server of the fanout scenario. The job arrives in argv as
 // JSON. It reports its port, answers memory samples (after a full GC, so deltas are live
-// memory, not garbage), emits events on the runner's schedule, samples its CPU at the window's
-// edges, and closes connections when asked (server-side drop).
+// memory, not garbage), emits events on the runner's schedule, reports what it emitted in the
+// window, and closes connections when asked (server-side drop).
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -9,6 +9,7 @@ import { createMemoryStore } from '../../servers/store.ts';
 import { EmissionSchedule, EventLog, EventTicker, monoUs } from '../../servers/push/events.ts';
 import { PUSH_SERVERS } from '../../servers/push/registry.ts';
 import { TRANSPORTS } from '../workloads/fanout-transports.ts';
+import { percentileTrio } from '../workloads/figures.ts';
 import type { FanoutServerJob, FanoutServerToRunner, MemSample, RunnerToFanoutServer } from './fanout-ipc.ts';
 
 // A full collection before each memory sample; --expose-gc cannot be passed through spawnNode,
@@ -20,23 +21,11 @@ const send = (m: FanoutServerToRunner): void => {
   process.send?.(m);
 };
 
-const cpuNow = (): number => {
-  const c = process.cpuUsage();
-  return c.user + c.system;
-};
-
 /** Wait until monoUs() reaches `us` (timers are milliseconds; the last stretch is spun briefly). */
 function at(us: number, fn: () => void): void {
   const ms = (us - monoUs()) / 1000;
   if (ms > 1) setTimeout(() => at(us, fn), Math.floor(ms - 0.5));
   else fn();
-}
-
-function percentiles(xs: number[]): { p50: number; p99: number; max: number } | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-  return { p50: at(0.5), p99: at(0.99), max: s[s.length - 1]! };
 }
 
 async function main(): Promise<void> {
@@ -84,14 +73,10 @@ async function main(): Promise<void> {
         lastId = e.eventId;
       });
       const delay = monitorEventLoopDelay({ resolution: 10 });
-      let cpuFromUs = 0;
-      at(m.fromUs, () => {
-        cpuFromUs = cpuNow();
-        delay.enable();
-      });
+      // No CPU sample here: the runner reads this process's from /proc, on time even when this loop is behind.
+      at(m.fromUs, () => delay.enable());
       const ticker = new EventTicker(log, new EmissionSchedule(m.arrivals, m.rate, m.startUs, m.seed), m.toUs, () => {
         at(m.toUs, () => {
-          const cpuToUs = cpuNow();
           delay.disable();
           unsubscribe();
           const m0 = process.memoryUsage();
@@ -102,12 +87,10 @@ async function main(): Promise<void> {
               firstId,
               lastId,
               total: log.lastId,
-              cpuFromUs,
-              cpuToUs,
               // No GC here: this is the memory the run held, garbage included.
               end: { rssBytes: m0.rss, heapUsedBytes: m0.heapUsed, subscribers: server.subscribers() },
               loopDelayUs: { p50: delay.percentile(50) / 1000, p99: delay.percentile(99) / 1000, max: delay.max / 1000 },
-              emitLateUs: percentiles(ticker.lateUs),
+              emitLateUs: percentileTrio(ticker.lateUs),
             },
           });
         });

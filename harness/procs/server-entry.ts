@@ -28,15 +28,13 @@ async function main(): Promise<void> {
   };
 
   process.on('message', (m: RunnerToServer) => {
-    if (m.type === 'cpu') {
-      const cpu = process.cpuUsage();
+    if (m.type === 'stats') {
+      // No CPU here: the runner reads it from /proc on time even when this loop is saturated.
       const mem = process.memoryUsage();
       send({
-        type: 'cpu',
+        type: 'stats',
         seq: m.seq,
         sample: {
-          userUs: cpu.user,
-          systemUs: cpu.system,
           rssBytes: mem.rss,
           heapUsedBytes: mem.heapUsed,
           atMs: nowMs(),

@@ -126,16 +126,12 @@ async function main(): Promise<void> {
     recorder.setWindow(fromUs, toUs);
     let s0 = snapshot();
     let s1 = s0;
-    let cpu0 = process.cpuUsage();
-    let cpuUs = 0;
+    // CPU is not sampled here: the runner reads every subscriber process's from /proc at the edges.
     at(fromUs, () => {
       s0 = snapshot();
-      cpu0 = process.cpuUsage();
     });
     at(toUs, () => {
       s1 = snapshot();
-      const c = process.cpuUsage(cpu0);
-      cpuUs = c.user + c.system;
     });
     at(reportAtUs, () => {
       const { verified, mismatch } = verify();
@@ -147,7 +143,6 @@ async function main(): Promise<void> {
         windowReceipts: s1.receipts - s0.receipts,
         windowEmptyPolls: s1.emptyPolls - s0.emptyPolls,
         windowEmptyPollBytes: { out: s1.emptyOut - s0.emptyOut, in: s1.emptyIn - s0.emptyIn },
-        clientCpuUs: cpuUs,
         verified,
         ...(mismatch !== undefined && { mismatch }),
         openAtEnd: isOpen.reduce((a, b) => a + b, 0),

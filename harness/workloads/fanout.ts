@@ -5,13 +5,25 @@
 // again, then emit events at the rate through warm-up and the measured window, let late
 // events drain, and turn the reports into a run record with a `delivery` section.
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mergeEncoded, summarize } from '../metrics/histogram.ts';
 import { classifyBound, limitedByGenerator, perOp } from '../metrics/bound.ts';
 import { generatorCores } from './generator-merge.ts';
-import { hasType, spawnNode, stderrTail, stopChild, waitForMessage, type Pinning } from '../procs/control.ts';
+import {
+  describePinning,
+  exitedDuringRun,
+  hasType,
+  spawnNode,
+  stopChild,
+  waitForMessage,
+  type Pinning,
+} from '../procs/control.ts';
+import { cpuBetween, procCpuUs } from '../metrics/cpu.ts';
+import { round, roundTrio, unmeasuredRecord } from './figures.ts';
 import { fanoutScenarioOptions, listOf, type FanoutOptions } from '../../scenarios/fanout.ts';
-import { TRANSPORTS, type FanoutTransport } from './fanout-transports.ts';
+import { FANOUT_TRANSPORTS, isFanoutTransport, TRANSPORTS, type FanoutTransport } from './fanout-transports.ts';
+import type { Workload } from './types.ts';
+import { renderFanoutReport } from '../output/fanout-markdown.ts';
+import { UsageError } from '../errors.ts';
 import type {
   EmitReport,
   FanoutServerJob,
@@ -76,27 +88,42 @@ export function fanoutSettings(cfg: ResolvedConfig): {
   return { subscribers: listOf(subscribers), eventRates: listOf(eventRate), pollIntervals: listOf(pollIntervalMs), options };
 }
 
-export function variantName(s: FanoutRunSpec): string {
-  return `subscribers=${s.subscribers},rate=${s.eventRate}${s.pollIntervalMs !== null ? `,poll=${s.pollIntervalMs}ms` : ''}`;
+/** The transports a fanout run covers: those asked for (--protocols), all by default. */
+export function fanoutTransports(cfg: ResolvedConfig): FanoutTransport[] {
+  const wanted = cfg.protocols ?? [...FANOUT_TRANSPORTS];
+  const bad = wanted.filter((p) => !isFanoutTransport(p));
+  if (bad.length) throw new UsageError(`scenario fanout runs on ${FANOUT_TRANSPORTS.join(', ')}; not on ${bad.join(', ')}`);
+  return wanted as FanoutTransport[];
 }
 
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+/** The fanout workload (workloads/types.ts): events pushed by one server to K subscribers per row. */
+export const fanout: Workload<FanoutRunSpec> = {
+  name: 'fanout',
+  plan: (cfg) => {
+    const transports = fanoutTransports(cfg);
+    const { subscribers, eventRates, pollIntervals } = fanoutSettings(cfg);
+    return fanoutPlan(transports, subscribers, eventRates, pollIntervals);
+  },
+  describePlan: (cfg, plan, pinning) => {
+    const transports = fanoutTransports(cfg);
+    const { subscribers, eventRates, pollIntervals, options } = fanoutSettings(cfg);
+    const perRun = cfg.warmup + cfg.duration + options.drainMs / 1000 + 4;
+    const polls = transports.includes('poll') ? `; poll every ${pollIntervals.join(', ')} ms` : '';
+    return (
+      `scenario fanout: ${plan.length} run(s) (${transports.join(', ')}; K ${subscribers.join(', ')}; ` +
+      `${eventRates.join(', ')} events/s${polls}), ~${Math.ceil(plan.length * perRun)} s plus connection time; ` +
+      describePinning(pinning, 'subscribers')
+    );
+  },
+  async *run(spec, { cfg, pinning, signal, index }) {
+    const hooks = { onProgress: (line: string) => console.error(line), signal, runIndex: index };
+    yield await runFanout(spec, cfg, fanoutSettings(cfg).options, pinning, hooks);
+  },
+  renderMarkdown: renderFanoutReport,
+};
 
-/**
- * CPU time (user + system) of a process, microseconds, read from /proc/<pid>/stat by the
- * runner: unlike a sample the process takes itself, it is on time even when that process's
- * event loop is blocked (a saturated push server). 10 ms resolution (CLK_TCK 100); null off Linux.
- */
-export function procCpuUs(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which may hold spaces, in parentheses.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) / CLK_TCK) * 1e6;
-  } catch {
-    return null;
-  }
+export function variantName(s: FanoutRunSpec): string {
+  return `subscribers=${s.subscribers},rate=${s.eventRate}${s.pollIntervalMs !== null ? `,poll=${s.pollIntervalMs}ms` : ''}`;
 }
 
 /** Raise a child's open-file limit (soft and hard) with prlimit; returns the soft limit it has after. */
@@ -167,13 +194,9 @@ export interface FanoutInputs {
   generatorCapacity: number;
   payloadBytes: number;
   workers: number;
-  /** Subscriber processes' CPU over the window read from /proc; null: use their own samples. */
-  clientCpuUs?: number | null;
+  /** CPU over the window of the push server and of every subscriber process (metrics/cpu.ts); null: not read. */
+  cpuUs: { server: number | null; client: number | null };
 }
-
-const nullableRound = (v: number | null, d: number): number | null => (v === null ? null : Math.round(v * 10 ** d) / 10 ** d);
-const trio = (t: { p50: number; p99: number; max: number } | null): { p50: number; p99: number; max: number } | null =>
-  t && Number.isFinite(t.p99) ? { p50: Math.round(t.p50), p99: Math.round(t.p99), max: Math.round(t.max) } : null;
 
 /**
  * What the schedule says when the server could not report (saturated past the deadline):
@@ -186,8 +209,6 @@ export function scheduledEmitReport(schedule: EmissionSchedule, fromUs: number, 
     firstId: first + 1,
     lastId: first + count,
     total: first + count,
-    cpuFromUs: null,
-    cpuToUs: null,
     end: null,
     loopDelayUs: null,
     emitLateUs: null,
@@ -212,10 +233,9 @@ export function buildFanoutRecord(
   const hist = mergeEncoded(subs.map((r) => r.histogram));
   const latency = hist.totalCount > 0 ? summarize(hist) : null;
   const resumeHist = mergeEncoded(subs.map((r) => r.resumeHistogram));
-  const serverCpuUs = emit.cpuToUs !== null && emit.cpuFromUs !== null ? emit.cpuToUs - emit.cpuFromUs : null;
-  const clientCpuUs = x.clientCpuUs ?? sum((r) => r.clientCpuUs);
+  const { server: serverCpuUs, client: clientCpuUs } = x.cpuUs;
   const serverCores = serverCpuUs === null ? null : serverCpuUs / windowUs;
-  const clientCores = clientCpuUs / windowUs;
+  const clientCores = clientCpuUs === null ? null : clientCpuUs / windowUs;
   const bound = classifyBound(serverCores, clientCores, x.generatorCapacity);
   const emptyPolls = sum((r) => r.windowEmptyPolls);
   const emptyBytes = { out: sum((r) => r.windowEmptyPollBytes.out), in: sum((r) => r.windowEmptyPollBytes.in) };
@@ -245,7 +265,6 @@ export function buildFanoutRecord(
   const byKind: Record<string, number> = {};
   if (x.connected.failed > 0) byKind.connect_failed = x.connected.failed;
   if (mismatch) byKind.protocol_error = 1;
-  const round = (v: number, d = 1): number => Math.round(v * 10 ** d) / 10 ** d;
   const perConn =
     x.connected.ok > 0
       ? {
@@ -258,17 +277,20 @@ export function buildFanoutRecord(
     state: mismatch || x.connected.ok === 0 ? 'failed' : 'ok',
     ...(mismatch && { error: `delivered events differ from the data set: ${mismatch}` }),
     ...(!mismatch && x.connected.ok === 0 && { error: `no subscriber could connect: ${x.connected.firstError ?? 'unknown'}` }),
-    opsPerSec: round(delivered / x.durationS),
+    opsPerSec: round(delivered / x.durationS, 1),
     ops: delivered,
     measuredSeconds: x.durationS,
     latencyUs: latency,
     cpuUsPerOp: {
-      server: nullableRound(perOp(serverCpuUs, delivered), 2),
-      client: nullableRound(perOp(clientCpuUs, delivered), 2),
+      server: round(perOp(serverCpuUs, delivered), 2),
+      client: round(perOp(clientCpuUs, delivered), 2),
     },
-    cpuCores: { server: nullableRound(serverCores, 3), client: round(clientCores, 3) },
-    bytesPerOp: receipts > 0 ? { out: round(bytes.out / receipts), in: round(bytes.in / receipts) } : null,
-    setupBytes: x.connected.setupBytes && { out: round(x.connected.setupBytes.out), in: round(x.connected.setupBytes.in) },
+    cpuCores: { server: round(serverCores, 3), client: round(clientCores, 3) },
+    bytesPerOp: receipts > 0 ? { out: round(bytes.out / receipts, 1), in: round(bytes.in / receipts, 1) } : null,
+    setupBytes: x.connected.setupBytes && {
+      out: round(x.connected.setupBytes.out, 1),
+      in: round(x.connected.setupBytes.in, 1),
+    },
     payloadBytes: { request: 0, response: x.payloadBytes },
     errors: { total: Object.values(byKind).reduce((a, b) => a + b, 0), byKind },
     generatorBound: limitedByGenerator(bound),
@@ -289,18 +311,18 @@ export function buildFanoutRecord(
       delivered,
       lost,
       duplicated,
-      bytesPerEvent: receipts > 0 ? { out: round(bytes.out / receipts), in: round(bytes.in / receipts) } : null,
-      serverCpuUsPerEvent: nullableRound(perOp(serverCpuUs, delivered), 2),
+      bytesPerEvent: receipts > 0 ? { out: round(bytes.out / receipts, 1), in: round(bytes.in / receipts, 1) } : null,
+      serverCpuUsPerEvent: round(perOp(serverCpuUs, delivered), 2),
       polls: TRANSPORTS[spec.transport].polling
         ? {
             empty: emptyPolls,
             emptyBytes: emptyBytes,
-            emptyBytesPerEvent: delivered > 0 ? round((emptyBytes.out + emptyBytes.in) / delivered) : null,
+            emptyBytesPerEvent: delivered > 0 ? round((emptyBytes.out + emptyBytes.in) / delivered, 1) : null,
           }
         : null,
-      connectMs: round(x.connected.connectMs),
-      serverLoopDelayUs: trio(emit.loopDelayUs),
-      serverEmitLateUs: trio(emit.emitLateUs),
+      connectMs: round(x.connected.connectMs, 1),
+      serverLoopDelayUs: roundTrio(emit.loopDelayUs),
+      serverEmitLateUs: roundTrio(emit.emitLateUs),
       resume: {
         lostConnections: sum((r) => r.lostConnections),
         resumed: sum((r) => r.resumed),
@@ -320,26 +342,7 @@ function failedRecord(
   state: 'failed' | 'aborted',
   error: string,
 ): RunRecord {
-  return {
-    ...base,
-    state,
-    error,
-    opsPerSec: 0,
-    ops: 0,
-    measuredSeconds: 0,
-    latencyUs: null,
-    cpuUsPerOp: { server: null, client: null },
-    cpuCores: { server: null, client: null },
-    bytesPerOp: null,
-    setupBytes: null,
-    payloadBytes: null,
-    errors: { total: 0, byKind: {} },
-    generatorBound: false,
-    bound: 'unknown',
-    serverRssBytes: null,
-    verified: 0,
-    load: { model: 'closed', connections: spec.subscribers, inflight: 1 },
-  };
+  return unmeasuredRecord({ ...base, load: { model: 'closed', connections: spec.subscribers, inflight: 1 } }, state, error);
 }
 
 /** One fanout run: see the file comment. Never throws: a failure is a failed record. */
@@ -509,8 +512,7 @@ export async function runFanout(
     );
 
     const timers: NodeJS.Timeout[] = [];
-    // CPU of the server and of every subscriber process at the window's edges, read from /proc
-    // by this process (see procCpuUs).
+    // CPU of the server and of every subscriber process at the window's edges (metrics/cpu.ts).
     const cpuAt: { server: number | null; subs: number | null }[] = [];
     const sampleCpu = (): void => {
       const subs = subscribers.map((c) => procCpuUs(c.pid));
@@ -547,29 +549,20 @@ export async function runFanout(
       for (const t of timers) clearTimeout(t);
     };
     hooks.signal?.addEventListener('abort', onAbort, { once: true });
-    const serverDied = new Promise<never>((_, reject) => {
-      srv.once('exit', (code, signal) => {
-        const tail = stderrTail(srv).trim().split('\n').slice(-5).join('\n');
-        reject(new Error(`the push server exited during the run (code ${code}, signal ${signal})${tail ? `: ${tail}` : ''}`));
-      });
-    });
-    serverDied.catch(() => undefined);
+    const serverDied = exitedDuringRun(srv, 'the push server');
     const aborted = new Promise<never>((_, reject) =>
       hooks.signal?.addEventListener('abort', () => reject(new Error('interrupted')), { once: true }),
     );
     aborted.catch(() => undefined);
     const [emitReport, subResults] = await Promise.race([Promise.all([emitted, results]), serverDied, aborted]);
     hooks.signal?.removeEventListener('abort', onAbort);
-    // Prefer the runner's /proc readings: the processes' own samples are late when their loops are.
     const [c0, c1] = cpuAt;
-    const procServer = c0?.server != null && c1?.server != null ? { cpuFromUs: c0.server, cpuToUs: c1.server } : {};
-    const procClient = c0?.subs != null && c1?.subs != null ? c1.subs - c0.subs : null;
     const record = buildFanoutRecord(base, {
       spec,
       options,
       durationS: cfg.duration,
-      emit: { ...emitReport, ...procServer },
-      clientCpuUs: procClient,
+      emit: emitReport,
+      cpuUs: { server: cpuBetween(c0?.server, c1?.server), client: cpuBetween(c0?.subs, c1?.subs) },
       subs: subResults.map((m) => m.result),
       connected: { ok, failed, connectMs, setupBytes, ...(firstError !== undefined && { firstError }) },
       memBase,

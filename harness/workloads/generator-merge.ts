@@ -69,8 +69,6 @@ export function mergeGeneratorResults(rs: readonly GeneratorResult[]): Generator
     ...(rs.every((r) => r.firstItemHistogram !== undefined) && {
       firstItemHistogram: encodeHistogram(mergeEncoded(rs.map((r) => r.firstItemHistogram!))),
     }),
-    clientCpuUs: sum((r) => r.clientCpuUs),
-    clientCpu: { userUs: sum((r) => r.clientCpu.userUs), systemUs: sum((r) => r.clientCpu.systemUs) },
     ...(rs.every((r) => r.autocannon) && {
       // autocannon's own percentiles cannot be merged without its histograms: keep the worst worker's.
       autocannon: {

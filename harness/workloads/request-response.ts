@@ -1,24 +1,31 @@
-// Runs one scenario: for each protocol row, start its server (pinned), verify equivalence,
-// start the load generator (pinned elsewhere), sample CPU on both sides at the measured
-// window's edges, and turn the numbers into a run record.
+// The request/response workload: for each planned protocol row (request-response-plan.ts), start
+// its server (pinned), verify equivalence, start the load generators (pinned elsewhere), read CPU
+// on both sides at the measured window's edges, and turn the numbers into a run record.
 import type { ChildProcess } from 'node:child_process';
-import { driverRow, isProtocolName, type DriverName } from '../protocols.ts';
+import { driverRow, isProtocolName, type DriverName, type ProtocolName } from '../protocols.ts';
 import { resolveLoad, scenarioOptions, type ResolvedConfig } from '../config.ts';
 import { isOpenLoop } from '../load/model.ts';
 import { measuredMs } from '../load/schedule.ts';
 import { generatorCores, mergeGeneratorResults, splitLoad } from './generator-merge.ts';
 import { packageVersions } from '../metrics/environment.ts';
-
-const AUTOCANNON_VERSION = packageVersions(['autocannon']).autocannon;
 import { classifyBound, limitedByGenerator, perOp } from '../metrics/bound.ts';
 import { decodeHistogram, summarize } from '../metrics/histogram.ts';
-import { hasType, spawnNode, stderrTail, stopChild, waitForMessage, type Pinning } from '../procs/control.ts';
+import { exitedDuringRun, hasType, spawnNode, stopChild, waitForMessage, type Pinning } from '../procs/control.ts';
+import { cpuBetween, procCpuTimes, procCpuUs } from '../metrics/cpu.ts';
+import { round, unmeasuredRecord } from './figures.ts';
+import type { ScenarioContext } from '../../scenarios/types.ts';
+import type { RowContext, Workload } from './types.ts';
+import { describeRequestResponsePlan, planRequestResponse, type RequestResponseRow } from './request-response-plan.ts';
+import { printProgress } from './request-response-progress.ts';
+import { DEFAULT_SWEEP_FRACTIONS, sweepRates, sweepVariant } from '../run/sweep.ts';
+import { formatSummary } from '../output/formats.ts';
 import { verifyEquivalence } from '../run/verify.ts';
 import { describeNetwork, startDelayProxy, type DelayProxy, type NetworkInfo } from '../run/delay-proxy.ts';
 import { SCENARIOS } from '../../scenarios/registry.ts';
 import type { CpuSample, GeneratorJob, GeneratorResult, GeneratorToRunner, ServerJob, ServerToRunner } from '../procs/ipc.ts';
 import type { RunRecord } from '../results/types.ts';
 
+const AUTOCANNON_VERSION = packageVersions(['autocannon']).autocannon;
 const SERVER_ENTRY = new URL('../procs/server-entry.ts', import.meta.url);
 const GENERATOR_ENTRY = new URL('../procs/generator-entry.ts', import.meta.url);
 
@@ -43,6 +50,70 @@ export interface RunHooks {
   variant?: string;
 }
 
+/** The request/response workload (workloads/types.ts): calls from load generators to one server per row. */
+export const requestResponse: Workload<RequestResponseRow> = {
+  name: 'request-response',
+  plan: planRequestResponse,
+  describePlan: describeRequestResponsePlan,
+  run: runRow,
+  renderMarkdown: (result, resultPath) => formatSummary(result, 'md', resultPath),
+};
+
+async function* runRow(row: RequestResponseRow, { cfg, pinning, signal }: RowContext): AsyncGenerator<RunRecord> {
+  if (row.firstOfRound && cfg.repeat > 1) console.error(`round ${row.repeat + 1}/${cfg.repeat}`);
+  const hooks: RunHooks = { onProgress: printProgress, repeat: row.repeat, signal };
+  if (row.kind === 'autocannon') {
+    yield await runProtocol(row.protocol, cfg, pinning, { ...hooks, driver: 'autocannon' });
+    return;
+  }
+  if (row.kind === 'sweep') {
+    // A sweep is many runs; it is not rerun as a whole on a slowed probe.
+    yield* runSweep(row.protocol, cfg, pinning, hooks, { ...row.probes.read(), reruns: 0 });
+    return;
+  }
+  for (let reruns = 0; ; reruns++) {
+    const probe = row.probes.read();
+    const record = await runProtocol(row.protocol, cfg, pinning, {
+      ...hooks,
+      ...(row.variant !== undefined && { variant: row.variant }),
+    });
+    record.probe = { ...probe, reruns };
+    if (probe.slowed && record.state === 'ok' && reruns < cfg.probe.reruns && !signal.aborted) {
+      console.error(
+        `[${row.protocol}] the CPU probe took ${probe.ms} ms against ${probe.baselineMs} ms at best: ` +
+          'machine slowed, running again',
+      );
+      continue;
+    }
+    yield record;
+    return;
+  }
+}
+
+/** One protocol's sweep: the closed-loop maximum, then open-loop steps at fractions of it. */
+async function* runSweep(
+  p: ProtocolName,
+  cfg: ResolvedConfig,
+  pinning: Pinning,
+  hooks: RunHooks,
+  probe: NonNullable<RunRecord['probe']>,
+): AsyncGenerator<RunRecord> {
+  const max = await runProtocol(p, { ...cfg, load: undefined }, pinning, hooks);
+  max.variant = sweepVariant('max');
+  max.probe = probe;
+  yield max;
+  if (max.state !== 'ok' || max.opsPerSec <= 0) return;
+  const fractions = Array.isArray(cfg.sweep) ? cfg.sweep : DEFAULT_SWEEP_FRACTIONS;
+  for (const { fraction, rate } of sweepRates(max.opsPerSec, fractions)) {
+    if (hooks.signal?.aborted) break;
+    console.error(`[${p}] sweep step ${Math.round(fraction * 100)}%: ${rate.toLocaleString('en-US')} calls/s`);
+    const step = await runProtocol(p, { ...cfg, load: { model: 'rate', rate } }, pinning, hooks);
+    step.variant = sweepVariant(fraction);
+    step.sweep = { fraction, maxOpsPerSec: max.opsPerSec };
+    yield step;
+  }
+}
+
 export async function startServerProcess(job: ServerJob, cpus: string | null): Promise<{ child: ChildProcess; port: number }> {
   const child = spawnNode(SERVER_ENTRY, [JSON.stringify(job)], cpus);
   const ready = await waitForMessage<Extract<ServerToRunner, { type: 'ready' }>>(
@@ -54,17 +125,35 @@ export async function startServerProcess(job: ServerJob, cpus: string | null): P
   return { child, port: ready.port };
 }
 
-let cpuSeq = 0;
+let statsSeq = 0;
+/**
+ * A server sample: CPU read from /proc now (on time however busy the server is), then its
+ * memory and store counters over IPC. Throws when /proc cannot be read (the server is gone).
+ */
 export async function sampleCpu(child: ChildProcess): Promise<CpuSample> {
-  const seq = ++cpuSeq;
-  const reply = waitForMessage<Extract<ServerToRunner, { type: 'cpu' }>>(
+  const cpu = procCpuTimes(child.pid);
+  const seq = ++statsSeq;
+  const reply = waitForMessage<Extract<ServerToRunner, { type: 'stats' }>>(
     child,
-    (m): m is Extract<ServerToRunner, { type: 'cpu' }> => hasType('cpu')(m) && (m as { seq: number }).seq === seq,
+    (m): m is Extract<ServerToRunner, { type: 'stats' }> => hasType('stats')(m) && (m as { seq: number }).seq === seq,
     5_000,
-    'server CPU sample',
+    'server stats sample',
   );
-  child.send({ type: 'cpu', seq });
-  return (await reply).sample;
+  child.send({ type: 'stats', seq });
+  const stats = (await reply).sample;
+  if (!cpu) throw new Error(`cannot read /proc/${child.pid}/stat for the server's CPU time`);
+  return { ...stats, ...cpu };
+}
+
+/** What the scenario's hooks (server tuning, verify) see of the run: the one place it is built. */
+export function scenarioContext(cfg: ResolvedConfig, variant: string | undefined): ScenarioContext {
+  return {
+    users: cfg.dataset.users,
+    seed: cfg.dataset.seed,
+    variant,
+    options: scenarioOptions(cfg),
+    store: cfg.store,
+  };
 }
 
 export async function runProtocol(
@@ -95,13 +184,7 @@ export async function runProtocol(
   };
   let server: ChildProcess | undefined;
   const scenarioDef = SCENARIOS[cfg.scenario];
-  const scenarioCtx = {
-    users: cfg.dataset.users,
-    seed: cfg.dataset.seed,
-    variant: hooks.variant,
-    options: scenarioOptions(cfg),
-    store: cfg.store,
-  };
+  const scenarioCtx = scenarioContext(cfg, hooks.variant);
   let proxy: DelayProxy | undefined;
   let network: NetworkInfo | undefined;
   let generators: ChildProcess[] = [];
@@ -174,11 +257,19 @@ export async function runProtocol(
     const srv = server;
     const sample = (): Promise<CpuSample | null> => (srv ? sampleCpu(srv).catch(() => null) : Promise.resolve(null));
     const rates = new Array<number>(workers).fill(0);
+    // Each worker's own CPU over its own window, read from /proc as it enters and leaves it.
+    const genCpu = generators.map(() => ({ from: null as number | null, to: null as number | null }));
     generators.forEach((g, w) =>
       g.on('message', (m: GeneratorToRunner) => {
-        if (m.type === 'phase' && m.phase === 'measure') cpuAtStart ??= sample();
-        else if (m.type === 'phase' && m.phase === 'end' && ++ended === workers) cpuAtEnd = sample();
-        else if (m.type === 'progress') {
+        if (m.type === 'phase' && m.phase === 'measure') {
+          genCpu[w]!.from = procCpuUs(g.pid);
+          cpuAtStart ??= sample();
+        } else if (m.type === 'phase' && m.phase === 'end') {
+          genCpu[w]!.to = procCpuUs(g.pid);
+          if (++ended === workers) cpuAtEnd = sample();
+        } else if (m.type === 'result' && genCpu[w]!.to === null) {
+          genCpu[w]!.to = procCpuUs(g.pid); // interrupted before its window ended: up to its report
+        } else if (m.type === 'progress') {
           rates[w] = m.opsPerSec;
           if (w === 0)
             progress({ phase: m.phase, elapsedMs: m.elapsedMs, totalMs: m.totalMs, opsPerSec: rates.reduce((x, y) => x + y, 0) });
@@ -202,19 +293,9 @@ export async function runProtocol(
     hooks.signal?.addEventListener('abort', onAbort, { once: true });
     if (hooks.signal?.aborted) throw new Error('interrupted before the load started');
     for (const g of generators) g.send({ type: 'start' });
-    // A server that dies mid-run fails this row at once, with its exit status and last words.
-    const serverDied = new Promise<never>((_, reject) => {
-      srv?.once('exit', (code, signal) => {
-        const tail = stderrTail(srv).trim().split('\n').slice(-5).join('\n');
-        reject(
-          new Error(
-            `the ${row.server} server process exited during the run (code ${code}, signal ${signal})${tail ? `: ${tail}` : ''}`,
-          ),
-        );
-      });
-    });
-    serverDied.catch(() => undefined);
-    const result = mergeGeneratorResults((await Promise.race([results, serverDied])).map((m) => m.result));
+    const serverDied = srv ? exitedDuringRun(srv, `the ${row.server} server process`) : new Promise<never>(() => undefined);
+    const merged = mergeGeneratorResults((await Promise.race([results, serverDied])).map((m) => m.result));
+    const result: MeasuredRun = { ...merged, clientCpuUs: generatorCpuUs(genCpu) };
     if (!result.aborted && (!cpuAtStart || !cpuAtEnd)) throw new Error('the generator never reported its measured window');
     const [s0, s1] = await Promise.all([cpuAtStart, cpuAtEnd]);
     hooks.signal?.removeEventListener('abort', onAbort);
@@ -259,35 +340,26 @@ export async function runProtocol(
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     progress({ phase: 'failed', message });
-    return withTarget({
-      ...base,
-      state: hooks.signal?.aborted ? 'aborted' : 'failed',
-      error: message,
-      opsPerSec: 0,
-      ops: 0,
-      measuredSeconds: 0,
-      latencyUs: null,
-      cpuUsPerOp: { server: null, client: null },
-      cpuCores: { server: null, client: null },
-      bytesPerOp: null,
-      setupBytes: null,
-      payloadBytes: null,
-      errors: { total: 0, byKind: {} },
-      generatorBound: false,
-      bound: 'unknown',
-      serverRssBytes: null,
-      verified: 0,
-    });
+    return withTarget(unmeasuredRecord(base, hooks.signal?.aborted ? 'aborted' : 'failed', message));
   } finally {
     await Promise.all([...generators.map((g) => stopChild(g)), server && stopChild(server), proxy?.close()]);
   }
+}
+
+/** What the generators reported, with their CPU over the window as the runner read it (null: unreadable). */
+export type MeasuredRun = GeneratorResult & { clientCpuUs: number | null };
+
+/** The generator workers' CPU over their own windows, summed; null when any reading is missing. */
+function generatorCpuUs(edges: readonly { from: number | null; to: number | null }[]): number | null {
+  const used = edges.map((e) => cpuBetween(e.from, e.to));
+  return used.some((u) => u === null) ? null : used.reduce((a: number, b) => a + b!, 0);
 }
 
 /**
  * Figures of multi-item operations (pages, streams, batches) and of the SQLite store: items/s,
  * bytes per item, time to first and last item, SQL statements per request. Empty otherwise.
  */
-export function itemFigures(r: GeneratorResult, ops: number, s0: CpuSample | null, s1: CpuSample | null): Partial<RunRecord> {
+export function itemFigures(r: MeasuredRun, ops: number, s0: CpuSample | null, s1: CpuSample | null): Partial<RunRecord> {
   const out: Record<string, unknown> = {};
   const seconds = r.measuredMs / 1000;
   if (r.items !== undefined && r.items > 0 && seconds > 0) {
@@ -300,7 +372,7 @@ export function itemFigures(r: GeneratorResult, ops: number, s0: CpuSample | nul
       out.bytesPerItem = round((perCompletion * Math.max(1, ops)) / r.items, 1);
     }
     if (s0 && s1) out.serverCpuUsPerItem = round((s1.userUs + s1.systemUs - s0.userUs - s0.systemUs) / r.items, 2);
-    out.clientCpuUsPerItem = round(r.clientCpuUs / r.items, 2);
+    if (r.clientCpuUs !== null) out.clientCpuUsPerItem = round(r.clientCpuUs / r.items, 2);
     if (ops > 0) out.lastItemUs = summarize(decodeHistogram(r.histogram));
   }
   if (r.firstItemHistogram !== undefined && ops > 0) out.firstItemUs = summarize(decodeHistogram(r.firstItemHistogram));
@@ -331,7 +403,7 @@ export function parseTargetUrl(url: string): { host: string; port: number } {
 /** Pure: turn the generator's report and two server CPU samples into the run record. */
 export function buildRecord(
   base: Pick<RunRecord, 'protocol' | 'server' | 'driver' | 'load' | 'repeat' | 'workers'>,
-  r: GeneratorResult,
+  r: MeasuredRun,
   serverStart: CpuSample | null,
   serverEnd: CpuSample | null,
   verified: number,
@@ -343,7 +415,7 @@ export function buildRecord(
   const serverCpuUs =
     serverStart && serverEnd ? serverEnd.userUs + serverEnd.systemUs - (serverStart.userUs + serverStart.systemUs) : null;
   const serverCores = serverCpuUs === null ? null : serverCpuUs / windowUs;
-  const clientCores = r.clientCpuUs / windowUs;
+  const clientCores = r.clientCpuUs === null ? null : r.clientCpuUs / windowUs;
   const bound = classifyBound(serverCores, clientCores, generatorCapacity);
   const h = decodeHistogram(r.histogram);
   return {
@@ -373,10 +445,4 @@ export function buildRecord(
     serverRssBytes: serverEnd?.rssBytes ?? null,
     verified,
   };
-}
-
-function round<T extends number | null>(x: T, digits: number): T {
-  if (x === null) return x;
-  const f = 10 ** digits;
-  return (Math.round((x as number) * f) / f) as T;
 }

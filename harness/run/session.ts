@@ -1,0 +1,120 @@
+// One bench invocation, whatever its workload: plan the rows, run them one after another, and
+// own, each once, what every run needs around that: SIGINT/SIGTERM with one hard deadline, the
+// complete/partial/aborted state, the result file (or the JSON on stdout when it cannot be
+// written), stopping every child process, the printed summary, thresholds and the exit code.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ResolvedConfig } from '../config.ts';
+import { SCENARIOS, SCENARIO_NAMES } from '../../scenarios/registry.ts';
+import type { ScenarioDefinition } from '../../scenarios/types.ts';
+import { PINNING_DISABLED, planPinning, stopAll } from '../procs/control.ts';
+import { formatSummary, type SummaryFormat } from '../output/formats.ts';
+import { checkThresholds, formatBroken } from '../results/thresholds.ts';
+import { defaultResultPath, writeResult } from '../results/io.ts';
+import { buildResult } from '../results/build.ts';
+import type { BenchResult, RunRecord } from '../results/types.ts';
+import { workloadOf } from '../workloads/registry.ts';
+import type { Workload } from '../workloads/types.ts';
+import { UsageError } from '../errors.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * After an interrupt, every child is gone and this process has exited within this long, even
+ * if a child does not answer (test/reliability.test.ts holds us to 2 s).
+ */
+export const INTERRUPT_DEADLINE_MS = 2_000;
+/** Grace stopAll gives a child between SIGTERM and SIGKILL once the deadline is near. */
+const STOP_GRACE_MS = 300;
+// The forced stop starts early enough that SIGKILL, the process reaping and the result write
+// all fit before the deadline.
+const FORCE_STOP_AT_MS = INTERRUPT_DEADLINE_MS - STOP_GRACE_MS - 400;
+
+export const EXIT_INTERRUPTED = 130;
+
+export function scenarioNamed(name: string): ScenarioDefinition {
+  const scenario = SCENARIOS[name];
+  if (!scenario) throw new UsageError(`unknown scenario "${name}"; valid: ${SCENARIO_NAMES.join(', ')}`);
+  return scenario;
+}
+
+/** Runs the scenario of a resolved config to the end (or the interrupt); returns the exit code. */
+export async function runSession(cfg: ResolvedConfig, format: SummaryFormat): Promise<number> {
+  const scenario = scenarioNamed(cfg.scenario);
+  const workload = workloadOf(scenario);
+  // Planned before anything starts: a config the workload cannot run fails here (exit 2).
+  return runRows(workload, workload.plan(cfg), cfg, scenario, format);
+}
+
+async function runRows<Row>(
+  workload: Workload<Row>,
+  rows: readonly Row[],
+  cfg: ResolvedConfig,
+  scenario: ScenarioDefinition,
+  format: SummaryFormat,
+): Promise<number> {
+  const pinning = cfg.pin ? planPinning() : PINNING_DISABLED;
+  const startedAt = new Date();
+  const outPath = cfg.out ?? defaultResultPath(path.resolve(ROOT, cfg.resultsDir), cfg.scenario, startedAt);
+  const runs: RunRecord[] = [];
+  const build = (state: BenchResult['state']): BenchResult => buildResult(state, { cfg, scenario, startedAt, pinning, runs });
+
+  let finished = false;
+  const finish = (result: BenchResult): void => {
+    if (finished) return; // the interrupt deadline and the main loop may both get here
+    finished = true;
+    const written = writeOrPrint(outPath, result);
+    console.log(format === 'md' ? workload.renderMarkdown(result, written) : formatSummary(result, format, written));
+  };
+
+  // An interrupt asks the running row to close its window and report (its partial record is
+  // kept, marked aborted), then stops every child. The deadline holds if a child does not answer.
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (abort.signal.aborted) return;
+    process.stderr.write(`\n${sig}: stopping; keeping what was measured\n`);
+    abort.abort();
+    setTimeout(() => {
+      void stopAll(STOP_GRACE_MS).then(() => {
+        finish(build('aborted'));
+        process.exit(EXIT_INTERRUPTED);
+      });
+    }, FORCE_STOP_AT_MS).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    console.error(workload.describePlan(cfg, rows, pinning));
+    for (const [index, row] of rows.entries()) {
+      if (abort.signal.aborted) break;
+      for await (const record of workload.run(row, { cfg, pinning, signal: abort.signal, index })) runs.push(record);
+    }
+    if (abort.signal.aborted) {
+      await stopAll(STOP_GRACE_MS);
+      finish(build('aborted'));
+      return EXIT_INTERRUPTED;
+    }
+    const failed = runs.some((r) => r.state !== 'ok');
+    finish(build(failed ? 'partial' : 'complete'));
+    // On stderr so a --format json|csv summary on stdout stays parseable.
+    const broken = checkThresholds(cfg.thresholds, cfg.scenario, runs);
+    for (const b of broken) console.error(formatBroken(b));
+    return failed || broken.length ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Writes the result file (atomically); when that fails, the JSON goes to stdout so nothing is lost. */
+function writeOrPrint(outPath: string, result: BenchResult): string | undefined {
+  try {
+    return writeResult(outPath, result);
+  } catch (err) {
+    console.error(
+      `could not write the result to ${outPath}: ${(err as Error).message}\nthe result follows on stdout so nothing is lost:`,
+    );
+    console.log(JSON.stringify(result));
+    return undefined;
+  }
+}

@@ -1,0 +1,73 @@
+// The rows of a request/response run, planned from the resolved config before anything starts:
+// the scenario's protocols (each variant its own row), repeats interleaved A B C A B C, a sweep
+// in place of a single run when --sweep is on, and the autocannon cross-check row. Pure.
+import type { ResolvedConfig } from '../config.ts';
+import type { ProtocolName } from '../protocols.ts';
+import { SCENARIOS, SCENARIO_NAMES } from '../../scenarios/registry.ts';
+import { AUTOCANNON_PROTOCOLS } from '../load/autocannon.ts';
+import { ProbeTracker } from '../metrics/probe.ts';
+import { describePinning, type Pinning } from '../procs/control.ts';
+import { UsageError } from '../errors.ts';
+
+export interface RequestResponseRow {
+  protocol: ProtocolName;
+  /** The scenario's variant of the protocol (REST 'offset' / 'cursor', ...). */
+  variant?: string;
+  /** Round of the interleaved repeats, 0-based. */
+  repeat: number;
+  /** First row of its round (the round is announced). */
+  firstOfRound: boolean;
+  /**
+   * measure: one run, run again while the CPU probe says the machine is slowed; sweep: the
+   * closed-loop maximum, then open-loop steps at fractions of it; autocannon: the cross-check.
+   */
+  kind: 'measure' | 'sweep' | 'autocannon';
+  /** The invocation's probe tracker, shared by its rows: the fastest probe so far is the baseline. */
+  probes: ProbeTracker;
+}
+
+/** The protocols a run covers: those asked for, which the scenario must be able to express. */
+export function protocolsFor(cfg: ResolvedConfig): ProtocolName[] {
+  const scenario = SCENARIOS[cfg.scenario];
+  if (!scenario) throw new UsageError(`unknown scenario "${cfg.scenario}"; valid: ${SCENARIO_NAMES.join(', ')}`);
+  const wanted = (cfg.protocols ?? scenario.protocols) as ProtocolName[];
+  const cannot = wanted.filter((p) => !scenario.protocols.includes(p));
+  if (cannot.length)
+    throw new UsageError(
+      `scenario ${scenario.name} cannot be expressed on ${cannot.join(', ')}; it runs on ${scenario.protocols.join(', ')}`,
+    );
+  return wanted;
+}
+
+export function planRequestResponse(cfg: ResolvedConfig): RequestResponseRow[] {
+  const scenario = SCENARIOS[cfg.scenario];
+  const pairs = protocolsFor(cfg).flatMap((p) => (scenario?.variants?.[p] ?? [undefined]).map((v) => [p, v] as const));
+  const probes = new ProbeTracker(cfg.probe.slowdown);
+  const rows: RequestResponseRow[] = [];
+  // Interleaved repeats (A B C A B C): slow drift of a shared machine spreads over every row
+  // instead of landing on whichever protocol happened to run during it.
+  for (let repeat = 0; repeat < cfg.repeat; repeat++) {
+    for (const [i, [protocol, variant]] of pairs.entries()) {
+      const common = { protocol, repeat, probes };
+      rows.push({
+        ...common,
+        ...(variant !== undefined && { variant }),
+        firstOfRound: i === 0,
+        kind: cfg.sweep ? 'sweep' : 'measure',
+      });
+      if (cfg.driver === 'autocannon' && AUTOCANNON_PROTOCOLS.includes(protocol))
+        rows.push({ ...common, firstOfRound: false, kind: 'autocannon' });
+    }
+  }
+  return rows;
+}
+
+export function describeRequestResponsePlan(cfg: ResolvedConfig, rows: readonly RequestResponseRow[], pinning: Pinning): string {
+  // Protocol rows of one round (the autocannon cross-checks are not counted, as before).
+  const total = rows.filter((r) => r.repeat === 0 && r.kind !== 'autocannon').length;
+  const seconds = Math.ceil(cfg.repeat * total * (cfg.warmup + cfg.duration + 2));
+  return (
+    `scenario ${cfg.scenario}: ${total} protocol(s)${cfg.repeat > 1 ? ` x ${cfg.repeat} repeats` : ''}, ~${seconds} s; ` +
+    describePinning(pinning, 'generator')
+  );
+}
