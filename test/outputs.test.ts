@@ -10,7 +10,7 @@ import { readResult } from '../harness/results/io.ts';
 import { parseCli } from '../harness/run/args.ts';
 import { runReportCli } from '../harness/cli/report.ts';
 import { UsageError } from '../harness/errors.ts';
-import type { ProgressEvent } from '../harness/workloads/request-response.ts';
+import type { ProgressEvent } from '../harness/workloads/types.ts';
 import { EXAMPLE_RESULT, FANOUT_RESULT, exampleResult, sampleClaims } from './report-fixture.ts';
 
 const params = { chartAssets: loadChartAssets };

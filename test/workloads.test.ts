@@ -7,7 +7,7 @@ import { resolveConfig } from '../harness/config.ts';
 import { SCENARIOS } from '../scenarios/registry.ts';
 import { WORKLOADS, workloadOf } from '../harness/workloads/registry.ts';
 import { planRequestResponse } from '../harness/workloads/request-response-plan.ts';
-import { progressLine } from '../harness/workloads/request-response-progress.ts';
+import { progressLine } from '../harness/output/progress.ts';
 import { cpuBetween, procCpuTimes, procCpuUs } from '../harness/metrics/cpu.ts';
 import { percentileTrio, round, roundTrio } from '../harness/workloads/figures.ts';
 import { PINNING_DISABLED } from '../harness/procs/control.ts';
@@ -79,6 +79,11 @@ describe('request/response plan', () => {
       '[rest] measure 0.5/1.0 s  1,234 ops/s',
     );
     assert.equal(progressLine({ protocol: 'grpc', phase: 'failed', message: 'boom' }), '[grpc] FAILED: boom');
+    // A workload's own line (fanout steps, a round marker) is printed as it is.
+    assert.equal(
+      progressLine({ protocol: 'sse', phase: 'note', message: '[sse K=10] connected 10/10' }),
+      '[sse K=10] connected 10/10',
+    );
   });
 });
 

@@ -1,11 +1,14 @@
 // Progress on stderr while a bench runs: on a terminal one line rewritten in place, elsewhere
 // (a log, CI) one plain line per event. The edge writes the text exactly as returned.
-import type { ProgressEvent } from '../workloads/request-response.ts';
+import type { ProgressEvent } from '../workloads/types.ts';
 import type { Output } from './types.ts';
 
 export function progressLine(e: ProgressEvent): string {
   const tag = `[${e.protocol}]`;
   switch (e.phase) {
+    case 'note':
+      // A workload's own line (fanout labels its lines itself; a round marker has no protocol).
+      return e.message ?? '';
     case 'warmup':
     case 'measure': {
       const seconds = `${((e.elapsedMs ?? 0) / 1000).toFixed(1)}/${((e.totalMs ?? 0) / 1000).toFixed(1)} s`;
@@ -29,7 +32,7 @@ export function progressOutput(opts: { tty: boolean }): Output {
       const line = progressLine(e);
       if (!opts.tty) return `${line}\n`;
       // \r and erase-to-end-of-line overwrite the previous update; a run's last word keeps its line.
-      const closes = e.phase === 'done' || e.phase === 'failed';
+      const closes = e.phase === 'done' || e.phase === 'failed' || e.phase === 'note';
       return `\r\x1b[K${line}${closes ? '\n' : ''}`;
     },
     record: () => undefined,

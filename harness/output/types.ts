@@ -3,7 +3,7 @@
 // (harness/cli) decides where the text goes and writes any file.
 import type { BenchResult, RunRecord } from '../results/types.ts';
 import type { Claim } from '../results/claims.ts';
-import type { ProgressEvent } from '../workloads/request-response.ts';
+import type { ProgressEvent } from '../workloads/types.ts';
 import type { ChartAssets } from './html.ts';
 
 /** What a bench run is about to do, known before its first measurement. */

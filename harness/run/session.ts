@@ -8,13 +8,16 @@ import type { ResolvedConfig } from '../config.ts';
 import { SCENARIOS, SCENARIO_NAMES } from '../../scenarios/registry.ts';
 import type { ScenarioDefinition } from '../../scenarios/types.ts';
 import { PINNING_DISABLED, planPinning, stopAll } from '../procs/control.ts';
-import { formatSummary, type SummaryFormat } from '../output/formats.ts';
+import type { SummaryFormat } from '../output/formats.ts';
+import { createOutput } from '../output/registry.ts';
+import { progressOutput } from '../output/progress.ts';
+import type { Output } from '../output/types.ts';
 import { checkThresholds, formatBroken } from '../results/thresholds.ts';
 import { defaultResultPath, writeResult } from '../results/io.ts';
 import { buildResult } from '../results/build.ts';
 import type { BenchResult, RunRecord } from '../results/types.ts';
 import { workloadOf } from '../workloads/registry.ts';
-import type { Workload } from '../workloads/types.ts';
+import type { ProgressEvent, Workload } from '../workloads/types.ts';
 import { UsageError } from '../errors.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -59,12 +62,23 @@ async function runRows<Row>(
   const runs: RunRecord[] = [];
   const build = (state: BenchResult['state']): BenchResult => buildResult(state, { cfg, scenario, startedAt, pinning, runs });
 
+  // Progress goes to stderr, the summary (the one output a bench run prints) to stdout, so a
+  // --format json|csv summary stays parseable.
+  const progress = progressOutput({ tty: Boolean(process.stderr.isTTY) });
+  const summary = createOutput(format);
+  const toStderr = (text: string | undefined): void => void (text && process.stderr.write(text));
+  const toStdout = (text: string | undefined): void => void (text && console.log(text));
+  const each = (f: (o: Output) => string | undefined): void => {
+    toStderr(f(progress));
+    toStdout(f(summary));
+  };
+
   let finished = false;
   const finish = (result: BenchResult): void => {
     if (finished) return; // the interrupt deadline and the main loop may both get here
     finished = true;
     const written = writeOrPrint(outPath, result);
-    console.log(format === 'md' ? workload.renderMarkdown(result, written) : formatSummary(result, format, written));
+    each((o) => o.end(result, written));
   };
 
   // An interrupt asks the running row to close its window and report (its partial record is
@@ -85,9 +99,14 @@ async function runRows<Row>(
   process.on('SIGTERM', onSignal);
   try {
     console.error(workload.describePlan(cfg, rows, pinning));
+    each((o) => o.start({ scenario: cfg.scenario, runs: rows.length }));
+    const onProgress = (e: ProgressEvent): void => toStderr(progress.progress(e));
     for (const [index, row] of rows.entries()) {
       if (abort.signal.aborted) break;
-      for await (const record of workload.run(row, { cfg, pinning, signal: abort.signal, index })) runs.push(record);
+      for await (const record of workload.run(row, { cfg, pinning, signal: abort.signal, index, progress: onProgress })) {
+        runs.push(record);
+        each((o) => o.record(record));
+      }
     }
     if (abort.signal.aborted) {
       await stopAll(STOP_GRACE_MS);

@@ -22,7 +22,6 @@ import { round, roundTrio, unmeasuredRecord } from './figures.ts';
 import { fanoutScenarioOptions, listOf, type FanoutOptions } from '../../scenarios/fanout.ts';
 import { FANOUT_TRANSPORTS, isFanoutTransport, TRANSPORTS, type FanoutTransport } from './fanout-transports.ts';
 import type { Workload } from './types.ts';
-import { renderFanoutReport } from '../output/fanout-markdown.ts';
 import { UsageError } from '../errors.ts';
 import type {
   EmitReport,
@@ -115,11 +114,14 @@ export const fanout: Workload<FanoutRunSpec> = {
       describePinning(pinning, 'subscribers')
     );
   },
-  async *run(spec, { cfg, pinning, signal, index }) {
-    const hooks = { onProgress: (line: string) => console.error(line), signal, runIndex: index };
+  async *run(spec, { cfg, pinning, signal, index, progress }) {
+    const hooks = {
+      onProgress: (line: string) => progress({ protocol: spec.transport, phase: 'note', message: line }),
+      signal,
+      runIndex: index,
+    };
     yield await runFanout(spec, cfg, fanoutSettings(cfg).options, pinning, hooks);
   },
-  renderMarkdown: renderFanoutReport,
 };
 
 export function variantName(s: FanoutRunSpec): string {

@@ -14,11 +14,9 @@ import { exitedDuringRun, hasType, spawnNode, stopChild, waitForMessage, type Pi
 import { cpuBetween, procCpuTimes, procCpuUs } from '../metrics/cpu.ts';
 import { round, unmeasuredRecord } from './figures.ts';
 import type { ScenarioContext } from '../../scenarios/types.ts';
-import type { RowContext, Workload } from './types.ts';
+import type { ProgressEvent, RowContext, Workload } from './types.ts';
 import { describeRequestResponsePlan, planRequestResponse, type RequestResponseRow } from './request-response-plan.ts';
-import { printProgress } from './request-response-progress.ts';
 import { DEFAULT_SWEEP_FRACTIONS, sweepRates, sweepVariant } from '../run/sweep.ts';
-import { formatSummary } from '../output/formats.ts';
 import { verifyEquivalence } from '../run/verify.ts';
 import { describeNetwork, startDelayProxy, type DelayProxy, type NetworkInfo } from '../run/delay-proxy.ts';
 import { SCENARIOS } from '../../scenarios/registry.ts';
@@ -28,15 +26,6 @@ import type { RunRecord } from '../results/types.ts';
 const AUTOCANNON_VERSION = packageVersions(['autocannon']).autocannon;
 const SERVER_ENTRY = new URL('../procs/server-entry.ts', import.meta.url);
 const GENERATOR_ENTRY = new URL('../procs/generator-entry.ts', import.meta.url);
-
-export interface ProgressEvent {
-  protocol: string;
-  phase: 'start' | 'verify' | 'warmup' | 'measure' | 'done' | 'failed';
-  elapsedMs?: number;
-  totalMs?: number;
-  opsPerSec?: number;
-  message?: string;
-}
 
 export interface RunHooks {
   onProgress?: (e: ProgressEvent) => void;
@@ -56,12 +45,12 @@ export const requestResponse: Workload<RequestResponseRow> = {
   plan: planRequestResponse,
   describePlan: describeRequestResponsePlan,
   run: runRow,
-  renderMarkdown: (result, resultPath) => formatSummary(result, 'md', resultPath),
 };
 
-async function* runRow(row: RequestResponseRow, { cfg, pinning, signal }: RowContext): AsyncGenerator<RunRecord> {
-  if (row.firstOfRound && cfg.repeat > 1) console.error(`round ${row.repeat + 1}/${cfg.repeat}`);
-  const hooks: RunHooks = { onProgress: printProgress, repeat: row.repeat, signal };
+async function* runRow(row: RequestResponseRow, { cfg, pinning, signal, progress }: RowContext): AsyncGenerator<RunRecord> {
+  if (row.firstOfRound && cfg.repeat > 1)
+    progress({ protocol: '', phase: 'note', message: `round ${row.repeat + 1}/${cfg.repeat}` });
+  const hooks: RunHooks = { onProgress: progress, repeat: row.repeat, signal };
   if (row.kind === 'autocannon') {
     yield await runProtocol(row.protocol, cfg, pinning, { ...hooks, driver: 'autocannon' });
     return;
@@ -79,10 +68,8 @@ async function* runRow(row: RequestResponseRow, { cfg, pinning, signal }: RowCon
     });
     record.probe = { ...probe, reruns };
     if (probe.slowed && record.state === 'ok' && reruns < cfg.probe.reruns && !signal.aborted) {
-      console.error(
-        `[${row.protocol}] the CPU probe took ${probe.ms} ms against ${probe.baselineMs} ms at best: ` +
-          'machine slowed, running again',
-      );
+      const message = `the CPU probe took ${probe.ms} ms against ${probe.baselineMs} ms at best: machine slowed, running again`;
+      progress({ protocol: row.protocol, phase: 'note', message });
       continue;
     }
     yield record;
@@ -106,7 +93,8 @@ async function* runSweep(
   const fractions = Array.isArray(cfg.sweep) ? cfg.sweep : DEFAULT_SWEEP_FRACTIONS;
   for (const { fraction, rate } of sweepRates(max.opsPerSec, fractions)) {
     if (hooks.signal?.aborted) break;
-    console.error(`[${p}] sweep step ${Math.round(fraction * 100)}%: ${rate.toLocaleString('en-US')} calls/s`);
+    const message = `sweep step ${Math.round(fraction * 100)}%: ${rate.toLocaleString('en-US')} calls/s`;
+    hooks.onProgress?.({ protocol: p, phase: 'note', message });
     const step = await runProtocol(p, { ...cfg, load: { model: 'rate', rate } }, pinning, hooks);
     step.variant = sweepVariant(fraction);
     step.sweep = { fraction, maxOpsPerSec: max.opsPerSec };

@@ -1,13 +1,26 @@
 // A workload is one way of loading a server and measuring it (request/response calls, pushed
 // events fanned out to subscribers), the way k6 has executors: it plans the rows of a run from
-// the resolved config, runs one planned row into its run record(s), says what it will do, and
-// names the Markdown report its results read best in. One session (run/session.ts) runs them all.
+// the resolved config, runs one planned row into its run record(s) and says what it will do.
+// One session (run/session.ts) runs them all; outputs (harness/output/) render what they produced.
 import type { ResolvedConfig } from '../config.ts';
 import type { Pinning } from '../results/schema.ts';
-import type { BenchResult, RunRecord } from '../results/types.ts';
+import type { RunRecord } from '../results/types.ts';
 
 /** The workloads there are; a scenario picks one by name (scenarios/types.ts `workload`). */
 export type WorkloadName = 'request-response' | 'fanout';
+
+/**
+ * A live update from a running row. `note` is a line of its own (fanout's connection and drain
+ * steps, a request/response round); the others are a protocol row's phases.
+ */
+export interface ProgressEvent {
+  protocol: string;
+  phase: 'start' | 'verify' | 'warmup' | 'measure' | 'done' | 'failed' | 'note';
+  elapsedMs?: number;
+  totalMs?: number;
+  opsPerSec?: number;
+  message?: string;
+}
 
 /** What the session hands a row's run. */
 export interface RowContext {
@@ -17,6 +30,8 @@ export interface RowContext {
   signal: AbortSignal;
   /** The row's index in the plan. */
   index: number;
+  /** Where the row reports progress (the session hands it to the progress output). */
+  progress: (e: ProgressEvent) => void;
 }
 
 export interface Workload<Row = unknown> {
@@ -34,6 +49,4 @@ export interface Workload<Row = unknown> {
    * measurement: that is a record with state 'failed' (or 'aborted' once the signal fired).
    */
   run(row: Row, ctx: RowContext): AsyncIterable<RunRecord>;
-  /** The Markdown report of a result this workload produced (`--format md`). Pure. */
-  renderMarkdown(result: BenchResult, resultPath?: string): string;
 }
