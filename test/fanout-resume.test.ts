@@ -175,7 +175,8 @@ describe('WebSocket reconnect details', () => {
       assert.ok(gaps[3]! > gaps[1]! * 2 - 10, 'delays grow');
       assert.match(urls[0]!, /^\/v1\/events\?sub=w$/, 'a new subscriber asks for no replay');
       for (const u of urls.slice(1)) assert.match(u, /lastEventId=2$/, `resumes after the last id received: ${u}`);
-      // This fake server ignores lastEventId and sends 1 and 2 on every session: the recorder must call the second pair duplicates.
+      // This fake server ignores lastEventId and sends 1 and 2 on every session: the recorder must call
+      // the second pair duplicates.
       assert.equal(rec.counts.delivered, 2);
       assert.equal(rec.counts.duplicated, 2);
     } finally {

@@ -8,7 +8,6 @@ import { createMemoryStore } from '../servers/store.ts';
 import { startWebSocket } from '../servers/websocket.ts';
 import type { RunningServer } from '../servers/types.ts';
 import encodings from '../scenarios/encodings.ts';
-import { encodingClient } from '../clients/websocket-encodings.ts';
 import { WS_ENCODINGS, msgpack, wsEnvelopeTypes } from '../proto/ws-encodings.ts';
 import { canonicalUser, userToProto } from '../proto/contract.ts';
 import { generateUser } from '../servers/dataset.ts';

@@ -6,7 +6,9 @@ import { configSchema } from '../config.ts';
 
 export const SCHEMA_VERSION = 1;
 
-const byteCount = z.object({ out: z.number().nonnegative(), in: z.number().nonnegative() }).describe('bytes sent (out) and received (in) by the client');
+const byteCount = z
+  .object({ out: z.number().nonnegative(), in: z.number().nonnegative() })
+  .describe('bytes sent (out) and received (in) by the client');
 
 export const latencySummarySchema = z
   .object({
@@ -72,31 +74,42 @@ export const deliverySchema = z
     connected: z.number().int().nonnegative().describe('subscribers whose subscription opened'),
     eventRate: z.number().positive().describe('events per second the server emitted'),
     pollIntervalMs: z.number().nullable().describe('short polling: the interval; null for push and long polling'),
-    latencyUs: latencySummarySchema.nullable().describe('delivery latency: event creation (server) to receipt (subscriber), one CLOCK_MONOTONIC for both'),
+    latencyUs: latencySummarySchema
+      .nullable()
+      .describe('delivery latency: event creation (server) to receipt (subscriber), one CLOCK_MONOTONIC for both'),
     clock: z.string().describe('how creation and receipt times were read'),
     emitted: z.number().int().nonnegative().describe('events created in the measured window'),
     expected: z.number().int().nonnegative().describe('emitted x subscribers'),
     delivered: z.number().int().nonnegative().describe('first receipts of window events, summed over subscribers'),
     lost: z.number().int().nonnegative().describe('expected - delivered: never received by the end of the drain'),
     duplicated: z.number().int().nonnegative().describe('receipts of a window event a subscriber already had'),
-    bytesPerEvent: byteCount.nullable().describe('subscriber socket bytes over the window / events received in it (out: subscriber to server)'),
+    bytesPerEvent: byteCount
+      .nullable()
+      .describe('subscriber socket bytes over the window / events received in it (out: subscriber to server)'),
     serverCpuUsPerEvent: z.number().nullable(),
     polls: z
       .object({ empty: z.number().int().nonnegative(), emptyBytes: byteCount, emptyBytesPerEvent: z.number().nullable() })
       .nullable()
       .describe('polling: polls answered with no event in the window, their bytes, and those bytes per delivered event'),
     connectMs: z.number().nonnegative().describe('time to open every subscription'),
-    serverLoopDelayUs: z.object({ p50: z.number(), p99: z.number(), max: z.number() }).nullable().describe("the push server's event-loop delay over the window"),
+    serverLoopDelayUs: z
+      .object({ p50: z.number(), p99: z.number(), max: z.number() })
+      .nullable()
+      .describe("the push server's event-loop delay over the window"),
     serverEmitLateUs: z
       .object({ p50: z.number(), p99: z.number(), max: z.number() })
       .nullable()
       .optional()
-      .describe('how late the server created events against their schedule (events are stamped with their due time, so this lateness is inside latencyUs)'),
+      .describe(
+        'how late the server created events against their schedule (events are stamped with their due time, so this lateness is inside latencyUs)',
+      ),
     resume: z
       .object({
         lostConnections: z.number().int().nonnegative(),
         resumed: z.number().int().nonnegative(),
-        resumeUs: latencySummarySchema.nullable().describe('from a subscriber noticing its connection was gone to its subscription open again'),
+        resumeUs: latencySummarySchema
+          .nullable()
+          .describe('from a subscriber noticing its connection was gone to its subscription open again'),
       })
       .describe('connections lost during the run (drops, cuts, watchdog) and their resumption'),
     keepingUp: z.boolean().describe('no event lost, every subscriber connected, delivery p99 within the limit'),
@@ -121,12 +134,24 @@ export const runRecordSchema = z.looseObject({
   rawLatencyUs: latencySummarySchema.nullable().optional().describe('open loop: from the actual send'),
   requestedRate: z.number().nullable().optional(),
   achievedRate: z.number().nullable().optional(),
-  dropped: z.number().int().nonnegative().optional().describe('open loop: calls not sent because the in-flight limit was reached'),
-  cpuUsPerOp: z.object({ server: z.number().nullable(), client: z.number().nullable() }).describe('CPU microseconds per successful call; null when not observable'),
-  cpuCores: z.object({ server: z.number().nullable(), client: z.number().nullable() }).describe('mean CPU use over the window in cores'),
+  dropped: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('open loop: calls not sent because the in-flight limit was reached'),
+  cpuUsPerOp: z
+    .object({ server: z.number().nullable(), client: z.number().nullable() })
+    .describe('CPU microseconds per successful call; null when not observable'),
+  cpuCores: z
+    .object({ server: z.number().nullable(), client: z.number().nullable() })
+    .describe('mean CPU use over the window in cores'),
   bytesPerOp: byteCount.nullable().describe('socket bytes per call in steady state, setup excluded'),
   setupBytes: byteCount.nullable().describe('one-time bytes to open one connection'),
-  payloadBytes: z.object({ request: z.number().nonnegative(), response: z.number().nonnegative() }).nullable().describe('application payload per call'),
+  payloadBytes: z
+    .object({ request: z.number().nonnegative(), response: z.number().nonnegative() })
+    .nullable()
+    .describe('application payload per call'),
   errors: z.object({ total: z.number().int().nonnegative(), byKind: z.record(z.string(), z.number().int().nonnegative()) }),
   generatorBound: z.boolean(),
   bound: z.enum(['server', 'generator', 'both', 'neither', 'unknown']),
@@ -134,7 +159,10 @@ export const runRecordSchema = z.looseObject({
   verified: z.number().int().nonnegative().describe('ids checked against the store before measuring'),
   load: loadSchema,
   workers: z.number().int().positive().optional().describe('load-generator processes whose histograms were merged for this run'),
-  sweep: z.object({ fraction: z.number().positive(), maxOpsPerSec: z.number() }).optional().describe('a step of --sweep: requested rate = fraction x the closed-loop maximum'),
+  sweep: z
+    .object({ fraction: z.number().positive(), maxOpsPerSec: z.number() })
+    .optional()
+    .describe('a step of --sweep: requested rate = fraction x the closed-loop maximum'),
   autocannon: z
     .object({
       requestsPerSec: z.number(),
@@ -145,28 +173,56 @@ export const runRecordSchema = z.looseObject({
     })
     .optional()
     .describe("autocannon's own figures on a row it drove (its latencies are whole milliseconds)"),
-  target: z.object({ url: z.string(), external: z.boolean() }).optional().describe('set when the server was not started by the harness'),
+  target: z
+    .object({ url: z.string(), external: z.boolean() })
+    .optional()
+    .describe('set when the server was not started by the harness'),
   delivery: deliverySchema.optional(),
-  items: z.number().int().nonnegative().optional().describe('listUsers, createUsers, nPlusOne: items (users, posts) carried by the measured successful calls'),
+  items: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('listUsers, createUsers, nPlusOne: items (users, posts) carried by the measured successful calls'),
   itemsPerSec: z.number().optional().describe('items per second over the measured window'),
   itemsPerOp: z.number().optional().describe('items per successful call (page size, batch size)'),
   bytesPerItem: z.number().optional().describe('socket bytes both ways per item over the measured window (framing included)'),
   serverCpuUsPerItem: z.number().optional().describe('server CPU microseconds per item'),
   clientCpuUsPerItem: z.number().optional().describe('client (generator) CPU microseconds per item'),
-  firstItemUs: latencySummarySchema.optional().describe("listUsers: time from a call's start to its first item; equals lastItemUs for a JSON page, which is usable only whole"),
-  lastItemUs: latencySummarySchema.optional().describe('listUsers, createUsers: time to the last item (the same figures as latencyUs)'),
+  firstItemUs: latencySummarySchema
+    .optional()
+    .describe(
+      "listUsers: time from a call's start to its first item; equals lastItemUs for a JSON page, which is usable only whole",
+    ),
+  lastItemUs: latencySummarySchema
+    .optional()
+    .describe('listUsers, createUsers: time to the last item (the same figures as latencyUs)'),
   storedUsers: z
     .object({ atStart: z.number(), atEnd: z.number(), added: z.number() })
     .optional()
     .describe("createUsers: the server store's user count when the measured window opened and closed (set when it changed)"),
-  sqlStatementsPerRequest: z.number().optional().describe('--store sqlite: SQL statements the store executed per call, counted by wrapping its prepared statements (measured window; nPlusOne also counts them exactly on the verified calls)'),
-  requestsPerOp: z.number().optional().describe('nestedProfile: protocol requests (HTTP requests, gRPC calls) one operation took, counted by the client on the verified operations'),
+  sqlStatementsPerRequest: z
+    .number()
+    .optional()
+    .describe(
+      '--store sqlite: SQL statements the store executed per call, counted by wrapping its prepared statements (measured window; nPlusOne also counts them exactly on the verified calls)',
+    ),
+  requestsPerOp: z
+    .number()
+    .optional()
+    .describe(
+      'nestedProfile: protocol requests (HTTP requests, gRPC calls) one operation took, counted by the client on the verified operations',
+    ),
   network: z
     .object({
       delayMs: z.number().describe('one-way delay between generator and server; a round trip costs twice this'),
-      method: z.literal('tcp-proxy').describe('made by the delaying TCP proxy in the harness process (harness/run/delay-proxy.ts)'),
+      method: z
+        .literal('tcp-proxy')
+        .describe('made by the delaying TCP proxy in the harness process (harness/run/delay-proxy.ts)'),
       overheadUs: z.number().describe("the proxy's own round-trip cost: median ping-pong through it at delay 0 minus direct"),
-      netem: z.object({ available: z.boolean(), reason: z.string() }).describe('whether tc netem could have made the delay on this kernel, and why not'),
+      netem: z
+        .object({ available: z.boolean(), reason: z.string() })
+        .describe('whether tc netem could have made the delay on this kernel, and why not'),
     })
     .optional()
     .describe('--delay: how the network delay of this run was made'),
@@ -174,7 +230,9 @@ export const runRecordSchema = z.looseObject({
     .object({ rss: z.number(), heap: z.number() })
     .nullable()
     .optional()
-    .describe('fanout: server RSS and V8 heap growth from no subscriber to all connected (each after a full GC), per connected subscriber'),
+    .describe(
+      'fanout: server RSS and V8 heap growth from no subscriber to all connected (each after a full GC), per connected subscriber',
+    ),
   probe: z
     .object({ ms: z.number(), baselineMs: z.number(), slowed: z.boolean(), reruns: z.number().int().nonnegative().default(0) })
     .optional()
