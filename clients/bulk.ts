@@ -11,12 +11,9 @@ import type { CreateUsersResponse__Output } from '../generated/proto/bench/v1/Cr
 import { Http1Connection, buildRequest, classifyNetError, httpFailure } from './wire/http1.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect } from './grpc-js.ts';
-import { openSseRpc, requestIdOf } from './sse.ts';
-import type { SseEvent } from './wire/sse-parser.ts';
-import { unsupported, type CallOutcome, type ClientModule, type Connection, type NewUserJson, type Operation } from './types.ts';
+import { AWAITING_SEND, openSseRpcCalls } from './sse.ts';
+import { unsupported, type CallOutcome, type ClientModule, type NewUserJson } from './types.ts';
 import { closeWebSocket } from './websocket.ts';
-
-type ListOp = Extract<Operation, { op: 'listUsers' }>;
 
 const USER_FIELDS = 'id username email age roles address { street city country postalCode } createdAt';
 const elapsedUs = (t0: number): number => (performance.now() - t0) * 1000;
@@ -149,7 +146,11 @@ export const graphql: ClientModule = {
           return { ok: true, payload, items, ...(op.op === 'listUsers' && { firstItemUs: elapsedUs(t0) }) };
         }
         const parsed = JSON.parse(res.body.toString('utf8')) as {
-          data?: Record<string, any> | null;
+          data?: {
+            userConnection?: { edges: { node: UserJson }[] };
+            createUsers?: { ids: string[] };
+            posts?: { id: string; author: { id: string } }[];
+          } | null;
           errors?: { message?: string; extensions?: { code?: string } }[];
         };
         if (parsed.errors?.length) {
@@ -158,12 +159,11 @@ export const graphql: ClientModule = {
         }
         const data = parsed.data ?? {};
         if (op.op === 'listUsers') {
-          const users = (data.userConnection.edges as { node: UserJson }[]).map((e) => canonicalUser(e.node));
+          const users = data.userConnection!.edges.map((e) => canonicalUser(e.node));
           return { ok: true, payload, items: users.length, users, firstItemUs: elapsedUs(t0) };
         }
-        if (op.op === 'createUsers')
-          return { ok: true, payload, items: op.users.length, ids: (data.createUsers.ids as string[]).map(Number) };
-        const posts = data.posts as { id: string; author: { id: string } }[];
+        if (op.op === 'createUsers') return { ok: true, payload, items: op.users.length, ids: data.createUsers!.ids.map(Number) };
+        const posts = data.posts!;
         // Post ids, then author ids: enough to check each post's author against the store.
         return { ok: true, payload, items: posts.length, ids: posts.flatMap((p) => [Number(p.id), Number(p.author.id)]) };
       },
@@ -232,6 +232,15 @@ export const grpcJs: ClientModule = {
 
 // ---------------------------------------------------------------- WebSocket
 
+/** A WebSocket answer when it has to be parsed (see scanStreamed). */
+interface WsStreamed {
+  id: number;
+  item?: UserJson;
+  end?: boolean;
+  result?: { created: number; ids: number[] };
+  error?: { code?: string; message?: string };
+}
+
 interface WsPending {
   resolve: (o: CallOutcome) => void;
   t0: number;
@@ -288,13 +297,13 @@ export const websocket: ClientModule = {
       const s = scanStreamed(raw);
       let id: number;
       let kind: 'item' | 'end' | 'result' | 'error';
-      let msg: any;
+      let msg: WsStreamed | undefined;
       if (s && (s.kind === 0x69 || (s.kind === 0x65 && raw[raw.indexOf(0x2c) + 3] === 0x6e))) {
         // 'i'tem or 'en'd (not 'er'ror)
         id = s.id;
         kind = s.kind === 0x69 ? 'item' : 'end';
       } else {
-        msg = JSON.parse(raw.toString('utf8'));
+        msg = JSON.parse(raw.toString('utf8')) as WsStreamed;
         id = msg.id;
         kind = msg.error ? 'error' : msg.item !== undefined ? 'item' : msg.end ? 'end' : 'result';
       }
@@ -304,13 +313,13 @@ export const websocket: ClientModule = {
       if (kind === 'item') {
         p.firstItemUs ??= elapsedUs(p.t0);
         p.items++;
-        if (p.decode) p.users.push(canonicalUser((msg ?? JSON.parse(raw.toString('utf8'))).item as UserJson));
+        if (p.decode) p.users.push(canonicalUser((msg ?? (JSON.parse(raw.toString('utf8')) as WsStreamed)).item!));
         return;
       }
       pending.delete(id);
       const payload = { request: p.requestBytes, response: p.responseBytes };
       if (kind === 'error')
-        return p.resolve({ ok: false, kind: 'client_error', code: msg.error.code, detail: msg.error.message });
+        return p.resolve({ ok: false, kind: 'client_error', code: msg!.error!.code, detail: msg!.error!.message });
       if (kind === 'end')
         return p.resolve({
           ok: true,
@@ -320,8 +329,8 @@ export const websocket: ClientModule = {
           ...(p.decode && { users: p.users }),
         });
       // createUsers: {"id":N,"result":{"created":K,"ids":[...]}}
-      msg ??= JSON.parse(raw.toString('utf8'));
-      p.resolve({ ok: true, payload, items: msg.result.created, ...(p.decode && { ids: msg.result.ids }) });
+      const { result } = msg ?? (JSON.parse(raw.toString('utf8')) as WsStreamed);
+      p.resolve({ ok: true, payload, items: result!.created, ...(p.decode && { ids: result!.ids }) });
     });
     const send = (text: string, decode: boolean): Promise<CallOutcome> =>
       new Promise((resolve) => {
@@ -363,64 +372,37 @@ export const websocket: ClientModule = {
 export const sse: ClientModule = {
   description: 'RPC over SSE: request as HTTP POST, one event per item then an end event on the long-lived text/event-stream',
   async connect({ host, port }) {
-    const pending = new Map<number, WsPending>();
-    const onEvent = (ev: SseEvent): void => {
-      if (ev.type !== 'item' && ev.type !== 'end' && ev.type !== 'error') return;
-      const rid = requestIdOf(ev.data) ?? (JSON.parse(ev.data) as { requestId: number }).requestId;
-      const p = pending.get(rid);
-      if (!p) return;
+    const calls = await openSseRpcCalls<WsPending>(host, port, ['item', 'end'], (ev, p) => {
       p.responseBytes += ev.dataBytes;
       if (ev.type === 'item') {
         p.firstItemUs ??= elapsedUs(p.t0);
         p.items++;
         if (p.decode) p.users.push(canonicalUser((JSON.parse(ev.data) as { item: UserJson }).item));
-        return;
+        return undefined;
       }
-      pending.delete(rid);
-      if (ev.type === 'error') {
-        const e = (JSON.parse(ev.data) as { error: { code?: string; message?: string } }).error;
-        return p.resolve({ ok: false, kind: 'client_error', code: e.code, detail: e.message ?? '' });
-      }
-      p.resolve({
+      return {
         ok: true,
         payload: { request: p.requestBytes, response: p.responseBytes },
         items: p.items,
         firstItemUs: p.firstItemUs ?? elapsedUs(p.t0),
         ...(p.decode && { users: p.users }),
-      });
-    };
-    const session = await openSseRpc(host, port, onEvent, () => {
-      for (const p of pending.values()) p.resolve({ ok: false, kind: 'connection_reset', detail: 'event stream closed' });
-      pending.clear();
+      };
     });
-    const streamJson = JSON.stringify(session.streamId);
-    let nextId = 0;
     return {
-      setupBytes: session.setupBytes,
-      wireBytes: session.wireBytes,
-      close: session.close,
-      async call(op, options): Promise<CallOutcome> {
-        if (op.op !== 'listUsers') return unsupported(op);
-        const rid = ++nextId;
-        const body = `{"streamId":${streamJson},"requestId":${rid},"op":"listUsers","params":{"afterId":${op.after},"limit":${op.limit}}}`;
-        // Registered before the POST is written: the event may beat the 202 back.
-        const done = new Promise<CallOutcome>((resolve) =>
-          pending.set(rid, {
-            resolve,
-            t0: performance.now(),
-            decode: options?.decode === true,
-            requestBytes: body.length,
-            responseBytes: 0,
-            items: 0,
-            users: [],
-          }),
-        );
-        const refused = await session.post(body);
-        if (refused) {
-          pending.delete(rid);
-          return refused;
-        }
-        return done;
+      setupBytes: calls.setupBytes,
+      wireBytes: calls.wireBytes,
+      close: calls.close,
+      call(op, options): Promise<CallOutcome> {
+        if (op.op !== 'listUsers') return Promise.resolve(unsupported(op));
+        return calls.send('listUsers', `{"afterId":${op.after},"limit":${op.limit}}`, {
+          resolve: AWAITING_SEND,
+          t0: performance.now(),
+          decode: options?.decode === true,
+          requestBytes: 0,
+          responseBytes: 0,
+          items: 0,
+          users: [],
+        });
       },
     };
   },

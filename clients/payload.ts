@@ -16,8 +16,7 @@ import type { UserPage__Output } from '../generated/proto/bench/v1/UserPage.ts';
 import { Http1Connection, buildRequest, classifyNetError, httpFailure, type Http1Response } from './wire/http1.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect, wireSizeOf } from './grpc-js.ts';
-import { openSseRpc, requestIdOf } from './sse.ts';
-import type { SseEvent } from './wire/sse-parser.ts';
+import { AWAITING_SEND, openSseRpcCalls } from './sse.ts';
 import { unsupported, type CallOutcome, type ClientModule } from './types.ts';
 import { closeWebSocket } from './websocket.ts';
 
@@ -282,50 +281,25 @@ export function websocketPage(encoding: PayloadEncoding = 'identity'): ClientMod
 /** POST /v1/rpc op listUsersPage; the page comes back as one `result` event on the stream. */
 export const ssePage: ClientModule = {
   async connect({ host, port }) {
-    const pending = new Map<number, Pending>();
-    const onEvent = (ev: SseEvent): void => {
-      if (ev.type !== 'result' && ev.type !== 'error') return;
-      const rid = requestIdOf(ev.data) ?? (JSON.parse(ev.data) as { requestId: number }).requestId;
-      const p = pending.get(rid);
-      if (!p) return;
-      pending.delete(rid);
-      if (ev.type === 'error') {
-        const e = (JSON.parse(ev.data) as { error: { code?: string; message?: string } }).error;
-        return p.resolve({ ok: false, kind: 'client_error', code: e.code, detail: e.message ?? '' });
-      }
+    const calls = await openSseRpcCalls<Pending>(host, port, ['result'], (ev, p) => {
       const base = {
         ok: true as const,
         payload: { request: p.requestBytes, response: ev.dataBytes },
         firstItemUs: elapsedUs(p.t0),
       };
-      if (!p.decode) return p.resolve({ ...base, items: countUsersIn(ev.data) });
+      if (!p.decode) return { ...base, items: countUsersIn(ev.data) };
       const users = (JSON.parse(ev.data) as { result: UserJson[] }).result.map(canonicalUser);
-      p.resolve({ ...base, items: users.length, users });
-    };
-    const session = await openSseRpc(host, port, onEvent, () => {
-      for (const p of pending.values()) p.resolve({ ok: false, kind: 'connection_reset', detail: 'event stream closed' });
-      pending.clear();
+      return { ...base, items: users.length, users };
     });
-    const streamJson = JSON.stringify(session.streamId);
-    let nextId = 0;
     return {
-      setupBytes: session.setupBytes,
-      wireBytes: session.wireBytes,
-      close: session.close,
-      async call(op, options): Promise<CallOutcome> {
-        if (op.op !== 'listUsers') return unsupported(op);
-        const rid = ++nextId;
-        const body = `{"streamId":${streamJson},"requestId":${rid},"op":"listUsersPage","params":{"afterId":${op.after},"limit":${op.limit}}}`;
-        // Registered before the POST is written: the event may beat the 202 back.
-        const done = new Promise<CallOutcome>((resolve) =>
-          pending.set(rid, { resolve, t0: performance.now(), decode: options?.decode === true, requestBytes: body.length }),
-        );
-        const refused = await session.post(body);
-        if (refused) {
-          pending.delete(rid);
-          return refused;
-        }
-        return done;
+      setupBytes: calls.setupBytes,
+      wireBytes: calls.wireBytes,
+      close: calls.close,
+      call(op, options): Promise<CallOutcome> {
+        if (op.op !== 'listUsers') return Promise.resolve(unsupported(op));
+        const params = `{"afterId":${op.after},"limit":${op.limit}}`;
+        const decode = options?.decode === true;
+        return calls.send('listUsersPage', params, { resolve: AWAITING_SEND, t0: performance.now(), decode, requestBytes: 0 });
       },
     };
   },
