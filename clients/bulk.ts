@@ -3,7 +3,6 @@
 // getUser and other operations fall through to `unsupported`. Each call reports how many items
 // it carried and, for streams, when the first one arrived (CallOutcome.items / firstItemUs).
 import WebSocket from 'ws';
-import type net from 'node:net';
 import type * as grpc from '@grpc/grpc-js';
 import { canonicalUser, userFromProto, type UserJson } from '../proto/contract.ts';
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';
@@ -13,7 +12,7 @@ import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect } from './grpc-js.ts';
 import { AWAITING_SEND, openSseRpcCalls } from './sse.ts';
 import { unsupported, type CallOutcome, type ClientModule, type NewUserJson } from './types.ts';
-import { closeWebSocket } from './websocket.ts';
+import { closeWebSocket, openWebSocket, whenWebSocketFails } from './websocket.ts';
 
 const USER_FIELDS = 'id username email age roles address { street city country postalCode } createdAt';
 const elapsedUs = (t0: number): number => (performance.now() - t0) * 1000;
@@ -271,18 +270,7 @@ export const websocket: ClientModule = {
   description:
     'ws client, one JSON request message per call; a batch answered in one message, a page streamed one message per item then an end marker; ws server',
   async connect({ host, port }) {
-    const ws = new WebSocket(`ws://${host}:${port}/v1/ws`, { perMessageDeflate: false });
-    let socket: net.Socket | undefined;
-    ws.once('upgrade', (res) => (socket = res.socket as net.Socket));
-    await new Promise<void>((resolve, reject) => {
-      ws.once('error', reject);
-      ws.once('open', () => {
-        ws.off('error', reject);
-        resolve();
-      });
-    });
-    const sock = socket ?? (ws as unknown as { _socket: net.Socket })._socket;
-    sock.setNoDelay(true);
+    const { ws, sock } = await openWebSocket(`ws://${host}:${port}/v1/ws`);
     const setupBytes = { out: sock.bytesWritten, in: sock.bytesRead };
     const pending = new Map<number, WsPending>();
     let nextId = 0;
@@ -290,8 +278,7 @@ export const websocket: ClientModule = {
       for (const p of pending.values()) p.resolve({ ok: false, kind: classifyNetError(err), detail: err.message });
       pending.clear();
     };
-    ws.on('error', failAll);
-    ws.on('close', (code) => failAll(Object.assign(new Error(`websocket closed (${code})`), { code: 'ECONNRESET' })));
+    whenWebSocketFails(ws, failAll);
     ws.on('message', (data) => {
       const raw = data as Buffer;
       const s = scanStreamed(raw);

@@ -8,7 +8,6 @@
 // before it is counted, so the client's CPU per op includes decompression. payload.response is
 // the decompressed message size; the socket byte counters show what the compression saved.
 import zlib from 'node:zlib';
-import type net from 'node:net';
 import WebSocket from 'ws';
 import type * as grpc from '@grpc/grpc-js';
 import { canonicalUser, userFromProto, type UserJson } from '../proto/contract.ts';
@@ -18,7 +17,7 @@ import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect, wireSizeOf } from './grpc-js.ts';
 import { AWAITING_SEND, openSseRpcCalls } from './sse.ts';
 import { unsupported, type CallOutcome, type ClientModule } from './types.ts';
-import { closeWebSocket } from './websocket.ts';
+import { closeWebSocket, openWebSocket, whenWebSocketFails } from './websocket.ts';
 
 /** How the answer travels: identity, HTTP Content-Encoding (gzip, br) or WebSocket permessage-deflate. */
 export type PayloadEncoding = 'identity' | 'gzip' | 'br' | 'deflate';
@@ -206,30 +205,18 @@ export function websocketPage(encoding: PayloadEncoding = 'identity'): ClientMod
     async connect({ host, port }) {
       // permessage-deflate with ws's defaults (threshold 1024 B, context takeover), offered only
       // for the deflate variant: the server uses it only if both sides agree.
-      const ws = new WebSocket(`ws://${host}:${port}/v1/ws`, { perMessageDeflate: encoding === 'deflate' });
-      let socket: net.Socket | undefined;
-      ws.once('upgrade', (res) => (socket = res.socket as net.Socket));
-      await new Promise<void>((resolve, reject) => {
-        ws.once('error', reject);
-        ws.once('open', () => {
-          ws.off('error', reject);
-          resolve();
-        });
-      });
+      const { ws, sock } = await openWebSocket(`ws://${host}:${port}/v1/ws`, { perMessageDeflate: encoding === 'deflate' });
       if (encoding === 'deflate' && !ws.extensions.includes('permessage-deflate')) {
         ws.terminate();
         throw new Error('the server did not accept permessage-deflate (is ServerTuning.compression on?)');
       }
-      const sock = socket ?? (ws as unknown as { _socket: net.Socket })._socket;
-      sock.setNoDelay(true);
       const setupBytes = { out: sock.bytesWritten, in: sock.bytesRead };
       const pending = new Map<number, Pending>();
       const failAll = (err: Error): void => {
         for (const p of pending.values()) p.resolve({ ok: false, kind: classifyNetError(err), detail: err.message });
         pending.clear();
       };
-      ws.on('error', failAll);
-      ws.on('close', (code) => failAll(Object.assign(new Error(`websocket closed (${code})`), { code: 'ECONNRESET' })));
+      whenWebSocketFails(ws, failAll);
       ws.on('message', (data) => {
         const raw = data as Buffer;
         let id = leadingId(raw);

@@ -5,7 +5,6 @@
 // in all three encodings, so the client CPU per op includes a whole encode and decode, as the
 // server's does. Converting to the contract's JSON shape (canonicalUser / userFromProto) is
 // done only for decode: true (the verify step), as it is comparison work, not the encoding's.
-import type net from 'node:net';
 import WebSocket from 'ws';
 import type protobuf from 'protobufjs';
 import { canonicalUser, protoType, userFromProto, type UserJson } from '../proto/contract.ts';
@@ -14,7 +13,7 @@ import type { WsResponse__Output } from '../generated/proto/bench/v1/WsResponse.
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';
 import { classifyNetError } from './wire/http1.ts';
 import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection, type ErrorKind } from './types.ts';
-import { closeWebSocket } from './websocket.ts';
+import { closeWebSocket, openWebSocket, whenWebSocketFails } from './websocket.ts';
 
 export const WS_PATH = '/v1/ws';
 
@@ -92,28 +91,15 @@ export function encodingClient(encoding: WsEncoding): ClientModule {
   return {
     description: `ws client, subprotocol ${encoding}: every request encoded and every answer fully decoded (${encoding === 'json' ? 'JSON text frames' : encoding === 'msgpack' ? 'msgpackr, binary frames' : 'protobufjs WsRequest/WsResponse, binary frames'}); ws server`,
     async connect({ host, port }) {
-      const ws = new WebSocket(`ws://${host}:${port}${WS_PATH}`, [encoding], { perMessageDeflate: false });
-      let socket: net.Socket | undefined;
-      ws.once('upgrade', (res) => {
-        socket = res.socket as net.Socket;
-      });
-      await new Promise<void>((resolve, reject) => {
-        const onError = (err: Error) => reject(new Error(`websocket ${encoding}: ${err.message}`));
-        ws.once('error', onError);
-        ws.once('open', () => {
-          ws.off('error', onError);
-          resolve();
-        });
+      const url = `ws://${host}:${port}${WS_PATH}`;
+      const { ws, sock } = await openWebSocket(url, { protocols: [encoding] }).catch((err: Error) => {
+        throw new Error(`websocket ${encoding}: ${err.message}`);
       });
       // ws already refuses a different subprotocol than offered; this catches none at all.
       if (ws.protocol !== encoding) {
         ws.terminate();
         throw new Error(`websocket: the server did not agree to subprotocol ${encoding} (got ${JSON.stringify(ws.protocol)})`);
       }
-      socket ??= (ws as unknown as { _socket?: net.Socket })._socket;
-      if (!socket) throw new Error('ws opened without a socket');
-      socket.setNoDelay(true);
-      const sock = socket;
       const setupBytes: ByteCount = { out: sock.bytesWritten, in: sock.bytesRead };
 
       const pending = new Map<number, Pending>();
@@ -125,8 +111,7 @@ export function encodingClient(encoding: WsEncoding): ClientModule {
         for (const p of pending.values()) p.resolve({ ok: false, kind, detail: err.message });
         pending.clear();
       };
-      ws.on('error', (err) => failAll(err));
-      ws.on('close', (code) => failAll(Object.assign(new Error(`websocket closed (${code})`), { code: 'ECONNRESET' })));
+      whenWebSocketFails(ws, failAll);
 
       ws.on('message', (data, isBinary) => {
         const raw = Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]);

@@ -53,25 +53,7 @@ function errorKind(code: string | undefined): ErrorKind {
 }
 
 export const connect: ClientModule['connect'] = async ({ host, port }) => {
-  const ws = new WebSocket(`ws://${host}:${port}${WS_PATH}`, { perMessageDeflate: false });
-  // The net.Socket under the upgrade: its counters include the HTTP upgrade exchange and all
-  // frame headers, which ws itself does not report.
-  let socket: net.Socket | undefined;
-  ws.once('upgrade', (res) => {
-    socket = res.socket as net.Socket;
-  });
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    ws.once('error', onError);
-    ws.once('open', () => {
-      ws.off('error', onError);
-      resolve();
-    });
-  });
-  socket ??= (ws as unknown as { _socket?: net.Socket })._socket;
-  if (!socket) throw new Error('ws opened without a socket');
-  socket.setNoDelay(true);
-  const sock = socket;
+  const { ws, sock } = await openWebSocket(`ws://${host}:${port}${WS_PATH}`);
   // Nothing is sent after the 101 until the first call, so this is exactly the upgrade.
   const setupBytes: ByteCount = { out: sock.bytesWritten, in: sock.bytesRead };
 
@@ -85,8 +67,7 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
     for (const p of pending.values()) p.resolve({ ok: false, kind, detail: err.message });
     pending.clear();
   };
-  ws.on('error', (err) => failAll(err));
-  ws.on('close', (code) => failAll(Object.assign(new Error(`websocket closed (${code})`), { code: 'ECONNRESET' })));
+  whenWebSocketFails(ws, failAll);
 
   const settle = (p: Pending, responseBytes: number, reply: Reply | undefined, raw: Buffer, isResult: boolean): void => {
     const payload = { request: p.requestBytes, response: responseBytes };
@@ -161,4 +142,40 @@ export function closeWebSocket(ws: WebSocket): Promise<void> {
     // A server that does not answer the close handshake promptly is not ours to wait for.
     setTimeout(() => ws.terminate(), 200).unref();
   });
+}
+
+/** An open ws client connection and the net.Socket under it. */
+export interface OpenWebSocket {
+  ws: WebSocket;
+  /** Its counters include the HTTP upgrade exchange and all frame headers, which ws itself does not report. */
+  sock: net.Socket;
+}
+
+/** Open a ws connection (rejecting if it does not open) with Nagle off on its socket. */
+export async function openWebSocket(
+  url: string,
+  { protocols, perMessageDeflate = false }: { protocols?: string | string[]; perMessageDeflate?: boolean } = {},
+): Promise<OpenWebSocket> {
+  const ws = new WebSocket(url, protocols, { perMessageDeflate });
+  let socket: net.Socket | undefined;
+  ws.once('upgrade', (res) => {
+    socket = res.socket as net.Socket;
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('error', reject);
+    ws.once('open', () => {
+      ws.off('error', reject);
+      resolve();
+    });
+  });
+  socket ??= (ws as unknown as { _socket?: net.Socket })._socket;
+  if (!socket) throw new Error('ws opened without a socket');
+  socket.setNoDelay(true);
+  return { ws, sock: socket };
+}
+
+/** Report the connection's error, or its close (as ECONNRESET), to `fail`: every call in flight then fails. */
+export function whenWebSocketFails(ws: WebSocket, fail: (err: Error) => void): void {
+  ws.on('error', fail);
+  ws.on('close', (code) => fail(Object.assign(new Error(`websocket closed (${code})`), { code: 'ECONNRESET' })));
 }
