@@ -12,7 +12,7 @@ import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect } from './grpc-js.ts';
 import { AWAITING_SEND, openSseRpcCalls } from './sse.ts';
 import { unsupported, type CallOutcome, type ClientModule, type NewUserJson } from './types.ts';
-import { closeWebSocket, openWebSocket, whenWebSocketFails } from './websocket.ts';
+import { closeWebSocket, openWebSocket, WebSocketCalls } from './websocket.ts';
 
 const USER_FIELDS = 'id username email age roles address { street city country postalCode } createdAt';
 const elapsedUs = (t0: number): number => (performance.now() - t0) * 1000;
@@ -272,13 +272,8 @@ export const websocket: ClientModule = {
   async connect({ host, port }) {
     const { ws, sock } = await openWebSocket(`ws://${host}:${port}/v1/ws`);
     const setupBytes = { out: sock.bytesWritten, in: sock.bytesRead };
-    const pending = new Map<number, WsPending>();
+    const pending = new WebSocketCalls<WsPending>(ws);
     let nextId = 0;
-    const failAll = (err: Error): void => {
-      for (const p of pending.values()) p.resolve({ ok: false, kind: classifyNetError(err), detail: err.message });
-      pending.clear();
-    };
-    whenWebSocketFails(ws, failAll);
     ws.on('message', (data) => {
       const raw = data as Buffer;
       const s = scanStreamed(raw);

@@ -17,7 +17,7 @@ import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect, wireSizeOf } from './grpc-js.ts';
 import { AWAITING_SEND, openSseRpcCalls } from './sse.ts';
 import { unsupported, type CallOutcome, type ClientModule } from './types.ts';
-import { closeWebSocket, openWebSocket, whenWebSocketFails } from './websocket.ts';
+import { closeWebSocket, openWebSocket, WebSocketCalls } from './websocket.ts';
 
 /** How the answer travels: identity, HTTP Content-Encoding (gzip, br) or WebSocket permessage-deflate. */
 export type PayloadEncoding = 'identity' | 'gzip' | 'br' | 'deflate';
@@ -211,12 +211,7 @@ export function websocketPage(encoding: PayloadEncoding = 'identity'): ClientMod
         throw new Error('the server did not accept permessage-deflate (is ServerTuning.compression on?)');
       }
       const setupBytes = { out: sock.bytesWritten, in: sock.bytesRead };
-      const pending = new Map<number, Pending>();
-      const failAll = (err: Error): void => {
-        for (const p of pending.values()) p.resolve({ ok: false, kind: classifyNetError(err), detail: err.message });
-        pending.clear();
-      };
-      whenWebSocketFails(ws, failAll);
+      const pending = new WebSocketCalls<Pending>(ws);
       ws.on('message', (data) => {
         const raw = data as Buffer;
         let id = leadingId(raw);

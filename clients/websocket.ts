@@ -57,39 +57,26 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
   // Nothing is sent after the 101 until the first call, so this is exactly the upgrade.
   const setupBytes: ByteCount = { out: sock.bytesWritten, in: sock.bytesRead };
 
-  const pending = new Map<number, Pending>();
+  const pending = new WebSocketCalls<Pending>(ws);
   let nextId = 0;
-  let closedError: Error | undefined;
-
-  const failAll = (err: Error): void => {
-    closedError ??= err;
-    const kind = classifyNetError(err);
-    for (const p of pending.values()) p.resolve({ ok: false, kind, detail: err.message });
-    pending.clear();
-  };
-  whenWebSocketFails(ws, failAll);
 
   const settle = (p: Pending, responseBytes: number, reply: Reply | undefined, raw: Buffer, isResult: boolean): void => {
     const payload = { request: p.requestBytes, response: responseBytes };
     if (isResult && !p.decode) return p.resolve({ ok: true, payload });
     reply ??= JSON.parse(raw.toString('utf8')) as Reply;
-    if (reply.error) {
-      const code = reply.error.code;
-      return p.resolve({ ok: false, kind: errorKind(code), ...(code ? { code } : {}), detail: reply.error.message ?? '' });
-    }
+    if (reply.error) return p.resolve(errorReplyOutcome(reply.error));
     if (reply.result === undefined)
       return p.resolve({ ok: false, kind: 'protocol_error', detail: 'reply has neither result nor error' });
     p.resolve({ ok: true, payload, user: canonicalUser(reply.result as UserJson) });
   };
 
   ws.on('message', (data, isBinary) => {
-    const raw = Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]);
+    const raw = messageBuffer(data);
     if (isBinary) return; // the server never sends binary; nothing to correlate it with
     const scanned = scanReply(raw);
     if (scanned) {
-      const p = pending.get(scanned.id);
+      const p = pending.take(scanned.id);
       if (!p) return;
-      pending.delete(scanned.id);
       settle(p, raw.length, undefined, raw, scanned.isResult);
       return;
     }
@@ -101,9 +88,8 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
     }
     // id null answers a message we could not have sent; nothing is waiting for it.
     if (typeof reply.id !== 'number') return;
-    const p = pending.get(reply.id);
+    const p = pending.take(reply.id);
     if (!p) return;
-    pending.delete(reply.id);
     settle(p, raw.length, reply, raw, reply.error === undefined);
   });
 
@@ -112,9 +98,8 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
     wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }),
     call(op, options): Promise<CallOutcome> {
       if (op.op !== 'getUser') return Promise.resolve(unsupported(op));
-      if (closedError || ws.readyState !== WebSocket.OPEN) {
-        return Promise.resolve({ ok: false, kind: 'connection_reset', detail: closedError?.message ?? 'websocket not open' });
-      }
+      const notOpen = pending.notOpen();
+      if (notOpen) return Promise.resolve(notOpen);
       const id = ++nextId;
       // The request id changes every call, so a cached string would need concatenating anyway:
       // a template string is as cheap and allocates once.
@@ -174,8 +159,45 @@ export async function openWebSocket(
   return { ws, sock: socket };
 }
 
-/** Report the connection's error, or its close (as ECONNRESET), to `fail`: every call in flight then fails. */
-export function whenWebSocketFails(ws: WebSocket, fail: (err: Error) => void): void {
-  ws.on('error', fail);
-  ws.on('close', (code) => fail(Object.assign(new Error(`websocket closed (${code})`), { code: 'ECONNRESET' })));
+/** The calls in flight on one WebSocket, by request id: all of them fail when the socket errors or closes. */
+export class WebSocketCalls<P extends { resolve(outcome: CallOutcome): void }> extends Map<number, P> {
+  /** What ended the connection, once something has. */
+  closedError: Error | undefined;
+
+  constructor(private readonly ws: WebSocket) {
+    super();
+    ws.on('error', (err) => this.failAll(err));
+    ws.on('close', (code) => this.failAll(Object.assign(new Error(`websocket closed (${code})`), { code: 'ECONNRESET' })));
+  }
+
+  /** The call waiting for `id`, no longer waiting. */
+  take(id: number): P | undefined {
+    const p = this.get(id);
+    if (p) this.delete(id);
+    return p;
+  }
+
+  failAll(err: Error): void {
+    this.closedError ??= err;
+    const kind = classifyNetError(err);
+    for (const p of this.values()) p.resolve({ ok: false, kind, detail: err.message });
+    this.clear();
+  }
+
+  /** The outcome of a call made when the connection cannot carry it, or undefined when it can. */
+  notOpen(): CallOutcome | undefined {
+    if (!this.closedError && this.ws.readyState === WebSocket.OPEN) return undefined;
+    return { ok: false, kind: 'connection_reset', detail: this.closedError?.message ?? 'websocket not open' };
+  }
+}
+
+/** A getUser error reply ({"id":N,"error":{code,message}}) as the call's outcome. */
+export function errorReplyOutcome(error: { code?: string; message?: string }): CallOutcome {
+  const code = error.code;
+  return { ok: false, kind: errorKind(code), ...(code ? { code } : {}), detail: error.message ?? '' };
+}
+
+/** A ws 'message' event's data as one Buffer (ws hands a Buffer unless told otherwise). */
+export function messageBuffer(data: WebSocket.RawData): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]);
 }
