@@ -7,7 +7,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { canonicalUser, userFromProto, type UserJson } from '../proto/contract.ts';
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';
 import type { CreateUsersResponse__Output } from '../generated/proto/bench/v1/CreateUsersResponse.ts';
-import { Http1Connection, buildRequest, classifyNetError, httpFailure } from './wire/http1.ts';
+import { Http1Connection, buildRequest, classifyNetError, connectionOverHttp1, httpFailure } from './wire/http1.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect } from './grpc-js.ts';
 import { AWAITING_SEND, openSseRpcCalls } from './sse.ts';
@@ -36,61 +36,56 @@ export const rest: ClientModule = {
     const json = { Accept: 'application/json' };
     const post = (path: string, body: string): Buffer =>
       buildRequest('POST', path, authority, { ...json, 'Content-Type': 'application/json' }, body);
-    return {
-      setupBytes: { out: 0, in: 0 },
-      wireBytes: () => conn.bytes(),
-      close: () => conn.close(),
-      async call(op, options): Promise<CallOutcome> {
-        const t0 = performance.now();
-        try {
-          if (op.op === 'listUsers') {
-            // offset rows skip `after` rows; cursor rows ask for ids after `after`.
-            const q = op.variant?.startsWith('offset') ? `offset=${op.after}` : `after=${op.after}`;
-            const res = await conn.request(buildRequest('GET', `/v1/users?${q}&limit=${op.limit}`, authority, json));
-            if (res.status !== 200) return httpFailure(res.status, res.body);
-            const payload = { request: 0, response: res.body.length };
-            // A JSON page is usable only once whole: first item = last item.
-            const base = { ok: true as const, payload, firstItemUs: elapsedUs(t0) };
-            if (!options?.decode) return { ...base, items: countOccurrences(res.body, USERNAME_KEY) };
-            const users = (JSON.parse(res.body.toString('utf8')) as { users: UserJson[] }).users.map(canonicalUser);
-            return { ...base, items: users.length, users };
-          }
-          if (op.op === 'createUsers') {
-            if (op.variant === 'each') {
-              // One POST per user, pipelined on the keep-alive connection as a client would.
-              const bodies = op.users.map((u) => JSON.stringify(u));
-              const all = await Promise.all(bodies.map((b) => conn.request(post('/v1/users', b))));
-              const bad = all.find((r) => r.status !== 201);
-              if (bad) return httpFailure(bad.status, bad.body);
-              const payload = {
-                request: bodies.reduce((s, b) => s + b.length, 0),
-                response: all.reduce((s, r) => s + r.body.length, 0),
-              };
-              return {
-                ok: true,
-                payload,
-                items: all.length,
-                requests: all.length,
-                ...(options?.decode && { ids: all.map((r) => (JSON.parse(r.body.toString('utf8')) as UserJson).id) }),
-              };
-            }
-            const body = JSON.stringify(op.users);
-            const res = await conn.request(post('/v1/users/batch', body));
-            if (res.status !== 201) return httpFailure(res.status, res.body);
-            const payload = { request: body.length, response: res.body.length };
+    return connectionOverHttp1(conn, async (op, options): Promise<CallOutcome> => {
+      const t0 = performance.now();
+      try {
+        if (op.op === 'listUsers') {
+          // offset rows skip `after` rows; cursor rows ask for ids after `after`.
+          const q = op.variant?.startsWith('offset') ? `offset=${op.after}` : `after=${op.after}`;
+          const res = await conn.request(buildRequest('GET', `/v1/users?${q}&limit=${op.limit}`, authority, json));
+          if (res.status !== 200) return httpFailure(res.status, res.body);
+          const payload = { request: 0, response: res.body.length };
+          // A JSON page is usable only once whole: first item = last item.
+          const base = { ok: true as const, payload, firstItemUs: elapsedUs(t0) };
+          if (!options?.decode) return { ...base, items: countOccurrences(res.body, USERNAME_KEY) };
+          const users = (JSON.parse(res.body.toString('utf8')) as { users: UserJson[] }).users.map(canonicalUser);
+          return { ...base, items: users.length, users };
+        }
+        if (op.op === 'createUsers') {
+          if (op.variant === 'each') {
+            // One POST per user, pipelined on the keep-alive connection as a client would.
+            const bodies = op.users.map((u) => JSON.stringify(u));
+            const all = await Promise.all(bodies.map((b) => conn.request(post('/v1/users', b))));
+            const bad = all.find((r) => r.status !== 201);
+            if (bad) return httpFailure(bad.status, bad.body);
+            const payload = {
+              request: bodies.reduce((s, b) => s + b.length, 0),
+              response: all.reduce((s, r) => s + r.body.length, 0),
+            };
             return {
               ok: true,
               payload,
-              items: op.users.length,
-              ...(options?.decode && { ids: (JSON.parse(res.body.toString('utf8')) as { ids: number[] }).ids }),
+              items: all.length,
+              requests: all.length,
+              ...(options?.decode && { ids: all.map((r) => (JSON.parse(r.body.toString('utf8')) as UserJson).id) }),
             };
           }
-        } catch (err) {
-          return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
+          const body = JSON.stringify(op.users);
+          const res = await conn.request(post('/v1/users/batch', body));
+          if (res.status !== 201) return httpFailure(res.status, res.body);
+          const payload = { request: body.length, response: res.body.length };
+          return {
+            ok: true,
+            payload,
+            items: op.users.length,
+            ...(options?.decode && { ids: (JSON.parse(res.body.toString('utf8')) as { ids: number[] }).ids }),
+          };
         }
-        return unsupported(op);
-      },
-    };
+      } catch (err) {
+        return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
+      }
+      return unsupported(op);
+    });
   },
 };
 
@@ -112,61 +107,52 @@ export const graphql: ClientModule = {
   async connect({ host, port }) {
     const conn = await Http1Connection.connect(host, port);
     const authority = `${host}:${port}`;
-    return {
-      setupBytes: { out: 0, in: 0 },
-      wireBytes: () => conn.bytes(),
-      close: () => conn.close(),
-      async call(op, options): Promise<CallOutcome> {
-        let body: string;
-        if (op.op === 'listUsers')
-          body = JSON.stringify({ query: CONNECTION_QUERY, variables: { first: op.limit, after: cursorFor(op.after) } });
-        else if (op.op === 'createUsers') body = JSON.stringify({ query: CREATE_MUTATION, variables: { input: op.users } });
-        else if (op.op === 'postsWithAuthors') body = JSON.stringify({ query: POSTS_QUERY, variables: { first: op.first } });
-        else return unsupported(op);
-        const t0 = performance.now();
-        let res;
-        try {
-          res = await conn.request(
-            buildRequest('POST', '/graphql', authority, { 'Content-Type': 'application/json', Accept: 'application/json' }, body),
-          );
-        } catch (err) {
-          return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
-        }
-        if (res.status !== 200) return httpFailure(res.status, res.body);
-        const payload = { request: Buffer.byteLength(body), response: res.body.length };
-        const hasErrors = res.body.indexOf(ERRORS_KEY) >= 0;
-        if (!options?.decode && !hasErrors) {
-          const items =
-            op.op === 'listUsers'
-              ? countOccurrences(res.body, USERNAME_KEY)
-              : op.op === 'createUsers'
-                ? op.users.length
-                : op.first;
-          return { ok: true, payload, items, ...(op.op === 'listUsers' && { firstItemUs: elapsedUs(t0) }) };
-        }
-        const parsed = JSON.parse(res.body.toString('utf8')) as {
-          data?: {
-            userConnection?: { edges: { node: UserJson }[] };
-            createUsers?: { ids: string[] };
-            posts?: { id: string; author: { id: string } }[];
-          } | null;
-          errors?: { message?: string; extensions?: { code?: string } }[];
-        };
-        if (parsed.errors?.length) {
-          const e = parsed.errors[0]!;
-          return { ok: false, kind: 'client_error', code: e.extensions?.code, detail: e.message ?? '' };
-        }
-        const data = parsed.data ?? {};
-        if (op.op === 'listUsers') {
-          const users = data.userConnection!.edges.map((e) => canonicalUser(e.node));
-          return { ok: true, payload, items: users.length, users, firstItemUs: elapsedUs(t0) };
-        }
-        if (op.op === 'createUsers') return { ok: true, payload, items: op.users.length, ids: data.createUsers!.ids.map(Number) };
-        const posts = data.posts!;
-        // Post ids, then author ids: enough to check each post's author against the store.
-        return { ok: true, payload, items: posts.length, ids: posts.flatMap((p) => [Number(p.id), Number(p.author.id)]) };
-      },
-    };
+    return connectionOverHttp1(conn, async (op, options): Promise<CallOutcome> => {
+      let body: string;
+      if (op.op === 'listUsers')
+        body = JSON.stringify({ query: CONNECTION_QUERY, variables: { first: op.limit, after: cursorFor(op.after) } });
+      else if (op.op === 'createUsers') body = JSON.stringify({ query: CREATE_MUTATION, variables: { input: op.users } });
+      else if (op.op === 'postsWithAuthors') body = JSON.stringify({ query: POSTS_QUERY, variables: { first: op.first } });
+      else return unsupported(op);
+      const t0 = performance.now();
+      let res;
+      try {
+        res = await conn.request(
+          buildRequest('POST', '/graphql', authority, { 'Content-Type': 'application/json', Accept: 'application/json' }, body),
+        );
+      } catch (err) {
+        return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
+      }
+      if (res.status !== 200) return httpFailure(res.status, res.body);
+      const payload = { request: Buffer.byteLength(body), response: res.body.length };
+      const hasErrors = res.body.indexOf(ERRORS_KEY) >= 0;
+      if (!options?.decode && !hasErrors) {
+        const items =
+          op.op === 'listUsers' ? countOccurrences(res.body, USERNAME_KEY) : op.op === 'createUsers' ? op.users.length : op.first;
+        return { ok: true, payload, items, ...(op.op === 'listUsers' && { firstItemUs: elapsedUs(t0) }) };
+      }
+      const parsed = JSON.parse(res.body.toString('utf8')) as {
+        data?: {
+          userConnection?: { edges: { node: UserJson }[] };
+          createUsers?: { ids: string[] };
+          posts?: { id: string; author: { id: string } }[];
+        } | null;
+        errors?: { message?: string; extensions?: { code?: string } }[];
+      };
+      if (parsed.errors?.length) {
+        const e = parsed.errors[0]!;
+        return { ok: false, kind: 'client_error', code: e.extensions?.code, detail: e.message ?? '' };
+      }
+      const data = parsed.data ?? {};
+      if (op.op === 'listUsers') {
+        const users = data.userConnection!.edges.map((e) => canonicalUser(e.node));
+        return { ok: true, payload, items: users.length, users, firstItemUs: elapsedUs(t0) };
+      }
+      if (op.op === 'createUsers') return { ok: true, payload, items: op.users.length, ids: data.createUsers!.ids.map(Number) };
+      const posts = data.posts!;
+      // Post ids, then author ids: enough to check each post's author against the store.
+      return { ok: true, payload, items: posts.length, ids: posts.flatMap((p) => [Number(p.id), Number(p.author.id)]) };
+    });
   },
 };
 

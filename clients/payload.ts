@@ -12,7 +12,14 @@ import WebSocket from 'ws';
 import type * as grpc from '@grpc/grpc-js';
 import { canonicalUser, userFromProto, type UserJson } from '../proto/contract.ts';
 import type { UserPage__Output } from '../generated/proto/bench/v1/UserPage.ts';
-import { Http1Connection, buildRequest, classifyNetError, httpFailure, type Http1Response } from './wire/http1.ts';
+import {
+  Http1Connection,
+  buildRequest,
+  classifyNetError,
+  connectionOverHttp1,
+  httpFailure,
+  type Http1Response,
+} from './wire/http1.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect, wireSizeOf } from './grpc-js.ts';
 import { AWAITING_SEND, openSseRpcCalls } from './sse.ts';
@@ -64,28 +71,23 @@ export function restPage(encoding: PayloadEncoding = 'identity'): ClientModule {
       const conn = await Http1Connection.connect(host, port);
       const authority = `${host}:${port}`;
       const headers = { Accept: 'application/json', ...acceptHeaders(encoding) };
-      return {
-        setupBytes: { out: 0, in: 0 },
-        wireBytes: () => conn.bytes(),
-        close: () => conn.close(),
-        async call(op, options): Promise<CallOutcome> {
-          if (op.op !== 'listUsers') return unsupported(op);
-          const t0 = performance.now();
-          try {
-            const res = await conn.request(
-              buildRequest('GET', `/v1/users?after=${op.after}&limit=${op.limit}`, authority, headers),
-            );
-            if (res.status !== 200) return httpFailure(res.status, res.body);
-            const body = plainBody(res, encoding);
-            const base = { ok: true as const, payload: { request: 0, response: body.length }, firstItemUs: elapsedUs(t0) };
-            if (!options?.decode) return { ...base, items: countUsers(body) };
-            const users = (JSON.parse(body.toString('utf8')) as { users: UserJson[] }).users.map(canonicalUser);
-            return { ...base, items: users.length, users };
-          } catch (err) {
-            return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
-          }
-        },
-      };
+      return connectionOverHttp1(conn, async (op, options): Promise<CallOutcome> => {
+        if (op.op !== 'listUsers') return unsupported(op);
+        const t0 = performance.now();
+        try {
+          const res = await conn.request(
+            buildRequest('GET', `/v1/users?after=${op.after}&limit=${op.limit}`, authority, headers),
+          );
+          if (res.status !== 200) return httpFailure(res.status, res.body);
+          const body = plainBody(res, encoding);
+          const base = { ok: true as const, payload: { request: 0, response: body.length }, firstItemUs: elapsedUs(t0) };
+          if (!options?.decode) return { ...base, items: countUsers(body) };
+          const users = (JSON.parse(body.toString('utf8')) as { users: UserJson[] }).users.map(canonicalUser);
+          return { ...base, items: users.length, users };
+        } catch (err) {
+          return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
+        }
+      });
     },
   };
 }
@@ -106,39 +108,34 @@ export function graphqlPage(encoding: PayloadEncoding = 'identity'): ClientModul
       const authority = `${host}:${port}`;
       const headers = { 'Content-Type': 'application/json', Accept: 'application/json', ...acceptHeaders(encoding) };
       const queries = new Map<number, string>();
-      return {
-        setupBytes: { out: 0, in: 0 },
-        wireBytes: () => conn.bytes(),
-        close: () => conn.close(),
-        async call(op, options): Promise<CallOutcome> {
-          if (op.op !== 'listUsers') return unsupported(op);
-          let query = queries.get(op.limit);
-          if (!query) queries.set(op.limit, (query = pageQuery(op.limit)));
-          const body = `{"query":${JSON.stringify(query)},"variables":{"after":${op.after}}}`;
-          const t0 = performance.now();
-          try {
-            const res = await conn.request(buildRequest('POST', '/graphql', authority, headers, body));
-            if (res.status !== 200) return httpFailure(res.status, res.body);
-            const plain = plainBody(res, encoding);
-            const payload = { request: Buffer.byteLength(body), response: plain.length };
-            // graphql-js puts "errors" before "data": an answer that starts with data has none.
-            const clean = plain.subarray(0, DATA_PREFIX.length).equals(DATA_PREFIX);
-            if (!options?.decode && clean) return { ok: true, payload, items: countUsers(plain), firstItemUs: elapsedUs(t0) };
-            const parsed = JSON.parse(plain.toString('utf8')) as {
-              data?: { users?: UserJson[] } | null;
-              errors?: { message?: string; extensions?: { code?: string } }[];
-            };
-            if (parsed.errors?.length) {
-              const e = parsed.errors[0]!;
-              return { ok: false, kind: 'client_error', code: e.extensions?.code, detail: e.message ?? '' };
-            }
-            const users = (parsed.data?.users ?? []).map(canonicalUser);
-            return { ok: true, payload, items: users.length, users, firstItemUs: elapsedUs(t0) };
-          } catch (err) {
-            return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
+      return connectionOverHttp1(conn, async (op, options): Promise<CallOutcome> => {
+        if (op.op !== 'listUsers') return unsupported(op);
+        let query = queries.get(op.limit);
+        if (!query) queries.set(op.limit, (query = pageQuery(op.limit)));
+        const body = `{"query":${JSON.stringify(query)},"variables":{"after":${op.after}}}`;
+        const t0 = performance.now();
+        try {
+          const res = await conn.request(buildRequest('POST', '/graphql', authority, headers, body));
+          if (res.status !== 200) return httpFailure(res.status, res.body);
+          const plain = plainBody(res, encoding);
+          const payload = { request: Buffer.byteLength(body), response: plain.length };
+          // graphql-js puts "errors" before "data": an answer that starts with data has none.
+          const clean = plain.subarray(0, DATA_PREFIX.length).equals(DATA_PREFIX);
+          if (!options?.decode && clean) return { ok: true, payload, items: countUsers(plain), firstItemUs: elapsedUs(t0) };
+          const parsed = JSON.parse(plain.toString('utf8')) as {
+            data?: { users?: UserJson[] } | null;
+            errors?: { message?: string; extensions?: { code?: string } }[];
+          };
+          if (parsed.errors?.length) {
+            const e = parsed.errors[0]!;
+            return { ok: false, kind: 'client_error', code: e.extensions?.code, detail: e.message ?? '' };
           }
-        },
-      };
+          const users = (parsed.data?.users ?? []).map(canonicalUser);
+          return { ok: true, payload, items: users.length, users, firstItemUs: elapsedUs(t0) };
+        } catch (err) {
+          return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
+        }
+      });
     },
   };
 }
