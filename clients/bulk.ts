@@ -12,7 +12,7 @@ import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect } from './grpc-js.ts';
 import { AWAITING_SEND, openSseRpcCalls } from './sse.ts';
 import { unsupported, type CallOutcome, type ClientModule, type NewUserJson } from './types.ts';
-import { closeWebSocket, openWebSocket, WebSocketCalls } from './websocket.ts';
+import { connectionOverWebSocket, leadingId, openWebSocket, WebSocketCalls } from './websocket.ts';
 
 const USER_FIELDS = 'id username email age roles address { street city country postalCode } createdAt';
 const elapsedUs = (t0: number): number => (performance.now() - t0) * 1000;
@@ -237,21 +237,6 @@ interface WsPending {
   users: UserJson[];
 }
 
-// `{"id":123,"item"` / `{"id":123,"end"`: the id and kind without JSON.parse, as the getUser
-// driver's scanReply does; anything else is parsed.
-function scanStreamed(buf: Buffer): { id: number; kind: number } | undefined {
-  if (buf.length < 10 || buf[0] !== 0x7b || buf[5] !== 0x3a) return undefined;
-  let i = 6;
-  let id = 0;
-  for (; i < buf.length; i++) {
-    const c = buf[i]!;
-    if (c < 0x30 || c > 0x39) break;
-    id = id * 10 + (c - 0x30);
-  }
-  if (i === 6 || buf[i] !== 0x2c) return undefined;
-  return { id, kind: buf[i + 2]! };
-}
-
 export const websocket: ClientModule = {
   description:
     'ws client, one JSON request message per call; a batch answered in one message, a page streamed one message per item then an end marker; ws server',
@@ -262,14 +247,17 @@ export const websocket: ClientModule = {
     let nextId = 0;
     ws.on('message', (data) => {
       const raw = data as Buffer;
-      const s = scanStreamed(raw);
+      // `{"id":123,"item"` / `{"id":123,"end"`: the id and kind without JSON.parse, as the getUser
+      // driver's scanReply does; anything else is parsed.
+      const lead = leadingId(raw);
+      const at = lead === undefined ? -1 : raw.indexOf(0x2c) + 2; // the key's first letter
       let id: number;
       let kind: 'item' | 'end' | 'result' | 'error';
       let msg: WsStreamed | undefined;
-      if (s && (s.kind === 0x69 || (s.kind === 0x65 && raw[raw.indexOf(0x2c) + 3] === 0x6e))) {
+      if (lead !== undefined && (raw[at] === 0x69 || (raw[at] === 0x65 && raw[at + 1] === 0x6e))) {
         // 'i'tem or 'en'd (not 'er'ror)
-        id = s.id;
-        kind = s.kind === 0x69 ? 'item' : 'end';
+        id = lead;
+        kind = raw[at] === 0x69 ? 'item' : 'end';
       } else {
         msg = JSON.parse(raw.toString('utf8')) as WsStreamed;
         id = msg.id;
@@ -316,22 +304,17 @@ export const websocket: ClientModule = {
         });
         ws.send(text);
       });
-    return {
-      setupBytes,
-      wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }),
-      call(op, options) {
-        const id = ++nextId;
-        if (op.op === 'listUsers')
-          return send(
-            `{"id":${id},"op":"listUsersStream","params":{"afterId":${op.after},"limit":${op.limit}}}`,
-            options?.decode === true,
-          );
-        if (op.op === 'createUsers')
-          return send(JSON.stringify({ id, op: 'createUsers', params: { users: op.users } }), options?.decode === true);
-        return Promise.resolve(unsupported(op));
-      },
-      close: () => closeWebSocket(ws),
-    };
+    return connectionOverWebSocket(ws, sock, setupBytes, (op, options): Promise<CallOutcome> => {
+      const id = ++nextId;
+      if (op.op === 'listUsers')
+        return send(
+          `{"id":${id},"op":"listUsersStream","params":{"afterId":${op.after},"limit":${op.limit}}}`,
+          options?.decode === true,
+        );
+      if (op.op === 'createUsers')
+        return send(JSON.stringify({ id, op: 'createUsers', params: { users: op.users } }), options?.decode === true);
+      return Promise.resolve(unsupported(op));
+    });
   },
 };
 

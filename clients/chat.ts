@@ -16,7 +16,7 @@ import type { SseEvent } from './wire/sse-parser.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect } from './grpc-js.ts';
 import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection, type Operation } from './types.ts';
-import { closeWebSocket, openWebSocket, type OpenWebSocket } from './websocket.ts';
+import { connectionOverWebSocket, openWebSocket, type OpenWebSocket } from './websocket.ts';
 
 type ChatJson = NonNullable<Extract<CallOutcome, { ok: true }>['chat']>;
 
@@ -192,18 +192,13 @@ function socketConnection(
   inFlight: InFlight,
   write: (seq: number, text: string) => number,
 ): Connection {
-  return {
-    // The upgrade and the probe's round trip are this connection's setup.
-    setupBytes: { out: sock.bytesWritten, in: sock.bytesRead },
-    wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }),
-    call(op, options): Promise<CallOutcome> {
-      if (!chatOnly(op)) return Promise.resolve(unsupported(op));
-      if (inFlight.closed || ws.readyState !== WebSocket.OPEN)
-        return Promise.resolve(inFlight.closed ?? { ok: false, kind: 'connection_reset', detail: 'websocket not open' });
-      return inFlight.send(op.text, options?.decode === true, write);
-    },
-    close: () => closeWebSocket(ws),
-  };
+  // The upgrade and the probe's round trip are this connection's setup.
+  return connectionOverWebSocket(ws, sock, { out: sock.bytesWritten, in: sock.bytesRead }, (op, options) => {
+    if (!chatOnly(op)) return Promise.resolve(unsupported(op));
+    if (inFlight.closed || ws.readyState !== WebSocket.OPEN)
+      return Promise.resolve(inFlight.closed ?? { ok: false, kind: 'connection_reset', detail: 'websocket not open' });
+    return inFlight.send(op.text, options?.decode === true, write);
+  });
 }
 
 /**

@@ -24,7 +24,7 @@ import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect, wireSizeOf } from './grpc-js.ts';
 import { AWAITING_SEND, openSseRpcCalls } from './sse.ts';
 import { unsupported, type CallOutcome, type ClientModule } from './types.ts';
-import { closeWebSocket, openWebSocket, WebSocketCalls } from './websocket.ts';
+import { connectionOverWebSocket, leadingId, openWebSocket, WebSocketCalls } from './websocket.ts';
 
 /** How the answer travels: identity, HTTP Content-Encoding (gzip, br) or WebSocket permessage-deflate. */
 export type PayloadEncoding = 'identity' | 'gzip' | 'br' | 'deflate';
@@ -184,19 +184,6 @@ interface Pending {
   requestBytes: number;
 }
 
-/** `{"id":123,` at the start of an answer: its request id without parsing the page. */
-function leadingId(buf: Buffer): number | undefined {
-  if (buf.length < 8 || buf[0] !== 0x7b || buf[5] !== 0x3a) return undefined;
-  let id = 0;
-  let i = 6;
-  for (; i < buf.length; i++) {
-    const c = buf[i]!;
-    if (c < 0x30 || c > 0x39) break;
-    id = id * 10 + (c - 0x30);
-  }
-  return i > 6 && buf[i] === 0x2c ? id : undefined;
-}
-
 export function websocketPage(encoding: PayloadEncoding = 'identity'): ClientModule {
   return {
     async connect({ host, port }) {
@@ -235,22 +222,17 @@ export function websocketPage(encoding: PayloadEncoding = 'identity'): ClientMod
         p.resolve({ ...base, items: users.length, users });
       });
       let nextId = 0;
-      return {
-        setupBytes,
-        wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }),
-        call(op, options): Promise<CallOutcome> {
-          if (op.op !== 'listUsers') return Promise.resolve(unsupported(op));
-          const id = ++nextId;
-          const text = `{"id":${id},"op":"listUsers","params":{"afterId":${op.after},"limit":${op.limit}}}`;
-          return new Promise((resolve) => {
-            if (ws.readyState !== WebSocket.OPEN)
-              return resolve({ ok: false, kind: 'connection_reset', detail: 'websocket not open' });
-            pending.set(id, { resolve, t0: performance.now(), decode: options?.decode === true, requestBytes: text.length });
-            ws.send(text);
-          });
-        },
-        close: () => closeWebSocket(ws),
-      };
+      return connectionOverWebSocket(ws, sock, setupBytes, (op, options): Promise<CallOutcome> => {
+        if (op.op !== 'listUsers') return Promise.resolve(unsupported(op));
+        const id = ++nextId;
+        const text = `{"id":${id},"op":"listUsers","params":{"afterId":${op.after},"limit":${op.limit}}}`;
+        return new Promise((resolve) => {
+          if (ws.readyState !== WebSocket.OPEN)
+            return resolve({ ok: false, kind: 'connection_reset', detail: 'websocket not open' });
+          pending.set(id, { resolve, t0: performance.now(), decode: options?.decode === true, requestBytes: text.length });
+          ws.send(text);
+        });
+      });
     },
   };
 }

@@ -10,8 +10,8 @@ import { canonicalUser, protoType, userFromProto, type UserJson } from '../proto
 import { msgpack, wsEnvelopeTypes, type WsEncoding } from '../proto/ws-encodings.ts';
 import type { WsResponse__Output } from '../generated/proto/bench/v1/WsResponse.ts';
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';
-import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection } from './types.ts';
-import { closeWebSocket, errorReplyOutcome, messageBuffer, openWebSocket, WebSocketCalls } from './websocket.ts';
+import { unsupported, type ByteCount, type CallOutcome, type ClientModule } from './types.ts';
+import { connectionOverWebSocket, errorReplyOutcome, messageBuffer, openWebSocket, WebSocketCalls } from './websocket.ts';
 
 export const WS_PATH = '/v1/ws';
 
@@ -121,27 +121,21 @@ export function encodingClient(encoding: WsEncoding): ClientModule {
         p.resolve(p.decode ? { ok: true, payload, user: c.toJson(reply.user) } : { ok: true, payload });
       });
 
-      const connection: Connection = {
-        setupBytes,
-        wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }),
-        call(op, options): Promise<CallOutcome> {
-          if (op.op !== 'getUser') return Promise.resolve(unsupported(op));
-          const notOpen = pending.notOpen();
-          if (notOpen) return Promise.resolve(notOpen);
-          const id = ++nextId;
-          const body = c.encodeGetUser(id, op.id);
-          return new Promise((resolve) => {
-            pending.set(id, {
-              resolve,
-              decode: options?.decode === true,
-              requestBytes: typeof body === 'string' ? Buffer.byteLength(body) : body.length,
-            });
-            ws.send(body);
+      return connectionOverWebSocket(ws, sock, setupBytes, (op, options): Promise<CallOutcome> => {
+        if (op.op !== 'getUser') return Promise.resolve(unsupported(op));
+        const notOpen = pending.notOpen();
+        if (notOpen) return Promise.resolve(notOpen);
+        const id = ++nextId;
+        const body = c.encodeGetUser(id, op.id);
+        return new Promise((resolve) => {
+          pending.set(id, {
+            resolve,
+            decode: options?.decode === true,
+            requestBytes: typeof body === 'string' ? Buffer.byteLength(body) : body.length,
           });
-        },
-        close: () => closeWebSocket(ws),
-      };
-      return connection;
+          ws.send(body);
+        });
+      });
     },
   };
 }

@@ -46,6 +46,19 @@ export function scanReply(buf: Buffer): { id: number; isResult: boolean } | unde
   return { id, isResult: buf[i + 2] === R };
 }
 
+/** `{"id":123,` at the start of a message: its request id without parsing the rest. */
+export function leadingId(buf: Buffer): number | undefined {
+  if (buf.length < 8 || buf[0] !== 0x7b || buf[5] !== 0x3a) return undefined;
+  let id = 0;
+  let i = 6;
+  for (; i < buf.length; i++) {
+    const c = buf[i]!;
+    if (c < 0x30 || c > 0x39) break;
+    id = id * 10 + (c - 0x30);
+  }
+  return i > 6 && buf[i] === COMMA ? id : undefined;
+}
+
 function errorKind(code: string | undefined): ErrorKind {
   if (code === 'not_found') return 'not_found';
   if (code === 'bad_request' || code === 'unknown_op') return 'client_error';
@@ -93,29 +106,23 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
     settle(p, raw.length, reply, raw, reply.error === undefined);
   });
 
-  const connection: Connection = {
-    setupBytes,
-    wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }),
-    call(op, options): Promise<CallOutcome> {
-      if (op.op !== 'getUser') return Promise.resolve(unsupported(op));
-      const notOpen = pending.notOpen();
-      if (notOpen) return Promise.resolve(notOpen);
-      const id = ++nextId;
-      // The request id changes every call, so a cached string would need concatenating anyway:
-      // a template string is as cheap and allocates once.
-      // A non-integer id (NaN would not even be JSON) goes as JSON so the server can answer
-      // bad_request to this request id rather than to id null, which nothing waits for.
-      const userId = Number.isInteger(op.id) ? op.id : JSON.stringify(op.id ?? null);
-      const text = `{"id":${id},"op":"getUser","params":{"id":${userId}}}`;
-      return new Promise((resolve) => {
-        // Every character is ASCII here, so length is the byte length.
-        pending.set(id, { resolve, decode: options?.decode === true, requestBytes: text.length });
-        ws.send(text);
-      });
-    },
-    close: () => closeWebSocket(ws),
-  };
-  return connection;
+  return connectionOverWebSocket(ws, sock, setupBytes, (op, options): Promise<CallOutcome> => {
+    if (op.op !== 'getUser') return Promise.resolve(unsupported(op));
+    const notOpen = pending.notOpen();
+    if (notOpen) return Promise.resolve(notOpen);
+    const id = ++nextId;
+    // The request id changes every call, so a cached string would need concatenating anyway:
+    // a template string is as cheap and allocates once.
+    // A non-integer id (NaN would not even be JSON) goes as JSON so the server can answer
+    // bad_request to this request id rather than to id null, which nothing waits for.
+    const userId = Number.isInteger(op.id) ? op.id : JSON.stringify(op.id ?? null);
+    const text = `{"id":${id},"op":"getUser","params":{"id":${userId}}}`;
+    return new Promise((resolve) => {
+      // Every character is ASCII here, so length is the byte length.
+      pending.set(id, { resolve, decode: options?.decode === true, requestBytes: text.length });
+      ws.send(text);
+    });
+  });
 };
 
 /** Close with 1000 and wait for the close, but no more than 200 ms: every WebSocket client here closes this way. */
@@ -127,6 +134,16 @@ export function closeWebSocket(ws: WebSocket): Promise<void> {
     // A server that does not answer the close handshake promptly is not ours to wait for.
     setTimeout(() => ws.terminate(), 200).unref();
   });
+}
+
+/** A Connection on an open WebSocket: byte counts from the socket under it, closed by closeWebSocket. */
+export function connectionOverWebSocket(
+  ws: WebSocket,
+  sock: net.Socket,
+  setupBytes: ByteCount,
+  call: Connection['call'],
+): Connection {
+  return { setupBytes, wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }), call, close: () => closeWebSocket(ws) };
 }
 
 /** An open ws client connection and the net.Socket under it. */

@@ -200,6 +200,13 @@ export abstract class ReconnectingSubscriber implements Subscriber {
     this.lost(reason);
   }
 
+  /** Report the connection gone when its socket is ended by the server, fails or closes. */
+  protected endWithSocket(socket: net.Socket, gone: (reason: string) => void, endReason: string): void {
+    socket.on('end', () => gone(endReason));
+    socket.on('error', (err) => gone(err.message));
+    socket.on('close', () => gone('connection closed'));
+  }
+
   /** After destroyConnection has destroyed the socket: its 'close' comes on a later tick, so count the cut now. */
   protected cutNow(): void {
     const no = this.connectionNo;

@@ -90,9 +90,7 @@ export class PollSubscriber extends ReconnectingSubscriber {
       if (this.long) poll();
       else scheduleShort();
     });
-    socket.on('end', () => gone('server closed the connection'));
-    socket.on('error', (err) => gone(err.message));
-    socket.on('close', () => gone('connection closed'));
+    this.endWithSocket(socket, gone, 'server closed the connection');
   }
 
   protected destroyConnection(): void {

@@ -74,9 +74,7 @@ export abstract class SseStreamSubscriber extends ReconnectingSubscriber {
         gone(`bad event stream: ${(err as Error).message}`);
       }
     });
-    socket.on('end', () => gone('server closed the stream'));
-    socket.on('error', (err) => gone(err.message));
-    socket.on('close', () => gone('connection closed'));
+    this.endWithSocket(socket, gone, 'server closed the stream');
   }
 
   protected destroyConnection(): void {
