@@ -339,23 +339,18 @@ export const sse: ClientModule = {
         ...(p.decode && { users: p.users }),
       };
     });
-    return {
-      setupBytes: calls.setupBytes,
-      wireBytes: calls.wireBytes,
-      close: calls.close,
-      call(op, options): Promise<CallOutcome> {
-        if (op.op !== 'listUsers') return Promise.resolve(unsupported(op));
-        return calls.send('listUsers', `{"afterId":${op.after},"limit":${op.limit}}`, {
-          resolve: AWAITING_SEND,
-          t0: performance.now(),
-          decode: options?.decode === true,
-          requestBytes: 0,
-          responseBytes: 0,
-          items: 0,
-          users: [],
-        });
-      },
-    };
+    return calls.connection((op, options): Promise<CallOutcome> => {
+      if (op.op !== 'listUsers') return Promise.resolve(unsupported(op));
+      return calls.send('listUsers', `{"afterId":${op.after},"limit":${op.limit}}`, {
+        resolve: AWAITING_SEND,
+        t0: performance.now(),
+        decode: options?.decode === true,
+        requestBytes: 0,
+        responseBytes: 0,
+        items: 0,
+        users: [],
+      });
+    });
   },
 };
 

@@ -252,16 +252,11 @@ export const ssePage: ClientModule = {
       const users = (JSON.parse(ev.data) as { result: UserJson[] }).result.map(canonicalUser);
       return { ...base, items: users.length, users };
     });
-    return {
-      setupBytes: calls.setupBytes,
-      wireBytes: calls.wireBytes,
-      close: calls.close,
-      call(op, options): Promise<CallOutcome> {
-        if (op.op !== 'listUsers') return Promise.resolve(unsupported(op));
-        const params = `{"afterId":${op.after},"limit":${op.limit}}`;
-        const decode = options?.decode === true;
-        return calls.send('listUsersPage', params, { resolve: AWAITING_SEND, t0: performance.now(), decode, requestBytes: 0 });
-      },
-    };
+    return calls.connection((op, options): Promise<CallOutcome> => {
+      if (op.op !== 'listUsers') return Promise.resolve(unsupported(op));
+      const params = `{"afterId":${op.after},"limit":${op.limit}}`;
+      const decode = options?.decode === true;
+      return calls.send('listUsersPage', params, { resolve: AWAITING_SEND, t0: performance.now(), decode, requestBytes: 0 });
+    });
   },
 };

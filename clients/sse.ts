@@ -194,11 +194,10 @@ export const AWAITING_SEND = (): void => {};
  * connection for the POSTs, with its calls matched to events by requestId.
  */
 export interface SseRpcCalls<C extends SseCall> {
-  setupBytes: ByteCount;
-  wireBytes(): ByteCount;
-  close(): Promise<void>;
   /** POST `op` with `params` (JSON text); answers when the call's events have, or at once if the POST was refused. */
   send(op: string, params: string, call: C): Promise<CallOutcome>;
+  /** The session as a Connection whose calls are made by `call` (with send). */
+  connection(call: Connection['call']): Connection;
 }
 
 /**
@@ -250,12 +249,16 @@ export async function openSseRpcCalls<C extends SseCall>(
       return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
     }
   };
+  const wireBytes = (): ByteCount => {
+    const b = conn.bytes();
+    return { out: b.out + socket.bytesWritten, in: b.in + socket.bytesRead };
+  };
+  const close = async (): Promise<void> => {
+    socket.destroy();
+    await conn.close();
+  };
   return {
-    setupBytes,
-    wireBytes: () => {
-      const b = conn.bytes();
-      return { out: b.out + socket.bytesWritten, in: b.in + socket.bytesRead };
-    },
+    connection: (call) => ({ setupBytes, wireBytes, close, call }),
     async send(op, params, call) {
       const rid = ++nextId;
       const body = `{"streamId":${streamJson},"requestId":${rid},"op":"${op}","params":${params}}`;
@@ -271,10 +274,6 @@ export async function openSseRpcCalls<C extends SseCall>(
         return refused;
       }
       return done;
-    },
-    async close() {
-      socket.destroy();
-      await conn.close();
     },
   };
 }
