@@ -11,7 +11,7 @@ import { Http1Connection, buildRequest, classifyNetError, connectionOverHttp1, h
 import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect } from './grpc-js.ts';
 import { AWAITING_SEND, openSseRpcCalls } from './sse.ts';
-import { unsupported, type CallOutcome, type ClientModule, type NewUserJson } from './types.ts';
+import { unsupported, withCalls, type CallOutcome, type ClientModule, type NewUserJson } from './types.ts';
 import { connectionOverWebSocket, leadingId, openWebSocket, WebSocketCalls } from './websocket.ts';
 
 const USER_FIELDS = 'id username email age roles address { street city country postalCode } createdAt';
@@ -164,54 +164,49 @@ export const grpcJs: ClientModule = {
   async connect(target) {
     const base = await grpcJsConnect(target);
     const client = base.client;
-    return {
-      setupBytes: base.setupBytes,
-      wireBytes: () => base.wireBytes(),
-      close: () => base.close(),
-      call(op, options): Promise<CallOutcome> {
-        const t0 = performance.now();
-        if (op.op === 'listUsers') {
-          return new Promise((resolve) => {
-            const users: UserJson[] = [];
-            let items = 0;
-            let firstItemUs: number | undefined;
-            const stream = client.ListUsers({ pageSize: op.limit, afterId: op.after });
-            stream.on('data', (u: User__Output) => {
-              firstItemUs ??= elapsedUs(t0);
-              items++;
-              if (options?.decode) users.push(canonicalUser(userFromProto(u)));
-            });
-            stream.on('error', (err: grpc.ServiceError) => resolve(classifyGrpcStatus(err.code, err.details)));
-            // grpc-js does not report message sizes; the socket bytes (wireBytes) carry them.
-            stream.on('end', () =>
-              resolve({
-                ok: true,
-                payload: { request: 0, response: 0 },
-                items,
-                firstItemUs: firstItemUs ?? elapsedUs(t0),
-                ...(options?.decode && { users }),
-              }),
-            );
+    return withCalls(base, (op, options): Promise<CallOutcome> => {
+      const t0 = performance.now();
+      if (op.op === 'listUsers') {
+        return new Promise((resolve) => {
+          const users: UserJson[] = [];
+          let items = 0;
+          let firstItemUs: number | undefined;
+          const stream = client.ListUsers({ pageSize: op.limit, afterId: op.after });
+          stream.on('data', (u: User__Output) => {
+            firstItemUs ??= elapsedUs(t0);
+            items++;
+            if (options?.decode) users.push(canonicalUser(userFromProto(u)));
           });
-        }
-        if (op.op === 'createUsers') {
-          return new Promise((resolve) => {
-            const call = client.CreateUsers((err, res?: CreateUsersResponse__Output) => {
-              if (err) return resolve(classifyGrpcStatus(err.code, err.details));
-              resolve({
-                ok: true,
-                payload: { request: 0, response: 0 },
-                items: res?.created ?? 0,
-                ...(options?.decode && { ids: [...(res?.ids ?? [])] }),
-              });
+          stream.on('error', (err: grpc.ServiceError) => resolve(classifyGrpcStatus(err.code, err.details)));
+          // grpc-js does not report message sizes; the socket bytes (wireBytes) carry them.
+          stream.on('end', () =>
+            resolve({
+              ok: true,
+              payload: { request: 0, response: 0 },
+              items,
+              firstItemUs: firstItemUs ?? elapsedUs(t0),
+              ...(options?.decode && { users }),
+            }),
+          );
+        });
+      }
+      if (op.op === 'createUsers') {
+        return new Promise((resolve) => {
+          const call = client.CreateUsers((err, res?: CreateUsersResponse__Output) => {
+            if (err) return resolve(classifyGrpcStatus(err.code, err.details));
+            resolve({
+              ok: true,
+              payload: { request: 0, response: 0 },
+              items: res?.created ?? 0,
+              ...(options?.decode && { ids: [...(res?.ids ?? [])] }),
             });
-            for (const u of op.users) call.write(u);
-            call.end();
           });
-        }
-        return Promise.resolve(unsupported(op));
-      },
-    };
+          for (const u of op.users) call.write(u);
+          call.end();
+        });
+      }
+      return Promise.resolve(unsupported(op));
+    });
   },
 };
 

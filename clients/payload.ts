@@ -23,7 +23,7 @@ import {
 import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect, wireSizeOf } from './grpc-js.ts';
 import { AWAITING_SEND, openSseRpcCalls } from './sse.ts';
-import { unsupported, type CallOutcome, type ClientModule } from './types.ts';
+import { unsupported, withCalls, type CallOutcome, type ClientModule } from './types.ts';
 import { connectionOverWebSocket, leadingId, openWebSocket, WebSocketCalls } from './websocket.ts';
 
 /** How the answer travels: identity, HTTP Content-Encoding (gzip, br) or WebSocket permessage-deflate. */
@@ -146,32 +146,27 @@ export function graphqlPage(encoding: PayloadEncoding = 'identity'): ClientModul
 export const grpcJsPage: ClientModule = {
   async connect(target) {
     const base = await grpcJsConnect(target);
-    return {
-      setupBytes: base.setupBytes,
-      wireBytes: () => base.wireBytes(),
-      close: () => base.close(),
-      call(op, options): Promise<CallOutcome> {
-        if (op.op !== 'listUsers') return Promise.resolve(unsupported(op));
-        const t0 = performance.now();
-        return new Promise((resolve) => {
-          base.client.ListUsersPage(
-            { pageSize: op.limit, afterId: op.after },
-            (err: grpc.ServiceError | null, res?: UserPage__Output) => {
-              if (err) return resolve(classifyGrpcStatus(err.code, err.details));
-              if (!res) return resolve({ ok: false, kind: 'protocol_error', detail: 'no response message' });
-              const base = {
-                ok: true as const,
-                payload: { request: 0, response: wireSizeOf(res) },
-                items: res.users.length,
-                firstItemUs: elapsedUs(t0),
-              };
-              if (!options?.decode) return resolve(base);
-              resolve({ ...base, users: res.users.map((u) => canonicalUser(userFromProto(u))) });
-            },
-          );
-        });
-      },
-    };
+    return withCalls(base, (op, options): Promise<CallOutcome> => {
+      if (op.op !== 'listUsers') return Promise.resolve(unsupported(op));
+      const t0 = performance.now();
+      return new Promise((resolve) => {
+        base.client.ListUsersPage(
+          { pageSize: op.limit, afterId: op.after },
+          (err: grpc.ServiceError | null, res?: UserPage__Output) => {
+            if (err) return resolve(classifyGrpcStatus(err.code, err.details));
+            if (!res) return resolve({ ok: false, kind: 'protocol_error', detail: 'no response message' });
+            const base = {
+              ok: true as const,
+              payload: { request: 0, response: wireSizeOf(res) },
+              items: res.users.length,
+              firstItemUs: elapsedUs(t0),
+            };
+            if (!options?.decode) return resolve(base);
+            resolve({ ...base, users: res.users.map((u) => canonicalUser(userFromProto(u))) });
+          },
+        );
+      });
+    });
   },
 };
 
