@@ -8,10 +8,12 @@
 // - Heartbeat: every heartbeatMs each peer is pinged; one that has not ponged since the
 //   previous ping is terminated, so a half-open peer is reaped within two intervals.
 import http from 'node:http';
+import type net from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_MAX_BUFFERED,
+  dropFirst,
   listen,
   type PushServer,
   type PushServerOptions,
@@ -48,7 +50,7 @@ export async function startWebSocketPush({
       bySubscriber.get(sub)?.terminate();
       bySubscriber.set(sub, ws);
     }
-    (ws as unknown as { _socket?: import('node:net').Socket })._socket?.setNoDelay(true);
+    (ws as unknown as { _socket?: net.Socket })._socket?.setNoDelay(true);
     alive.add(ws);
     ws.on('pong', () => alive.add(ws));
     ws.on('error', () => {});
@@ -93,17 +95,12 @@ export async function startWebSocketPush({
     reaped: () => reaped,
     /** Heartbeat rounds so far: a frozen peer is reaped by the second round after it froze. */
     heartbeatRounds: () => rounds,
-    drop(count) {
-      let n = 0;
-      for (const ws of live) {
-        if (n >= count) break;
+    drop: (count) =>
+      dropFirst(live, count, (ws) => {
         // 1012 "service restart": a server-side close the client is expected to recover from.
         ws.close(1012, 'dropped');
         live.delete(ws);
-        n++;
-      }
-      return n;
-    },
+      }),
     async close() {
       clearInterval(heartbeat);
       unsubscribe();
