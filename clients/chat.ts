@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import type * as grpc from '@grpc/grpc-js';
 import type { ChatMessage__Output } from '../generated/proto/bench/v1/ChatMessage.ts';
-import { Http1Connection, buildRequest, classifyNetError } from './wire/http1.ts';
+import { Http1Connection, buildRequest, classifyNetError, statusFailure } from './wire/http1.ts';
 import { openStream } from './sse.ts';
 import type { SseEvent } from './wire/sse-parser.ts';
 import { classifyGrpcStatus } from './grpc.ts';
@@ -367,13 +367,7 @@ export const sse: ClientModule = {
       const body = `{"streamId":${streamJson},"requestId":${seq},"op":"chat","params":{"seq":${seq},"text":${JSON.stringify(text)},"sentAtUs":${performance.now() * 1000}}}`;
       lastPost = post.request(buildRequest('POST', '/v1/rpc', authority, headers, body)).then(
         (res) => {
-          if (res.status !== 202)
-            inFlight.failed(seq, {
-              ok: false,
-              kind: res.status >= 500 ? 'server_error' : 'client_error',
-              code: String(res.status),
-              detail: res.body.toString('utf8').slice(0, 200),
-            });
+          if (res.status !== 202) inFlight.failed(seq, statusFailure(res.status, res.body));
         },
         (err: unknown) => inFlight.failed(seq, { ok: false, kind: classifyNetError(err), detail: (err as Error).message }),
       );

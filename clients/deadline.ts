@@ -16,7 +16,7 @@ import type { User__Output } from '../generated/proto/bench/v1/User.ts';
 import type { ProtocolName } from '../harness/protocols.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import { GRAPHQL_PATH, getUserBody, outcomeFromBody } from './graphql.ts';
-import { classifyNetError } from './wire/http1.ts';
+import { classifyNetError, httpFailure, statusFailure } from './wire/http1.ts';
 import {
   unsupported,
   withCalls,
@@ -191,14 +191,7 @@ const rest = httpClient(
   (op) => ({ options: { method: 'GET', path: `/v1/users/${op.id}`, headers: { Accept: 'application/json' } } }),
   ({ status, body }, decode) => {
     const payload = { request: 0, response: body.length };
-    if (status === 404) return { ok: false, kind: 'not_found', code: '404' };
-    if (status !== 200)
-      return {
-        ok: false,
-        kind: status >= 500 ? 'server_error' : 'client_error',
-        code: String(status),
-        detail: body.toString('utf8').slice(0, 200),
-      };
+    if (status !== 200) return httpFailure(status, body);
     return decode
       ? { ok: true, payload, user: canonicalUser(JSON.parse(body.toString('utf8')) as UserJson) }
       : { ok: true, payload };
@@ -219,13 +212,7 @@ const graphql = httpClient(
   },
   ({ status, body }) => {
     const payload = { request: 0, response: body.length };
-    if (status !== 200)
-      return {
-        ok: false,
-        kind: status >= 500 ? 'server_error' : 'client_error',
-        code: String(status),
-        detail: body.toString('utf8').slice(0, 200),
-      };
+    if (status !== 200) return statusFailure(status, body);
     // outcomeFromBody always decodes; the scenario's answers are the verify step's only.
     return outcomeFromBody(JSON.parse(body.toString('utf8')) as Parameters<typeof outcomeFromBody>[0], payload);
   },

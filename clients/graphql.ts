@@ -3,7 +3,7 @@
 // parsed when decoding, or when it carries an "errors" key; a plain data answer is only
 // framed, as the REST driver does.
 import { canonicalUser, type UserJson } from '../proto/contract.ts';
-import { Http1Connection, buildRequest, classifyNetError } from './wire/http1.ts';
+import { Http1Connection, buildRequest, classifyNetError, statusFailure } from './wire/http1.ts';
 import { nestedProfileBody, profileFromGraphql } from './nested-profile.ts';
 import { unsupported, type CallOutcome, type ClientModule, type Connection } from './types.ts';
 
@@ -112,13 +112,7 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
         }
         return outcome;
       }
-      const code = String(res.status);
-      return {
-        ok: false,
-        kind: res.status >= 500 ? 'server_error' : 'client_error',
-        code,
-        detail: res.body.toString('utf8').slice(0, 200),
-      };
+      return statusFailure(res.status, res.body);
     },
     close: () => conn.close(),
   };

@@ -4,7 +4,7 @@
 // events and are matched to calls by requestId.
 import net from 'node:net';
 import { canonicalUser, type UserJson } from '../proto/contract.ts';
-import { Http1Connection, buildRequest, classifyNetError, httpFailure } from './wire/http1.ts';
+import { Http1Connection, buildRequest, classifyNetError, httpFailure, statusFailure } from './wire/http1.ts';
 import { Dechunker, SseParser, type SseEvent } from './wire/sse-parser.ts';
 import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection } from './types.ts';
 
@@ -129,13 +129,7 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
               return;
             }
             pending.delete(rid);
-            const code = String(res.status);
-            resolve({
-              ok: false,
-              kind: res.status >= 500 ? 'server_error' : 'client_error',
-              code,
-              detail: res.body.toString('utf8').slice(0, 200),
-            });
+            resolve(statusFailure(res.status, res.body));
           },
           (err: Error) => {
             pending.delete(rid);

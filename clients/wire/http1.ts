@@ -150,11 +150,16 @@ export function buildRequest(
   return bodyBuf ? Buffer.concat([Buffer.from(head, 'latin1'), bodyBuf]) : Buffer.from(head, 'latin1');
 }
 
-/** An HTTP answer with an unexpected status as the harness's failure outcome. */
+/** An HTTP answer with an unexpected status as the harness's failure outcome; 404 is not_found. */
 export function httpFailure(status: number, body: Buffer): CallOutcome {
-  const code = String(status);
-  if (status === 404) return { ok: false, kind: 'not_found', code };
-  return { ok: false, kind: status >= 500 ? 'server_error' : 'client_error', code, detail: body.toString('utf8').slice(0, 200) };
+  if (status === 404) return { ok: false, kind: 'not_found', code: String(status) };
+  return statusFailure(status, body);
+}
+
+/** As httpFailure where a 404 is no answer about the thing asked for (a missing endpoint): 5xx server, else client. */
+export function statusFailure(status: number, body: Buffer): CallOutcome {
+  const kind = status >= 500 ? 'server_error' : 'client_error';
+  return { ok: false, kind, code: String(status), detail: body.toString('utf8').slice(0, 200) };
 }
 
 /** A Connection whose calls go on one keep-alive HTTP/1.1 connection: no setup bytes beyond TCP's handshake. */
