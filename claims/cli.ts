@@ -46,43 +46,35 @@ export interface BenchRunSpec {
 
 const oneInFlight = (r: BenchResult): boolean =>
   r.runs.length > 0 && r.runs.every((x) => x.load.model === 'closed' && x.load.connections * x.load.inflight === 1);
+const FULL = ['--duration', '5', '--warmup', '2'];
 const QUICK = ['--duration', '2', '--warmup', '1'];
 const scenarioRun = (scenario: string): BenchRunSpec => ({
   scenario,
-  args: ['--repeat', '3', '--duration', '5', '--warmup', '2'],
+  args: ['--repeat', '3', ...FULL],
   quick: ['--repeat', '3', ...QUICK],
 });
+
+/** getUser-rtt: one call in flight on each request-response row. */
+const RTT_ROWS = ['--repeat', '3', '--connections', '1', '--inflight', '1', '--protocols', 'rest,grpc,grpc-js,websocket,graphql'];
+/** fanout: the push rows at the claims' subscriber count, event rate and poll interval. */
+const FANOUT_ROWS = [
+  '--protocols',
+  'websocket,sse,poll',
+  '--subscribers',
+  String(FANOUT.subscribers),
+  '--event-rate',
+  String(FANOUT.eventRate),
+  '--poll-interval',
+  String(FANOUT.pollMs),
+];
 
 export const BENCH_RUNS: Record<BenchRunId, BenchRunSpec> = {
   getUser: { scenario: 'getUser', args: ['--repeat', '3'], quick: ['--repeat', '3', ...QUICK], matches: (r) => !oneInFlight(r) },
   // Round-trip latency: one call in flight, so latency is the stack's, not queueing's.
   'getUser-rtt': {
     scenario: 'getUser',
-    args: [
-      '--repeat',
-      '3',
-      '--connections',
-      '1',
-      '--inflight',
-      '1',
-      '--protocols',
-      'rest,grpc,grpc-js,websocket,graphql',
-      '--duration',
-      '5',
-      '--warmup',
-      '2',
-    ],
-    quick: [
-      '--repeat',
-      '3',
-      '--connections',
-      '1',
-      '--inflight',
-      '1',
-      '--protocols',
-      'rest,grpc,grpc-js,websocket,graphql',
-      ...QUICK,
-    ],
+    args: [...RTT_ROWS, ...FULL],
+    quick: [...RTT_ROWS, ...QUICK],
     matches: oneInFlight,
   },
   listUsers: scenarioRun('listUsers'),
@@ -111,34 +103,8 @@ export const BENCH_RUNS: Record<BenchRunId, BenchRunSpec> = {
   fanout: {
     scenario: 'fanout',
     times: 3,
-    args: [
-      '--protocols',
-      'websocket,sse,poll',
-      '--subscribers',
-      String(FANOUT.subscribers),
-      '--event-rate',
-      String(FANOUT.eventRate),
-      '--poll-interval',
-      String(FANOUT.pollMs),
-      '--duration',
-      '10',
-      '--warmup',
-      '2',
-    ],
-    quick: [
-      '--protocols',
-      'websocket,sse,poll',
-      '--subscribers',
-      String(FANOUT.subscribers),
-      '--event-rate',
-      String(FANOUT.eventRate),
-      '--poll-interval',
-      String(FANOUT.pollMs),
-      '--duration',
-      '5',
-      '--warmup',
-      '1',
-    ],
+    args: [...FANOUT_ROWS, '--duration', '10', '--warmup', '2'],
+    quick: [...FANOUT_ROWS, '--duration', '5', '--warmup', '1'],
   },
 };
 

@@ -3,20 +3,16 @@
 // getUser and other operations fall through to `unsupported`. Each call reports how many items
 // it carried and, for streams, when the first one arrived (CallOutcome.items / firstItemUs).
 import WebSocket from 'ws';
-import type net from 'node:net';
 import type * as grpc from '@grpc/grpc-js';
 import { canonicalUser, userFromProto, type UserJson } from '../proto/contract.ts';
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';
 import type { CreateUsersResponse__Output } from '../generated/proto/bench/v1/CreateUsersResponse.ts';
-import { Http1Connection, buildRequest, classifyNetError, httpFailure } from './wire/http1.ts';
+import { Http1Connection, buildRequest, classifyNetError, connectionOverHttp1, httpFailure } from './wire/http1.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect } from './grpc-js.ts';
-import { openSseRpc, requestIdOf } from './sse.ts';
-import type { SseEvent } from './wire/sse-parser.ts';
-import { unsupported, type CallOutcome, type ClientModule, type Connection, type NewUserJson, type Operation } from './types.ts';
-import { closeWebSocket } from './websocket.ts';
-
-type ListOp = Extract<Operation, { op: 'listUsers' }>;
+import { AWAITING_SEND, openSseRpcCalls } from './sse.ts';
+import { unsupported, withCalls, type CallOutcome, type ClientModule, type NewUserJson } from './types.ts';
+import { connectionOverWebSocket, leadingId, openWebSocket, WebSocketCalls } from './websocket.ts';
 
 const USER_FIELDS = 'id username email age roles address { street city country postalCode } createdAt';
 const elapsedUs = (t0: number): number => (performance.now() - t0) * 1000;
@@ -40,61 +36,56 @@ export const rest: ClientModule = {
     const json = { Accept: 'application/json' };
     const post = (path: string, body: string): Buffer =>
       buildRequest('POST', path, authority, { ...json, 'Content-Type': 'application/json' }, body);
-    return {
-      setupBytes: { out: 0, in: 0 },
-      wireBytes: () => conn.bytes(),
-      close: () => conn.close(),
-      async call(op, options): Promise<CallOutcome> {
-        const t0 = performance.now();
-        try {
-          if (op.op === 'listUsers') {
-            // offset rows skip `after` rows; cursor rows ask for ids after `after`.
-            const q = op.variant?.startsWith('offset') ? `offset=${op.after}` : `after=${op.after}`;
-            const res = await conn.request(buildRequest('GET', `/v1/users?${q}&limit=${op.limit}`, authority, json));
-            if (res.status !== 200) return httpFailure(res.status, res.body);
-            const payload = { request: 0, response: res.body.length };
-            // A JSON page is usable only once whole: first item = last item.
-            const base = { ok: true as const, payload, firstItemUs: elapsedUs(t0) };
-            if (!options?.decode) return { ...base, items: countOccurrences(res.body, USERNAME_KEY) };
-            const users = (JSON.parse(res.body.toString('utf8')) as { users: UserJson[] }).users.map(canonicalUser);
-            return { ...base, items: users.length, users };
-          }
-          if (op.op === 'createUsers') {
-            if (op.variant === 'each') {
-              // One POST per user, pipelined on the keep-alive connection as a client would.
-              const bodies = op.users.map((u) => JSON.stringify(u));
-              const all = await Promise.all(bodies.map((b) => conn.request(post('/v1/users', b))));
-              const bad = all.find((r) => r.status !== 201);
-              if (bad) return httpFailure(bad.status, bad.body);
-              const payload = {
-                request: bodies.reduce((s, b) => s + b.length, 0),
-                response: all.reduce((s, r) => s + r.body.length, 0),
-              };
-              return {
-                ok: true,
-                payload,
-                items: all.length,
-                requests: all.length,
-                ...(options?.decode && { ids: all.map((r) => (JSON.parse(r.body.toString('utf8')) as UserJson).id) }),
-              };
-            }
-            const body = JSON.stringify(op.users);
-            const res = await conn.request(post('/v1/users/batch', body));
-            if (res.status !== 201) return httpFailure(res.status, res.body);
-            const payload = { request: body.length, response: res.body.length };
+    return connectionOverHttp1(conn, async (op, options): Promise<CallOutcome> => {
+      const t0 = performance.now();
+      try {
+        if (op.op === 'listUsers') {
+          // offset rows skip `after` rows; cursor rows ask for ids after `after`.
+          const q = op.variant?.startsWith('offset') ? `offset=${op.after}` : `after=${op.after}`;
+          const res = await conn.request(buildRequest('GET', `/v1/users?${q}&limit=${op.limit}`, authority, json));
+          if (res.status !== 200) return httpFailure(res.status, res.body);
+          const payload = { request: 0, response: res.body.length };
+          // A JSON page is usable only once whole: first item = last item.
+          const base = { ok: true as const, payload, firstItemUs: elapsedUs(t0) };
+          if (!options?.decode) return { ...base, items: countOccurrences(res.body, USERNAME_KEY) };
+          const users = (JSON.parse(res.body.toString('utf8')) as { users: UserJson[] }).users.map(canonicalUser);
+          return { ...base, items: users.length, users };
+        }
+        if (op.op === 'createUsers') {
+          if (op.variant === 'each') {
+            // One POST per user, pipelined on the keep-alive connection as a client would.
+            const bodies = op.users.map((u) => JSON.stringify(u));
+            const all = await Promise.all(bodies.map((b) => conn.request(post('/v1/users', b))));
+            const bad = all.find((r) => r.status !== 201);
+            if (bad) return httpFailure(bad.status, bad.body);
+            const payload = {
+              request: bodies.reduce((s, b) => s + b.length, 0),
+              response: all.reduce((s, r) => s + r.body.length, 0),
+            };
             return {
               ok: true,
               payload,
-              items: op.users.length,
-              ...(options?.decode && { ids: (JSON.parse(res.body.toString('utf8')) as { ids: number[] }).ids }),
+              items: all.length,
+              requests: all.length,
+              ...(options?.decode && { ids: all.map((r) => (JSON.parse(r.body.toString('utf8')) as UserJson).id) }),
             };
           }
-        } catch (err) {
-          return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
+          const body = JSON.stringify(op.users);
+          const res = await conn.request(post('/v1/users/batch', body));
+          if (res.status !== 201) return httpFailure(res.status, res.body);
+          const payload = { request: body.length, response: res.body.length };
+          return {
+            ok: true,
+            payload,
+            items: op.users.length,
+            ...(options?.decode && { ids: (JSON.parse(res.body.toString('utf8')) as { ids: number[] }).ids }),
+          };
         }
-        return unsupported(op);
-      },
-    };
+      } catch (err) {
+        return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
+      }
+      return unsupported(op);
+    });
   },
 };
 
@@ -116,58 +107,52 @@ export const graphql: ClientModule = {
   async connect({ host, port }) {
     const conn = await Http1Connection.connect(host, port);
     const authority = `${host}:${port}`;
-    return {
-      setupBytes: { out: 0, in: 0 },
-      wireBytes: () => conn.bytes(),
-      close: () => conn.close(),
-      async call(op, options): Promise<CallOutcome> {
-        let body: string;
-        if (op.op === 'listUsers')
-          body = JSON.stringify({ query: CONNECTION_QUERY, variables: { first: op.limit, after: cursorFor(op.after) } });
-        else if (op.op === 'createUsers') body = JSON.stringify({ query: CREATE_MUTATION, variables: { input: op.users } });
-        else if (op.op === 'postsWithAuthors') body = JSON.stringify({ query: POSTS_QUERY, variables: { first: op.first } });
-        else return unsupported(op);
-        const t0 = performance.now();
-        let res;
-        try {
-          res = await conn.request(
-            buildRequest('POST', '/graphql', authority, { 'Content-Type': 'application/json', Accept: 'application/json' }, body),
-          );
-        } catch (err) {
-          return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
-        }
-        if (res.status !== 200) return httpFailure(res.status, res.body);
-        const payload = { request: Buffer.byteLength(body), response: res.body.length };
-        const hasErrors = res.body.indexOf(ERRORS_KEY) >= 0;
-        if (!options?.decode && !hasErrors) {
-          const items =
-            op.op === 'listUsers'
-              ? countOccurrences(res.body, USERNAME_KEY)
-              : op.op === 'createUsers'
-                ? op.users.length
-                : op.first;
-          return { ok: true, payload, items, ...(op.op === 'listUsers' && { firstItemUs: elapsedUs(t0) }) };
-        }
-        const parsed = JSON.parse(res.body.toString('utf8')) as {
-          data?: Record<string, any> | null;
-          errors?: { message?: string; extensions?: { code?: string } }[];
-        };
-        if (parsed.errors?.length) {
-          const e = parsed.errors[0]!;
-          return { ok: false, kind: 'client_error', code: e.extensions?.code, detail: e.message ?? '' };
-        }
-        const data = parsed.data ?? {};
-        if (op.op === 'listUsers') {
-          const users = (data.userConnection.edges as { node: UserJson }[]).map((e) => canonicalUser(e.node));
-          return { ok: true, payload, items: users.length, users, firstItemUs: elapsedUs(t0) };
-        }
-        if (op.op === 'createUsers')
-          return { ok: true, payload, items: op.users.length, ids: (data.createUsers.ids as string[]).map(Number) };
-        const posts = data.posts as { id: string; author: { id: string } }[];
-        // Post ids, then author ids: enough to check each post's author against the store.
-        return { ok: true, payload, items: posts.length, ids: posts.flatMap((p) => [Number(p.id), Number(p.author.id)]) };
-      },
-    };
+    return connectionOverHttp1(conn, async (op, options): Promise<CallOutcome> => {
+      let body: string;
+      if (op.op === 'listUsers')
+        body = JSON.stringify({ query: CONNECTION_QUERY, variables: { first: op.limit, after: cursorFor(op.after) } });
+      else if (op.op === 'createUsers') body = JSON.stringify({ query: CREATE_MUTATION, variables: { input: op.users } });
+      else if (op.op === 'postsWithAuthors') body = JSON.stringify({ query: POSTS_QUERY, variables: { first: op.first } });
+      else return unsupported(op);
+      const t0 = performance.now();
+      let res;
+      try {
+        res = await conn.request(
+          buildRequest('POST', '/graphql', authority, { 'Content-Type': 'application/json', Accept: 'application/json' }, body),
+        );
+      } catch (err) {
+        return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
+      }
+      if (res.status !== 200) return httpFailure(res.status, res.body);
+      const payload = { request: Buffer.byteLength(body), response: res.body.length };
+      const hasErrors = res.body.indexOf(ERRORS_KEY) >= 0;
+      if (!options?.decode && !hasErrors) {
+        const items =
+          op.op === 'listUsers' ? countOccurrences(res.body, USERNAME_KEY) : op.op === 'createUsers' ? op.users.length : op.first;
+        return { ok: true, payload, items, ...(op.op === 'listUsers' && { firstItemUs: elapsedUs(t0) }) };
+      }
+      const parsed = JSON.parse(res.body.toString('utf8')) as {
+        data?: {
+          userConnection?: { edges: { node: UserJson }[] };
+          createUsers?: { ids: string[] };
+          posts?: { id: string; author: { id: string } }[];
+        } | null;
+        errors?: { message?: string; extensions?: { code?: string } }[];
+      };
+      if (parsed.errors?.length) {
+        const e = parsed.errors[0]!;
+        return { ok: false, kind: 'client_error', code: e.extensions?.code, detail: e.message ?? '' };
+      }
+      const data = parsed.data ?? {};
+      if (op.op === 'listUsers') {
+        const users = data.userConnection!.edges.map((e) => canonicalUser(e.node));
+        return { ok: true, payload, items: users.length, users, firstItemUs: elapsedUs(t0) };
+      }
+      if (op.op === 'createUsers') return { ok: true, payload, items: op.users.length, ids: data.createUsers!.ids.map(Number) };
+      const posts = data.posts!;
+      // Post ids, then author ids: enough to check each post's author against the store.
+      return { ok: true, payload, items: posts.length, ids: posts.flatMap((p) => [Number(p.id), Number(p.author.id)]) };
+    });
   },
 };
 
@@ -179,58 +164,62 @@ export const grpcJs: ClientModule = {
   async connect(target) {
     const base = await grpcJsConnect(target);
     const client = base.client;
-    return {
-      setupBytes: base.setupBytes,
-      wireBytes: () => base.wireBytes(),
-      close: () => base.close(),
-      call(op, options): Promise<CallOutcome> {
-        const t0 = performance.now();
-        if (op.op === 'listUsers') {
-          return new Promise((resolve) => {
-            const users: UserJson[] = [];
-            let items = 0;
-            let firstItemUs: number | undefined;
-            const stream = client.ListUsers({ pageSize: op.limit, afterId: op.after });
-            stream.on('data', (u: User__Output) => {
-              firstItemUs ??= elapsedUs(t0);
-              items++;
-              if (options?.decode) users.push(canonicalUser(userFromProto(u)));
-            });
-            stream.on('error', (err: grpc.ServiceError) => resolve(classifyGrpcStatus(err.code, err.details)));
-            // grpc-js does not report message sizes; the socket bytes (wireBytes) carry them.
-            stream.on('end', () =>
-              resolve({
-                ok: true,
-                payload: { request: 0, response: 0 },
-                items,
-                firstItemUs: firstItemUs ?? elapsedUs(t0),
-                ...(options?.decode && { users }),
-              }),
-            );
+    return withCalls(base, (op, options): Promise<CallOutcome> => {
+      const t0 = performance.now();
+      if (op.op === 'listUsers') {
+        return new Promise((resolve) => {
+          const users: UserJson[] = [];
+          let items = 0;
+          let firstItemUs: number | undefined;
+          const stream = client.ListUsers({ pageSize: op.limit, afterId: op.after });
+          stream.on('data', (u: User__Output) => {
+            firstItemUs ??= elapsedUs(t0);
+            items++;
+            if (options?.decode) users.push(canonicalUser(userFromProto(u)));
           });
-        }
-        if (op.op === 'createUsers') {
-          return new Promise((resolve) => {
-            const call = client.CreateUsers((err, res?: CreateUsersResponse__Output) => {
-              if (err) return resolve(classifyGrpcStatus(err.code, err.details));
-              resolve({
-                ok: true,
-                payload: { request: 0, response: 0 },
-                items: res?.created ?? 0,
-                ...(options?.decode && { ids: [...(res?.ids ?? [])] }),
-              });
+          stream.on('error', (err: grpc.ServiceError) => resolve(classifyGrpcStatus(err.code, err.details)));
+          // grpc-js does not report message sizes; the socket bytes (wireBytes) carry them.
+          stream.on('end', () =>
+            resolve({
+              ok: true,
+              payload: { request: 0, response: 0 },
+              items,
+              firstItemUs: firstItemUs ?? elapsedUs(t0),
+              ...(options?.decode && { users }),
+            }),
+          );
+        });
+      }
+      if (op.op === 'createUsers') {
+        return new Promise((resolve) => {
+          const call = client.CreateUsers((err, res?: CreateUsersResponse__Output) => {
+            if (err) return resolve(classifyGrpcStatus(err.code, err.details));
+            resolve({
+              ok: true,
+              payload: { request: 0, response: 0 },
+              items: res?.created ?? 0,
+              ...(options?.decode && { ids: [...(res?.ids ?? [])] }),
             });
-            for (const u of op.users) call.write(u);
-            call.end();
           });
-        }
-        return Promise.resolve(unsupported(op));
-      },
-    };
+          for (const u of op.users) call.write(u);
+          call.end();
+        });
+      }
+      return Promise.resolve(unsupported(op));
+    });
   },
 };
 
 // ---------------------------------------------------------------- WebSocket
+
+/** A WebSocket answer when it has to be parsed (see scanStreamed). */
+interface WsStreamed {
+  id: number;
+  item?: UserJson;
+  end?: boolean;
+  result?: { created: number; ids: number[] };
+  error?: { code?: string; message?: string };
+}
 
 interface WsPending {
   resolve: (o: CallOutcome) => void;
@@ -243,58 +232,29 @@ interface WsPending {
   users: UserJson[];
 }
 
-// `{"id":123,"item"` / `{"id":123,"end"`: the id and kind without JSON.parse, as the getUser
-// driver's scanReply does; anything else is parsed.
-function scanStreamed(buf: Buffer): { id: number; kind: number } | undefined {
-  if (buf.length < 10 || buf[0] !== 0x7b || buf[5] !== 0x3a) return undefined;
-  let i = 6;
-  let id = 0;
-  for (; i < buf.length; i++) {
-    const c = buf[i]!;
-    if (c < 0x30 || c > 0x39) break;
-    id = id * 10 + (c - 0x30);
-  }
-  if (i === 6 || buf[i] !== 0x2c) return undefined;
-  return { id, kind: buf[i + 2]! };
-}
-
 export const websocket: ClientModule = {
   description:
     'ws client, one JSON request message per call; a batch answered in one message, a page streamed one message per item then an end marker; ws server',
   async connect({ host, port }) {
-    const ws = new WebSocket(`ws://${host}:${port}/v1/ws`, { perMessageDeflate: false });
-    let socket: net.Socket | undefined;
-    ws.once('upgrade', (res) => (socket = res.socket as net.Socket));
-    await new Promise<void>((resolve, reject) => {
-      ws.once('error', reject);
-      ws.once('open', () => {
-        ws.off('error', reject);
-        resolve();
-      });
-    });
-    const sock = socket ?? (ws as unknown as { _socket: net.Socket })._socket;
-    sock.setNoDelay(true);
+    const { ws, sock } = await openWebSocket(`ws://${host}:${port}/v1/ws`);
     const setupBytes = { out: sock.bytesWritten, in: sock.bytesRead };
-    const pending = new Map<number, WsPending>();
+    const pending = new WebSocketCalls<WsPending>(ws);
     let nextId = 0;
-    const failAll = (err: Error): void => {
-      for (const p of pending.values()) p.resolve({ ok: false, kind: classifyNetError(err), detail: err.message });
-      pending.clear();
-    };
-    ws.on('error', failAll);
-    ws.on('close', (code) => failAll(Object.assign(new Error(`websocket closed (${code})`), { code: 'ECONNRESET' })));
     ws.on('message', (data) => {
       const raw = data as Buffer;
-      const s = scanStreamed(raw);
+      // `{"id":123,"item"` / `{"id":123,"end"`: the id and kind without JSON.parse, as the getUser
+      // driver's scanReply does; anything else is parsed.
+      const lead = leadingId(raw);
+      const at = lead === undefined ? -1 : raw.indexOf(0x2c) + 2; // the key's first letter
       let id: number;
       let kind: 'item' | 'end' | 'result' | 'error';
-      let msg: any;
-      if (s && (s.kind === 0x69 || (s.kind === 0x65 && raw[raw.indexOf(0x2c) + 3] === 0x6e))) {
+      let msg: WsStreamed | undefined;
+      if (lead !== undefined && (raw[at] === 0x69 || (raw[at] === 0x65 && raw[at + 1] === 0x6e))) {
         // 'i'tem or 'en'd (not 'er'ror)
-        id = s.id;
-        kind = s.kind === 0x69 ? 'item' : 'end';
+        id = lead;
+        kind = raw[at] === 0x69 ? 'item' : 'end';
       } else {
-        msg = JSON.parse(raw.toString('utf8'));
+        msg = JSON.parse(raw.toString('utf8')) as WsStreamed;
         id = msg.id;
         kind = msg.error ? 'error' : msg.item !== undefined ? 'item' : msg.end ? 'end' : 'result';
       }
@@ -304,13 +264,13 @@ export const websocket: ClientModule = {
       if (kind === 'item') {
         p.firstItemUs ??= elapsedUs(p.t0);
         p.items++;
-        if (p.decode) p.users.push(canonicalUser((msg ?? JSON.parse(raw.toString('utf8'))).item as UserJson));
+        if (p.decode) p.users.push(canonicalUser((msg ?? (JSON.parse(raw.toString('utf8')) as WsStreamed)).item!));
         return;
       }
       pending.delete(id);
       const payload = { request: p.requestBytes, response: p.responseBytes };
       if (kind === 'error')
-        return p.resolve({ ok: false, kind: 'client_error', code: msg.error.code, detail: msg.error.message });
+        return p.resolve({ ok: false, kind: 'client_error', code: msg!.error!.code, detail: msg!.error!.message });
       if (kind === 'end')
         return p.resolve({
           ok: true,
@@ -320,8 +280,8 @@ export const websocket: ClientModule = {
           ...(p.decode && { users: p.users }),
         });
       // createUsers: {"id":N,"result":{"created":K,"ids":[...]}}
-      msg ??= JSON.parse(raw.toString('utf8'));
-      p.resolve({ ok: true, payload, items: msg.result.created, ...(p.decode && { ids: msg.result.ids }) });
+      const { result } = msg ?? (JSON.parse(raw.toString('utf8')) as WsStreamed);
+      p.resolve({ ok: true, payload, items: result!.created, ...(p.decode && { ids: result!.ids }) });
     });
     const send = (text: string, decode: boolean): Promise<CallOutcome> =>
       new Promise((resolve) => {
@@ -339,22 +299,17 @@ export const websocket: ClientModule = {
         });
         ws.send(text);
       });
-    return {
-      setupBytes,
-      wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }),
-      call(op, options) {
-        const id = ++nextId;
-        if (op.op === 'listUsers')
-          return send(
-            `{"id":${id},"op":"listUsersStream","params":{"afterId":${op.after},"limit":${op.limit}}}`,
-            options?.decode === true,
-          );
-        if (op.op === 'createUsers')
-          return send(JSON.stringify({ id, op: 'createUsers', params: { users: op.users } }), options?.decode === true);
-        return Promise.resolve(unsupported(op));
-      },
-      close: () => closeWebSocket(ws),
-    };
+    return connectionOverWebSocket(ws, sock, setupBytes, (op, options): Promise<CallOutcome> => {
+      const id = ++nextId;
+      if (op.op === 'listUsers')
+        return send(
+          `{"id":${id},"op":"listUsersStream","params":{"afterId":${op.after},"limit":${op.limit}}}`,
+          options?.decode === true,
+        );
+      if (op.op === 'createUsers')
+        return send(JSON.stringify({ id, op: 'createUsers', params: { users: op.users } }), options?.decode === true);
+      return Promise.resolve(unsupported(op));
+    });
   },
 };
 
@@ -363,66 +318,34 @@ export const websocket: ClientModule = {
 export const sse: ClientModule = {
   description: 'RPC over SSE: request as HTTP POST, one event per item then an end event on the long-lived text/event-stream',
   async connect({ host, port }) {
-    const pending = new Map<number, WsPending>();
-    const onEvent = (ev: SseEvent): void => {
-      if (ev.type !== 'item' && ev.type !== 'end' && ev.type !== 'error') return;
-      const rid = requestIdOf(ev.data) ?? (JSON.parse(ev.data) as { requestId: number }).requestId;
-      const p = pending.get(rid);
-      if (!p) return;
+    const calls = await openSseRpcCalls<WsPending>(host, port, ['item', 'end'], (ev, p) => {
       p.responseBytes += ev.dataBytes;
       if (ev.type === 'item') {
         p.firstItemUs ??= elapsedUs(p.t0);
         p.items++;
         if (p.decode) p.users.push(canonicalUser((JSON.parse(ev.data) as { item: UserJson }).item));
-        return;
+        return undefined;
       }
-      pending.delete(rid);
-      if (ev.type === 'error') {
-        const e = (JSON.parse(ev.data) as { error: { code?: string; message?: string } }).error;
-        return p.resolve({ ok: false, kind: 'client_error', code: e.code, detail: e.message ?? '' });
-      }
-      p.resolve({
+      return {
         ok: true,
         payload: { request: p.requestBytes, response: p.responseBytes },
         items: p.items,
         firstItemUs: p.firstItemUs ?? elapsedUs(p.t0),
         ...(p.decode && { users: p.users }),
-      });
-    };
-    const session = await openSseRpc(host, port, onEvent, () => {
-      for (const p of pending.values()) p.resolve({ ok: false, kind: 'connection_reset', detail: 'event stream closed' });
-      pending.clear();
+      };
     });
-    const streamJson = JSON.stringify(session.streamId);
-    let nextId = 0;
-    return {
-      setupBytes: session.setupBytes,
-      wireBytes: session.wireBytes,
-      close: session.close,
-      async call(op, options): Promise<CallOutcome> {
-        if (op.op !== 'listUsers') return unsupported(op);
-        const rid = ++nextId;
-        const body = `{"streamId":${streamJson},"requestId":${rid},"op":"listUsers","params":{"afterId":${op.after},"limit":${op.limit}}}`;
-        // Registered before the POST is written: the event may beat the 202 back.
-        const done = new Promise<CallOutcome>((resolve) =>
-          pending.set(rid, {
-            resolve,
-            t0: performance.now(),
-            decode: options?.decode === true,
-            requestBytes: body.length,
-            responseBytes: 0,
-            items: 0,
-            users: [],
-          }),
-        );
-        const refused = await session.post(body);
-        if (refused) {
-          pending.delete(rid);
-          return refused;
-        }
-        return done;
-      },
-    };
+    return calls.connection((op, options): Promise<CallOutcome> => {
+      if (op.op !== 'listUsers') return Promise.resolve(unsupported(op));
+      return calls.send('listUsers', `{"afterId":${op.after},"limit":${op.limit}}`, {
+        resolve: AWAITING_SEND,
+        t0: performance.now(),
+        decode: options?.decode === true,
+        requestBytes: 0,
+        responseBytes: 0,
+        items: 0,
+        users: [],
+      });
+    });
   },
 };
 

@@ -7,17 +7,16 @@
 // subscription is live) before the first measured message, and that exchange counts as the
 // connection's setup bytes.
 import { randomUUID } from 'node:crypto';
-import type net from 'node:net';
 import WebSocket from 'ws';
 import type * as grpc from '@grpc/grpc-js';
 import type { ChatMessage__Output } from '../generated/proto/bench/v1/ChatMessage.ts';
-import { Http1Connection, buildRequest, classifyNetError } from './wire/http1.ts';
+import { Http1Connection, buildRequest, classifyNetError, statusFailure } from './wire/http1.ts';
 import { openStream } from './sse.ts';
 import type { SseEvent } from './wire/sse-parser.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect } from './grpc-js.ts';
 import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection, type Operation } from './types.ts';
-import { closeWebSocket } from './websocket.ts';
+import { connectionOverWebSocket, openWebSocket, type OpenWebSocket } from './websocket.ts';
 
 type ChatJson = NonNullable<Extract<CallOutcome, { ok: true }>['chat']>;
 
@@ -59,6 +58,14 @@ class InFlight {
     if (!w) return;
     this.waiting.delete(seq);
     w.resolve(outcome);
+  }
+
+  /** Send one message with `write` (which gives its request bytes) and wait for its relay. */
+  send(text: string, decode: boolean, write: (seq: number, text: string) => number): Promise<CallOutcome> {
+    return new Promise((resolve) => {
+      const w: Waiting = { resolve, decode, requestBytes: 0 };
+      w.requestBytes = write(this.add(w), text);
+    });
   }
 
   failAll(outcome: CallOutcome): void {
@@ -158,10 +165,7 @@ export const grpcJs: ClientModule = {
       call(op, options): Promise<CallOutcome> {
         if (!chatOnly(op)) return Promise.resolve(unsupported(op));
         if (inFlight.closed) return Promise.resolve(inFlight.closed);
-        return new Promise((resolve) => {
-          const w: Waiting = { resolve, decode: options?.decode === true, requestBytes: 0 };
-          w.requestBytes = write(inFlight.add(w), op.text);
-        });
+        return inFlight.send(op.text, options?.decode === true, write);
       },
       async close() {
         inFlight.failAll({ ok: false, kind: 'connection_reset', detail: 'connection closed' });
@@ -177,32 +181,24 @@ export const grpcJs: ClientModule = {
 
 // ---------------------------------------------------------------- WebSocket and graphql-ws
 
-interface OpenSocket {
-  ws: WebSocket;
-  sock: net.Socket;
-}
-
-async function openSocket(url: string, subprotocol?: string): Promise<OpenSocket> {
-  const ws = subprotocol
-    ? new WebSocket(url, subprotocol, { perMessageDeflate: false })
-    : new WebSocket(url, { perMessageDeflate: false });
-  let socket: net.Socket | undefined;
-  ws.once('upgrade', (res) => (socket = res.socket as net.Socket));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('error', reject);
-    ws.once('open', () => {
-      ws.off('error', reject);
-      resolve();
-    });
-  });
-  const sock = socket ?? (ws as unknown as { _socket: net.Socket })._socket;
-  sock.setNoDelay(true);
-  return { ws, sock };
-}
-
 function watchSocket(ws: WebSocket, inFlight: InFlight): void {
   ws.on('error', (err) => inFlight.failAll({ ok: false, kind: classifyNetError(err), detail: err.message }));
   ws.on('close', (code) => inFlight.failAll({ ok: false, kind: 'connection_reset', detail: `websocket closed (${code})` }));
+}
+
+/** A chat connection on an open (probed) socket: `write` sends one message and gives its bytes. */
+function socketConnection(
+  { ws, sock }: OpenWebSocket,
+  inFlight: InFlight,
+  write: (seq: number, text: string) => number,
+): Connection {
+  // The upgrade and the probe's round trip are this connection's setup.
+  return connectionOverWebSocket(ws, sock, { out: sock.bytesWritten, in: sock.bytesRead }, (op, options) => {
+    if (!chatOnly(op)) return Promise.resolve(unsupported(op));
+    if (inFlight.closed || ws.readyState !== WebSocket.OPEN)
+      return Promise.resolve(inFlight.closed ?? { ok: false, kind: 'connection_reset', detail: 'websocket not open' });
+    return inFlight.send(op.text, options?.decode === true, write);
+  });
 }
 
 /**
@@ -212,7 +208,7 @@ function watchSocket(ws: WebSocket, inFlight: InFlight): void {
 export const websocket: ClientModule = {
   description: 'ws client, one JSON chat frame each way, matched by seq; ws server',
   async connect({ host, port }) {
-    const { ws, sock } = await openSocket(`ws://${host}:${port}/v1/ws`);
+    const { ws, sock } = await openWebSocket(`ws://${host}:${port}/v1/ws`);
     const inFlight = new InFlight();
     watchSocket(ws, inFlight);
     ws.on('message', (data: Buffer) => {
@@ -236,20 +232,7 @@ export const websocket: ClientModule = {
       ws.terminate();
       throw err;
     }
-    return {
-      setupBytes: { out: sock.bytesWritten, in: sock.bytesRead },
-      wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }),
-      call(op, options): Promise<CallOutcome> {
-        if (!chatOnly(op)) return Promise.resolve(unsupported(op));
-        if (inFlight.closed || ws.readyState !== WebSocket.OPEN)
-          return Promise.resolve(inFlight.closed ?? { ok: false, kind: 'connection_reset', detail: 'websocket not open' });
-        return new Promise((resolve) => {
-          const w: Waiting = { resolve, decode: options?.decode === true, requestBytes: 0 };
-          w.requestBytes = write(inFlight.add(w), op.text);
-        });
-      },
-      close: () => closeWebSocket(ws),
-    };
+    return socketConnection({ ws, sock }, inFlight, write);
   },
 };
 
@@ -278,7 +261,7 @@ export const graphql: ClientModule = {
   description:
     'graphql-ws client: a chat subscription plus one sendMessage mutation per message on the same socket; graphql-ws on the yoga schema',
   async connect({ host, port }) {
-    const { ws, sock } = await openSocket(`ws://${host}:${port}/graphql`, 'graphql-transport-ws');
+    const { ws, sock } = await openWebSocket(`ws://${host}:${port}/graphql`, { protocols: 'graphql-transport-ws' });
     const inFlight = new InFlight();
     watchSocket(ws, inFlight);
     const room = randomUUID();
@@ -343,20 +326,7 @@ export const graphql: ClientModule = {
       ws.terminate();
       throw err;
     }
-    return {
-      setupBytes: { out: sock.bytesWritten, in: sock.bytesRead },
-      wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }),
-      call(op, options): Promise<CallOutcome> {
-        if (!chatOnly(op)) return Promise.resolve(unsupported(op));
-        if (inFlight.closed || ws.readyState !== WebSocket.OPEN)
-          return Promise.resolve(inFlight.closed ?? { ok: false, kind: 'connection_reset', detail: 'websocket not open' });
-        return new Promise((resolve) => {
-          const w: Waiting = { resolve, decode: options?.decode === true, requestBytes: 0 };
-          w.requestBytes = write(inFlight.add(w), op.text);
-        });
-      },
-      close: () => closeWebSocket(ws),
-    };
+    return socketConnection({ ws, sock }, inFlight, write);
   },
 };
 
@@ -397,13 +367,7 @@ export const sse: ClientModule = {
       const body = `{"streamId":${streamJson},"requestId":${seq},"op":"chat","params":{"seq":${seq},"text":${JSON.stringify(text)},"sentAtUs":${performance.now() * 1000}}}`;
       lastPost = post.request(buildRequest('POST', '/v1/rpc', authority, headers, body)).then(
         (res) => {
-          if (res.status !== 202)
-            inFlight.failed(seq, {
-              ok: false,
-              kind: res.status >= 500 ? 'server_error' : 'client_error',
-              code: String(res.status),
-              detail: res.body.toString('utf8').slice(0, 200),
-            });
+          if (res.status !== 202) inFlight.failed(seq, statusFailure(res.status, res.body));
         },
         (err: unknown) => inFlight.failed(seq, { ok: false, kind: classifyNetError(err), detail: (err as Error).message }),
       );
@@ -427,10 +391,7 @@ export const sse: ClientModule = {
       call(op, options): Promise<CallOutcome> {
         if (!chatOnly(op)) return Promise.resolve(unsupported(op));
         if (inFlight.closed) return Promise.resolve(inFlight.closed);
-        return new Promise((resolve) => {
-          const w: Waiting = { resolve, decode: options?.decode === true, requestBytes: 0 };
-          w.requestBytes = write(inFlight.add(w), op.text);
-        });
+        return inFlight.send(op.text, options?.decode === true, write);
       },
       async close() {
         socket.destroy();

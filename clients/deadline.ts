@@ -16,8 +16,16 @@ import type { User__Output } from '../generated/proto/bench/v1/User.ts';
 import type { ProtocolName } from '../harness/protocols.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import { GRAPHQL_PATH, getUserBody, outcomeFromBody } from './graphql.ts';
-import { classifyNetError } from './wire/http1.ts';
-import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection, type Operation } from './types.ts';
+import { classifyNetError, httpFailure, statusFailure } from './wire/http1.ts';
+import {
+  unsupported,
+  withCalls,
+  type ByteCount,
+  type CallOutcome,
+  type ClientModule,
+  type Connection,
+  type Operation,
+} from './types.ts';
 
 export type DeadlineOp = Extract<Operation, { op: 'getUserWithDeadline' }>;
 
@@ -73,34 +81,29 @@ const grpcJs: ClientModule = {
   async connect(target) {
     const { connect, wireSizeOf } = await import('./grpc-js.ts');
     const inner = await connect(target);
-    return {
-      setupBytes: inner.setupBytes,
-      wireBytes: () => inner.wireBytes(),
-      close: () => inner.close(),
-      call(op, options): Promise<CallOutcome> {
-        if (op.op !== 'getUserWithDeadline') return Promise.resolve(unsupported(op));
-        const request = { id: op.id };
-        return new Promise((resolve) => {
-          inner.client.GetUser(request, { deadline: Date.now() + op.deadlineMs }, (err, res) => {
-            // grpc-js's wrapped serialiser notes the request's encoded size on the object.
-            const requestBytes = wireSizeOf(request);
-            if (err) {
-              const se = err as grpc.ServiceError;
-              if (se.code === grpc.status.DEADLINE_EXCEEDED)
-                return resolve(judge(op, { deadline: 'DEADLINE_EXCEEDED' }, requestBytes));
-              return resolve(classifyGrpcStatus(se.code, se.details));
-            }
-            if (!res) return resolve({ ok: false, kind: 'protocol_error', detail: 'no response message' });
-            const answered: CallOutcome = {
-              ok: true,
-              payload: { request: requestBytes, response: wireSizeOf(res) },
-              ...(options?.decode && { user: canonicalUser(userFromProto(res as User__Output)) }),
-            };
-            resolve(judge(op, { answered }, requestBytes));
-          });
+    return withCalls(inner, (op, options): Promise<CallOutcome> => {
+      if (op.op !== 'getUserWithDeadline') return Promise.resolve(unsupported(op));
+      const request = { id: op.id };
+      return new Promise((resolve) => {
+        inner.client.GetUser(request, { deadline: Date.now() + op.deadlineMs }, (err, res) => {
+          // grpc-js's wrapped serialiser notes the request's encoded size on the object.
+          const requestBytes = wireSizeOf(request);
+          if (err) {
+            const se = err as grpc.ServiceError;
+            if (se.code === grpc.status.DEADLINE_EXCEEDED)
+              return resolve(judge(op, { deadline: 'DEADLINE_EXCEEDED' }, requestBytes));
+            return resolve(classifyGrpcStatus(se.code, se.details));
+          }
+          if (!res) return resolve({ ok: false, kind: 'protocol_error', detail: 'no response message' });
+          const answered: CallOutcome = {
+            ok: true,
+            payload: { request: requestBytes, response: wireSizeOf(res) },
+            ...(options?.decode && { user: canonicalUser(userFromProto(res as User__Output)) }),
+          };
+          resolve(judge(op, { answered }, requestBytes));
         });
-      },
-    };
+      });
+    });
   },
 };
 
@@ -188,14 +191,7 @@ const rest = httpClient(
   (op) => ({ options: { method: 'GET', path: `/v1/users/${op.id}`, headers: { Accept: 'application/json' } } }),
   ({ status, body }, decode) => {
     const payload = { request: 0, response: body.length };
-    if (status === 404) return { ok: false, kind: 'not_found', code: '404' };
-    if (status !== 200)
-      return {
-        ok: false,
-        kind: status >= 500 ? 'server_error' : 'client_error',
-        code: String(status),
-        detail: body.toString('utf8').slice(0, 200),
-      };
+    if (status !== 200) return httpFailure(status, body);
     return decode
       ? { ok: true, payload, user: canonicalUser(JSON.parse(body.toString('utf8')) as UserJson) }
       : { ok: true, payload };
@@ -216,13 +212,7 @@ const graphql = httpClient(
   },
   ({ status, body }) => {
     const payload = { request: 0, response: body.length };
-    if (status !== 200)
-      return {
-        ok: false,
-        kind: status >= 500 ? 'server_error' : 'client_error',
-        code: String(status),
-        detail: body.toString('utf8').slice(0, 200),
-      };
+    if (status !== 200) return statusFailure(status, body);
     // outcomeFromBody always decodes; the scenario's answers are the verify step's only.
     return outcomeFromBody(JSON.parse(body.toString('utf8')) as Parameters<typeof outcomeFromBody>[0], payload);
   },
@@ -237,15 +227,10 @@ function timerClient(load: () => Promise<ClientModule>): ClientModule {
       "the row's lean getUser client, given up on by a client timer at the deadline (the late answer still arrives and is dropped)",
     async connect(target) {
       const inner: Connection = await (await load()).connect(target);
-      return {
-        setupBytes: inner.setupBytes,
-        wireBytes: () => inner.wireBytes(),
-        close: () => inner.close(),
-        call(op, options): Promise<CallOutcome> {
-          if (op.op !== 'getUserWithDeadline') return Promise.resolve(unsupported(op));
-          return withTimer(() => inner.call({ op: 'getUser', id: op.id }, options), op, 0);
-        },
-      };
+      return withCalls(inner, (op, options): Promise<CallOutcome> => {
+        if (op.op !== 'getUserWithDeadline') return Promise.resolve(unsupported(op));
+        return withTimer(() => inner.call({ op: 'getUser', id: op.id }, options), op, 0);
+      });
     },
   };
 }

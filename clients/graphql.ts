@@ -3,7 +3,7 @@
 // parsed when decoding, or when it carries an "errors" key; a plain data answer is only
 // framed, as the REST driver does.
 import { canonicalUser, type UserJson } from '../proto/contract.ts';
-import { Http1Connection, buildRequest, classifyNetError } from './wire/http1.ts';
+import { Http1Connection, buildRequest, classifyNetError, statusFailure } from './wire/http1.ts';
 import { nestedProfileBody, profileFromGraphql } from './nested-profile.ts';
 import { unsupported, type CallOutcome, type ClientModule, type Connection } from './types.ts';
 
@@ -57,42 +57,27 @@ export function outcomeFromBody(body: GraphQLBody, payload: { request: number; r
   return { ok: false, kind: 'server_error', code: code ?? 'GRAPHQL_ERROR', detail: first?.message ?? 'no data and no error' };
 }
 
+const POST_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json' };
+
+/** The POST for each user id, built on first use and kept: a call then only looks it up. */
+function prebuiltRequests(authority: string, bodyFor: (id: number) => string): (id: number) => Prebuilt {
+  const cache = new Map<number, Prebuilt>();
+  return (id) => {
+    let p = cache.get(id);
+    if (!p) {
+      const body = Buffer.from(bodyFor(id));
+      cache.set(id, (p = { raw: buildRequest('POST', GRAPHQL_PATH, authority, POST_HEADERS, body), bodyBytes: body.length }));
+    }
+    return p;
+  };
+}
+
 export const connect: ClientModule['connect'] = async ({ host, port }) => {
   const conn = await Http1Connection.connect(host, port);
   const authority = `${host}:${port}`;
-  const cache = new Map<number, Prebuilt>();
-  const requestFor = (id: number): Prebuilt => {
-    let p = cache.get(id);
-    if (!p) {
-      const body = Buffer.from(getUserBody(id));
-      const raw = buildRequest(
-        'POST',
-        GRAPHQL_PATH,
-        authority,
-        { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body,
-      );
-      cache.set(id, (p = { raw, bodyBytes: body.length }));
-    }
-    return p;
-  };
+  const requestFor = prebuiltRequests(authority, getUserBody);
   // nestedProfile: the whole profile in one query (clients/nested-profile.ts).
-  const nestedCache = new Map<number, Prebuilt>();
-  const nestedFor = (id: number): Prebuilt => {
-    let p = nestedCache.get(id);
-    if (!p) {
-      const body = Buffer.from(nestedProfileBody(id));
-      const raw = buildRequest(
-        'POST',
-        GRAPHQL_PATH,
-        authority,
-        { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body,
-      );
-      nestedCache.set(id, (p = { raw, bodyBytes: body.length }));
-    }
-    return p;
-  };
+  const nestedFor = prebuiltRequests(authority, nestedProfileBody);
 
   const connection: Connection = {
     setupBytes: { out: 0, in: 0 }, // HTTP/1.1 has no handshake beyond TCP's
@@ -127,13 +112,7 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
         }
         return outcome;
       }
-      const code = String(res.status);
-      return {
-        ok: false,
-        kind: res.status >= 500 ? 'server_error' : 'client_error',
-        code,
-        detail: res.body.toString('utf8').slice(0, 200),
-      };
+      return statusFailure(res.status, res.body);
     },
     close: () => conn.close(),
   };

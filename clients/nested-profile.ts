@@ -23,7 +23,7 @@ import type { UserServiceClient } from '../generated/proto/bench/v1/UserService.
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';
 import type { PostList__Output } from '../generated/proto/bench/v1/PostList.ts';
 import type { CommentList__Output } from '../generated/proto/bench/v1/CommentList.ts';
-import { Http1Connection, buildRequest, classifyNetError, type Http1Response } from './wire/http1.ts';
+import { Http1Connection, buildRequest, classifyNetError, httpFailure, type Http1Response } from './wire/http1.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import type { ByteCount, CallOutcome } from './types.ts';
 
@@ -155,11 +155,11 @@ export class RestProfileClient {
     try {
       const u = await this.get(first, `/v1/users/${id}`);
       requests++;
-      if (u.status !== 200) return httpFailure(u);
+      if (u.status !== 200) return httpFailure(u.status, u.body);
       response += u.body.length;
       const p = await this.get(first, `/v1/users/${id}/posts`);
       requests++;
-      if (p.status !== 200) return httpFailure(p);
+      if (p.status !== 200) return httpFailure(p.status, p.body);
       response += p.body.length;
       // A real client must read the post ids before it can ask for comments, so this parse
       // is part of the protocol's cost, lean mode or not.
@@ -184,7 +184,7 @@ export class RestProfileClient {
           }
         }),
       );
-      if (failed) return httpFailure(failed);
+      if (failed) return httpFailure(failed.status, failed.body);
       const payload = { request: 0, response };
       if (!decode) return { ok: true, payload, requests };
       const user = canonicalUser(JSON.parse(u.body.toString('utf8')) as UserJson);
@@ -204,17 +204,6 @@ export class RestProfileClient {
     );
     this.pool.push(...more);
   }
-}
-
-function httpFailure(res: Http1Response): CallOutcome {
-  const code = String(res.status);
-  if (res.status === 404) return { ok: false, kind: 'not_found', code };
-  return {
-    ok: false,
-    kind: res.status >= 500 ? 'server_error' : 'client_error',
-    code,
-    detail: res.body.toString('utf8').slice(0, 200),
-  };
 }
 
 // ---- gRPC (stock grpc-js client) ----

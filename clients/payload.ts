@@ -8,18 +8,23 @@
 // before it is counted, so the client's CPU per op includes decompression. payload.response is
 // the decompressed message size; the socket byte counters show what the compression saved.
 import zlib from 'node:zlib';
-import type net from 'node:net';
 import WebSocket from 'ws';
 import type * as grpc from '@grpc/grpc-js';
 import { canonicalUser, userFromProto, type UserJson } from '../proto/contract.ts';
 import type { UserPage__Output } from '../generated/proto/bench/v1/UserPage.ts';
-import { Http1Connection, buildRequest, classifyNetError, httpFailure, type Http1Response } from './wire/http1.ts';
+import {
+  Http1Connection,
+  buildRequest,
+  classifyNetError,
+  connectionOverHttp1,
+  httpFailure,
+  type Http1Response,
+} from './wire/http1.ts';
 import { classifyGrpcStatus } from './grpc.ts';
 import { connect as grpcJsConnect, wireSizeOf } from './grpc-js.ts';
-import { openSseRpc, requestIdOf } from './sse.ts';
-import type { SseEvent } from './wire/sse-parser.ts';
-import { unsupported, type CallOutcome, type ClientModule } from './types.ts';
-import { closeWebSocket } from './websocket.ts';
+import { AWAITING_SEND, openSseRpcCalls } from './sse.ts';
+import { unsupported, withCalls, type CallOutcome, type ClientModule } from './types.ts';
+import { connectionOverWebSocket, leadingId, openWebSocket, WebSocketCalls } from './websocket.ts';
 
 /** How the answer travels: identity, HTTP Content-Encoding (gzip, br) or WebSocket permessage-deflate. */
 export type PayloadEncoding = 'identity' | 'gzip' | 'br' | 'deflate';
@@ -66,28 +71,23 @@ export function restPage(encoding: PayloadEncoding = 'identity'): ClientModule {
       const conn = await Http1Connection.connect(host, port);
       const authority = `${host}:${port}`;
       const headers = { Accept: 'application/json', ...acceptHeaders(encoding) };
-      return {
-        setupBytes: { out: 0, in: 0 },
-        wireBytes: () => conn.bytes(),
-        close: () => conn.close(),
-        async call(op, options): Promise<CallOutcome> {
-          if (op.op !== 'listUsers') return unsupported(op);
-          const t0 = performance.now();
-          try {
-            const res = await conn.request(
-              buildRequest('GET', `/v1/users?after=${op.after}&limit=${op.limit}`, authority, headers),
-            );
-            if (res.status !== 200) return httpFailure(res.status, res.body);
-            const body = plainBody(res, encoding);
-            const base = { ok: true as const, payload: { request: 0, response: body.length }, firstItemUs: elapsedUs(t0) };
-            if (!options?.decode) return { ...base, items: countUsers(body) };
-            const users = (JSON.parse(body.toString('utf8')) as { users: UserJson[] }).users.map(canonicalUser);
-            return { ...base, items: users.length, users };
-          } catch (err) {
-            return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
-          }
-        },
-      };
+      return connectionOverHttp1(conn, async (op, options): Promise<CallOutcome> => {
+        if (op.op !== 'listUsers') return unsupported(op);
+        const t0 = performance.now();
+        try {
+          const res = await conn.request(
+            buildRequest('GET', `/v1/users?after=${op.after}&limit=${op.limit}`, authority, headers),
+          );
+          if (res.status !== 200) return httpFailure(res.status, res.body);
+          const body = plainBody(res, encoding);
+          const base = { ok: true as const, payload: { request: 0, response: body.length }, firstItemUs: elapsedUs(t0) };
+          if (!options?.decode) return { ...base, items: countUsers(body) };
+          const users = (JSON.parse(body.toString('utf8')) as { users: UserJson[] }).users.map(canonicalUser);
+          return { ...base, items: users.length, users };
+        } catch (err) {
+          return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
+        }
+      });
     },
   };
 }
@@ -108,39 +108,34 @@ export function graphqlPage(encoding: PayloadEncoding = 'identity'): ClientModul
       const authority = `${host}:${port}`;
       const headers = { 'Content-Type': 'application/json', Accept: 'application/json', ...acceptHeaders(encoding) };
       const queries = new Map<number, string>();
-      return {
-        setupBytes: { out: 0, in: 0 },
-        wireBytes: () => conn.bytes(),
-        close: () => conn.close(),
-        async call(op, options): Promise<CallOutcome> {
-          if (op.op !== 'listUsers') return unsupported(op);
-          let query = queries.get(op.limit);
-          if (!query) queries.set(op.limit, (query = pageQuery(op.limit)));
-          const body = `{"query":${JSON.stringify(query)},"variables":{"after":${op.after}}}`;
-          const t0 = performance.now();
-          try {
-            const res = await conn.request(buildRequest('POST', '/graphql', authority, headers, body));
-            if (res.status !== 200) return httpFailure(res.status, res.body);
-            const plain = plainBody(res, encoding);
-            const payload = { request: Buffer.byteLength(body), response: plain.length };
-            // graphql-js puts "errors" before "data": an answer that starts with data has none.
-            const clean = plain.subarray(0, DATA_PREFIX.length).equals(DATA_PREFIX);
-            if (!options?.decode && clean) return { ok: true, payload, items: countUsers(plain), firstItemUs: elapsedUs(t0) };
-            const parsed = JSON.parse(plain.toString('utf8')) as {
-              data?: { users?: UserJson[] } | null;
-              errors?: { message?: string; extensions?: { code?: string } }[];
-            };
-            if (parsed.errors?.length) {
-              const e = parsed.errors[0]!;
-              return { ok: false, kind: 'client_error', code: e.extensions?.code, detail: e.message ?? '' };
-            }
-            const users = (parsed.data?.users ?? []).map(canonicalUser);
-            return { ok: true, payload, items: users.length, users, firstItemUs: elapsedUs(t0) };
-          } catch (err) {
-            return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
+      return connectionOverHttp1(conn, async (op, options): Promise<CallOutcome> => {
+        if (op.op !== 'listUsers') return unsupported(op);
+        let query = queries.get(op.limit);
+        if (!query) queries.set(op.limit, (query = pageQuery(op.limit)));
+        const body = `{"query":${JSON.stringify(query)},"variables":{"after":${op.after}}}`;
+        const t0 = performance.now();
+        try {
+          const res = await conn.request(buildRequest('POST', '/graphql', authority, headers, body));
+          if (res.status !== 200) return httpFailure(res.status, res.body);
+          const plain = plainBody(res, encoding);
+          const payload = { request: Buffer.byteLength(body), response: plain.length };
+          // graphql-js puts "errors" before "data": an answer that starts with data has none.
+          const clean = plain.subarray(0, DATA_PREFIX.length).equals(DATA_PREFIX);
+          if (!options?.decode && clean) return { ok: true, payload, items: countUsers(plain), firstItemUs: elapsedUs(t0) };
+          const parsed = JSON.parse(plain.toString('utf8')) as {
+            data?: { users?: UserJson[] } | null;
+            errors?: { message?: string; extensions?: { code?: string } }[];
+          };
+          if (parsed.errors?.length) {
+            const e = parsed.errors[0]!;
+            return { ok: false, kind: 'client_error', code: e.extensions?.code, detail: e.message ?? '' };
           }
-        },
-      };
+          const users = (parsed.data?.users ?? []).map(canonicalUser);
+          return { ok: true, payload, items: users.length, users, firstItemUs: elapsedUs(t0) };
+        } catch (err) {
+          return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
+        }
+      });
     },
   };
 }
@@ -151,32 +146,27 @@ export function graphqlPage(encoding: PayloadEncoding = 'identity'): ClientModul
 export const grpcJsPage: ClientModule = {
   async connect(target) {
     const base = await grpcJsConnect(target);
-    return {
-      setupBytes: base.setupBytes,
-      wireBytes: () => base.wireBytes(),
-      close: () => base.close(),
-      call(op, options): Promise<CallOutcome> {
-        if (op.op !== 'listUsers') return Promise.resolve(unsupported(op));
-        const t0 = performance.now();
-        return new Promise((resolve) => {
-          base.client.ListUsersPage(
-            { pageSize: op.limit, afterId: op.after },
-            (err: grpc.ServiceError | null, res?: UserPage__Output) => {
-              if (err) return resolve(classifyGrpcStatus(err.code, err.details));
-              if (!res) return resolve({ ok: false, kind: 'protocol_error', detail: 'no response message' });
-              const base = {
-                ok: true as const,
-                payload: { request: 0, response: wireSizeOf(res) },
-                items: res.users.length,
-                firstItemUs: elapsedUs(t0),
-              };
-              if (!options?.decode) return resolve(base);
-              resolve({ ...base, users: res.users.map((u) => canonicalUser(userFromProto(u))) });
-            },
-          );
-        });
-      },
-    };
+    return withCalls(base, (op, options): Promise<CallOutcome> => {
+      if (op.op !== 'listUsers') return Promise.resolve(unsupported(op));
+      const t0 = performance.now();
+      return new Promise((resolve) => {
+        base.client.ListUsersPage(
+          { pageSize: op.limit, afterId: op.after },
+          (err: grpc.ServiceError | null, res?: UserPage__Output) => {
+            if (err) return resolve(classifyGrpcStatus(err.code, err.details));
+            if (!res) return resolve({ ok: false, kind: 'protocol_error', detail: 'no response message' });
+            const base = {
+              ok: true as const,
+              payload: { request: 0, response: wireSizeOf(res) },
+              items: res.users.length,
+              firstItemUs: elapsedUs(t0),
+            };
+            if (!options?.decode) return resolve(base);
+            resolve({ ...base, users: res.users.map((u) => canonicalUser(userFromProto(u))) });
+          },
+        );
+      });
+    });
   },
 };
 
@@ -189,48 +179,18 @@ interface Pending {
   requestBytes: number;
 }
 
-/** `{"id":123,` at the start of an answer: its request id without parsing the page. */
-function leadingId(buf: Buffer): number | undefined {
-  if (buf.length < 8 || buf[0] !== 0x7b || buf[5] !== 0x3a) return undefined;
-  let id = 0;
-  let i = 6;
-  for (; i < buf.length; i++) {
-    const c = buf[i]!;
-    if (c < 0x30 || c > 0x39) break;
-    id = id * 10 + (c - 0x30);
-  }
-  return i > 6 && buf[i] === 0x2c ? id : undefined;
-}
-
 export function websocketPage(encoding: PayloadEncoding = 'identity'): ClientModule {
   return {
     async connect({ host, port }) {
       // permessage-deflate with ws's defaults (threshold 1024 B, context takeover), offered only
       // for the deflate variant: the server uses it only if both sides agree.
-      const ws = new WebSocket(`ws://${host}:${port}/v1/ws`, { perMessageDeflate: encoding === 'deflate' });
-      let socket: net.Socket | undefined;
-      ws.once('upgrade', (res) => (socket = res.socket as net.Socket));
-      await new Promise<void>((resolve, reject) => {
-        ws.once('error', reject);
-        ws.once('open', () => {
-          ws.off('error', reject);
-          resolve();
-        });
-      });
+      const { ws, sock } = await openWebSocket(`ws://${host}:${port}/v1/ws`, { perMessageDeflate: encoding === 'deflate' });
       if (encoding === 'deflate' && !ws.extensions.includes('permessage-deflate')) {
         ws.terminate();
         throw new Error('the server did not accept permessage-deflate (is ServerTuning.compression on?)');
       }
-      const sock = socket ?? (ws as unknown as { _socket: net.Socket })._socket;
-      sock.setNoDelay(true);
       const setupBytes = { out: sock.bytesWritten, in: sock.bytesRead };
-      const pending = new Map<number, Pending>();
-      const failAll = (err: Error): void => {
-        for (const p of pending.values()) p.resolve({ ok: false, kind: classifyNetError(err), detail: err.message });
-        pending.clear();
-      };
-      ws.on('error', failAll);
-      ws.on('close', (code) => failAll(Object.assign(new Error(`websocket closed (${code})`), { code: 'ECONNRESET' })));
+      const pending = new WebSocketCalls<Pending>(ws);
       ws.on('message', (data) => {
         const raw = data as Buffer;
         let id = leadingId(raw);
@@ -257,22 +217,17 @@ export function websocketPage(encoding: PayloadEncoding = 'identity'): ClientMod
         p.resolve({ ...base, items: users.length, users });
       });
       let nextId = 0;
-      return {
-        setupBytes,
-        wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }),
-        call(op, options): Promise<CallOutcome> {
-          if (op.op !== 'listUsers') return Promise.resolve(unsupported(op));
-          const id = ++nextId;
-          const text = `{"id":${id},"op":"listUsers","params":{"afterId":${op.after},"limit":${op.limit}}}`;
-          return new Promise((resolve) => {
-            if (ws.readyState !== WebSocket.OPEN)
-              return resolve({ ok: false, kind: 'connection_reset', detail: 'websocket not open' });
-            pending.set(id, { resolve, t0: performance.now(), decode: options?.decode === true, requestBytes: text.length });
-            ws.send(text);
-          });
-        },
-        close: () => closeWebSocket(ws),
-      };
+      return connectionOverWebSocket(ws, sock, setupBytes, (op, options): Promise<CallOutcome> => {
+        if (op.op !== 'listUsers') return Promise.resolve(unsupported(op));
+        const id = ++nextId;
+        const text = `{"id":${id},"op":"listUsers","params":{"afterId":${op.after},"limit":${op.limit}}}`;
+        return new Promise((resolve) => {
+          if (ws.readyState !== WebSocket.OPEN)
+            return resolve({ ok: false, kind: 'connection_reset', detail: 'websocket not open' });
+          pending.set(id, { resolve, t0: performance.now(), decode: options?.decode === true, requestBytes: text.length });
+          ws.send(text);
+        });
+      });
     },
   };
 }
@@ -282,51 +237,21 @@ export function websocketPage(encoding: PayloadEncoding = 'identity'): ClientMod
 /** POST /v1/rpc op listUsersPage; the page comes back as one `result` event on the stream. */
 export const ssePage: ClientModule = {
   async connect({ host, port }) {
-    const pending = new Map<number, Pending>();
-    const onEvent = (ev: SseEvent): void => {
-      if (ev.type !== 'result' && ev.type !== 'error') return;
-      const rid = requestIdOf(ev.data) ?? (JSON.parse(ev.data) as { requestId: number }).requestId;
-      const p = pending.get(rid);
-      if (!p) return;
-      pending.delete(rid);
-      if (ev.type === 'error') {
-        const e = (JSON.parse(ev.data) as { error: { code?: string; message?: string } }).error;
-        return p.resolve({ ok: false, kind: 'client_error', code: e.code, detail: e.message ?? '' });
-      }
+    const calls = await openSseRpcCalls<Pending>(host, port, ['result'], (ev, p) => {
       const base = {
         ok: true as const,
         payload: { request: p.requestBytes, response: ev.dataBytes },
         firstItemUs: elapsedUs(p.t0),
       };
-      if (!p.decode) return p.resolve({ ...base, items: countUsersIn(ev.data) });
+      if (!p.decode) return { ...base, items: countUsersIn(ev.data) };
       const users = (JSON.parse(ev.data) as { result: UserJson[] }).result.map(canonicalUser);
-      p.resolve({ ...base, items: users.length, users });
-    };
-    const session = await openSseRpc(host, port, onEvent, () => {
-      for (const p of pending.values()) p.resolve({ ok: false, kind: 'connection_reset', detail: 'event stream closed' });
-      pending.clear();
+      return { ...base, items: users.length, users };
     });
-    const streamJson = JSON.stringify(session.streamId);
-    let nextId = 0;
-    return {
-      setupBytes: session.setupBytes,
-      wireBytes: session.wireBytes,
-      close: session.close,
-      async call(op, options): Promise<CallOutcome> {
-        if (op.op !== 'listUsers') return unsupported(op);
-        const rid = ++nextId;
-        const body = `{"streamId":${streamJson},"requestId":${rid},"op":"listUsersPage","params":{"afterId":${op.after},"limit":${op.limit}}}`;
-        // Registered before the POST is written: the event may beat the 202 back.
-        const done = new Promise<CallOutcome>((resolve) =>
-          pending.set(rid, { resolve, t0: performance.now(), decode: options?.decode === true, requestBytes: body.length }),
-        );
-        const refused = await session.post(body);
-        if (refused) {
-          pending.delete(rid);
-          return refused;
-        }
-        return done;
-      },
-    };
+    return calls.connection((op, options): Promise<CallOutcome> => {
+      if (op.op !== 'listUsers') return Promise.resolve(unsupported(op));
+      const params = `{"afterId":${op.after},"limit":${op.limit}}`;
+      const decode = options?.decode === true;
+      return calls.send('listUsersPage', params, { resolve: AWAITING_SEND, t0: performance.now(), decode, requestBytes: 0 });
+    });
   },
 };

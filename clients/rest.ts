@@ -1,6 +1,6 @@
 // Lean REST driver: GET /v1/users/:id with requests pre-built per id.
 import { canonicalUser, type UserJson } from '../proto/contract.ts';
-import { Http1Connection, buildRequest, classifyNetError } from './wire/http1.ts';
+import { Http1Connection, buildRequest, classifyNetError, httpFailure } from './wire/http1.ts';
 import { RestProfileClient } from './nested-profile.ts';
 import { unsupported, type CallOutcome, type ClientModule, type Connection } from './types.ts';
 
@@ -34,14 +34,7 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
         if (!options?.decode) return { ok: true, payload };
         return { ok: true, payload, user: canonicalUser(JSON.parse(res.body.toString('utf8')) as UserJson) };
       }
-      const code = String(res.status);
-      if (res.status === 404) return { ok: false, kind: 'not_found', code };
-      return {
-        ok: false,
-        kind: res.status >= 500 ? 'server_error' : 'client_error',
-        code,
-        detail: res.body.toString('utf8').slice(0, 200),
-      };
+      return httpFailure(res.status, res.body);
     },
     close: async () => {
       await Promise.all([profiles.close(), conn.close()]);

@@ -4,7 +4,7 @@
 // events and are matched to calls by requestId.
 import net from 'node:net';
 import { canonicalUser, type UserJson } from '../proto/contract.ts';
-import { Http1Connection, buildRequest, classifyNetError, httpFailure } from './wire/http1.ts';
+import { Http1Connection, buildRequest, classifyNetError, httpFailure, statusFailure } from './wire/http1.ts';
 import { Dechunker, SseParser, type SseEvent } from './wire/sse-parser.ts';
 import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection } from './types.ts';
 
@@ -129,13 +129,7 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
               return;
             }
             pending.delete(rid);
-            const code = String(res.status);
-            resolve({
-              ok: false,
-              kind: res.status >= 500 ? 'server_error' : 'client_error',
-              code,
-              detail: res.body.toString('utf8').slice(0, 200),
-            });
+            resolve(statusFailure(res.status, res.body));
           },
           (err: Error) => {
             pending.delete(rid);
@@ -175,51 +169,105 @@ export function requestIdOf(data: string): number | undefined {
   return i > RID_PREFIX.length ? id : undefined;
 }
 
-/**
- * An RPC-over-SSE session for a scenario client: the event stream plus a keep-alive
- * connection for the POSTs. The caller matches events to its calls; `post` sends one request
- * body and answers a failure when the server did not accept it (202), or undefined.
- */
-export interface SseRpcSession {
-  streamId: string;
-  setupBytes: ByteCount;
-  wireBytes(): ByteCount;
-  post(body: string): Promise<CallOutcome | undefined>;
-  close(): Promise<void>;
+/** A scenario call in flight on an SseRpcCalls session. */
+export interface SseCall {
+  /** Set by send(): what settles the call (pass AWAITING_SEND). */
+  resolve: (outcome: CallOutcome) => void;
+  /** performance.now() when the call started. */
+  t0: number;
+  decode: boolean;
+  /** Set by send(): the POST body's length (pass 0). */
+  requestBytes: number;
 }
 
-export async function openSseRpc(
+/** The placeholder `resolve` of an SseCall not yet sent: send() replaces it before anything can settle the call. */
+export const AWAITING_SEND = (): void => {};
+
+/**
+ * An RPC-over-SSE session for a scenario client: the event stream plus a keep-alive
+ * connection for the POSTs, with its calls matched to events by requestId.
+ */
+export interface SseRpcCalls<C extends SseCall> {
+  /** POST `op` with `params` (JSON text); answers when the call's events have, or at once if the POST was refused. */
+  send(op: string, params: string, call: C): Promise<CallOutcome>;
+  /** The session as a Connection whose calls are made by `call` (with send). */
+  connection(call: Connection['call']): Connection;
+}
+
+/**
+ * Open a session whose `error` events fail their call (client_error) and whose events of the
+ * types in `answers` go to `answer`, which gives the call's outcome once it is complete
+ * (undefined while more events are to come, as for a streamed page's items).
+ */
+export async function openSseRpcCalls<C extends SseCall>(
   host: string,
   port: number,
-  onEvent: (ev: SseEvent) => void,
-  onStreamClosed: () => void,
-): Promise<SseRpcSession> {
+  answers: readonly string[],
+  answer: (ev: SseEvent, call: C) => CallOutcome | undefined,
+): Promise<SseRpcCalls<C>> {
   const authority = `${host}:${port}`;
+  const pending = new Map<number, C>();
+  const onEvent = (ev: SseEvent): void => {
+    if (ev.type !== 'error' && !answers.includes(ev.type)) return;
+    const rid = requestIdOf(ev.data) ?? (JSON.parse(ev.data) as { requestId: number }).requestId;
+    const call = pending.get(rid);
+    if (!call) return;
+    let outcome: CallOutcome | undefined;
+    if (ev.type === 'error') {
+      const e = (JSON.parse(ev.data) as { error: { code?: string; message?: string } }).error;
+      outcome = { ok: false, kind: 'client_error', code: e.code, detail: e.message ?? '' };
+    } else {
+      outcome = answer(ev, call);
+      if (!outcome) return;
+    }
+    pending.delete(rid);
+    call.resolve(outcome);
+  };
   const [{ socket, streamId }, conn] = await Promise.all([
     openStream(host, port, authority, onEvent),
     Http1Connection.connect(host, port),
   ]);
   const setupBytes = { out: socket.bytesWritten, in: socket.bytesRead };
-  socket.on('close', onStreamClosed);
+  socket.on('close', () => {
+    for (const call of pending.values()) call.resolve({ ok: false, kind: 'connection_reset', detail: 'event stream closed' });
+    pending.clear();
+  });
   const headers = { 'Content-Type': 'application/json' };
+  const streamJson = JSON.stringify(streamId);
+  let nextId = 0;
+  const post = async (body: string): Promise<CallOutcome | undefined> => {
+    try {
+      const res = await conn.request(buildRequest('POST', '/v1/rpc', authority, headers, body));
+      return res.status === 202 ? undefined : httpFailure(res.status, res.body);
+    } catch (err) {
+      return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
+    }
+  };
+  const wireBytes = (): ByteCount => {
+    const b = conn.bytes();
+    return { out: b.out + socket.bytesWritten, in: b.in + socket.bytesRead };
+  };
+  const close = async (): Promise<void> => {
+    socket.destroy();
+    await conn.close();
+  };
   return {
-    streamId,
-    setupBytes,
-    wireBytes: () => {
-      const b = conn.bytes();
-      return { out: b.out + socket.bytesWritten, in: b.in + socket.bytesRead };
-    },
-    async post(body) {
-      try {
-        const res = await conn.request(buildRequest('POST', '/v1/rpc', authority, headers, body));
-        return res.status === 202 ? undefined : httpFailure(res.status, res.body);
-      } catch (err) {
-        return { ok: false, kind: classifyNetError(err), detail: (err as Error).message };
+    connection: (call) => ({ setupBytes, wireBytes, close, call }),
+    async send(op, params, call) {
+      const rid = ++nextId;
+      const body = `{"streamId":${streamJson},"requestId":${rid},"op":"${op}","params":${params}}`;
+      call.requestBytes = body.length;
+      // Registered before the POST is written: the event may beat the 202 back.
+      const done = new Promise<CallOutcome>((resolve) => {
+        call.resolve = resolve;
+        pending.set(rid, call);
+      });
+      const refused = await post(body);
+      if (refused) {
+        pending.delete(rid);
+        return refused;
       }
-    },
-    async close() {
-      socket.destroy();
-      await conn.close();
+      return done;
     },
   };
 }

@@ -37,6 +37,11 @@ export function unsupported(op: { op: string }): CallOutcome {
   return { ok: false, kind: 'client_error', code: 'unsupported', detail: `this client cannot express ${op.op}` };
 }
 
+/** A client built on another connection: `inner`'s setup bytes, byte counts and close, with calls of its own. */
+export function withCalls(inner: Connection, call: Connection['call']): Connection {
+  return { setupBytes: inner.setupBytes, wireBytes: () => inner.wireBytes(), close: () => inner.close(), call };
+}
+
 export interface Target {
   host: string;
   port: number;

@@ -5,16 +5,13 @@
 // in all three encodings, so the client CPU per op includes a whole encode and decode, as the
 // server's does. Converting to the contract's JSON shape (canonicalUser / userFromProto) is
 // done only for decode: true (the verify step), as it is comparison work, not the encoding's.
-import type net from 'node:net';
-import WebSocket from 'ws';
 import type protobuf from 'protobufjs';
 import { canonicalUser, protoType, userFromProto, type UserJson } from '../proto/contract.ts';
 import { msgpack, wsEnvelopeTypes, type WsEncoding } from '../proto/ws-encodings.ts';
 import type { WsResponse__Output } from '../generated/proto/bench/v1/WsResponse.ts';
 import type { User__Output } from '../generated/proto/bench/v1/User.ts';
-import { classifyNetError } from './wire/http1.ts';
-import { unsupported, type ByteCount, type CallOutcome, type ClientModule, type Connection, type ErrorKind } from './types.ts';
-import { closeWebSocket } from './websocket.ts';
+import { unsupported, type ByteCount, type CallOutcome, type ClientModule } from './types.ts';
+import { connectionOverWebSocket, errorReplyOutcome, messageBuffer, openWebSocket, WebSocketCalls } from './websocket.ts';
 
 export const WS_PATH = '/v1/ws';
 
@@ -74,12 +71,6 @@ function codec(encoding: WsEncoding): Codec {
   }
 }
 
-function errorKind(code: string | undefined): ErrorKind {
-  if (code === 'not_found') return 'not_found';
-  if (code === 'bad_request' || code === 'unknown_op') return 'client_error';
-  return 'server_error';
-}
-
 interface Pending {
   resolve: (o: CallOutcome) => void;
   decode: boolean;
@@ -92,90 +83,59 @@ export function encodingClient(encoding: WsEncoding): ClientModule {
   return {
     description: `ws client, subprotocol ${encoding}: every request encoded and every answer fully decoded (${encoding === 'json' ? 'JSON text frames' : encoding === 'msgpack' ? 'msgpackr, binary frames' : 'protobufjs WsRequest/WsResponse, binary frames'}); ws server`,
     async connect({ host, port }) {
-      const ws = new WebSocket(`ws://${host}:${port}${WS_PATH}`, [encoding], { perMessageDeflate: false });
-      let socket: net.Socket | undefined;
-      ws.once('upgrade', (res) => {
-        socket = res.socket as net.Socket;
-      });
-      await new Promise<void>((resolve, reject) => {
-        const onError = (err: Error) => reject(new Error(`websocket ${encoding}: ${err.message}`));
-        ws.once('error', onError);
-        ws.once('open', () => {
-          ws.off('error', onError);
-          resolve();
-        });
+      const url = `ws://${host}:${port}${WS_PATH}`;
+      const { ws, sock } = await openWebSocket(url, { protocols: [encoding] }).catch((err: Error) => {
+        throw new Error(`websocket ${encoding}: ${err.message}`);
       });
       // ws already refuses a different subprotocol than offered; this catches none at all.
       if (ws.protocol !== encoding) {
         ws.terminate();
         throw new Error(`websocket: the server did not agree to subprotocol ${encoding} (got ${JSON.stringify(ws.protocol)})`);
       }
-      socket ??= (ws as unknown as { _socket?: net.Socket })._socket;
-      if (!socket) throw new Error('ws opened without a socket');
-      socket.setNoDelay(true);
-      const sock = socket;
       const setupBytes: ByteCount = { out: sock.bytesWritten, in: sock.bytesRead };
 
-      const pending = new Map<number, Pending>();
+      const pending = new WebSocketCalls<Pending>(ws);
       let nextId = 0;
-      let closedError: Error | undefined;
-      const failAll = (err: Error): void => {
-        closedError ??= err;
-        const kind = classifyNetError(err);
-        for (const p of pending.values()) p.resolve({ ok: false, kind, detail: err.message });
-        pending.clear();
-      };
-      ws.on('error', (err) => failAll(err));
-      ws.on('close', (code) => failAll(Object.assign(new Error(`websocket closed (${code})`), { code: 'ECONNRESET' })));
 
       ws.on('message', (data, isBinary) => {
-        const raw = Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]);
+        const raw = messageBuffer(data);
         let reply: Decoded;
         try {
           if (isBinary !== c.binary) throw new Error(`${isBinary ? 'binary' : 'text'} frame on a ${encoding} connection`);
           reply = c.decode(raw);
         } catch (err) {
           // Uncorrelatable: fail every waiting call rather than let them time out silently.
-          failAll(Object.assign(new Error(`undecodable ${encoding} reply: ${(err as Error).message}`), { code: 'EPROTO' }));
+          pending.failAll(
+            Object.assign(new Error(`undecodable ${encoding} reply: ${(err as Error).message}`), { code: 'EPROTO' }),
+          );
           ws.terminate();
           return;
         }
         if (typeof reply.id !== 'number') return; // answers a message we did not send
-        const p = pending.get(reply.id);
+        const p = pending.take(reply.id);
         if (!p) return;
-        pending.delete(reply.id);
         const payload = { request: p.requestBytes, response: raw.length };
-        if (reply.error) {
-          const code = reply.error.code;
-          return p.resolve({ ok: false, kind: errorKind(code), ...(code ? { code } : {}), detail: reply.error.message ?? '' });
-        }
+        if (reply.error) return p.resolve(errorReplyOutcome(reply.error));
         if (reply.user === undefined || reply.user === null)
           return p.resolve({ ok: false, kind: 'protocol_error', detail: 'reply has neither a user nor an error' });
         p.resolve(p.decode ? { ok: true, payload, user: c.toJson(reply.user) } : { ok: true, payload });
       });
 
-      const connection: Connection = {
-        setupBytes,
-        wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }),
-        call(op, options): Promise<CallOutcome> {
-          if (op.op !== 'getUser') return Promise.resolve(unsupported(op));
-          if (closedError || ws.readyState !== WebSocket.OPEN) {
-            return Promise.resolve({ ok: false, kind: 'connection_reset', detail: closedError?.message ?? 'websocket not open' });
-          }
-          const id = ++nextId;
-          const body = c.encodeGetUser(id, op.id);
-          return new Promise((resolve) => {
-            pending.set(id, {
-              resolve,
-              decode: options?.decode === true,
-              requestBytes: typeof body === 'string' ? Buffer.byteLength(body) : body.length,
-            });
-            ws.send(body);
+      return connectionOverWebSocket(ws, sock, setupBytes, (op, options): Promise<CallOutcome> => {
+        if (op.op !== 'getUser') return Promise.resolve(unsupported(op));
+        const notOpen = pending.notOpen();
+        if (notOpen) return Promise.resolve(notOpen);
+        const id = ++nextId;
+        const body = c.encodeGetUser(id, op.id);
+        return new Promise((resolve) => {
+          pending.set(id, {
+            resolve,
+            decode: options?.decode === true,
+            requestBytes: typeof body === 'string' ? Buffer.byteLength(body) : body.length,
           });
-        },
-        close: () => closeWebSocket(ws),
-      };
-      return connection;
+          ws.send(body);
+        });
+      });
     },
   };
 }

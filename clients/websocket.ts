@@ -46,6 +46,19 @@ export function scanReply(buf: Buffer): { id: number; isResult: boolean } | unde
   return { id, isResult: buf[i + 2] === R };
 }
 
+/** `{"id":123,` at the start of a message: its request id without parsing the rest. */
+export function leadingId(buf: Buffer): number | undefined {
+  if (buf.length < 8 || buf[0] !== 0x7b || buf[5] !== 0x3a) return undefined;
+  let id = 0;
+  let i = 6;
+  for (; i < buf.length; i++) {
+    const c = buf[i]!;
+    if (c < 0x30 || c > 0x39) break;
+    id = id * 10 + (c - 0x30);
+  }
+  return i > 6 && buf[i] === COMMA ? id : undefined;
+}
+
 function errorKind(code: string | undefined): ErrorKind {
   if (code === 'not_found') return 'not_found';
   if (code === 'bad_request' || code === 'unknown_op') return 'client_error';
@@ -53,62 +66,30 @@ function errorKind(code: string | undefined): ErrorKind {
 }
 
 export const connect: ClientModule['connect'] = async ({ host, port }) => {
-  const ws = new WebSocket(`ws://${host}:${port}${WS_PATH}`, { perMessageDeflate: false });
-  // The net.Socket under the upgrade: its counters include the HTTP upgrade exchange and all
-  // frame headers, which ws itself does not report.
-  let socket: net.Socket | undefined;
-  ws.once('upgrade', (res) => {
-    socket = res.socket as net.Socket;
-  });
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error) => reject(err);
-    ws.once('error', onError);
-    ws.once('open', () => {
-      ws.off('error', onError);
-      resolve();
-    });
-  });
-  socket ??= (ws as unknown as { _socket?: net.Socket })._socket;
-  if (!socket) throw new Error('ws opened without a socket');
-  socket.setNoDelay(true);
-  const sock = socket;
+  const { ws, sock } = await openWebSocket(`ws://${host}:${port}${WS_PATH}`);
   // Nothing is sent after the 101 until the first call, so this is exactly the upgrade.
   const setupBytes: ByteCount = { out: sock.bytesWritten, in: sock.bytesRead };
 
-  const pending = new Map<number, Pending>();
+  const pending = new WebSocketCalls<Pending>(ws);
   let nextId = 0;
-  let closedError: Error | undefined;
-
-  const failAll = (err: Error): void => {
-    closedError ??= err;
-    const kind = classifyNetError(err);
-    for (const p of pending.values()) p.resolve({ ok: false, kind, detail: err.message });
-    pending.clear();
-  };
-  ws.on('error', (err) => failAll(err));
-  ws.on('close', (code) => failAll(Object.assign(new Error(`websocket closed (${code})`), { code: 'ECONNRESET' })));
 
   const settle = (p: Pending, responseBytes: number, reply: Reply | undefined, raw: Buffer, isResult: boolean): void => {
     const payload = { request: p.requestBytes, response: responseBytes };
     if (isResult && !p.decode) return p.resolve({ ok: true, payload });
     reply ??= JSON.parse(raw.toString('utf8')) as Reply;
-    if (reply.error) {
-      const code = reply.error.code;
-      return p.resolve({ ok: false, kind: errorKind(code), ...(code ? { code } : {}), detail: reply.error.message ?? '' });
-    }
+    if (reply.error) return p.resolve(errorReplyOutcome(reply.error));
     if (reply.result === undefined)
       return p.resolve({ ok: false, kind: 'protocol_error', detail: 'reply has neither result nor error' });
     p.resolve({ ok: true, payload, user: canonicalUser(reply.result as UserJson) });
   };
 
   ws.on('message', (data, isBinary) => {
-    const raw = Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]);
+    const raw = messageBuffer(data);
     if (isBinary) return; // the server never sends binary; nothing to correlate it with
     const scanned = scanReply(raw);
     if (scanned) {
-      const p = pending.get(scanned.id);
+      const p = pending.take(scanned.id);
       if (!p) return;
-      pending.delete(scanned.id);
       settle(p, raw.length, undefined, raw, scanned.isResult);
       return;
     }
@@ -120,36 +101,28 @@ export const connect: ClientModule['connect'] = async ({ host, port }) => {
     }
     // id null answers a message we could not have sent; nothing is waiting for it.
     if (typeof reply.id !== 'number') return;
-    const p = pending.get(reply.id);
+    const p = pending.take(reply.id);
     if (!p) return;
-    pending.delete(reply.id);
     settle(p, raw.length, reply, raw, reply.error === undefined);
   });
 
-  const connection: Connection = {
-    setupBytes,
-    wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }),
-    call(op, options): Promise<CallOutcome> {
-      if (op.op !== 'getUser') return Promise.resolve(unsupported(op));
-      if (closedError || ws.readyState !== WebSocket.OPEN) {
-        return Promise.resolve({ ok: false, kind: 'connection_reset', detail: closedError?.message ?? 'websocket not open' });
-      }
-      const id = ++nextId;
-      // The request id changes every call, so a cached string would need concatenating anyway:
-      // a template string is as cheap and allocates once.
-      // A non-integer id (NaN would not even be JSON) goes as JSON so the server can answer
-      // bad_request to this request id rather than to id null, which nothing waits for.
-      const userId = Number.isInteger(op.id) ? op.id : JSON.stringify(op.id ?? null);
-      const text = `{"id":${id},"op":"getUser","params":{"id":${userId}}}`;
-      return new Promise((resolve) => {
-        // Every character is ASCII here, so length is the byte length.
-        pending.set(id, { resolve, decode: options?.decode === true, requestBytes: text.length });
-        ws.send(text);
-      });
-    },
-    close: () => closeWebSocket(ws),
-  };
-  return connection;
+  return connectionOverWebSocket(ws, sock, setupBytes, (op, options): Promise<CallOutcome> => {
+    if (op.op !== 'getUser') return Promise.resolve(unsupported(op));
+    const notOpen = pending.notOpen();
+    if (notOpen) return Promise.resolve(notOpen);
+    const id = ++nextId;
+    // The request id changes every call, so a cached string would need concatenating anyway:
+    // a template string is as cheap and allocates once.
+    // A non-integer id (NaN would not even be JSON) goes as JSON so the server can answer
+    // bad_request to this request id rather than to id null, which nothing waits for.
+    const userId = Number.isInteger(op.id) ? op.id : JSON.stringify(op.id ?? null);
+    const text = `{"id":${id},"op":"getUser","params":{"id":${userId}}}`;
+    return new Promise((resolve) => {
+      // Every character is ASCII here, so length is the byte length.
+      pending.set(id, { resolve, decode: options?.decode === true, requestBytes: text.length });
+      ws.send(text);
+    });
+  });
 };
 
 /** Close with 1000 and wait for the close, but no more than 200 ms: every WebSocket client here closes this way. */
@@ -161,4 +134,87 @@ export function closeWebSocket(ws: WebSocket): Promise<void> {
     // A server that does not answer the close handshake promptly is not ours to wait for.
     setTimeout(() => ws.terminate(), 200).unref();
   });
+}
+
+/** A Connection on an open WebSocket: byte counts from the socket under it, closed by closeWebSocket. */
+export function connectionOverWebSocket(
+  ws: WebSocket,
+  sock: net.Socket,
+  setupBytes: ByteCount,
+  call: Connection['call'],
+): Connection {
+  return { setupBytes, wireBytes: () => ({ out: sock.bytesWritten, in: sock.bytesRead }), call, close: () => closeWebSocket(ws) };
+}
+
+/** An open ws client connection and the net.Socket under it. */
+export interface OpenWebSocket {
+  ws: WebSocket;
+  /** Its counters include the HTTP upgrade exchange and all frame headers, which ws itself does not report. */
+  sock: net.Socket;
+}
+
+/** Open a ws connection (rejecting if it does not open) with Nagle off on its socket. */
+export async function openWebSocket(
+  url: string,
+  { protocols, perMessageDeflate = false }: { protocols?: string | string[]; perMessageDeflate?: boolean } = {},
+): Promise<OpenWebSocket> {
+  const ws = new WebSocket(url, protocols, { perMessageDeflate });
+  let socket: net.Socket | undefined;
+  ws.once('upgrade', (res) => {
+    socket = res.socket as net.Socket;
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('error', reject);
+    ws.once('open', () => {
+      ws.off('error', reject);
+      resolve();
+    });
+  });
+  socket ??= (ws as unknown as { _socket?: net.Socket })._socket;
+  if (!socket) throw new Error('ws opened without a socket');
+  socket.setNoDelay(true);
+  return { ws, sock: socket };
+}
+
+/** The calls in flight on one WebSocket, by request id: all of them fail when the socket errors or closes. */
+export class WebSocketCalls<P extends { resolve(outcome: CallOutcome): void }> extends Map<number, P> {
+  /** What ended the connection, once something has. */
+  closedError: Error | undefined;
+
+  constructor(private readonly ws: WebSocket) {
+    super();
+    ws.on('error', (err) => this.failAll(err));
+    ws.on('close', (code) => this.failAll(Object.assign(new Error(`websocket closed (${code})`), { code: 'ECONNRESET' })));
+  }
+
+  /** The call waiting for `id`, no longer waiting. */
+  take(id: number): P | undefined {
+    const p = this.get(id);
+    if (p) this.delete(id);
+    return p;
+  }
+
+  failAll(err: Error): void {
+    this.closedError ??= err;
+    const kind = classifyNetError(err);
+    for (const p of this.values()) p.resolve({ ok: false, kind, detail: err.message });
+    this.clear();
+  }
+
+  /** The outcome of a call made when the connection cannot carry it, or undefined when it can. */
+  notOpen(): CallOutcome | undefined {
+    if (!this.closedError && this.ws.readyState === WebSocket.OPEN) return undefined;
+    return { ok: false, kind: 'connection_reset', detail: this.closedError?.message ?? 'websocket not open' };
+  }
+}
+
+/** A getUser error reply ({"id":N,"error":{code,message}}) as the call's outcome. */
+export function errorReplyOutcome(error: { code?: string; message?: string }): CallOutcome {
+  const code = error.code;
+  return { ok: false, kind: errorKind(code), ...(code ? { code } : {}), detail: error.message ?? '' };
+}
+
+/** A ws 'message' event's data as one Buffer (ws hands a Buffer unless told otherwise). */
+export function messageBuffer(data: WebSocket.RawData): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]);
 }

@@ -126,16 +126,9 @@ export function expandedSelections(doc: DocumentNode): number {
 const DEPTH_CODE = 'DEPTH_LIMIT_EXCEEDED';
 const COMPLEXITY_CODE = 'COMPLEXITY_LIMIT_EXCEEDED';
 
-/** Depth and complexity errors for a document the spec's own rules found valid. */
-export function checkCost(
-  schema: GraphQLSchema,
-  doc: DocumentNode,
-  variables: Record<string, unknown>,
-  operationName: string | undefined,
-  maxDepth: number,
-  maxComplexity: number,
-): GraphQLError[] {
-  return costVerdict(schema, doc, variables, operationName, maxDepth, maxComplexity).errors;
+/** Depth and complexity errors for a document the spec's own rules found valid (costVerdict's errors). */
+export function checkCost(...args: Parameters<typeof costVerdict>): GraphQLError[] {
+  return costVerdict(...args).errors;
 }
 
 /**

@@ -12,15 +12,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { UserJson } from '../proto/contract.ts';
-import {
-  generateComments,
-  generatePosts,
-  generateUser,
-  POSTS_PER_USER,
-  type Comment,
-  type DatasetOptions,
-  type Post,
-} from './dataset.ts';
+import { generateComments, generatePosts, generateUser, POSTS_PER_USER } from './dataset.ts';
+import type { Comment, DatasetOptions, Post } from './dataset.ts';
 import type { NewUser, UserStore } from './store.ts';
 
 interface UserRow {

@@ -15,6 +15,7 @@ import { httpServerOptions, type ConnectionLimits } from './http-limits.ts';
 import { listenOn } from './listen.ts';
 import { binaryAnswerer, negotiateEncoding } from './websocket-encodings.ts';
 import { relayOf } from './chat.ts';
+import { startWsHeartbeat } from './ws-heartbeat.ts';
 import { WS_PATH } from './websocket/index.ts';
 
 // Defined with the server's metadata (servers/websocket/index.ts); tests and claims import it from here.
@@ -169,11 +170,9 @@ export async function startWebSocket({
     maxPayload: maxPayloadBytes,
     handleProtocols: negotiateEncoding,
   });
-  const alive = new WeakSet<WebSocket>();
+  const heartbeat = startWsHeartbeat(wss, heartbeatMs);
 
   wss.on('connection', (ws: WebSocket) => {
-    alive.add(ws);
-    ws.on('pong', () => alive.add(ws));
     // ws has already sent the close frame with the code for the fault (1009, 1007, 1002) and
     // destroys the socket itself if the peer does not answer it: terminating here would
     // throw that close frame away before it is flushed.
@@ -204,24 +203,12 @@ export async function startWebSocket({
     });
   });
 
-  const heartbeat = setInterval(() => {
-    for (const ws of wss.clients) {
-      if (!alive.has(ws)) {
-        ws.terminate();
-        continue;
-      }
-      alive.delete(ws);
-      ws.ping();
-    }
-  }, heartbeatMs);
-  heartbeat.unref();
-
   const boundPort = await listenOn(server, host, port, 'websocket');
 
   return {
     port: boundPort,
     async close(): Promise<void> {
-      clearInterval(heartbeat);
+      heartbeat.stop();
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       // wss.close() leaves an external http server open; close it and any idle sockets.

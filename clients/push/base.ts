@@ -1,6 +1,7 @@
 // What every subscriber shares: reconnecting with exponential backoff, resume position,
 // byte counts across connections, and the dead-connection watchdog.
 import type net from 'node:net';
+import type { UserJson } from '../../proto/contract.ts';
 import { monoUs } from '../../servers/push/events.ts';
 import type { ByteCount } from '../types.ts';
 import type { Subscriber, SubscriberOptions, SubscriberSink } from './types.ts';
@@ -49,6 +50,8 @@ function unwatch(s: ReconnectingSubscriber, heartbeatMs: number): void {
  */
 export const MAX_FIRST_ATTEMPTS = 3;
 
+const NOTHING = (): void => {};
+
 export abstract class ReconnectingSubscriber implements Subscriber {
   lastEventId = 0;
   /** The server told us where we stand (or we saw an event): resume from lastEventId. */
@@ -58,6 +61,8 @@ export abstract class ReconnectingSubscriber implements Subscriber {
   protected socket: net.Socket | undefined;
   /** performance.now() of the last byte read: the watchdog's clock (it needs no shared clock). */
   protected lastReadMs = 0;
+  /** Numbers the connections: a handler of an older one sees a stale number and stands down. */
+  protected connectionNo = 0;
   private priorBytes: ByteCount = { out: 0, in: 0 };
   private failures = 0;
   /** Failed attempts before the first open (a subscriber that never got in gives up after a few). */
@@ -125,12 +130,7 @@ export abstract class ReconnectingSubscriber implements Subscriber {
   }
 
   /** An event arrived: advance the resume point and tell the sink. */
-  protected delivered(
-    eventId: number,
-    createdUs: number,
-    recvUs: number,
-    user?: import('../../proto/contract.ts').UserJson,
-  ): void {
+  protected delivered(eventId: number, createdUs: number, recvUs: number, user?: UserJson): void {
     if (eventId > this.lastEventId || !this.positioned) this.lastEventId = eventId;
     this.positioned = true;
     this.sink.event(eventId, createdUs, recvUs, user);
@@ -187,6 +187,30 @@ export abstract class ReconnectingSubscriber implements Subscriber {
       this.reconnects++;
       this.attempt();
     }, delay);
+  }
+
+  /**
+   * Connection `no` has ended (closed, failed, or found bad): tear it down and report it, once;
+   * later reports of it (its 'error' then its 'close', say) are ignored.
+   */
+  protected connectionEnded(no: number, reason: string, teardown: () => void): void {
+    if (no !== this.connectionNo) return;
+    this.connectionNo++;
+    teardown();
+    this.lost(reason);
+  }
+
+  /** Report the connection gone when its socket is ended by the server, fails or closes. */
+  protected endWithSocket(socket: net.Socket, gone: (reason: string) => void, endReason: string): void {
+    socket.on('end', () => gone(endReason));
+    socket.on('error', (err) => gone(err.message));
+    socket.on('close', () => gone('connection closed'));
+  }
+
+  /** After destroyConnection has destroyed the socket: its 'close' comes on a later tick, so count the cut now. */
+  protected cutNow(): void {
+    const no = this.connectionNo;
+    queueMicrotask(() => this.connectionEnded(no, 'cut', NOTHING));
   }
 
   private attempt(): void {

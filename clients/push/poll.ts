@@ -15,7 +15,6 @@ import { intField, scanEvents } from './extract.ts';
 import type { CreateSubscriber, SubscriberOptions, SubscriberSink } from './types.ts';
 
 export class PollSubscriber extends ReconnectingSubscriber {
-  private generation = 0;
   private timer: NodeJS.Timeout | undefined;
   /** performance.now() at which the next short poll is due. */
   private nextDueMs = 0;
@@ -29,22 +28,20 @@ export class PollSubscriber extends ReconnectingSubscriber {
   }
 
   protected openConnection(): void {
-    const gen = ++this.generation;
+    const no = ++this.connectionNo;
     const socket = net.connect({ host: this.o.host, port: this.o.port, localAddress: this.o.localAddress });
     this.attach(socket);
     socket.setNoDelay(true);
     let buf: Buffer = Buffer.alloc(0);
     let sentBytes = 0;
     let first = true;
-    const gone = (reason: string): void => {
-      if (gen !== this.generation) return;
-      this.generation++;
+    const teardown = (): void => {
       clearTimeout(this.timer);
       socket.destroy();
-      this.lost(reason);
     };
+    const gone = (reason: string): void => this.connectionEnded(no, reason, teardown);
     const poll = (): void => {
-      if (gen !== this.generation) return;
+      if (no !== this.connectionNo) return;
       const q = this.positioned ? `?after=${this.lastEventId}${this.long ? '&wait=1' : ''}` : '';
       const req = `GET /v1/poll${q} HTTP/1.1\r\nHost: ${this.o.host}:${this.o.port}\r\n\r\n`;
       sentBytes = req.length;
@@ -57,7 +54,7 @@ export class PollSubscriber extends ReconnectingSubscriber {
     };
     socket.on('connect', poll);
     socket.on('data', (chunk: Buffer) => {
-      if (gen !== this.generation) return;
+      if (no !== this.connectionNo) return;
       const recvUs = monoUs();
       this.touched();
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
@@ -93,23 +90,15 @@ export class PollSubscriber extends ReconnectingSubscriber {
       if (this.long) poll();
       else scheduleShort();
     });
-    socket.on('end', () => gone('server closed the connection'));
-    socket.on('error', (err) => gone(err.message));
-    socket.on('close', () => gone('connection closed'));
+    this.endWithSocket(socket, gone, 'server closed the connection');
   }
 
   protected destroyConnection(): void {
     const s = this.socket;
     if (!s) return;
-    const gen = this.generation;
     clearTimeout(this.timer);
     s.destroy();
-    queueMicrotask(() => {
-      if (gen === this.generation) {
-        this.generation++;
-        this.lost('cut');
-      }
-    });
+    this.cutNow();
   }
 }
 

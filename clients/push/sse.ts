@@ -18,7 +18,6 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
 /** A GET on a raw socket whose answer is an event stream; subclasses say what to ask and what an event means. */
 export abstract class SseStreamSubscriber extends ReconnectingSubscriber {
   protected recvUs = 0;
-  private generation = 0;
 
   /** The request head to send on a new connection. */
   protected abstract requestHead(): string;
@@ -26,7 +25,7 @@ export abstract class SseStreamSubscriber extends ReconnectingSubscriber {
   protected onRetry(_ms: number): void {}
 
   protected openConnection(): void {
-    const gen = ++this.generation;
+    const no = ++this.connectionNo;
     const socket = net.connect({ host: this.o.host, port: this.o.port, localAddress: this.o.localAddress });
     this.attach(socket);
     socket.setNoDelay(true);
@@ -36,15 +35,13 @@ export abstract class SseStreamSubscriber extends ReconnectingSubscriber {
       onRetry: (ms) => this.onRetry(ms),
     });
     let body: (b: Buffer) => void = (b) => parser.push(b);
-    const gone = (reason: string): void => {
-      if (gen !== this.generation) return;
-      this.generation++;
+    const teardown = (): void => {
       socket.destroy();
-      this.lost(reason);
     };
+    const gone = (reason: string): void => this.connectionEnded(no, reason, teardown);
     socket.on('connect', () => socket.write(this.requestHead()));
     socket.on('data', (chunk: Buffer) => {
-      if (gen !== this.generation) return;
+      if (no !== this.connectionNo) return;
       this.recvUs = monoUs();
       this.touched();
       try {
@@ -77,23 +74,14 @@ export abstract class SseStreamSubscriber extends ReconnectingSubscriber {
         gone(`bad event stream: ${(err as Error).message}`);
       }
     });
-    socket.on('end', () => gone('server closed the stream'));
-    socket.on('error', (err) => gone(err.message));
-    socket.on('close', () => gone('connection closed'));
+    this.endWithSocket(socket, gone, 'server closed the stream');
   }
 
   protected destroyConnection(): void {
     const s = this.socket;
     if (!s) return;
     s.destroy();
-    // 'close' comes on a later tick; count the loss now so a cut is seen at once.
-    const gen = this.generation;
-    queueMicrotask(() => {
-      if (gen === this.generation) {
-        this.generation++;
-        this.lost('cut');
-      }
-    });
+    this.cutNow();
   }
 }
 

@@ -9,65 +9,86 @@ import { ReconnectingSubscriber } from './base.ts';
 import { intField, scanEvents } from './extract.ts';
 import type { CreateSubscriber } from './types.ts';
 
-export class WebSocketSubscriber extends ReconnectingSubscriber {
+/** A subscription on one ws connection per attempt; subclasses say where to connect and what a message means. */
+export abstract class WebSocketStreamSubscriber extends ReconnectingSubscriber {
   private ws: WebSocket | undefined;
-  private generation = 0;
+
+  /** This attempt's URL (it may carry the resume position). */
+  protected abstract url(): string;
+  /** The subprotocol to ask for, if any. */
+  protected subprotocol(): string | undefined {
+    return undefined;
+  }
+  /** The current connection is open (its 101 came back). */
+  protected abstract onOpen(): void;
+  /** A message on the current connection, read at recvUs; end(reason) drops the connection. */
+  protected abstract onMessage(data: Buffer, isBinary: boolean, recvUs: number, end: (reason: string) => void): void;
 
   protected openConnection(): void {
-    const gen = ++this.generation;
-    const resume = this.positioned ? `&lastEventId=${this.lastEventId}` : '';
-    const ws = new WebSocket(`ws://${this.o.host}:${this.o.port}/v1/events?sub=${encodeURIComponent(this.o.id)}${resume}`, {
+    const no = ++this.connectionNo;
+    const ws = new WebSocket(this.url(), this.subprotocol(), {
       localAddress: this.o.localAddress,
       perMessageDeflate: false,
       handshakeTimeout: this.o.connectTimeoutMs,
     });
     this.ws = ws;
-    const gone = (reason: string): void => {
-      if (gen !== this.generation) return;
-      this.generation++;
-      ws.terminate();
-      this.lost(reason);
-    };
+    const teardown = (): void => ws.terminate();
+    const end = (reason: string): void => this.connectionEnded(no, reason, teardown);
     ws.on('upgrade', (res) => {
       const socket = res.socket as net.Socket;
       socket.setNoDelay(true);
       this.attach(socket);
     });
     ws.on('open', () => {
-      if (gen === this.generation) this.opened();
+      if (no === this.connectionNo) this.onOpen();
     });
     ws.on('ping', () => this.touched());
     ws.on('message', (data: Buffer, isBinary) => {
-      if (gen !== this.generation || isBinary) return;
+      if (no !== this.connectionNo) return;
       const recvUs = monoUs();
       this.touched();
-      const text = data.toString('utf8');
-      if (text.startsWith('{"hello"')) {
-        this.position(intField(text, 'lastEventId'));
-        return;
-      }
-      if (this.o.decode) {
-        const e = JSON.parse(text) as { eventId: number; createdUs: number; user: UserJson };
-        this.delivered(e.eventId, e.createdUs, recvUs, canonicalUser(e.user));
-        return;
-      }
-      scanEvents(text, (id, createdUs) => this.delivered(id, createdUs, recvUs));
+      this.onMessage(data, isBinary, recvUs, end);
     });
-    ws.on('error', (err) => gone(err.message));
-    ws.on('close', (code) => gone(`closed (${code})`));
+    ws.on('error', (err) => end(err.message));
+    ws.on('close', (code) => end(`closed (${code})`));
+  }
+
+  /** Send a text message on the current connection. */
+  protected send(text: string): void {
+    this.ws?.send(text);
   }
 
   protected destroyConnection(): void {
     const ws = this.ws;
     if (!ws) return;
-    const gen = this.generation;
     ws.terminate();
-    queueMicrotask(() => {
-      if (gen === this.generation) {
-        this.generation++;
-        this.lost('cut');
-      }
-    });
+    this.cutNow();
+  }
+}
+
+export class WebSocketSubscriber extends WebSocketStreamSubscriber {
+  protected url(): string {
+    const resume = this.positioned ? `&lastEventId=${this.lastEventId}` : '';
+    return `ws://${this.o.host}:${this.o.port}/v1/events?sub=${encodeURIComponent(this.o.id)}${resume}`;
+  }
+
+  protected onOpen(): void {
+    this.opened();
+  }
+
+  protected onMessage(data: Buffer, isBinary: boolean, recvUs: number): void {
+    if (isBinary) return;
+    const text = data.toString('utf8');
+    if (text.startsWith('{"hello"')) {
+      this.position(intField(text, 'lastEventId'));
+      return;
+    }
+    if (this.o.decode) {
+      const e = JSON.parse(text) as { eventId: number; createdUs: number; user: UserJson };
+      this.delivered(e.eventId, e.createdUs, recvUs, canonicalUser(e.user));
+      return;
+    }
+    scanEvents(text, (id, createdUs) => this.delivered(id, createdUs, recvUs));
   }
 }
 

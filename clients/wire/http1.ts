@@ -3,7 +3,7 @@
 // to requests in order, so several requests may be pipelined on one connection. This is
 // the approach of wrk and autocannon: the generator spends its CPU sending, not parsing.
 import net from 'node:net';
-import type { ByteCount, CallOutcome } from '../types.ts';
+import type { ByteCount, CallOutcome, Connection } from '../types.ts';
 
 export interface Http1Response {
   status: number;
@@ -150,11 +150,21 @@ export function buildRequest(
   return bodyBuf ? Buffer.concat([Buffer.from(head, 'latin1'), bodyBuf]) : Buffer.from(head, 'latin1');
 }
 
-/** An HTTP answer with an unexpected status as the harness's failure outcome. */
+/** An HTTP answer with an unexpected status as the harness's failure outcome; 404 is not_found. */
 export function httpFailure(status: number, body: Buffer): CallOutcome {
-  const code = String(status);
-  if (status === 404) return { ok: false, kind: 'not_found', code };
-  return { ok: false, kind: status >= 500 ? 'server_error' : 'client_error', code, detail: body.toString('utf8').slice(0, 200) };
+  if (status === 404) return { ok: false, kind: 'not_found', code: String(status) };
+  return statusFailure(status, body);
+}
+
+/** As httpFailure where a 404 is no answer about the thing asked for (a missing endpoint): 5xx server, else client. */
+export function statusFailure(status: number, body: Buffer): CallOutcome {
+  const kind = status >= 500 ? 'server_error' : 'client_error';
+  return { ok: false, kind, code: String(status), detail: body.toString('utf8').slice(0, 200) };
+}
+
+/** A Connection whose calls go on one keep-alive HTTP/1.1 connection: no setup bytes beyond TCP's handshake. */
+export function connectionOverHttp1(conn: Http1Connection, call: Connection['call']): Connection {
+  return { setupBytes: { out: 0, in: 0 }, wireBytes: () => conn.bytes(), close: () => conn.close(), call };
 }
 
 /** Map a socket/parse error to the harness's error classes. */

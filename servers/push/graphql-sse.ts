@@ -6,7 +6,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import { createYoga } from 'graphql-yoga';
 import { pushSchema } from './graphql-common.ts';
-import { listen, type PushServer, type PushServerOptions, type StartPushServer } from './types.ts';
+import { dropFirst, listen, type PushServer, type PushServerOptions, type StartPushServer } from './types.ts';
 
 export const GRAPHQL_PUSH_PATH = '/graphql';
 
@@ -28,15 +28,7 @@ export async function startGraphqlSse({ host, port, log }: PushServerOptions): P
   return {
     port: boundPort,
     subscribers: () => streams.size,
-    drop(count) {
-      let n = 0;
-      for (const s of streams) {
-        if (n >= count) break;
-        s.destroy();
-        n++;
-      }
-      return n;
-    },
+    drop: (count) => dropFirst(streams, count, (s) => s.destroy()),
     async close() {
       stop();
       server.closeAllConnections();

@@ -2,10 +2,11 @@
 // ws: connection_init / connection_ack, then subscribe; each event is a `next` message with
 // the execution result. graphql-ws's own keep-alive pings every 12 s. No resume.
 import http from 'node:http';
+import type net from 'node:net';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { pushSchema } from './graphql-common.ts';
-import { listen, type PushServer, type PushServerOptions, type StartPushServer } from './types.ts';
+import { dropFirst, listen, type PushServer, type PushServerOptions, type StartPushServer } from './types.ts';
 
 export const GRAPHQL_WS_PATH = '/graphql';
 
@@ -18,21 +19,13 @@ export async function startGraphqlWs({ host, port, log }: PushServerOptions): Pr
   });
   server.headersTimeout = 10_000;
   const wss = new WebSocketServer({ server, path: GRAPHQL_WS_PATH, perMessageDeflate: false });
-  wss.on('connection', (ws) => (ws as unknown as { _socket?: import('node:net').Socket })._socket?.setNoDelay(true));
+  wss.on('connection', (ws) => (ws as unknown as { _socket?: net.Socket })._socket?.setNoDelay(true));
   const disposable = useServer({ schema }, wss);
   const boundPort = await listen(server, host, port);
   return {
     port: boundPort,
     subscribers: () => wss.clients.size,
-    drop(count) {
-      let n = 0;
-      for (const ws of wss.clients) {
-        if (n >= count) break;
-        ws.close(1012, 'dropped');
-        n++;
-      }
-      return n;
-    },
+    drop: (count) => dropFirst(wss.clients, count, (ws) => ws.close(1012, 'dropped')),
     async close() {
       stop();
       for (const ws of wss.clients) ws.terminate();

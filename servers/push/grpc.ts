@@ -12,7 +12,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { encodeUserEvent, EVENTS_SERVICE, loadEventsDefinition } from '../../proto/events.ts';
 import type { UserEvent } from './events.ts';
-import { DEFAULT_HEARTBEAT_MS, type PushServer, type PushServerOptions, type StartPushServer } from './types.ts';
+import { dropFirst, DEFAULT_HEARTBEAT_MS, type PushServer, type PushServerOptions, type StartPushServer } from './types.ts';
 
 interface SubscribeRequest {
   resume: boolean;
@@ -84,17 +84,12 @@ export async function startGrpcPush({
   return {
     port: boundPort,
     subscribers: () => calls.size,
-    drop(count) {
-      let n = 0;
-      for (const call of calls) {
-        if (n >= count) break;
+    drop: (count) =>
+      dropFirst(calls, count, (call) => {
         calls.delete(call);
         // grpc-js turns an 'error' on a server stream into its status and ends the stream.
         call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'dropped by the server' });
-        n++;
-      }
-      return n;
-    },
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         unsubscribe();

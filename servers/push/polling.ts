@@ -9,7 +9,7 @@
 // pays for being told "nothing new": its bytes are counted by the client.
 import http from 'node:http';
 import type net from 'node:net';
-import { listen, type PushServer, type PushServerOptions, type StartPushServer } from './types.ts';
+import { dropFirst, listen, type PushServer, type PushServerOptions, type StartPushServer } from './types.ts';
 import type { EventLog } from './events.ts';
 
 export const POLL_PATH = '/v1/poll';
@@ -96,15 +96,7 @@ export async function startPolling({ host, port, log, longPollTimeoutMs = 30_000
   return {
     port: boundPort,
     subscribers: () => sockets.size,
-    drop(count) {
-      let n = 0;
-      for (const s of sockets) {
-        if (n >= count) break;
-        s.destroy();
-        n++;
-      }
-      return n;
-    },
+    drop: (count) => dropFirst(sockets, count, (s) => s.destroy()),
     close: () =>
       new Promise<void>((resolve) => {
         unsubscribe();

@@ -18,6 +18,7 @@ import type { UserEvent } from './events.ts';
 import {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_MAX_BUFFERED,
+  dropFirst,
   DEFAULT_RETRY_MS,
   listen,
   type PushServer,
@@ -100,16 +101,8 @@ export async function startSsePush({
   return {
     port: boundPort,
     subscribers: () => streams.size,
-    drop(count) {
-      let n = 0;
-      for (const res of streams) {
-        if (n >= count) break;
-        // Server-side close: the connection goes away (FIN); the client resumes.
-        res.socket?.destroy();
-        n++;
-      }
-      return n;
-    },
+    // Server-side close: the connection goes away (FIN); the client resumes.
+    drop: (count) => dropFirst(streams, count, (res) => res.socket?.destroy()),
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(ka);

@@ -1,5 +1,6 @@
 // What every push server (servers/push/<transport>.ts) takes and gives back. Servers hold
 // transport code only: the events, their ids and the resume buffer live in EventLog.
+import type net from 'node:net';
 import type { EventLog } from './events.ts';
 
 export interface PushServerOptions {
@@ -32,11 +33,22 @@ export interface PushServer {
 
 export type StartPushServer = (options: PushServerOptions) => Promise<PushServer>;
 
+/** drop()'s loop: close the first `count` subscribers with `close`; gives how many it closed. */
+export function dropFirst<T>(subscribers: Iterable<T>, count: number, close: (subscriber: T) => void): number {
+  let n = 0;
+  for (const s of subscribers) {
+    if (n >= count) break;
+    close(s);
+    n++;
+  }
+  return n;
+}
+
 export const DEFAULT_HEARTBEAT_MS = 30_000;
 export const DEFAULT_RETRY_MS = 1000;
 export const DEFAULT_MAX_BUFFERED = 4 * 1024 * 1024;
 
-export async function listen(server: import('node:net').Server, host: string, port: number): Promise<number> {
+export async function listen(server: net.Server, host: string, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     // A deep accept queue: thousands of subscribers connect within a second or two, and the

@@ -8,15 +8,18 @@
 // - Heartbeat: every heartbeatMs each peer is pinged; one that has not ponged since the
 //   previous ping is terminated, so a half-open peer is reaped within two intervals.
 import http from 'node:http';
+import type net from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_MAX_BUFFERED,
+  dropFirst,
   listen,
   type PushServer,
   type PushServerOptions,
   type StartPushServer,
 } from './types.ts';
+import { startWsHeartbeat } from '../ws-heartbeat.ts';
 
 export const WS_EVENTS_PATH = '/v1/events';
 
@@ -35,10 +38,8 @@ export async function startWebSocketPush({
   server.headersTimeout = 10_000;
   const wss = new WebSocketServer({ server, path: WS_EVENTS_PATH, perMessageDeflate: false, maxPayload: 64 * 1024 });
   const live = new Set<WebSocket>();
-  const alive = new WeakSet<WebSocket>();
   const bySubscriber = new Map<string, WebSocket>();
-  let reaped = 0;
-  let rounds = 0;
+  const heartbeat = startWsHeartbeat(wss, heartbeatMs);
 
   wss.on('connection', (ws, req) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -48,9 +49,7 @@ export async function startWebSocketPush({
       bySubscriber.get(sub)?.terminate();
       bySubscriber.set(sub, ws);
     }
-    (ws as unknown as { _socket?: import('node:net').Socket })._socket?.setNoDelay(true);
-    alive.add(ws);
-    ws.on('pong', () => alive.add(ws));
+    (ws as unknown as { _socket?: net.Socket })._socket?.setNoDelay(true);
     ws.on('error', () => {});
     // Subscribers have nothing to say; a message is ignored rather than answered.
     ws.on('close', () => {
@@ -71,41 +70,21 @@ export async function startWebSocketPush({
     }
   });
 
-  const heartbeat = setInterval(() => {
-    rounds++;
-    for (const ws of wss.clients) {
-      if (!alive.has(ws)) {
-        reaped++;
-        ws.terminate();
-        continue;
-      }
-      alive.delete(ws);
-      ws.ping();
-    }
-  }, heartbeatMs);
-  heartbeat.unref();
-
   const boundPort = await listen(server, host, port);
   return {
     port: boundPort,
     subscribers: () => live.size,
     /** Peers terminated by the heartbeat so far (half-open or frozen). */
-    reaped: () => reaped,
-    /** Heartbeat rounds so far: a frozen peer is reaped by the second round after it froze. */
-    heartbeatRounds: () => rounds,
-    drop(count) {
-      let n = 0;
-      for (const ws of live) {
-        if (n >= count) break;
+    reaped: heartbeat.reaped,
+    heartbeatRounds: heartbeat.rounds,
+    drop: (count) =>
+      dropFirst(live, count, (ws) => {
         // 1012 "service restart": a server-side close the client is expected to recover from.
         ws.close(1012, 'dropped');
         live.delete(ws);
-        n++;
-      }
-      return n;
-    },
+      }),
     async close() {
-      clearInterval(heartbeat);
+      heartbeat.stop();
       unsubscribe();
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
