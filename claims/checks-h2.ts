@@ -34,11 +34,15 @@ async function listenH2(delayMs: number, push = false): Promise<{ server: http2.
   server.on('stream', (stream, headers) => {
     if (push && headers[':path'] === '/') {
       stream.pushStream({ ':path': '/style.css' }, (err, pushed) => {
-        if (!err) (pushed.respond({ ':status': 200, 'content-type': 'text/css' }), pushed.end('body { margin: 0 }'));
+        if (err) return;
+        pushed.respond({ ':status': 200, 'content-type': 'text/css' });
+        pushed.end('body { margin: 0 }');
       });
     }
     setTimeout(() => {
-      if (!stream.destroyed) (stream.respond({ ':status': 200, 'content-type': 'application/json' }), stream.end(BODY));
+      if (stream.destroyed) return;
+      stream.respond({ ':status': 200, 'content-type': 'application/json' });
+      stream.end(BODY);
     }, delayMs);
   });
   await new Promise<void>((r) => server.listen(0, HOST, r));

@@ -115,13 +115,14 @@ export function perRepeat(
     runs.forEach((r, i) => {
       const where = `${label(parts[i]!)} repeat ${k + 1}`;
       if (opts.boundMatters && r.generatorBound) bound.push(where);
-      else if (opts.saturated && r.bound !== 'server')
-        (disturbed.push(
-          `${where}: server ${r.cpuCores.server === null ? '?' : r.cpuCores.server.toFixed(2)} cores, bound ${r.bound}`,
-        ),
-          (quiet = false));
-      else if (opts.quiet && r.probe?.slowed)
-        (disturbed.push(`${where}: CPU probe ${r.probe.ms} ms against ${r.probe.baselineMs} ms`), (quiet = false));
+      else if (opts.saturated && r.bound !== 'server') {
+        const cores = r.cpuCores.server === null ? '?' : r.cpuCores.server.toFixed(2);
+        disturbed.push(`${where}: server ${cores} cores, bound ${r.bound}`);
+        quiet = false;
+      } else if (opts.quiet && r.probe?.slowed) {
+        disturbed.push(`${where}: CPU probe ${r.probe.ms} ms against ${r.probe.baselineMs} ms`);
+        quiet = false;
+      }
     });
     if (quiet) clean.push(v);
   }

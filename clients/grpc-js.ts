@@ -131,14 +131,21 @@ export const connect = async ({ host, port }: Target, o: { settle?: boolean } = 
 
 // ---- wire bytes via channelz + ss ----
 
-type Handler = (call: { request: Record<string, unknown> }, cb: (err: unknown, value?: Record<string, any>) => void) => void;
+/** The parts of channelz's answers this file reads (grpc-js's channelz protos, as plain objects). */
+interface ChannelzReply {
+  channel?: { subchannel_ref?: { subchannel_id: string | number }[] };
+  subchannel?: { socket_ref?: { socket_id: string | number }[] };
+  socket?: { local?: { tcpip_address?: { port?: number } } };
+}
+
+type Handler = (call: { request: Record<string, unknown> }, cb: (err: unknown, value?: ChannelzReply) => void) => void;
 
 /** Run an in-process channelz query; grpc-js answers these synchronously. */
 function channelz(
   method: 'GetChannel' | 'GetSubchannel' | 'GetSocket',
   request: Record<string, unknown>,
-): Record<string, any> | undefined {
-  let out: Record<string, any> | undefined;
+): ChannelzReply | undefined {
+  let out: ChannelzReply | undefined;
   (grpc.getChannelzHandlers()[method] as unknown as Handler)({ request }, (err, value) => {
     if (!err) out = value;
   });

@@ -178,7 +178,9 @@ export class H2cSession implements H2Session {
       const chunks: Buffer[] = [];
       let settled = false;
       const settle = (o: CallOutcome): void => {
-        if (!settled) ((settled = true), resolve(o));
+        if (settled) return;
+        settled = true;
+        resolve(o);
       };
       let stream: http2.ClientHttp2Stream;
       try {

@@ -28,7 +28,10 @@ export async function registerRestCompression(app: FastifyInstance): Promise<voi
   });
 }
 
-/** The encoding to answer with for an Accept-Encoding header: br over gzip, as @fastify/compress prefers; q-values are not weighed (our clients send one token). */
+/**
+ * The encoding to answer with for an Accept-Encoding header: br over gzip, as @fastify/compress
+ * prefers; q-values are not weighed (our clients send one token).
+ */
 export function pickEncoding(accept: string | string[] | undefined): HttpEncoding | undefined {
   const tokens = String(accept ?? '')
     .toLowerCase()

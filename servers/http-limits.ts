@@ -12,7 +12,10 @@ export interface ConnectionLimits {
    * default 60 s, node's own.
    */
   headersTimeoutMs?: number;
-  /** Time a client has to send a whole request, headers and body; default 120 s (node's is 300 s, for bodies far over our 1 MiB limits). */
+  /**
+   * Time a client has to send a whole request, headers and body; default 120 s (node's is 300 s,
+   * for bodies far over our 1 MiB limits).
+   */
   requestTimeoutMs?: number;
   /** Silence after which the kernel probes an accepted socket (SO_KEEPALIVE), to shed half-open peers; default 60 s. */
   tcpKeepAliveMs?: number;
