@@ -4,10 +4,10 @@
 // better-sqlite3's own install script is denied in package.json (allowScripts) because it cannot work
 // here: prebuild-install downloads from GitHub and node-gyp downloads headers from nodejs.org, and only
 // the npm registry is reachable. The pinned runtime package ships its headers (include/node), so
-// node-gyp builds against them with --nodedir. msgpackr-extract needs no build: its prebuilt binary is
+// node-gyp builds against them (its nodedir). msgpackr-extract needs no build: its prebuilt binary is
 // N-API (ABI-independent) and comes from the registry.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,7 +36,9 @@ function pinnedVersion(): string {
 /** Refuse to build for any other node: an addon built for the wrong ABI only fails later, at `--store sqlite`. */
 function assertPinnedRuntime(version: string): void {
   const running = realpathSync(process.execPath);
-  const pinned = path.join(runtimeDir, 'bin', 'node');
+  // Compare real paths: the checkout itself may sit behind a symlink.
+  const binary = path.join(runtimeDir, 'bin', 'node');
+  const pinned = existsSync(binary) ? realpathSync(binary) : null;
   if (running === pinned && process.versions.node === version) return;
   fail(
     `this project runs on Node ${version} from node_modules/${RUNTIME_PACKAGE} (linux x64 only), ` +
