@@ -1,7 +1,7 @@
 // nPlusOne: GraphQL posts -> author, the N+1 shape, on the SQLite store. 'naive' resolves each
 // post's author with its own query (1 + N statements per request); 'dataloader' batches them
 // through a per-request DataLoader into one `WHERE id IN (...)` (2 statements). The run records
-// sqlStatementsPerRequest as counted by the store over the measured window.
+// sqlStatementsPerRequest as counted by the store, request by request (servers/request-scope.ts).
 import { POSTS_PER_USER } from '../servers/dataset.ts';
 import { type VerifyReport } from '../harness/run/verify.ts';
 import type { ClientModule } from '../clients/types.ts';
@@ -69,7 +69,7 @@ export default defineScenario({
   },
   notes: [
     'Query: posts(first: pageSize, default 100, at most 100) { id title author { id username } }, the newest posts (by created_at) so the authors are distinct. Always on the SQLite store (seeded temporary file).',
-    'naive: Post.author runs SELECT ... WHERE id = ? per post (1 + N statements). dataloader: a DataLoader per request batches them into one SELECT ... WHERE id IN (...) (2 statements). sqlStatementsPerRequest is counted by the store (wrapped prepared statements) over the measured window.',
+    'naive: Post.author runs SELECT ... WHERE id = ? per post (1 + N statements). dataloader: a DataLoader per request batches them into one SELECT ... WHERE id IN (...) (2 statements). sqlStatementsPerRequest is counted by the store (wrapped prepared statements), charged to the request that ran them, over the requests completed in the measured window.',
   ],
   ops: (ctx) => {
     const first = postsPerRequest(ctx.options);

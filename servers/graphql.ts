@@ -31,6 +31,7 @@ import { createComplexityRule, type ComplexityEstimator } from 'graphql-query-co
 import DataLoader from 'dataloader';
 import { USER_SCHEMA_SDL } from './graphql-schema.ts';
 import type { NewUser, UserStore } from './store.ts';
+import { openRequest } from './request-scope.ts';
 import type { Post } from './dataset.ts';
 import type { UserJson } from '../proto/contract.ts';
 import type { ServerOptions, StartServer } from './types.ts';
@@ -369,7 +370,7 @@ export async function startGraphQL({
     }),
   });
 
-  const server = http.createServer(httpServerOptions(limits), (req, res) => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     // whatwg-node (under yoga) builds a URL from the Host header, and when that does not
     // parse it answers 500 with the stack trace in the body: refuse it as a bad request.
     if (!URL.canParse(`http://${req.headers.host ?? 'localhost'}/`))
@@ -398,6 +399,13 @@ export async function startGraphQL({
     // deadline scenario: the request is handed to yoga serviceDelayMs (a timer) after it arrived.
     if (limits.serviceDelayMs) return void setTimeout(() => void yoga(req, res), limits.serviceDelayMs);
     void yoga(req, res);
+  };
+  // Each request in its own scope, ended when its response is done (or its connection gone):
+  // the store charges it the statements it ran (servers/request-scope.ts).
+  const server = http.createServer(httpServerOptions(limits), (req, res) => {
+    const scope = openRequest();
+    res.once('close', scope.end);
+    scope.run(() => handle(req, res));
   });
   // chat scenario: graphql-ws on the same port and path, only when asked (servers/chat-graphql.ts).
   const chatWs = chat

@@ -9,6 +9,7 @@
 // with an Allow header, which fastify does not do by itself (it answers 404).
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { NewUser } from './store.ts';
+import { openRequest, type RequestScope } from './request-scope.ts';
 import type { ServerOptions, StartServer } from './types.ts';
 import { httpServerOptions, resolveLimits, type ConnectionLimits } from './http-limits.ts';
 import { createFastify } from './rest-h2c.ts';
@@ -70,6 +71,26 @@ function allowOnly(app: FastifyInstance, url: string, allowed: string[]): void {
   });
 }
 
+/**
+ * Each request in its own scope (servers/request-scope.ts), ended when its response is done or
+ * its connection gone, so the store charges it the statements it ran. Opened first thing; entered
+ * again before the handler, since body parsing runs from socket events, outside the request's context.
+ */
+function countRequests(app: FastifyInstance): void {
+  const scopes = new WeakMap<object, RequestScope>();
+  app.addHook('onRequest', (req, reply, done) => {
+    const scope = openRequest();
+    scopes.set(req.raw, scope);
+    reply.raw.once('close', scope.end);
+    scope.run(done);
+  });
+  app.addHook('preHandler', (req, _reply, done) => {
+    const scope = scopes.get(req.raw);
+    if (scope) scope.run(done);
+    else done();
+  });
+}
+
 export async function startRest({
   host,
   port,
@@ -95,6 +116,7 @@ export async function startRest({
     // properties; a wrong type or an unknown field should be a 400 instead.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
+  countRequests(app);
   // compression scenario: answers compressed per Accept-Encoding (before the routes, so its hooks reach them).
   if (compression) await registerRestCompression(app);
   if (conditionalGet) await registerConditionalGet(app);

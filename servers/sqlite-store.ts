@@ -2,8 +2,9 @@
 // seeded from the same data set as the memory store, deleted on close(). It puts a real query
 // engine under the servers so pagination (OFFSET vs cursor), batched inserts and N+1 reads
 // cost what they cost. Every statement run through it is counted (statementCount), by
-// wrapping the prepared statements' run/get/all, so a scenario can report statements per
-// request as measured rather than as expected.
+// wrapping the prepared statements' run/get/all, and charged to the request that ran it
+// (request-scope.ts), so a scenario can report statements per request as measured rather
+// than as expected.
 //
 // better-sqlite3 is pinned to 12.x: 13 requires Node 22 and its native module crashes
 // (segfault) when loaded on Node 20, which this harness runs on.
@@ -15,6 +16,7 @@ import type { UserJson } from '../proto/contract.ts';
 import { generateComments, generatePosts, generateUser, POSTS_PER_USER } from './dataset.ts';
 import type { Comment, DatasetOptions, Post } from './dataset.ts';
 import type { NewUser, UserStore } from './store.ts';
+import { chargeStatement } from './request-scope.ts';
 
 interface UserRow {
   id: number;
@@ -130,13 +132,19 @@ export function createSqliteStore(ds: DatasetOptions, options: { comments?: bool
 
   const seededPosts = new Set<number>();
   let statements = 0;
+  // Every execution counts twice: in the store's total, and for the request running it
+  // (servers/request-scope.ts), which is what makes statements per request exact.
+  const count = (): void => {
+    statements++;
+    chargeStatement();
+  };
   /** A prepared statement whose every execution is counted. */
   const counted = <R>(sql: string) => {
     const st = db.prepare(sql);
     return {
-      get: (...args: unknown[]): R | undefined => (statements++, st.get(...args) as R | undefined),
-      all: (...args: unknown[]): R[] => (statements++, st.all(...args) as R[]),
-      run: (...args: unknown[]) => (statements++, st.run(...args)),
+      get: (...args: unknown[]): R | undefined => (count(), st.get(...args) as R | undefined),
+      all: (...args: unknown[]): R[] => (count(), st.all(...args) as R[]),
+      run: (...args: unknown[]) => (count(), st.run(...args)),
     };
   };
   const qUser = counted<UserRow>('SELECT * FROM users WHERE id = ?');

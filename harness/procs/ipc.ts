@@ -14,6 +14,12 @@ export interface ServerStats {
   atMs: number;
   /** SQL statements the SQLite store has executed so far (absent on the memory store). */
   sqlStatements?: number;
+  /**
+   * Requests the server has completed and the SQL statements those requests ran (SQLite store,
+   * servers that scope their requests: servers/request-scope.ts). Deltas between two samples give
+   * exact statements per request: a request in flight at an edge is counted whole, with its statements.
+   */
+  sqlRequests?: { completed: number; statements: number };
   /** Users the store holds (createUsers checks they were really stored). */
   users?: number;
 }

@@ -3,6 +3,7 @@
 import { createMemoryStore } from '../../servers/store.ts';
 import { createSqliteStore } from '../../servers/sqlite-store.ts';
 import { loadServer } from '../../servers/registry.ts';
+import { requestTally } from '../../servers/request-scope.ts';
 import { nowMs, type RunnerToServer, type ServerJob, type ServerToRunner } from './ipc.ts';
 
 const send = (m: ServerToRunner): void => {
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
           rssBytes: mem.rss,
           heapUsedBytes: mem.heapUsed,
           atMs: nowMs(),
-          ...(store.statementCount && { sqlStatements: store.statementCount() }),
+          ...(store.statementCount && { sqlStatements: store.statementCount(), sqlRequests: requestTally() }),
           users: store.countUsers(),
         },
       });

@@ -205,7 +205,7 @@ export const runRecordSchema = z.looseObject({
     .number()
     .optional()
     .describe(
-      '--store sqlite: SQL statements the store executed per call, counted by wrapping its prepared statements (measured window; nPlusOne also counts them exactly on the verified calls)',
+      '--store sqlite: SQL statements the store executed per request, counted by wrapping its prepared statements and charged to the request that ran them, over the requests the server completed in the measured window (exact; servers without request scopes: the count at the window edges over the calls)',
     ),
   requestsPerOp: z
     .number()

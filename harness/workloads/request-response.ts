@@ -367,7 +367,14 @@ export function itemFigures(r: MeasuredRun, ops: number, s0: CpuSample | null, s
   // Read after sqlStatements in the server, so the count(*) behind it is not in the figure.
   if (s0?.users !== undefined && s1?.users !== undefined && s1.users !== s0.users)
     out.storedUsers = { atStart: s0.users, atEnd: s1.users, added: s1.users - s0.users };
-  if (s0?.sqlStatements !== undefined && s1?.sqlStatements !== undefined && ops > 0) {
+  // Exact: the server's own tally of the requests it completed and the statements each of them
+  // ran, whole, even for a request in flight at an edge (servers/request-scope.ts).
+  const [r0, r1] = [s0?.sqlRequests, s1?.sqlRequests];
+  if (r0 && r1 && r1.completed > r0.completed) {
+    out.sqlStatementsPerRequest = round((r1.statements - r0.statements) / (r1.completed - r0.completed), 2);
+  } else if (s0?.sqlStatements !== undefined && s1?.sqlStatements !== undefined && ops > 0) {
+    // A server that does not scope its requests: statements at the window's edges over the calls
+    // completed in it, off by the statements of calls in flight at the edges.
     out.sqlStatementsPerRequest = round((s1.sqlStatements - s0.sqlStatements) / ops, 2);
   }
   return out as Partial<RunRecord>;
