@@ -246,10 +246,12 @@ export async function assertHttpTimeouts(port: number, valid: Buffer, slowBody: 
   slow.on('data', (d: Buffer) => slowData.push(d));
   slow.write(slowBody);
 
+  // The limits are at most 600 ms; 15 s to see the close leaves room for a machine in a slow phase
+  // (it returns at the close), while a limit that never fires still fails.
   const [silentMs, keepMs, slowMs] = await Promise.all([
-    waitForClose(silent, 5000),
-    waitForClose(keep, 5000),
-    waitForClose(slow, 5000),
+    waitForClose(silent, 15_000),
+    waitForClose(keep, 15_000),
+    waitForClose(slow, 15_000),
   ]);
   assert.ok(silentMs >= 0, 'a connection that sends nothing is closed');
   assert.equal(statuses(Buffer.concat(silentData))[0], 408, 'with 408 Request Timeout');
