@@ -18,9 +18,11 @@ export interface RawResult {
 
 /**
  * Send bytes on a fresh TCP connection and collect what comes back until the server closes,
- * `settleMs` after the last data, or `timeoutMs` in all; then the socket is destroyed.
+ * `settleMs` after the last data, or `timeoutMs` in all; then the socket is destroyed. Every
+ * caller expects an answer, so the overall limit is long (it ends at the answer): a machine in a
+ * slow phase can take longer than a few hundred ms to answer over loopback.
  */
-export function rawSend(port: number, bytes: Buffer | Buffer[], { timeoutMs = 300, settleMs = 30 } = {}): Promise<RawResult> {
+export function rawSend(port: number, bytes: Buffer | Buffer[], { timeoutMs = 5_000, settleMs = 30 } = {}): Promise<RawResult> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let done = false;
