@@ -164,8 +164,12 @@ test('grpc-js: wireBytes via ss (iproute2; .ci/run installs it)', async () => {
     assert.ok(conn.setupBytes.out > 0 && conn.setupBytes.in > 0, JSON.stringify(conn.setupBytes));
     const before = conn.wireBytes()!;
     await conn.call({ op: 'getUser', id: 1 });
-    await new Promise((r) => setTimeout(r, 20)); // let the last ACK land before reading the kernel's counters
-    const after = conn.wireBytes()!;
+    // The kernel's counters move when the last ACK lands: poll for it (up to 5 s, for a slow machine).
+    let after = conn.wireBytes()!;
+    for (let i = 0; i < 250 && !(after.out > before.out && after.in > before.in); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      after = conn.wireBytes()!;
+    }
     assert.ok(after.out > before.out && after.in > before.in, JSON.stringify({ before, after }));
   } finally {
     await conn.close();

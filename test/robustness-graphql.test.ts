@@ -228,7 +228,7 @@ describe('graphql robustness', () => {
     const declared = await rawSend(
       server.port,
       httpRequest('POST', '/graphql', { 'Content-Type': 'application/json', 'Content-Length': '9999999999' }),
-      { timeoutMs: 2000 },
+      { timeoutMs: 10_000 },
     );
     assert.equal(firstResponse(declared.data)?.status, 413);
     assert.equal(declared.ended, 'closed');

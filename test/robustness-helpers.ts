@@ -18,9 +18,11 @@ export interface RawResult {
 
 /**
  * Send bytes on a fresh TCP connection and collect what comes back until the server closes,
- * `settleMs` after the last data, or `timeoutMs` in all; then the socket is destroyed.
+ * `settleMs` after the last data, or `timeoutMs` in all; then the socket is destroyed. Every
+ * caller expects an answer, so the overall limit is long (it ends at the answer): a machine in a
+ * slow phase can take longer than a few hundred ms to answer over loopback.
  */
-export function rawSend(port: number, bytes: Buffer | Buffer[], { timeoutMs = 300, settleMs = 30 } = {}): Promise<RawResult> {
+export function rawSend(port: number, bytes: Buffer | Buffer[], { timeoutMs = 5_000, settleMs = 30 } = {}): Promise<RawResult> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let done = false;
@@ -246,10 +248,12 @@ export async function assertHttpTimeouts(port: number, valid: Buffer, slowBody: 
   slow.on('data', (d: Buffer) => slowData.push(d));
   slow.write(slowBody);
 
+  // The limits are at most 600 ms; 15 s to see the close leaves room for a machine in a slow phase
+  // (it returns at the close), while a limit that never fires still fails.
   const [silentMs, keepMs, slowMs] = await Promise.all([
-    waitForClose(silent, 5000),
-    waitForClose(keep, 5000),
-    waitForClose(slow, 5000),
+    waitForClose(silent, 15_000),
+    waitForClose(keep, 15_000),
+    waitForClose(slow, 15_000),
   ]);
   assert.ok(silentMs >= 0, 'a connection that sends nothing is closed');
   assert.equal(statuses(Buffer.concat(silentData))[0], 408, 'with 408 Request Timeout');

@@ -100,7 +100,7 @@ describe('rest robustness', () => {
     const raw = await rawSend(
       server.port,
       httpRequest('POST', '/v1/users', { 'Content-Type': 'application/json', 'Content-Length': '5000000000' }),
-      { timeoutMs: 2000 },
+      { timeoutMs: 10_000 },
     );
     assert.equal(firstResponse(raw.data)?.status, 413);
     assert.equal(raw.ended, 'closed');
@@ -108,7 +108,7 @@ describe('rest robustness', () => {
     const chunk = Buffer.alloc(256 * 1024, 0x20);
     const chunks = [httpRequest('POST', '/v1/users', { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' })];
     for (let i = 0; i < 5; i++) chunks.push(Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n'));
-    const rawChunked = await rawSend(server.port, chunks, { timeoutMs: 2000 });
+    const rawChunked = await rawSend(server.port, chunks, { timeoutMs: 10_000 });
     assert.equal(firstResponse(rawChunked.data)?.status, 413);
   });
 

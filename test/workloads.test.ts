@@ -108,9 +108,15 @@ describe('shared figures', () => {
       const t = procCpuTimes(process.pid)!;
       assert.ok(t.userUs >= 0 && t.systemUs >= 0);
       const before = procCpuUs(process.pid)!;
-      const until = performance.now() + 60; // spin past several 10 ms clock ticks
-      while (performance.now() < until);
-      const after = procCpuUs(process.pid)!;
+      // Spin until the kernel's 10 ms tick has charged us some CPU: on a busy machine 60 ms of wall
+      // time may hold little CPU, so spin in slices and re-read; 10 s of spinning without any CPU
+      // charged means the reading is broken, not the machine slow.
+      let after = before;
+      for (const end = performance.now() + 10_000; after <= before && performance.now() < end;) {
+        const slice = performance.now() + 20;
+        while (performance.now() < slice);
+        after = procCpuUs(process.pid)!;
+      }
       assert.ok(after > before, `${before} -> ${after}`);
       assert.equal(procCpuTimes(2 ** 22 + 7), null);
       assert.equal(cpuBetween(10_000, 30_000), 20_000);

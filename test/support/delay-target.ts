@@ -81,7 +81,9 @@ async function serve(o: DelayTargetOptions): Promise<void> {
   process.on('message', (m: { type: string }) => {
     if (m.type === 'held') {
       const s = [...held].sort((a, b) => a - b);
-      process.send!({ type: 'held', medianMs: s[Math.floor(s.length / 2)] ?? 0 });
+      // The lower median (the value HdrHistogram's p50 reads for the same count), so a client's
+      // p50 over the same calls is never below it.
+      process.send!({ type: 'held', medianMs: s[Math.ceil(s.length / 2) - 1] ?? 0 });
     }
   });
   process.on('SIGTERM', () => process.exit(0));
