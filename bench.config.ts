@@ -7,8 +7,14 @@ export default defineConfig({
   // protocols: ['rest', 'grpc', 'grpc-js', 'websocket', 'graphql', 'sse'], // default: all the scenario can express
   duration: 10, // seconds measured per protocol
   warmup: 3, // seconds of warm-up before that; samples discarded
-  connections: 4, // connections from the load generator
-  inflight: 8, // calls outstanding per connection (closed loop)
+  // Concurrency: unset, every row has 32 calls outstanding, laid out as its transport is used in
+  // practice: HTTP/1.1 rows (rest, graphql, SSE's POSTs, autocannon) 32 connections x 1 call, since
+  // no mainstream HTTP/1.1 client pipelines; multiplexed rows (gRPC, h2c, WebSocket) 4 connections
+  // x 8 streams. Set either and it holds literally on every row (the other fills to 32 outstanding);
+  // more than one call per HTTP/1.1 connection pipelines and labels the row `pipelined-N`.
+  // connections: 4, // connections from the load generator, every row
+  // inflight: 8, // calls outstanding per connection, every row (closed loop; open loop: at most)
+  // pipelining: 8, // HTTP/1.1 rows only: N pipelined per connection, 32/N connections (not with inflight)
   timeoutMs: 10_000, // a call unanswered this long counts as a timeout
   host: '127.0.0.1', // servers bind here; load only ever targets it
   dataset: { users: 10_000, seed: 42 },

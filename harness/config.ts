@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { PROTOCOL_NAMES } from './protocols.ts';
 import { SCENARIOS, SCENARIO_NAMES } from '../scenarios/registry.ts';
 import { scenarioOptionsSchema } from '../scenarios/options.ts';
-import { loadModelSchema, parseLoadSpec, type OpenLoadModel } from './load/model.ts';
+import { loadModelSchema, parseLoadSpec, type LoadModel, type OpenLoadModel } from './load/model.ts';
+import { resolveLayout, type LayoutRequest, type ResolvedLayout, type Transport } from './load/layout.ts';
 import { thresholdProblem } from './results/thresholds.ts';
 import { FANOUT_TRANSPORTS } from './workloads/fanout-transports.ts';
 import { ConfigError, LoadSpecError } from './errors.ts';
@@ -57,14 +58,27 @@ const configObjectSchema = z
     duration: z.number().positive().max(3600).default(10),
     /** Warm-up phase before it, seconds; its samples are discarded. */
     warmup: z.number().min(0).max(600).default(3),
-    /** Connections the load generator opens to the server. */
-    connections: z.number().int().min(1).max(10_000).default(4),
-    /** Calls outstanding per connection (closed loop; open loop: at most this many per connection). */
-    inflight: z.number().int().min(1).max(1000).default(8),
+    /**
+     * Connections the load generator opens to the server, on every row. Unset: 32 calls stay
+     * outstanding, laid out per transport (harness/load/layout.ts): HTTP/1.1 rows 32 connections
+     * of one call, multiplexed rows (gRPC, h2c, WebSocket) 4 connections of 8 streams.
+     */
+    connections: z.number().int().min(1).max(10_000).optional(),
+    /**
+     * Calls outstanding per connection on every row (closed loop; open loop: at most this many
+     * per connection). Unset: 1 on HTTP/1.1 rows, 8 on multiplexed rows. More than one on an
+     * HTTP/1.1 row pipelines, and its variant is labelled `pipelined-N`.
+     */
+    inflight: z.number().int().min(1).max(1000).optional(),
+    /**
+     * HTTP/1.1 rows only: requests pipelined per connection, 32/N connections of N, labelled
+     * `pipelined-N`; multiplexed rows keep their layout. Not together with `inflight`.
+     */
+    pipelining: z.number().int().min(1).max(1000).optional(),
     /**
      * Load model: `closed:4x8`, `rate:2000`, `poisson:2000`, `stages:1000@5,2000@5`, or the
      * same as an object ({ model: 'rate', rate: 2000 }). Default: closed loop with
-     * `connections` x `inflight`.
+     * `connections` x `inflight` (each row's own layout when they are unset).
      */
     load: z
       .union([
@@ -253,6 +267,8 @@ export function resolveConfig(input: unknown): ResolvedConfig {
         `driver: autocannon rows run closed loop only, but load is ${m.model}; use closed:CONNxINFLIGHT or the harness driver`,
       );
   }
+  if (parsed.success && parsed.data.pipelining !== undefined && layoutRequest(parsed.data).inflight !== undefined)
+    problems.push('pipelining: give either pipelining (HTTP/1.1 rows) or inflight (every row), not both');
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   return parsed.data;
 }
@@ -260,12 +276,30 @@ export function resolveConfig(input: unknown): ResolvedConfig {
 /** The load model of a resolved config, closed-loop defaults filled in from connections x inflight. */
 export type ResolvedLoad = { model: 'closed'; connections: number; inflight: number } | OpenLoadModel;
 
-export function resolveLoad(cfg: ResolvedConfig): ResolvedLoad {
-  const m =
-    cfg.load === undefined ? { model: 'closed' as const } : typeof cfg.load === 'string' ? parseLoadSpec(cfg.load) : cfg.load;
-  if (m.model === 'closed')
-    return { model: 'closed', connections: m.connections ?? cfg.connections, inflight: m.inflight ?? cfg.inflight };
-  return m;
+function loadModelOf(cfg: Pick<ResolvedConfig, 'load'>): LoadModel {
+  return cfg.load === undefined ? { model: 'closed' } : typeof cfg.load === 'string' ? parseLoadSpec(cfg.load) : cfg.load;
+}
+
+/** The layout numbers the caller gave: `--load closed:CxI` first, then connections, inflight, pipelining. */
+export function layoutRequest(cfg: Pick<ResolvedConfig, 'load' | 'connections' | 'inflight' | 'pipelining'>): LayoutRequest {
+  const m = loadModelOf(cfg);
+  const closed: { connections?: number; inflight?: number } = m.model === 'closed' ? m : {};
+  return {
+    connections: closed.connections ?? cfg.connections,
+    inflight: closed.inflight ?? cfg.inflight,
+    pipelining: cfg.pipelining,
+  };
+}
+
+/**
+ * One row's load: its layout on connections (from its transport and what the caller gave) and
+ * the load model run over it. Open-loop models keep their rates; their connections follow the layout.
+ */
+export function resolveLoad(cfg: ResolvedConfig, transport: Transport): { load: ResolvedLoad } & ResolvedLayout {
+  const resolved = resolveLayout(transport, layoutRequest(cfg));
+  const m = loadModelOf(cfg);
+  const { connections, inflightPerConnection: inflight } = resolved.layout;
+  return { ...resolved, load: m.model === 'closed' ? { model: 'closed', connections, inflight } : m };
 }
 
 /** A path as the user wrote it: `scenarios.listUsers.pageSize` given as `pageSize` is reported as `pageSize`. */

@@ -4,6 +4,7 @@
 // against is the server's to say (its index in servers/*/index.ts lists its rows).
 import { serverOfRow, type ServerName } from '../servers/registry.ts';
 import type { ClientModule } from '../clients/types.ts';
+import type { Transport } from './load/layout.ts';
 
 export interface ProtocolRow {
   /** Name used on the command line and in result files. */
@@ -12,6 +13,12 @@ export interface ProtocolRow {
   client: () => Promise<ClientModule>;
   /** What the client is and how it talks, printed under the report. */
   driver: string;
+  /**
+   * How the row's client carries concurrent calls: 'http1' one request at a time per
+   * connection unless pipelined, 'http2' and 'websocket' multiplexed. It decides the row's
+   * default layout (harness/load/layout.ts); a scenario's own client may say otherwise.
+   */
+  transport: Transport;
 }
 
 const ROWS = {
@@ -19,32 +26,40 @@ const ROWS = {
     name: 'rest',
     client: () => import('../clients/rest.ts'),
     driver: 'HTTP/1.1 keep-alive on raw node:net sockets, pre-built GET requests (the autocannon/wrk approach); fastify server',
+    transport: 'http1',
   },
   grpc: {
     name: 'grpc',
     client: () => import('../clients/grpc.ts'),
     driver:
       'HTTP/2 spoken on raw node:net sockets as h2load does: frames pre-built per id (5-byte gRPC prefix + protobuf), HPACK as nghttp2 encodes it, grpc-status trailer checked; @grpc/grpc-js server',
+    transport: 'http2',
   },
   'grpc-js': {
     name: 'grpc-js',
     client: () => import('../clients/grpc-js.ts'),
     driver: 'stock @grpc/grpc-js client (what an application sees); @grpc/grpc-js server',
+    transport: 'http2',
   },
   websocket: {
     name: 'websocket',
     client: () => import('../clients/websocket.ts'),
     driver: 'ws client, JSON messages correlated by request id; ws server',
+    transport: 'websocket',
   },
   graphql: {
     name: 'graphql',
     client: () => import('../clients/graphql.ts'),
     driver: 'HTTP/1.1 keep-alive on raw node:net sockets, pre-built POST /graphql; graphql-yoga server on node:http',
+    transport: 'http1',
   },
   sse: {
     name: 'sse',
     client: () => import('../clients/sse.ts'),
     driver: 'RPC over SSE: request as HTTP POST, answer as an event on a long-lived text/event-stream, correlated by request id',
+    // The calls go out as POSTs on a keep-alive HTTP/1.1 connection (clients/sse.ts), pipelined
+    // when several are in flight; only the answers share the event stream. So: an HTTP/1.1 row.
+    transport: 'http1',
   },
 } satisfies Record<string, Omit<ProtocolRow, 'server'>>;
 
@@ -69,6 +84,7 @@ export const CALIBRATION_DRIVERS = {
     server: 'rest',
     client: () => import('../clients/rest-hello.ts'),
     driver: 'the REST driver against GET /v1/hello on the same fastify server (fastify hello-world)',
+    transport: 'http1',
   },
 } satisfies Record<string, ProtocolRow & { server: ServerName }>;
 

@@ -124,4 +124,6 @@ export default defineScenario({
       { 'grpc-js': chat.grpcJs, websocket: chat.websocket, graphql: chat.graphql, sse: chat.sse } as Record<string, ClientModule>
     )[protocol];
   },
+  // The GraphQL row speaks graphql-ws: every message of a connection rides one WebSocket.
+  clientTransport: (protocol) => (protocol === 'graphql' ? 'websocket' : undefined),
 });

@@ -1,10 +1,11 @@
 // http2: REST getUser over HTTP/1.1 vs cleartext HTTP/2 (h2c, prior knowledge) on the same
 // fastify routes, with a browser's request headers so HPACK has something to compress.
-// Rows: http1 (lean HTTP/1.1 driver, pipelined as the load says), h2c (lean HTTP/2 driver, one
-// session per generator connection), h2c-shared (every generator connection a stream group on
-// ONE session: many concurrent requests over one TCP connection), h2c-node (node:http2's own
-// client, one session per connection: what an application on node pays). Run also with
-// `--load closed:32x1` to compare 32 HTTP/1.1 connections with 32 streams on one connection.
+// Rows: http1 (lean HTTP/1.1 driver, by default 32 connections of one call, pipelined only when
+// asked), h2c (lean HTTP/2 driver, one session per generator connection), h2c-shared (every
+// generator connection a stream group on ONE session: many concurrent requests over one TCP
+// connection), h2c-node (node:http2's own client, one session per connection: what an
+// application on node pays). By default the h2c rows run 4 connections of 8 streams, so the
+// comparison is 32 HTTP/1.1 connections against 32 streams on 4 (h2c-shared: one) connections.
 import { verifyEquivalence, type VerifyReport } from '../harness/run/verify.ts';
 import { BROWSER_HEADERS, browserHeaderBytes, h2c, h2cNode, h2cShared, http1Browser } from '../clients/rest-h2.ts';
 import type { ByteCount, ClientModule, Target } from '../clients/types.ts';
@@ -88,11 +89,13 @@ export default defineScenario({
   },
   notes: [
     `Every request carries the same browser-like headers on both protocols, ${browserHeaderBytes()} B as HTTP/1.1 text: ${headerLine}; plus Host/:authority, method and path.`,
-    "http1: lean HTTP/1.1 driver (wrk-like), in-flight calls pipelined on each connection. h2c: lean HTTP/2 driver (h2load-like) with prior knowledge (no Upgrade, no TLS), one session per generator connection, in-flight calls as concurrent streams. h2c-shared: the same driver, all generator connections of a generator process on ONE session (one TCP connection); its setup bytes are that session's divided by the connections. h2c-node: node:http2's own client, one session per connection (an application's view; its client CPU is node:http2's).",
+    "http1: lean HTTP/1.1 driver (wrk-like), one call per connection unless --pipelining asks for more. h2c: lean HTTP/2 driver (h2load-like) with prior knowledge (no Upgrade, no TLS), one session per generator connection, in-flight calls as concurrent streams. h2c-shared: the same driver, all generator connections of a generator process on ONE session (one TCP connection); its setup bytes are that session's divided by the connections. h2c-node: node:http2's own client, one session per connection (an application's view; its client CPU is node:http2's).",
     'Server: the same fastify routes, created with { http2: true } (node:http2 createServer) for the h2c rows. nghttp2 (inside node:http2, curl, h2load) sends authorization never-indexed, so the bearer token costs its Huffman-coded length on every request; the other fields become 1-byte HPACK references after the first request, :path stays a literal.',
     'headBytes on each run record: socket bytes of one request (out) and of a response minus its body (in), for the first request on a fresh connection and the mean of the next 7.',
   ],
   server: (ctx) => ({ http2: ctx.variant?.startsWith('h2c') === true }),
   client: (protocol, variant) => (protocol === 'rest' ? Promise.resolve(clientFor(variant)) : undefined),
+  // h2c rows carry their calls as concurrent streams; the http1 row is the REST row's HTTP/1.1.
+  clientTransport: (protocol, variant) => (protocol === 'rest' && variant?.startsWith('h2c') ? 'http2' : undefined),
   verify: verifyHttp2,
 });

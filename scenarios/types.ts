@@ -7,6 +7,7 @@ import { idSequence } from '../harness/load/ids.ts';
 import type { ServerTuning as ServerKnobs } from '../servers/types.ts';
 import type { ScenarioOptions } from './options.ts';
 import type { WorkloadName } from '../harness/workloads/types.ts';
+import type { Transport } from '../harness/load/layout.ts';
 
 /**
  * For each protocol row, whether the scenario can express it: `true`, or why not (shown by
@@ -47,6 +48,13 @@ export interface ScenarioDefinition<O extends object = Record<string, unknown>> 
    * cannot carry its operations (streams, batches); undefined keeps the row's client.
    */
   client?: (protocol: ProtocolName, variant: string | undefined) => Promise<ClientModule | undefined> | undefined;
+  /**
+   * How that client carries concurrent calls, where it differs from the protocol row's
+   * `transport` (harness/protocols.ts): e.g. GraphQL over graphql-ws is multiplexed on a
+   * WebSocket, REST over h2c on HTTP/2 streams. It picks the row's default layout
+   * (harness/load/layout.ts); undefined keeps the row's.
+   */
+  clientTransport?: (protocol: ProtocolName, variant: string | undefined) => Transport | undefined;
   // The three below are methods, not function properties: method parameters are checked
   // bivariantly, so a scenario typed with its own options still fits the registry's record.
   /**

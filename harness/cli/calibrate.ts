@@ -49,6 +49,8 @@ console.log(`| REST getUser / hello-world (same round) | ${f(ratio, 3)} | >= 0.8
 console.log(`| REST driver client CPU-seconds per 100k requests | ${f(clientCpu100k, 2)} | <= 2.2 |`);
 console.log(`| gRPC (lean driver) ops/s | ${f(ops('grpc'))} | |`);
 console.log(`| gRPC row bound by | ${grpcBound.join('; ')} | server |`);
+// Each row's own layout (HTTP/1.1 32 x 1, gRPC 4 x 8 by default: harness/load/layout.ts).
+const layouts = rows.map((n) => `${n} ${runs[n]![0]!.layout?.connections}x${runs[n]![0]!.layout?.inflightPerConnection}`);
 console.log(
-  `\nconfig: ${cfg.connections} connections x ${cfg.inflight} in flight, ${cfg.warmup} s warm-up, ${cfg.duration} s measured; pinning: ${pinning.reason}`,
+  `\nconfig: ${layouts.join(', ')} (connections x in flight), ${cfg.warmup} s warm-up, ${cfg.duration} s measured; pinning: ${pinning.reason}`,
 );

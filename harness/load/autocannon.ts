@@ -15,7 +15,10 @@ export interface AutocannonJob {
   host: string;
   port: number;
   connections: number;
-  /** Requests pipelined per connection: the closed loop's calls in flight. */
+  /**
+   * Requests pipelined per connection: the row's calls per connection, 1 unless --pipelining or
+   * --inflight asks for more (harness/load/layout.ts; the row is then labelled pipelined-N).
+   */
   pipelining: number;
   warmupMs: number;
   durationMs: number;

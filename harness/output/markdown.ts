@@ -118,6 +118,17 @@ export function renderSummaryTable(summary: readonly ProtocolSummary[]): string 
   return lines.join('\n');
 }
 
+/** Rows grouped by the layout they ran (`rest, graphql 32x1; grpc 4x8`); '' when no run recorded one. */
+export function layoutLines(runs: readonly RunRecord[]): string {
+  const byLayout = new Map<string, Set<string>>();
+  for (const r of runs) {
+    if (!r.layout) continue;
+    const key = `${r.layout.connections}x${r.layout.inflightPerConnection}`;
+    (byLayout.get(key) ?? byLayout.set(key, new Set()).get(key)!).add(`${r.protocol}${r.variant ? ` (${r.variant})` : ''}`);
+  }
+  return [...byLayout].map(([layout, rows]) => `${[...rows].join(', ')} ${layout}`).join('; ');
+}
+
 export function describeLoadRecord(l: LoadDescription): string {
   switch (l.model) {
     case 'closed':
@@ -229,6 +240,8 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
     `- Load: ${load ? describeLoadRecord(load) : 'none ran'}${open ? ` over ${load.connections} connections (at most ${load.inflight} in flight each, ${load.maxInflight} queued or in flight in all)` : ''}, ` +
       `${cfg.warmup} s warm-up (discarded) then ${load?.model === 'stages' ? 'the stages' : `${cfg.duration} s`} measured per protocol.`,
   );
+  const layouts = layoutLines(result.runs);
+  if (layouts) out.push(`- Layout (connections x calls in flight on each): ${layouts}.`);
   out.push(
     '- Latency: HdrHistogram, microseconds, from send to decoded status. CPU: process CPU time (user+system) of each side over the measured window, divided by successful calls.',
   );
@@ -246,7 +259,11 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
   }
   for (const r of result.runs) {
     if (!r.autocannon) continue;
-    const own = result.runs.find((x) => x.protocol === r.protocol && !x.variant && x.repeat === r.repeat && x.state === 'ok');
+    // The harness's own row of the same layout: `autocannon,pipelined-8` against `pipelined-8`.
+    const ownVariant = r.variant?.replace(/^autocannon,?/, '') || undefined;
+    const own = result.runs.find(
+      (x) => x.protocol === r.protocol && x.variant === ownVariant && !x.autocannon && x.repeat === r.repeat && x.state === 'ok',
+    );
     const diff =
       own && own.opsPerSec > 0
         ? ` (${r.opsPerSec >= own.opsPerSec ? '+' : ''}${(((r.opsPerSec - own.opsPerSec) / own.opsPerSec) * 100).toFixed(1)}% against the harness driver's ${fmtInt(own.opsPerSec)})`

@@ -237,6 +237,14 @@ export const runRecordSchema = z.looseObject({
     .object({ ms: z.number(), baselineMs: z.number(), slowed: z.boolean(), reruns: z.number().int().nonnegative().default(0) })
     .optional()
     .describe('fixed-work CPU probe timed before the run; reruns: runs discarded because the probe said the machine was slowed'),
+  // Issue 13, item 3 (fair concurrency): how the calls were laid out on connections. Optional:
+  // results written before it, and fanout records (their `load` says K subscribers x 1), lack it.
+  layout: z
+    .object({ connections: z.number().int().positive(), inflightPerConnection: z.number().int().positive() })
+    .optional()
+    .describe(
+      'request/response rows: connections opened and calls outstanding on each; more than one on an HTTP/1.1 row is pipelining (variant pipelined-N)',
+    ),
 });
 
 export const figureSpreadSchema = z.object({

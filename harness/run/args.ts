@@ -20,8 +20,12 @@ export const FLAGS = {
   protocols: { type: 'string', help: `comma list of: ${PROTOCOL_NAMES.join(', ')}` },
   duration: { type: 'string', help: 'measured seconds per protocol' },
   warmup: { type: 'string', help: 'warm-up seconds per protocol (samples discarded)' },
-  connections: { type: 'string', help: 'connections from the load generator' },
-  inflight: { type: 'string', help: 'calls in flight per connection' },
+  connections: {
+    type: 'string',
+    help: 'connections from the load generator, every row (default: 32 calls outstanding; HTTP/1.1 32x1, multiplexed 4x8)',
+  },
+  inflight: { type: 'string', help: 'calls in flight per connection, every row (>1 on HTTP/1.1 pipelines: pipelined-N)' },
+  pipelining: { type: 'string', help: 'HTTP/1.1 rows: N requests pipelined per connection, 32/N connections (pipelined-N)' },
   target: { type: 'string', multiple: true, help: 'PROTOCOL=URL: measure a server someone else runs (repeatable)' },
   sweep: { type: 'boolean', help: 'latency-throughput curve: open-loop rates from 10% to 120% of the closed-loop maximum' },
   delay: {
@@ -51,7 +55,8 @@ if (shadowed.length) throw new Error(`scenario option flags ${shadowed.join(', '
 
 export function usage(): string {
   const lines = [
-    'usage: npm run bench -- [--scenario NAME] [--protocols a,b] [--duration S] [--warmup S] [--connections N] [--inflight N] [--out FILE]',
+    'usage: npm run bench -- [--scenario NAME] [--protocols a,b] [--duration S] [--warmup S] [--connections N] [--inflight N]',
+    '                        [--pipelining N] [--out FILE]',
     '',
     'flags:',
   ];
@@ -111,7 +116,9 @@ export function parseCli(argv: string[]): {
       );
     layer.protocols = names as ProtocolName[];
   }
-  const assign = <K extends 'duration' | 'warmup' | 'connections' | 'inflight' | 'repeat' | 'workers'>(k: K): void => {
+  const assign = <K extends 'duration' | 'warmup' | 'connections' | 'inflight' | 'pipelining' | 'repeat' | 'workers'>(
+    k: K,
+  ): void => {
     const n = num(k, values[k]);
     if (n !== undefined) layer[k] = n;
   };
@@ -119,6 +126,7 @@ export function parseCli(argv: string[]): {
   assign('warmup');
   assign('connections');
   assign('inflight');
+  assign('pipelining');
   assign('repeat');
   assign('workers');
   if (values.load !== undefined) {

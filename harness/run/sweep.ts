@@ -66,7 +66,8 @@ export function renderSweepTable(runs: readonly RunRecord[]): string {
   const fmt = (x: number | null): string => (x === null ? 'n/a' : Math.round(x).toLocaleString('en-US'));
   for (const protocol of protocols) {
     const points = sweepPoints(runs, protocol);
-    const max = runs.find((r) => r.protocol === protocol && r.variant === sweepVariant('max'));
+    // A pipelined sweep's variant is `sweep max,pipelined-N` (harness/load/layout.ts).
+    const max = runs.find((r) => r.protocol === protocol && r.variant?.split(',')[0] === sweepVariant('max'));
     const knee = findKnee(points);
     out.push(
       `**${protocol}**: closed-loop maximum ${fmt(max?.opsPerSec ?? null)} ops/s; knee at ${knee ? `${fmt(knee.requested)} calls/s (${Math.round(knee.fraction * 100)}% of the maximum)` : 'none: it did not keep up even at the lowest rate'}.`,

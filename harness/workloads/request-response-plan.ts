@@ -2,7 +2,8 @@
 // the scenario's protocols (each variant its own row), repeats interleaved A B C A B C, a sweep
 // in place of a single run when --sweep is on, and the autocannon cross-check row. Pure.
 import type { ResolvedConfig } from '../config.ts';
-import type { ProtocolName } from '../protocols.ts';
+import { driverRow, isProtocolName, type DriverName, type ProtocolName } from '../protocols.ts';
+import type { Transport } from '../load/layout.ts';
 import { SCENARIOS, SCENARIO_NAMES } from '../../scenarios/registry.ts';
 import { AUTOCANNON_PROTOCOLS } from '../load/autocannon.ts';
 import { ProbeTracker } from '../metrics/probe.ts';
@@ -37,6 +38,21 @@ export function protocolsFor(cfg: ResolvedConfig): ProtocolName[] {
       `scenario ${scenario.name} cannot be expressed on ${cannot.join(', ')}; it runs on ${scenario.protocols.join(', ')}`,
     );
   return wanted;
+}
+
+/**
+ * How a row's client carries concurrent calls (it picks the row's layout): autocannon speaks
+ * HTTP/1.1; a scenario's own client says where it differs from its protocol row; else the row.
+ */
+export function rowTransport(
+  scenario: string,
+  name: DriverName,
+  variant: string | undefined,
+  driver: 'harness' | 'autocannon' = 'harness',
+): Transport {
+  if (driver === 'autocannon') return 'http1';
+  const own = isProtocolName(name) ? SCENARIOS[scenario]?.clientTransport?.(name, variant) : undefined;
+  return own ?? driverRow(name).transport;
 }
 
 export function planRequestResponse(cfg: ResolvedConfig): RequestResponseRow[] {

@@ -15,7 +15,13 @@ import { cpuBetween, procCpuTimes, procCpuUs } from '../metrics/cpu.ts';
 import { round, unmeasuredRecord } from './figures.ts';
 import type { ScenarioContext } from '../../scenarios/types.ts';
 import type { ProgressEvent, RowContext, Workload } from './types.ts';
-import { describeRequestResponsePlan, planRequestResponse, type RequestResponseRow } from './request-response-plan.ts';
+import {
+  describeRequestResponsePlan,
+  planRequestResponse,
+  rowTransport,
+  type RequestResponseRow,
+} from './request-response-plan.ts';
+import { variantWithLayout } from '../load/layout.ts';
 import { DEFAULT_SWEEP_FRACTIONS, sweepRates, sweepVariant } from '../run/sweep.ts';
 import { verifyEquivalence } from '../run/verify.ts';
 import { describeNetwork, startDelayProxy, type DelayProxy, type NetworkInfo } from '../run/delay-proxy.ts';
@@ -37,6 +43,8 @@ export interface RunHooks {
   driver?: 'harness' | 'autocannon';
   /** The scenario's variant of this protocol row (REST 'offset' / 'cursor', ...). */
   variant?: string;
+  /** The record's variant in place of the scenario's (a sweep step), before the layout's label. */
+  label?: string;
 }
 
 /** The request/response workload (workloads/types.ts): calls from load generators to one server per row. */
@@ -85,8 +93,7 @@ async function* runSweep(
   hooks: RunHooks,
   probe: NonNullable<RunRecord['probe']>,
 ): AsyncGenerator<RunRecord> {
-  const max = await runProtocol(p, { ...cfg, load: undefined }, pinning, hooks);
-  max.variant = sweepVariant('max');
+  const max = await runProtocol(p, { ...cfg, load: undefined }, pinning, { ...hooks, label: sweepVariant('max') });
   max.probe = probe;
   yield max;
   if (max.state !== 'ok' || max.opsPerSec <= 0) return;
@@ -95,8 +102,10 @@ async function* runSweep(
     if (hooks.signal?.aborted) break;
     const message = `sweep step ${Math.round(fraction * 100)}%: ${rate.toLocaleString('en-US')} calls/s`;
     hooks.onProgress?.({ protocol: p, phase: 'note', message });
-    const step = await runProtocol(p, { ...cfg, load: { model: 'rate', rate } }, pinning, hooks);
-    step.variant = sweepVariant(fraction);
+    const step = await runProtocol(p, { ...cfg, load: { model: 'rate', rate } }, pinning, {
+      ...hooks,
+      label: sweepVariant(fraction),
+    });
     step.sweep = { fraction, maxOpsPerSec: max.opsPerSec };
     yield step;
   }
@@ -152,23 +161,25 @@ export async function runProtocol(
 ): Promise<RunRecord> {
   const row = driverRow(name);
   const progress = (e: Omit<ProgressEvent, 'protocol'>): void => hooks.onProgress?.({ protocol: name, ...e });
-  const model = resolveLoad(cfg);
   const viaAutocannon = hooks.driver === 'autocannon';
+  // The row's layout on connections: HTTP/1.1 32 x 1, multiplexed 4 x 8, unless the caller said.
+  const { load: model, layout, pipelined } = resolveLoad(cfg, rowTransport(cfg.scenario, name, hooks.variant, hooks.driver));
   if (viaAutocannon && model.model !== 'closed') throw new Error('autocannon rows run closed loop only');
-  const connections = model.model === 'closed' ? model.connections : cfg.connections;
-  const inflight = model.model === 'closed' ? model.inflight : cfg.inflight;
+  const { connections, inflightPerConnection: inflight } = layout;
+  // More than one call per HTTP/1.1 connection is pipelining: the record's variant says so.
+  const variant = variantWithLayout(hooks.label ?? hooks.variant ?? (viaAutocannon ? 'autocannon' : undefined), pipelined);
   const base = {
     protocol: name,
     server: row.server,
     driver: viaAutocannon
       ? `autocannon ${AUTOCANNON_VERSION} (closed loop, connections x pipelining; latency from its per-response hrtime)`
       : row.driver,
-    ...(viaAutocannon && { variant: 'autocannon' }),
-    ...(hooks.variant !== undefined && { variant: hooks.variant }),
+    ...(variant !== undefined && { variant }),
     repeat: hooks.repeat ?? 0,
     load: isOpenLoop(model)
       ? { ...model, connections, inflight, maxInflight: cfg.maxInflight }
       : { model: 'closed' as const, connections, inflight },
+    layout,
   };
   let server: ChildProcess | undefined;
   const scenarioDef = SCENARIOS[cfg.scenario];
@@ -397,7 +408,7 @@ export function parseTargetUrl(url: string): { host: string; port: number } {
 
 /** Pure: turn the generator's report and two server CPU samples into the run record. */
 export function buildRecord(
-  base: Pick<RunRecord, 'protocol' | 'server' | 'driver' | 'load' | 'repeat' | 'workers'>,
+  base: Pick<RunRecord, 'protocol' | 'server' | 'driver' | 'load' | 'repeat' | 'workers' | 'layout'>,
   r: MeasuredRun,
   serverStart: CpuSample | null,
   serverEnd: CpuSample | null,
