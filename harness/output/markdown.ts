@@ -1,4 +1,5 @@
 // Pure rendering: result data in, Markdown out. Printing happens at the edge (harness/cli).
+import { renderDisturbedMarkdown } from './disturbance.ts';
 import type { BenchResult, LoadDescription, ProtocolSummary, RunRecord } from '../results/types.ts';
 import { renderClaimsMarkdown, type Claim } from '../results/claims.ts';
 import { renderSweepTable } from '../run/sweep.ts';
@@ -193,6 +194,8 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
     out.push(summaryTable);
     out.push('');
   }
+  const disturbed = renderDisturbedMarkdown(result.runs);
+  if (disturbed) out.push(disturbed);
   const slowed = result.runs
     .filter((r) => r.probe?.slowed)
     .map((r) => `${r.protocol}${r.variant ? ` (${r.variant})` : ''} #${r.repeat + 1}`);
@@ -272,7 +275,11 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
 
 /** The report of any result: a fanout result (known by its data, not by who asks) gets the fanout report. */
 export function renderMarkdown(result: BenchResult, resultPath?: string, claims: readonly Claim[] = []): string {
-  const report = isFanoutResult(result) ? renderFanoutReport(result, resultPath) : renderReport(result, resultPath);
+  // The fanout report is another helper's; its disturbed runs are listed here, after it.
+  const fanoutDisturbed = isFanoutResult(result) ? renderDisturbedMarkdown(result.runs) : '';
+  const report = isFanoutResult(result)
+    ? [renderFanoutReport(result, resultPath), fanoutDisturbed].filter(Boolean).join('\n\n')
+    : renderReport(result, resultPath);
   const claimsMd = renderClaimsMarkdown(claims);
   return claimsMd ? `${report}\n\n${claimsMd}` : report;
 }
