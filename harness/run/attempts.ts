@@ -46,7 +46,8 @@ export async function* runWithReruns(
     return;
   }
   for (let attempt = 1; ; attempt++) {
-    await watch.beforeRun(o.note);
+    // A meter that died (or was stopped by an interrupt) costs the machine block, never the run.
+    await watch.beforeRun(o.note).catch((err: Error) => o.note(`machine meters: ${err.message}`));
     let waitingForWindow = true;
     const watched = (e: ProgressEvent): void => {
       if (waitingForWindow && e.phase === 'measure') {
@@ -57,11 +58,12 @@ export async function* runWithReruns(
     };
     const records: RunRecord[] = [];
     for await (const record of run(watched)) {
-      record.machine = await watch.judge();
+      const machine = await watch.judge().catch((err: Error) => o.note(`machine meters: ${err.message}`));
+      if (machine) record.machine = machine;
       record.attempt = attempt;
       waitingForWindow = true;
       records.push(record);
-      if (record.machine.disturbed)
+      if (record.machine?.disturbed)
         o.note(
           `${record.protocol}${record.variant ? ` (${record.variant})` : ''}: machine disturbed: ${record.machine.reasons.join('; ')}`,
         );
