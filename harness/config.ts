@@ -139,8 +139,9 @@ const configObjectSchema = z
      * Disturbance (issue 13; harness/metrics/disturbance.ts): a run whose machine readings cross
      * one of these is marked disturbed and run again, at most `reruns` times; every attempt is
      * kept. Defaults from measurements on this project's 2-vCPU VMs (README "Disturbance"): steal
-     * is 0-3% in quiet phases and 35-44% in slow ones; the loopback probe's p50 is ~80 us quiet;
-     * the hiccup meters see the run's own load, whose p99 stayed under ~10 ms when undisturbed.
+     * is 0-3% in quiet phases and 35-44% in slow ones; the loopback probe's p50 is 80-90 us; CPU
+     * pressure is 70-100% with a neighbour in the VM; the hiccup meters share the CPUs with the run
+     * itself (p99 3-16 ms, max 30-320 ms with other suites running), so their limits catch gross stalls only.
      */
     machine: z
       .object({
