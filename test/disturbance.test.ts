@@ -290,3 +290,10 @@ test('the Markdown report lists disturbed runs with their reasons; old files wit
   assert.doesNotMatch(renderMarkdown(old), /Disturbed runs/);
   assert.equal(lastAttemptsOf(result(withRerun())).runs.length, 1);
 });
+
+test('--wait-quiet S sets machine.waitQuietS; waiting is off by default', async () => {
+  const { parseCli } = await import('../harness/run/args.ts');
+  assert.equal(resolveConfig(parseCli(['--wait-quiet', '30']).layer).machine.waitQuietS, 30);
+  assert.equal(resolveConfig({}).machine.waitQuietS, 0);
+  assert.equal(resolveConfig({}).machine.reruns, 2);
+});
