@@ -30,6 +30,15 @@ function boundLabel(r: RunRecord): string {
   }
 }
 
+/** " (attempt 1, superseded)", " (disturbed)": the runs table lists every attempt, so it says which is which. */
+function attemptMark(r: RunRecord): string {
+  const marks = [
+    ...(r.superseded ? [`attempt ${r.attempt ?? 1}, superseded`] : []),
+    ...(r.machine?.disturbed && !r.superseded ? ['disturbed'] : []),
+  ];
+  return marks.length ? ` (${marks.join(', ')})` : '';
+}
+
 export function renderRunsTable(runs: readonly RunRecord[]): string {
   const header = [
     'protocol',
@@ -52,7 +61,7 @@ export function renderRunsTable(runs: readonly RunRecord[]): string {
   for (const r of runs) {
     const l = r.latencyUs;
     const cells = [
-      `${r.protocol}${r.variant ? ` (${r.variant})` : ''}${repeated ? ` #${r.repeat + 1}` : ''}`,
+      `${r.protocol}${r.variant ? ` (${r.variant})` : ''}${repeated ? ` #${r.repeat + 1}` : ''}${attemptMark(r)}`,
       fmtInt(r.opsPerSec),
       fmtInt(l?.p50),
       fmtInt(l?.p90),
