@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { PROTOCOL_NAMES } from '../harness/protocols.ts';
 import { decodeHistogram } from '../harness/metrics/histogram.ts';
 import type { BenchResult } from '../harness/results/types.ts';
+import { lastAttemptsOf } from '../harness/run/attempts.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -45,7 +46,7 @@ test('a 1 s run of every protocol writes a complete, self-describing result', ()
     assert.match(r.stdout, new RegExp(`Result file: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     assert.match(r.stderr, /\[rest\] measure/, 'live progress on stderr');
 
-    const result = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
+    const result = lastAttemptsOf(JSON.parse(readFileSync(out, 'utf8')) as BenchResult);
     assert.equal(result.schemaVersion, 1);
     assert.equal(result.state, 'complete');
     assert.equal(result.scenario, 'getUser');
@@ -115,7 +116,7 @@ test('open loop: every protocol records corrected and raw histograms, requested 
     const r = bench(['--load', 'rate:300', '--duration', '1', '--warmup', '0.3', '--out', out]);
     assert.equal(r.status, 0, `exit ${r.status}\n${r.stderr}`);
     assert.match(r.stdout, /requested\/s \| achieved\/s \| dropped/);
-    const result = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
+    const result = lastAttemptsOf(JSON.parse(readFileSync(out, 'utf8')) as BenchResult);
     assert.deepEqual(
       result.runs.map((x) => x.protocol),
       PROTOCOL_NAMES,
@@ -156,7 +157,7 @@ test('--repeat interleaves protocols and summarises each figure over the repeats
       out,
     ]);
     assert.equal(r.status, 0, `exit ${r.status}\n${r.stderr}`);
-    const result = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
+    const result = lastAttemptsOf(JSON.parse(readFileSync(out, 'utf8')) as BenchResult);
     assert.deepEqual(
       result.runs.map((x) => `${x.protocol}#${x.repeat}`),
       ['rest#0', 'websocket#0', 'rest#1', 'websocket#1'],
@@ -167,7 +168,7 @@ test('--repeat interleaves protocols and summarises each figure over the repeats
       assert.ok(ops.min <= ops.median && ops.median <= ops.max && ops.ci95 && ops.cv !== undefined);
     }
     assert.equal(result.summary?.length, 2);
-    assert.ok(result.runs.every((x) => x.probe && x.probe.ms > 0));
+    assert.ok(result.runs.every((x) => x.machine?.probe && x.machine.probe.p50Us > 0));
     assert.ok(
       result.runs.every((x) => x.workers === 2 && x.ops > 0 && decodeHistogram(x.latencyUs!.histogram).totalCount === x.ops),
     );
@@ -199,7 +200,7 @@ test('--target measures a server the harness did not start, and refuses one that
       out,
     ]);
     assert.equal(ok.status, 0, ok.stderr);
-    const run = (JSON.parse(readFileSync(out, 'utf8')) as BenchResult).runs[0]!;
+    const run = lastAttemptsOf(JSON.parse(readFileSync(out, 'utf8')) as BenchResult).runs[0]!;
     assert.deepEqual(run.target, { url, external: true });
     assert.equal(run.cpuUsPerOp.server, null, 'server CPU is unknown, not zero');
     assert.ok(run.opsPerSec > 0 && run.verified > 0);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from '../harness/results/types.ts';
 import { INTERRUPT_DEADLINE_MS } from '../harness/run/session.ts';
+import { lastAttemptsOf } from '../harness/run/attempts.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -102,7 +103,7 @@ test('SIGINT mid-run: every child stops by the interrupt deadline and the partia
     assert.equal(await run.exited, 130);
     assert.ok(stoppedMs <= boundMs, `children stopped after ${stoppedMs} ms (deadline ${INTERRUPT_DEADLINE_MS} ms)`);
 
-    const result = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
+    const result = lastAttemptsOf(JSON.parse(readFileSync(out, 'utf8')) as BenchResult);
     assert.equal(result.state, 'aborted');
     assert.deepEqual(
       result.runs.map((r) => [r.protocol, r.state]),
@@ -142,7 +143,7 @@ test('a server killed mid-run fails its row with the cause; the other protocols 
     assert.ok(server, 'found the rest server process');
     process.kill(server.pid, 'SIGKILL');
     assert.equal(await run.exited, 1);
-    const result = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
+    const result = lastAttemptsOf(JSON.parse(readFileSync(out, 'utf8')) as BenchResult);
     assert.equal(result.state, 'partial');
     const [rest, ws] = result.runs;
     assert.equal(rest?.state, 'failed');
@@ -179,7 +180,7 @@ test('a server that stops answering: its calls time out, are counted, and fail t
     assert.ok(server);
     process.kill(server.pid, 'SIGSTOP'); // alive, connected, silent
     assert.equal(await run.exited, 1);
-    const result = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
+    const result = lastAttemptsOf(JSON.parse(readFileSync(out, 'utf8')) as BenchResult);
     const [rest, ws] = result.runs;
     assert.ok((rest?.errors.byKind.timeout ?? 0) > 0, JSON.stringify(rest?.errors));
     assert.equal(rest?.state, 'failed');
@@ -214,7 +215,7 @@ test('an unwritable result path: a clear error, and the result printed so nothin
     assert.match(run.stderr(), /could not write the result to .*file\/r\.json: \w+/);
     const line = stdout.split('\n').find((l) => l.startsWith('{"schemaVersion"'));
     assert.ok(line, 'the full result is on stdout');
-    const result = JSON.parse(line) as BenchResult;
+    const result = lastAttemptsOf(JSON.parse(line) as BenchResult);
     assert.equal(result.runs[0]?.protocol, 'rest');
     assert.ok((result.runs[0]?.ops ?? 0) > 0);
   } finally {

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ci95, cv, figureSpread, median, stdev } from '../harness/metrics/stats.ts';
 import { summarizeRuns } from '../harness/results/summary.ts';
-import { ProbeTracker } from '../harness/metrics/probe.ts';
 import type { RunRecord } from '../harness/results/types.ts';
 
 test('median, stdev, CI and CV on textbook values', () => {
@@ -59,17 +58,4 @@ test('repeats are summarised per protocol, failed runs left out', () => {
   assert.equal(rest.figures['latencyUs.p50']!.median, 200);
   assert.equal(rest.figures['bytesPerOp.out'], undefined, 'figures missing in a run are not invented');
   assert.equal(s.find((x) => x.protocol === 'grpc')!.repeats, 2);
-});
-
-test('the CPU probe marks a reading slower than the fastest seen by the threshold', () => {
-  const readings = [10, 10, 10, 10.5, 10.4, 10.6, 14, 15, 14.5];
-  let i = 0;
-  const tracker = new ProbeTracker(1.3);
-  const probe = () => readings[i++]!;
-  assert.equal(tracker.read(probe).slowed, false);
-  assert.equal(tracker.read(probe).slowed, false);
-  const slow = tracker.read(probe);
-  assert.equal(slow.slowed, true);
-  assert.equal(slow.baselineMs, 10);
-  assert.equal(slow.ms, 14.5);
 });

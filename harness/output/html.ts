@@ -4,6 +4,7 @@
 //
 // The percentile chart is drawn by uPlot in the page (log "nines" axis, live legend, zoom); the
 // bar charts are plain SVG computed here, so they need no script and are testable in Node.
+import { disturbedRows } from './disturbance.ts';
 import type { BenchResult, RunRecord } from '../results/types.ts';
 import { mergeEncoded, type Histogram } from '../metrics/histogram.ts';
 import { spread, type Spread } from '../metrics/stats.ts';
@@ -83,7 +84,8 @@ export interface ProtocolGroup {
 
 export function groupRuns(runs: readonly RunRecord[]): ProtocolGroup[] {
   const byKey = new Map<string, RunRecord[]>();
-  for (const r of runs) {
+  // Superseded attempts (disturbed, run again) are listed under disturbed runs, not charted.
+  for (const r of runs.filter((x) => x.superseded !== true)) {
     const key = r.variant ? `${r.protocol} (${r.variant})` : r.protocol;
     const list = byKey.get(key) ?? [];
     list.push(r);
@@ -484,6 +486,18 @@ function failedSection(runs: readonly RunRecord[]): string {
   return `<section id="failed" class="alert"><h2>Failed runs</h2><p>These runs produced no figures; they are left out of the charts.</p>${table(['protocol', 'repeat', 'state', 'error'], rows, 99)}</section>`;
 }
 
+function disturbedSection(runs: readonly RunRecord[]): string {
+  const rows = disturbedRows(runs).map((r) => [
+    escapeHtml(r.run),
+    String(r.attempt),
+    `<span class="badge${r.outcome.startsWith('superseded') ? '' : ' fail'}">${escapeHtml(r.outcome)}</span>`,
+    escapeHtml(r.reasons),
+  ]);
+  if (rows.length === 0) return '';
+  const why = "The machine readings (steal, timer hiccups, loopback probe, CPU pressure) crossed the config's thresholds";
+  return `<section id="disturbed" class="alert"><h2>Disturbed runs</h2><p>${why}: figures on these runs are noise, not findings. Superseded attempts are not charted.</p>${table(['run', 'attempt', 'outcome', 'reasons'], rows, 99)}</section>`;
+}
+
 function claimsSection(claims: readonly Claim[]): string {
   if (claims.length === 0) return '';
   const rows = claims.map((c) => [
@@ -759,6 +773,7 @@ export function renderHtmlReport(result: BenchResult, opts: HtmlReportOptions): 
   ${stateBanner}
 </header>
 ${failedSection(result.runs)}
+${disturbedSection(result.runs)}
 ${claimsSection(claims)}
 ${charts}
 ${notes}

@@ -1,4 +1,5 @@
 // Pure rendering: result data in, Markdown out. Printing happens at the edge (harness/cli).
+import { renderDisturbedMarkdown } from './disturbance.ts';
 import type { BenchResult, LoadDescription, ProtocolSummary, RunRecord } from '../results/types.ts';
 import { renderClaimsMarkdown, type Claim } from '../results/claims.ts';
 import { renderSweepTable } from '../run/sweep.ts';
@@ -29,6 +30,15 @@ function boundLabel(r: RunRecord): string {
   }
 }
 
+/** " (attempt 1, superseded)", " (disturbed)": the runs table lists every attempt, so it says which is which. */
+function attemptMark(r: RunRecord): string {
+  const marks = [
+    ...(r.superseded ? [`attempt ${r.attempt ?? 1}, superseded`] : []),
+    ...(r.machine?.disturbed && !r.superseded ? ['disturbed'] : []),
+  ];
+  return marks.length ? ` (${marks.join(', ')})` : '';
+}
+
 export function renderRunsTable(runs: readonly RunRecord[]): string {
   const header = [
     'protocol',
@@ -51,7 +61,7 @@ export function renderRunsTable(runs: readonly RunRecord[]): string {
   for (const r of runs) {
     const l = r.latencyUs;
     const cells = [
-      `${r.protocol}${r.variant ? ` (${r.variant})` : ''}${repeated ? ` #${r.repeat + 1}` : ''}`,
+      `${r.protocol}${r.variant ? ` (${r.variant})` : ''}${repeated ? ` #${r.repeat + 1}` : ''}${attemptMark(r)}`,
       fmtInt(r.opsPerSec),
       fmtInt(l?.p50),
       fmtInt(l?.p90),
@@ -204,6 +214,8 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
     out.push(summaryTable);
     out.push('');
   }
+  const disturbed = renderDisturbedMarkdown(result.runs);
+  if (disturbed) out.push(disturbed);
   const slowed = result.runs
     .filter((r) => r.probe?.slowed)
     .map((r) => `${r.protocol}${r.variant ? ` (${r.variant})` : ''} #${r.repeat + 1}`);
@@ -289,7 +301,11 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
 
 /** The report of any result: a fanout result (known by its data, not by who asks) gets the fanout report. */
 export function renderMarkdown(result: BenchResult, resultPath?: string, claims: readonly Claim[] = []): string {
-  const report = isFanoutResult(result) ? renderFanoutReport(result, resultPath) : renderReport(result, resultPath);
+  // The fanout report is another helper's; its disturbed runs are listed here, after it.
+  const fanoutDisturbed = isFanoutResult(result) ? renderDisturbedMarkdown(result.runs) : '';
+  const report = isFanoutResult(result)
+    ? [renderFanoutReport(result, resultPath), fanoutDisturbed].filter(Boolean).join('\n\n')
+    : renderReport(result, resultPath);
   const claimsMd = renderClaimsMarkdown(claims);
   return claimsMd ? `${report}\n\n${claimsMd}` : report;
 }

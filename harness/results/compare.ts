@@ -70,7 +70,8 @@ export type Judgement =
   | 'failed-runs'
   | 'missing'; // a side has no value for this figure
 
-export type Verdict = 'regressed' | 'improved' | 'unchanged' | 'not compared';
+// inconclusive: a change judged on runs of a disturbed machine (issue 13) is noise, not a finding.
+export type Verdict = 'regressed' | 'improved' | 'unchanged' | 'not compared' | 'inconclusive';
 
 export interface SideValue {
   median: number;
@@ -135,7 +136,8 @@ interface Group {
 
 function groups(result: BenchResult): Map<string, Group> {
   const out = new Map<string, Group>();
-  for (const r of result.runs) {
+  // Superseded attempts (a disturbed run that was run again) are not compared; the last one is.
+  for (const r of result.runs.filter((x) => x.superseded !== true)) {
     const k = groupKey(r);
     const g = out.get(k) ?? { protocol: r.protocol, ...(r.variant !== undefined ? { variant: r.variant } : {}), runs: [] };
     g.runs.push(r);
@@ -232,7 +234,8 @@ export function judge(
 
 function sideInfo(r: BenchResult, label: string): SideInfo {
   const counts = new Map<string, number>();
-  for (const run of r.runs) if (run.state === 'ok') counts.set(groupKey(run), (counts.get(groupKey(run)) ?? 0) + 1);
+  for (const run of r.runs)
+    if (run.state === 'ok' && run.superseded !== true) counts.set(groupKey(run), (counts.get(groupKey(run)) ?? 0) + 1);
   return {
     label,
     commit: r.environment.commit,
@@ -315,6 +318,14 @@ export function conditionWarnings(base: BenchResult, cand: BenchResult, labels: 
     const load = r.environment.loadAverage[0];
     if (load !== undefined && load > r.environment.cpus)
       out.push(`${label} started on a busy machine (load average ${load} on ${r.environment.cpus} CPUs)`);
+    const counted = r.runs.filter((x) => x.superseded !== true);
+    const disturbed = counted.filter((x) => x.machine?.disturbed);
+    if (disturbed.length) {
+      const why = [...new Set(disturbed.flatMap((x) => x.machine?.reasons ?? []).map((x) => x.replace(/[\d.]+/g, 'N')))];
+      out.push(
+        `${label}: ${disturbed.length} of ${counted.length} runs ran on a disturbed machine (${why.join('; ')}): changes on them are inconclusive`,
+      );
+    }
     const slowed = r.runs.filter((x) => x.probe?.slowed).length;
     if (slowed) out.push(`${label}: ${slowed} of ${r.runs.length} runs started while the CPU probe said the machine was slowed`);
   }
@@ -381,12 +392,14 @@ export function compareResults(base: BenchResult, cand: BenchResult, options: Pa
         generatorBound: false,
       });
     }
+    const disturbed = [...b.runs, ...c.runs].some((r) => r.state === 'ok' && r.machine?.disturbed === true);
     for (const f of COMPARE_FIGURES) {
       const j = judge(samples(b.runs, f), samples(c.runs, f), f.better, {
         minEffect: opts.minEffect,
         alpha: opts.alpha,
         kind: f.kind,
       });
+      if (disturbed && (j.verdict === 'regressed' || j.verdict === 'improved')) j.verdict = 'inconclusive';
       rows.push({ ...id, figure: f.name, label: f.label, better: f.better, ...j, generatorBound });
     }
   }
@@ -457,6 +470,8 @@ function verdictText(r: ComparisonRow, minEffect: number): string {
       return `improved${gen}`;
     case 'not compared':
       return 'not compared';
+    case 'inconclusive':
+      return 'inconclusive (machine disturbed)';
     case 'unchanged':
       if (r.beyondMinEffect && r.beyondNoise === false) return 'same (within noise)';
       return r.beyondMinEffect || r.change === null ? 'same' : `same (under ${(minEffect * 100).toFixed(0)}%)`;

@@ -70,7 +70,11 @@ export function mergeResults(inputs: readonly MergeInput[]): MergeOutput {
   const groups = new Map<string, { run: RunRecord; from: string }[]>();
   for (const x of inputs) {
     const seen = new Set<string>();
-    for (const run of x.result.runs) {
+    // The last attempt of each run is merged; superseded ones (disturbed, run again) are left out.
+    const superseded = x.result.runs.length - x.result.runs.filter((r) => r.superseded !== true).length;
+    if (superseded)
+      warnings.push(`${x.name}: ${superseded} superseded attempt(s) of disturbed runs left out; merged the last attempts`);
+    for (const run of x.result.runs.filter((r) => r.superseded !== true)) {
       const k = runKey(run);
       // Two runs under one key in one file cannot be paired with the other files' runs.
       if (seen.has(k)) throw new MergeError(`${x.name} holds two runs of ${label(run)}: cannot tell which one to merge`);
@@ -91,7 +95,11 @@ export function mergeResults(inputs: readonly MergeInput[]): MergeOutput {
       );
     }
     // A run only one generator reported is that generator's record, untouched.
-    runs.push(group.length === 1 ? structuredClone(head) : mergeRuns(group, warnings));
+    const merged = group.length === 1 ? structuredClone(head) : mergeRuns(group, warnings);
+    // One generator's machine disturbed makes the merged run disturbed: show that one's readings.
+    const disturbed = group.find((g) => g.run.machine?.disturbed)?.run.machine;
+    if (disturbed) merged.machine = structuredClone(disturbed);
+    runs.push(merged);
   }
 
   const results = inputs.map((x) => x.result);

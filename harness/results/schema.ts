@@ -236,7 +236,45 @@ export const runRecordSchema = z.looseObject({
   probe: z
     .object({ ms: z.number(), baselineMs: z.number(), slowed: z.boolean(), reruns: z.number().int().nonnegative().default(0) })
     .optional()
-    .describe('fixed-work CPU probe timed before the run; reruns: runs discarded because the probe said the machine was slowed'),
+    .describe(
+      'schemaVersion 1 files before issue 13: fixed-work CPU probe timed before the run (now machine.probe, the loopback probe)',
+    ),
+  // --- issue 13, items 1-2 (disturbance measured per run, reruns): machine, attempt, superseded ---
+  machine: z
+    .object({
+      stealPct: z.number().nullable().describe("the worst CPU's steal over the measured window, percent (/proc/stat)"),
+      stealPctByCpu: z.record(z.string(), z.number().nullable()).describe('steal per CPU over the window'),
+      hiccupUs: z
+        .object({ p99: z.number(), max: z.number() })
+        .nullable()
+        .describe('how late 1 ms sleeps woke, over all meters (one idle process per CPU, jHiccup), microseconds'),
+      hiccupUsByCpu: z.record(z.string(), z.object({ p99: z.number(), max: z.number() })),
+      probe: z
+        .object({
+          roundTrips: z.number().int(),
+          p50Us: z.number(),
+          p99Us: z.number(),
+          calibratedP50Us: z.number().nullable().describe("this machine's stored quiet p50 (~/.cache/protocol-bench)"),
+        })
+        .nullable()
+        .describe('loopback probe before the run: 1-byte round trips between processes pinned to different CPUs'),
+      cpuPressurePct: z
+        .number()
+        .nullable()
+        .describe(
+          '/proc/pressure/cpu: share of 0.5 s before the run in which some task waited for a CPU, percent (null: no PSI)',
+        ),
+      disturbed: z.boolean(),
+      reasons: z.array(z.string()).describe('which thresholds (config machine) the readings crossed'),
+    })
+    .optional()
+    .describe('disturbance of the machine during the run (harness/metrics/disturbance.ts)'),
+  attempt: z.number().int().positive().optional().describe('1, 2, ...: a disturbed run is run again; every attempt is kept'),
+  superseded: z
+    .boolean()
+    .optional()
+    .describe('true on every attempt but the last: summaries, compare, thresholds and merge use the last'),
+  // --- end of issue 13, items 1-2 ---
   // Issue 13, item 3 (fair concurrency): how the calls were laid out on connections. Optional:
   // results written before it, and fanout records (their `load` says K subscribers x 1), lack it.
   layout: z

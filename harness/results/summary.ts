@@ -26,7 +26,8 @@ export function groupKey(r: Pick<RunRecord, 'protocol' | 'variant'>): string {
 export function summarizeRuns(runs: readonly RunRecord[]): ProtocolSummary[] {
   const groups = new Map<string, RunRecord[]>();
   for (const r of runs) {
-    if (r.state !== 'ok') continue;
+    // Superseded attempts (a disturbed run that was run again) stay in runs[] but are not summarised.
+    if (r.state !== 'ok' || r.superseded === true) continue;
     const k = groupKey(r);
     groups.set(k, [...(groups.get(k) ?? []), r]);
   }

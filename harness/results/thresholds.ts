@@ -142,6 +142,8 @@ export interface BrokenThreshold {
   /** How many ok runs (repeats) the figure was taken over, and how they were combined. */
   runs: number;
   aggregate: 'median' | 'total';
+  /** Some of those runs ran on a disturbed machine: noise, not a finding (it warns, it does not fail). */
+  inconclusive?: boolean;
 }
 
 function formatMeasured(t: Threshold, x: number | null): string {
@@ -183,7 +185,8 @@ export function checkThresholds(
   const forScenario = table?.[scenario];
   if (!forScenario) return [];
   const groups = new Map<string, RunRecord[]>();
-  for (const r of runs) {
+  // Superseded attempts (a disturbed run that was run again) do not count.
+  for (const r of runs.filter((x) => x.superseded !== true)) {
     const key = JSON.stringify([r.protocol, r.variant ?? null]);
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
@@ -192,8 +195,14 @@ export function checkThresholds(
     const first = group[0] as RunRecord;
     if (!group.some((r) => r.state === 'ok')) continue;
     const exprs = [...(forScenario['*'] ?? []), ...(forScenario[first.protocol] ?? [])];
+    const inconclusive = group.some((r) => r.state === 'ok' && r.machine?.disturbed === true);
     for (const b of evaluateThresholds(exprs, group))
-      out.push({ protocol: first.protocol, ...(first.variant !== undefined ? { variant: first.variant } : {}), ...b });
+      out.push({
+        protocol: first.protocol,
+        ...(first.variant !== undefined ? { variant: first.variant } : {}),
+        ...b,
+        ...(inconclusive && { inconclusive }),
+      });
   }
   return out;
 }
@@ -202,5 +211,6 @@ export function checkThresholds(
 export function formatBroken(b: BrokenThreshold): string {
   const who = b.variant !== undefined ? `${b.protocol} (${b.variant})` : b.protocol;
   const over = b.runs > 1 ? `, ${b.aggregate} of ${b.runs} repeats` : '';
-  return `threshold broken: ${who} ${b.expr} (measured ${b.measuredText}${over})`;
+  const what = b.inconclusive ? 'threshold inconclusive (machine disturbed, not a finding)' : 'threshold broken';
+  return `${what}: ${who} ${b.expr} (measured ${b.measuredText}${over})`;
 }

@@ -37,6 +37,7 @@ export const FLAGS = {
   workers: { type: 'string', help: 'load-generator processes per run (histograms merged)' },
   repeat: { type: 'string', help: 'runs of each protocol, interleaved A B C A B C' },
   load: { type: 'string', help: 'load model: closed:CONNxINFLIGHT, rate:OPS_PER_S, poisson:OPS_PER_S, stages:RATE@S,...' },
+  'wait-quiet': { type: 'string', help: 'before each run, wait up to S seconds for a quiet machine (default: do not wait)' },
   out: { type: 'string', help: 'result file path (default results/<scenario>-<time>.json)' },
   format: {
     type: 'string',
@@ -149,6 +150,8 @@ export function parseCli(argv: string[]): {
     layer.targets = targets;
   }
   if (values.sweep) layer.sweep = true;
+  const waitQuiet = num('wait-quiet', values['wait-quiet']);
+  if (waitQuiet !== undefined) layer.machine = { ...layer.machine, waitQuietS: waitQuiet };
   const delay = num('delay', values.delay);
   if (delay !== undefined) layer.delayMs = delay;
   const scenarios = optionsLayer(OPTION_FLAGS, optionValues);

@@ -19,6 +19,8 @@ import type { BenchResult, RunRecord } from '../results/types.ts';
 import { workloadOf } from '../workloads/registry.ts';
 import type { ProgressEvent, Workload } from '../workloads/types.ts';
 import { UsageError } from '../errors.ts';
+import { MeteredMachine } from '../metrics/machine-watch.ts';
+import { lastAttempts, runWithReruns } from './attempts.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -97,13 +99,19 @@ async function runRows<Row>(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let machine: MeteredMachine | null = null;
   try {
     console.error(workload.describePlan(cfg, rows, pinning));
     each((o) => o.start({ scenario: cfg.scenario, runs: rows.length }));
     const onProgress = (e: ProgressEvent): void => toStderr(progress.progress(e));
+    const note = (message: string): void => onProgress({ protocol: '', phase: 'note', message });
+    machine = await startMachineWatch(cfg, note);
     for (const [index, row] of rows.entries()) {
       if (abort.signal.aborted) break;
-      for await (const record of workload.run(row, { cfg, pinning, signal: abort.signal, index, progress: onProgress })) {
+      const run = (p: (e: ProgressEvent) => void): AsyncIterable<RunRecord> =>
+        workload.run(row, { cfg, pinning, signal: abort.signal, index, progress: p });
+      const attempts = runWithReruns(run, onProgress, machine, { reruns: cfg.machine.reruns, signal: abort.signal, note });
+      for await (const record of attempts) {
         runs.push(record);
         each((o) => o.record(record));
       }
@@ -113,15 +121,34 @@ async function runRows<Row>(
       finish(build('aborted'));
       return EXIT_INTERRUPTED;
     }
-    const failed = runs.some((r) => r.state !== 'ok');
+    const counted = lastAttempts(runs);
+    const failed = counted.some((r) => r.state !== 'ok');
     finish(build(failed ? 'partial' : 'complete'));
     // On stderr so a --format json|csv summary on stdout stays parseable.
     const broken = checkThresholds(cfg.thresholds, cfg.scenario, runs);
     for (const b of broken) console.error(formatBroken(b));
-    return failed || broken.length ? 1 : 0;
+    // A disturbed run warns and is no finding: only thresholds broken on undisturbed runs fail.
+    const disturbed = counted.filter((r) => r.machine?.disturbed);
+    if (disturbed.length)
+      console.error(
+        `warning: ${disturbed.length} of ${counted.length} runs ran on a disturbed machine (reruns exhausted); see their reasons`,
+      );
+    return failed || broken.some((b) => !b.inconclusive) ? 1 : 0;
   } finally {
+    await machine?.stop().catch(() => undefined);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/** The machine meters when the config wants them; a machine where they cannot start runs without. */
+async function startMachineWatch(cfg: ResolvedConfig, note: (m: string) => void): Promise<MeteredMachine | null> {
+  if (!cfg.machine.meters) return null;
+  try {
+    return await MeteredMachine.start(cfg, note);
+  } catch (err) {
+    note(`machine meters unavailable (${(err as Error).message}): runs carry no machine block`);
+    return null;
   }
 }
 

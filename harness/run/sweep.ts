@@ -23,11 +23,16 @@ export interface SweepPoint {
   dropped: number;
   p50: number | null;
   p99: number | null;
+  /** The step ran on a disturbed machine (issue 13): a failure to keep up there is noise, not the knee. */
+  disturbed?: boolean;
 }
 
 export function sweepPoints(runs: readonly RunRecord[], protocol: string): SweepPoint[] {
   return runs
-    .filter((r) => r.protocol === protocol && typeof r.sweep === 'object' && r.sweep !== null && r.state === 'ok')
+    .filter(
+      (r) =>
+        r.protocol === protocol && typeof r.sweep === 'object' && r.sweep !== null && r.state === 'ok' && r.superseded !== true,
+    )
     .map((r) => {
       const s = r.sweep as { fraction: number };
       return {
@@ -37,6 +42,7 @@ export function sweepPoints(runs: readonly RunRecord[], protocol: string): Sweep
         dropped: r.dropped ?? 0,
         p50: r.latencyUs?.p50 ?? null,
         p99: r.latencyUs?.p99 ?? null,
+        ...(r.machine?.disturbed && { disturbed: true }),
       };
     })
     .sort((a, b) => a.requested - b.requested);
@@ -45,7 +51,8 @@ export function sweepPoints(runs: readonly RunRecord[], protocol: string): Sweep
 /**
  * The knee: the highest requested rate the server still kept up with, i.e. achieved within
  * 3% of requested, nothing dropped, and p99 no more than 10x the lowest step's p99. Past it,
- * queues grow and latency climbs.
+ * queues grow and latency climbs. A step on a disturbed machine that did not keep up is noise,
+ * not the knee: it is passed over (one that kept up did so in spite of the machine, and counts).
  */
 export function findKnee(points: readonly SweepPoint[]): SweepPoint | null {
   const base = points[0]?.p99 ?? null;
@@ -53,6 +60,7 @@ export function findKnee(points: readonly SweepPoint[]): SweepPoint | null {
   for (const p of points) {
     const keepsUp =
       p.achieved >= 0.97 * p.requested && p.dropped === 0 && (base === null || p.p99 === null || p.p99 <= 10 * base);
+    if (!keepsUp && p.disturbed) continue;
     if (!keepsUp) break;
     knee = p;
   }
@@ -77,7 +85,7 @@ export function renderSweepTable(runs: readonly RunRecord[]): string {
     out.push('| ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const p of points)
       out.push(
-        `| ${Math.round(p.fraction * 100)}% | ${fmt(p.requested)} | ${fmt(p.achieved)} | ${fmt(p.dropped)} | ${fmt(p.p50)} | ${fmt(p.p99)} |`,
+        `| ${Math.round(p.fraction * 100)}%${p.disturbed ? ' (disturbed)' : ''} | ${fmt(p.requested)} | ${fmt(p.achieved)} | ${fmt(p.dropped)} | ${fmt(p.p50)} | ${fmt(p.p99)} |`,
       );
     out.push('');
   }

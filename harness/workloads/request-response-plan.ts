@@ -6,7 +6,6 @@ import { driverRow, isProtocolName, type DriverName, type ProtocolName } from '.
 import type { Transport } from '../load/layout.ts';
 import { SCENARIOS, SCENARIO_NAMES } from '../../scenarios/registry.ts';
 import { AUTOCANNON_PROTOCOLS } from '../load/autocannon.ts';
-import { ProbeTracker } from '../metrics/probe.ts';
 import { describePinning, type Pinning } from '../procs/control.ts';
 import { UsageError } from '../errors.ts';
 
@@ -19,12 +18,10 @@ export interface RequestResponseRow {
   /** First row of its round (the round is announced). */
   firstOfRound: boolean;
   /**
-   * measure: one run, run again while the CPU probe says the machine is slowed; sweep: the
+   * measure: one run (the session reruns it when the machine was disturbed); sweep: the
    * closed-loop maximum, then open-loop steps at fractions of it; autocannon: the cross-check.
    */
   kind: 'measure' | 'sweep' | 'autocannon';
-  /** The invocation's probe tracker, shared by its rows: the fastest probe so far is the baseline. */
-  probes: ProbeTracker;
 }
 
 /** The protocols a run covers: those asked for, which the scenario must be able to express. */
@@ -58,13 +55,12 @@ export function rowTransport(
 export function planRequestResponse(cfg: ResolvedConfig): RequestResponseRow[] {
   const scenario = SCENARIOS[cfg.scenario];
   const pairs = protocolsFor(cfg).flatMap((p) => (scenario?.variants?.[p] ?? [undefined]).map((v) => [p, v] as const));
-  const probes = new ProbeTracker(cfg.probe.slowdown);
   const rows: RequestResponseRow[] = [];
   // Interleaved repeats (A B C A B C): slow drift of a shared machine spreads over every row
   // instead of landing on whichever protocol happened to run during it.
   for (let repeat = 0; repeat < cfg.repeat; repeat++) {
     for (const [i, [protocol, variant]] of pairs.entries()) {
-      const common = { protocol, repeat, probes };
+      const common = { protocol, repeat };
       rows.push({
         ...common,
         ...(variant !== undefined && { variant }),

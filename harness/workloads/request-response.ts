@@ -64,37 +64,17 @@ async function* runRow(row: RequestResponseRow, { cfg, pinning, signal, progress
     return;
   }
   if (row.kind === 'sweep') {
-    // A sweep is many runs; it is not rerun as a whole on a slowed probe.
-    yield* runSweep(row.protocol, cfg, pinning, hooks, { ...row.probes.read(), reruns: 0 });
+    // A sweep is many runs: each step carries its own machine block; it is not rerun as a whole.
+    yield* runSweep(row.protocol, cfg, pinning, hooks);
     return;
   }
-  for (let reruns = 0; ; reruns++) {
-    const probe = row.probes.read();
-    const record = await runProtocol(row.protocol, cfg, pinning, {
-      ...hooks,
-      ...(row.variant !== undefined && { variant: row.variant }),
-    });
-    record.probe = { ...probe, reruns };
-    if (probe.slowed && record.state === 'ok' && reruns < cfg.probe.reruns && !signal.aborted) {
-      const message = `the CPU probe took ${probe.ms} ms against ${probe.baselineMs} ms at best: machine slowed, running again`;
-      progress({ protocol: row.protocol, phase: 'note', message });
-      continue;
-    }
-    yield record;
-    return;
-  }
+  // A disturbed run is rerun by the session (run/attempts.ts), the same for every workload.
+  yield await runProtocol(row.protocol, cfg, pinning, { ...hooks, ...(row.variant !== undefined && { variant: row.variant }) });
 }
 
 /** One protocol's sweep: the closed-loop maximum, then open-loop steps at fractions of it. */
-async function* runSweep(
-  p: ProtocolName,
-  cfg: ResolvedConfig,
-  pinning: Pinning,
-  hooks: RunHooks,
-  probe: NonNullable<RunRecord['probe']>,
-): AsyncGenerator<RunRecord> {
+async function* runSweep(p: ProtocolName, cfg: ResolvedConfig, pinning: Pinning, hooks: RunHooks): AsyncGenerator<RunRecord> {
   const max = await runProtocol(p, { ...cfg, load: undefined }, pinning, { ...hooks, label: sweepVariant('max') });
-  max.probe = probe;
   yield max;
   if (max.state !== 'ok' || max.opsPerSec <= 0) return;
   const fractions = Array.isArray(cfg.sweep) ? cfg.sweep : DEFAULT_SWEEP_FRACTIONS;
