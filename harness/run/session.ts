@@ -26,7 +26,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * After an interrupt, every child is gone and this process has exited within this long, even
- * if a child does not answer (test/reliability.test.ts holds us to 2 s).
+ * if a child does not answer. test/reliability.test.ts checks every child is gone, with a margin
+ * for a slow machine (it watches from outside the process).
  */
 export const INTERRUPT_DEADLINE_MS = 2_000;
 /** Grace stopAll gives a child between SIGTERM and SIGKILL once the deadline is near. */
