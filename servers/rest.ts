@@ -14,6 +14,7 @@ import { httpServerOptions, resolveLimits, type ConnectionLimits } from './http-
 import { createFastify } from './rest-h2c.ts';
 import { registerRestCompression } from './compression.ts';
 import { lastModified, registerConditionalGet, registerRateLimit } from './rest-http-features.ts';
+import { cpuBurner } from './inject-cpu.ts';
 
 export interface RestServerOptions extends ServerOptions, ConnectionLimits {
   /** Largest request body accepted; default 1 MiB, 413 above. */
@@ -102,6 +103,13 @@ export async function startRest({
   // deadline scenario: every request waits serviceDelayMs (a timer) before its route runs.
   const delayMs = limits.serviceDelayMs ?? 0;
   if (delayMs > 0) app.addHook('onRequest', (_req, _reply, done) => void setTimeout(done, delayMs));
+  // --inject-server-cpu-us: busy work on every request, before its route (servers/inject-cpu.ts).
+  const burn = cpuBurner(limits.injectCpuUs);
+  if (burn)
+    app.addHook('onRequest', (_req, _reply, done) => {
+      burn();
+      done();
+    });
 
   app.setErrorHandler((err: FastifyError, _req, reply) => {
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
