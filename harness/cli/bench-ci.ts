@@ -90,7 +90,7 @@ function usage(): string {
     '',
     'flags:',
   ];
-  for (const [name, f] of Object.entries(FLAGS)) lines.push(`  --${name.padEnd(22)} ${f.help}`);
+  for (const [name, f] of Object.entries(FLAGS)) lines.push(`  --${name.padEnd(24)} ${f.help}`);
   return lines.join('\n');
 }
 
