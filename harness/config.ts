@@ -186,6 +186,11 @@ const configObjectSchema = z
      * A run that breaks one says which and exits 1. See harness/results/thresholds.ts.
      */
     thresholds: thresholdsSchema.optional(),
+    /**
+     * Microseconds of busy CPU work every reference server adds to each request (a spin, not a
+     * sleep; servers/inject-cpu.ts): plants a known regression to prove the CI gate (issue 13).
+     */
+    injectServerCpuUs: z.number().min(0).max(1_000_000).optional(),
     /** Backing store of the reference servers: the seeded data in memory, or a SQLite file seeded from it. */
     store: z.enum(['memory', 'sqlite']).default('memory'),
     /**

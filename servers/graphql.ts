@@ -39,6 +39,7 @@ import { httpServerOptions, type ConnectionLimits } from './http-limits.ts';
 import { listenOn } from './listen.ts';
 import { pickEncoding, sendCompressed } from './compression.ts';
 import { GRAPHQL_PATH } from './graphql/index.ts';
+import { cpuBurner } from './inject-cpu.ts';
 
 // Defined with the server's metadata (servers/graphql/index.ts); claims import it from here.
 export { GRAPHQL_PATH };
@@ -370,7 +371,10 @@ export async function startGraphQL({
     }),
   });
 
+  // --inject-server-cpu-us: busy work on every request, before anything else (servers/inject-cpu.ts).
+  const burn = cpuBurner(limits.injectCpuUs);
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    burn?.();
     // whatwg-node (under yoga) builds a URL from the Host header, and when that does not
     // parse it answers 500 with the stack trace in the body: refuse it as a bad request.
     if (!URL.canParse(`http://${req.headers.host ?? 'localhost'}/`))

@@ -7,6 +7,7 @@ import type { UserServiceHandlers } from '../generated/proto/bench/v1/UserServic
 import type { CreateUserRequest__Output } from '../generated/proto/bench/v1/CreateUserRequest.ts';
 import type { ChatMessage__Output } from '../generated/proto/bench/v1/ChatMessage.ts';
 import type { ServerOptions, StartServer } from './types.ts';
+import { cpuBurner } from './inject-cpu.ts';
 
 export interface GrpcServerOptions extends ServerOptions {
   /** Largest request message accepted; default 4 MiB, RESOURCE_EXHAUSTED above. */
@@ -46,6 +47,7 @@ export async function startGrpc({
   keepaliveTimeoutMs = 10_000,
   serviceDelayMs = 0,
   maxPageUsers = MAX_PAGE_SIZE,
+  injectCpuUs,
 }: GrpcServerOptions) {
   const proto = grpc.loadPackageDefinition(loadPackageDefinition()) as unknown as ProtoGrpcType;
 
@@ -151,6 +153,16 @@ export async function startGrpc({
     const getUser = handlers.GetUser;
     handlers.GetUser = (call, callback) =>
       void setTimeout(() => (call.cancelled ? undefined : getUser(call, callback)), serviceDelayMs);
+  }
+  // --inject-server-cpu-us: busy work at the start of every call, whatever the method (servers/inject-cpu.ts).
+  const burn = cpuBurner(injectCpuUs);
+  if (burn) {
+    const table = handlers as unknown as Record<string, (...args: unknown[]) => unknown>;
+    for (const [name, handler] of Object.entries(table))
+      table[name] = (...args) => {
+        burn();
+        return handler(...args);
+      };
   }
   server.addService(proto.bench.v1.UserService.service, handlers);
   const boundPort = await new Promise<number>((resolve, reject) => {

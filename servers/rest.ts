@@ -15,6 +15,7 @@ import { httpServerOptions, resolveLimits, type ConnectionLimits } from './http-
 import { createFastify } from './rest-h2c.ts';
 import { registerRestCompression } from './compression.ts';
 import { lastModified, registerConditionalGet, registerRateLimit } from './rest-http-features.ts';
+import { cpuBurner } from './inject-cpu.ts';
 
 export interface RestServerOptions extends ServerOptions, ConnectionLimits {
   /** Largest request body accepted; default 1 MiB, 413 above. */
@@ -124,6 +125,18 @@ export async function startRest({
   // deadline scenario: every request waits serviceDelayMs (a timer) before its route runs.
   const delayMs = limits.serviceDelayMs ?? 0;
   if (delayMs > 0) app.addHook('onRequest', (_req, _reply, done) => void setTimeout(done, delayMs));
+  // --inject-server-cpu-us: busy work at the start of every route's handler (servers/inject-cpu.ts). Wrapped
+  // at registration, not an onRequest hook: a hook adds fastify's hook runner to each request, measured here
+  // as ~3 us more than the spin itself (N = 3 raised server CPU per call by ~6 us), and N should be what is added.
+  const burn = cpuBurner(limits.injectCpuUs);
+  if (burn)
+    app.addHook('onRoute', (route) => {
+      const handler = route.handler;
+      route.handler = function (this: typeof app, req, reply) {
+        burn();
+        return handler.call(this, req, reply);
+      };
+    });
 
   app.setErrorHandler((err: FastifyError, _req, reply) => {
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;

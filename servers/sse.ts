@@ -12,6 +12,7 @@ import type { ServerOptions, StartServer } from './types.ts';
 import { httpServerOptions, type ConnectionLimits } from './http-limits.ts';
 import { listenOn } from './listen.ts';
 import { relayOf } from './chat.ts';
+import { cpuBurner } from './inject-cpu.ts';
 
 export interface SseServerOptions extends ServerOptions, ConnectionLimits {
   /** Interval of the `: ka` comment that keeps idle streams alive through proxies; default 15 s. */
@@ -43,6 +44,8 @@ export async function startSseServer({
   ...limits
 }: SseServerOptions) {
   const streams = new Map<string, http.ServerResponse>();
+  // --inject-server-cpu-us: busy work on every rpc POST; the event streams are push (servers/inject-cpu.ts).
+  const burn = cpuBurner(limits.injectCpuUs);
   /** Connections that carry an event stream (at most one each). */
   const streamSockets = new WeakSet<net.Socket>();
 
@@ -192,6 +195,7 @@ export async function startSseServer({
   const server = http.createServer(httpServerOptions(limits), (req, res) => {
     const path = req.url ?? '';
     if (path === '/v1/rpc') {
+      burn?.();
       if (req.method !== 'POST') return sendJson(res, 405, err('method_not_allowed', 'use POST'));
       return readRpc(req, res);
     }

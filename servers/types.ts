@@ -13,6 +13,11 @@ export interface ServerTuning {
    * default 0, no wait.
    */
   serviceDelayMs?: number;
+  /**
+   * `--inject-server-cpu-us`: every server spins this many microseconds of CPU per request
+   * (servers/inject-cpu.ts), to plant a known regression the CI gate must catch; default 0.
+   */
+  injectCpuUs?: number;
   /** GraphQL: batch Post.author / Comment.author loads through a DataLoader (nPlusOne); default off. */
   dataloader?: boolean;
   /**

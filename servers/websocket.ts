@@ -17,6 +17,7 @@ import { binaryAnswerer, negotiateEncoding } from './websocket-encodings.ts';
 import { relayOf } from './chat.ts';
 import { startWsHeartbeat } from './ws-heartbeat.ts';
 import { WS_PATH } from './websocket/index.ts';
+import { cpuBurner } from './inject-cpu.ts';
 
 // Defined with the server's metadata (servers/websocket/index.ts); tests and claims import it from here.
 export { WS_PATH };
@@ -171,6 +172,8 @@ export async function startWebSocket({
     handleProtocols: negotiateEncoding,
   });
   const heartbeat = startWsHeartbeat(wss, heartbeatMs);
+  // --inject-server-cpu-us: busy work on every message, before it is read (servers/inject-cpu.ts).
+  const burn = cpuBurner(limits.injectCpuUs);
 
   wss.on('connection', (ws: WebSocket) => {
     // ws has already sent the close frame with the code for the fault (1009, 1007, 1002) and
@@ -180,10 +183,14 @@ export async function startWebSocket({
     // encodings scenario: a 'msgpack' or 'protobuf' subprotocol means binary bodies (getUser only).
     const answerBinary = binaryAnswerer(ws.protocol, store);
     if (answerBinary) {
-      ws.on('message', (data) => ws.send(answerBinary(data)));
+      ws.on('message', (data) => {
+        burn?.();
+        ws.send(answerBinary(data));
+      });
       return;
     }
     ws.on('message', (data, isBinary) => {
+      burn?.();
       if (isBinary) {
         ws.send(errorMessage(null, 'bad_request', 'binary frames are not accepted; send JSON text'));
         return;

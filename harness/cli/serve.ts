@@ -1,4 +1,4 @@
-// `npm run serve -- --protocol NAME [--host H] [--port P] [--users N] [--seed S]`: one reference
+// `npm run serve -- --protocol NAME [--host H] [--port P] [--users N] [--seed S] [--inject-server-cpu-us N]`: one reference
 // server in the foreground, in this process, so the server and the load can run on different
 // hosts. Prints `listening URL` once bound (the only line on stdout), what to call on stderr (the
 // server's path hint, servers/*/index.ts), then serves until SIGINT/SIGTERM, when it closes the
@@ -16,6 +16,7 @@ export const FLAGS = {
   port: { type: 'string', help: 'port to bind (default 0: the OS picks one, printed on the listening line)' },
   users: { type: 'string', help: `users in the seeded data set (default ${DEFAULT_DATASET.users}); must match the generators'` },
   seed: { type: 'string', help: `data set seed (default ${DEFAULT_DATASET.seed}); must match the generators'` },
+  'inject-server-cpu-us': { type: 'string', help: 'spin N us of CPU per request (a planted regression; default 0)' },
   help: { type: 'boolean', help: 'this help' },
 } as const;
 
@@ -24,11 +25,17 @@ export interface ServeOptions {
   host: string;
   port: number;
   dataset: DatasetOptions;
+  /** --inject-server-cpu-us: busy work per request, microseconds (0: none). */
+  injectCpuUs: number;
 }
 
 function usage(): string {
-  const lines = ['usage: npm run serve -- --protocol NAME [--host H] [--port P] [--users N] [--seed S]', '', 'flags:'];
-  for (const [name, f] of Object.entries(FLAGS)) lines.push(`  --${name.padEnd(10)} ${f.help}`);
+  const lines = [
+    'usage: npm run serve -- --protocol NAME [--host H] [--port P] [--users N] [--seed S] [--inject-server-cpu-us N]',
+    '',
+    'flags:',
+  ];
+  for (const [name, f] of Object.entries(FLAGS)) lines.push(`  --${name.padEnd(22)} ${f.help}`);
   return lines.join('\n');
 }
 
@@ -69,6 +76,8 @@ export function parseServeArgs(argv: string[]): ServeOptions | null {
       users: integer('users', values.users, DEFAULT_DATASET.users, 1, 10_000_000),
       seed: integer('seed', values.seed, DEFAULT_DATASET.seed, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
     },
+    // The same bound as the config's injectServerCpuUs.
+    injectCpuUs: integer('inject-server-cpu-us', values['inject-server-cpu-us'], 0, 0, 1_000_000),
   };
 }
 
@@ -80,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const store = createMemoryStore(opts.dataset);
   const start = await loadServer(opts.protocol);
-  const server = await start({ host: opts.host, port: opts.port, store });
+  const server = await start({ host: opts.host, port: opts.port, store, injectCpuUs: opts.injectCpuUs });
 
   // Handlers go in before the listening line: whoever reads it may signal at once.
   const stopped = new Promise<number>((resolve) => {
@@ -116,6 +125,7 @@ export async function main(argv: string[]): Promise<number> {
   console.error(
     `${opts.protocol}: ${pathHint(opts.protocol, opts.host, server.port)}; data set users=${opts.dataset.users} seed=${opts.dataset.seed}; Ctrl-C to stop`,
   );
+  if (opts.injectCpuUs > 0) console.error(`injecting ${opts.injectCpuUs} us of busy CPU per request (--inject-server-cpu-us)`);
   if (opts.host === '0.0.0.0' || opts.host === '::')
     console.error(`bound to every interface: from another host, use this host's address in place of ${opts.host}`);
   return stopped;

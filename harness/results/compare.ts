@@ -281,6 +281,7 @@ export function environmentWarnings(base: BenchResult, cand: BenchResult): strin
     'dataset',
     'pin',
     'timeoutMs',
+    'injectServerCpuUs',
   ] as const) {
     const x = (base.config as Record<string, unknown>)[k];
     const y = (cand.config as Record<string, unknown>)[k];

@@ -32,6 +32,10 @@ export const FLAGS = {
     type: 'string',
     help: 'one-way network delay in ms between generator and server (delaying TCP proxy; round trip = 2 x MS)',
   },
+  'inject-server-cpu-us': {
+    type: 'string',
+    help: 'every server spins N us of CPU per request (a planted regression, to prove the CI gate)',
+  },
   store: { type: 'string', help: 'backing store of the servers: memory (default) or sqlite (a seeded temporary file)' },
   driver: { type: 'string', help: 'autocannon: add an autocannon-driven row beside rest and graphql (cross-check)' },
   workers: { type: 'string', help: 'load-generator processes per run (histograms merged)' },
@@ -154,6 +158,8 @@ export function parseCli(argv: string[]): {
   if (waitQuiet !== undefined) layer.machine = { ...layer.machine, waitQuietS: waitQuiet };
   const delay = num('delay', values.delay);
   if (delay !== undefined) layer.delayMs = delay;
+  const inject = num('inject-server-cpu-us', values['inject-server-cpu-us']);
+  if (inject !== undefined) layer.injectServerCpuUs = inject;
   const scenarios = optionsLayer(OPTION_FLAGS, optionValues);
   if (scenarios) layer.scenarios = scenarios;
   if (values.store !== undefined) {

@@ -176,7 +176,8 @@ export async function runProtocol(
       // Someone else's server: start nothing, but verify it like our own.
       target = parseTargetUrl(externalUrl);
     } else {
-      const { store, ...tuning } = scenarioDef?.server?.(scenarioCtx) ?? {};
+      const { store, ...scenarioTuning } = scenarioDef?.server?.(scenarioCtx) ?? {};
+      const tuning = cfg.injectServerCpuUs ? { ...scenarioTuning, injectCpuUs: cfg.injectServerCpuUs } : scenarioTuning;
       const started = await startServerProcess(
         { server: row.server, host: cfg.host, port: 0, dataset: cfg.dataset, store: store ?? cfg.store, tuning },
         pinning.server,
