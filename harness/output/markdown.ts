@@ -248,8 +248,17 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
   );
   const load = result.runs[0]?.load;
   const open = load && load.model !== 'closed';
+  // Rows may differ in layout (HTTP/1.1 one call per connection, multiplexed rows several):
+  // the first row's connections x calls would then misdescribe the others.
+  const outstanding = new Set(result.runs.map((r) => r.layout && r.layout.connections * r.layout.inflightPerConnection));
+  const layoutsDiffer =
+    new Set(result.runs.map((r) => r.layout && `${r.layout.connections}x${r.layout.inflightPerConnection}`)).size > 1;
+  const closedLine =
+    load?.model === 'closed' && layoutsDiffer
+      ? `closed loop, ${outstanding.size === 1 ? `${[...outstanding][0]} calls outstanding on every row` : 'calls outstanding per row'} (layout below)`
+      : undefined;
   out.push(
-    `- Load: ${load ? describeLoadRecord(load) : 'none ran'}${open ? ` over ${load.connections} connections (at most ${load.inflight} in flight each, ${load.maxInflight} queued or in flight in all)` : ''}, ` +
+    `- Load: ${closedLine ?? (load ? describeLoadRecord(load) : 'none ran')}${open ? ` over ${load.connections} connections (at most ${load.inflight} in flight each, ${load.maxInflight} queued or in flight in all)` : ''}, ` +
       `${cfg.warmup} s warm-up (discarded) then ${load?.model === 'stages' ? 'the stages' : `${cfg.duration} s`} measured per protocol.`,
   );
   const layouts = layoutLines(result.runs);
