@@ -1,7 +1,8 @@
 // Server modules by name, each described by its index (servers/<name>/index.ts: how to start it,
 // its URL, what to call, its npm packages, the protocol rows it serves). Adding a protocol's
 // server is its module, its index, and one line here.
-import type { ServerIndex, StartServer } from './types.ts';
+import type { ServerImplementation, ServerIndex, StartServer } from './types.ts';
+import { InputError } from '../harness/errors.ts';
 import type { ProtocolName } from '../harness/protocols.ts';
 import { index as rest } from './rest/index.ts';
 import { index as grpc } from './grpc/index.ts';
@@ -14,8 +15,23 @@ export const SERVERS = { rest, grpc, websocket, graphql, sse } satisfies Record<
 export type ServerName = keyof typeof SERVERS;
 export const SERVER_NAMES = Object.keys(SERVERS) as ServerName[];
 
-export async function loadServer(name: ServerName): Promise<StartServer> {
-  return SERVERS[name].load();
+/** The server's reference implementation: the one a run uses unless `--impl` chooses. */
+export function referenceImplementation(name: ServerName): ServerImplementation {
+  return SERVERS[name].implementations[0];
+}
+
+/** A server's implementation by name (default the reference); an unknown name lists the valid ones. */
+export function implementationOf(name: ServerName, impl?: string): ServerImplementation {
+  const all = SERVERS[name].implementations;
+  if (impl === undefined) return all[0];
+  const found = all.find((i) => i.name === impl);
+  if (!found)
+    throw new InputError(`the ${name} server has no implementation "${impl}"; valid: ${all.map((i) => i.name).join(', ')}`);
+  return found;
+}
+
+export async function loadServer(name: ServerName, impl?: string): Promise<StartServer> {
+  return implementationOf(name, impl).load();
 }
 
 /** host:port as a URL carries it: an IPv6 literal needs brackets, or its colons read as the port separator. */
@@ -34,9 +50,9 @@ export function pathHint(name: ServerName, host: string, port: number): string {
   return SERVERS[name].pathHint.replaceAll('HOST:PORT', hostPort(host, port));
 }
 
-/** Every server's npm packages, each once, in registry order. */
+/** Every implementation's npm packages, each once, in registry order. */
 export function serverPackages(): string[] {
-  return [...new Set(SERVER_NAMES.flatMap((n) => SERVERS[n].packages))];
+  return [...new Set(SERVER_NAMES.flatMap((n) => SERVERS[n].implementations.flatMap((i) => i.packages)))];
 }
 
 /**

@@ -70,17 +70,37 @@ export type UrlScheme = 'http' | 'ws' | 'grpc';
  * npm packages) when `load` is called: the protocol rows and the environment read the index in
  * every process, generators included, where loading graphql-yoga would cost about a second.
  */
-export interface ServerIndex {
-  /** The server's `start`, imported on first use. */
+/**
+ * One library serving a protocol's contract (fastify or bare node:http for REST, graphql-yoga or
+ * mercurius for GraphQL, ...): the protocol-vs-library question needs more than one per protocol.
+ * Every implementation serves the same contract, data set and limits, and passes the same
+ * equivalence check; the run record names it (`implementation: { name, version }`).
+ */
+export interface ServerImplementation {
+  /** Name on the command line (`--impl`) and in results; unique within its server. */
+  name: string;
+  /** The package whose installed version is the implementation's version; null for node: built-ins (the Node version stands). */
+  versionOf: string | null;
+  /** npm packages this implementation runs on; their installed versions go into each result's environment. */
+  packages: readonly string[];
+  /** One line: what it is, for `--list` and the report. */
+  description: string;
+  /** The implementation's `start`, imported on first use. */
   load(): Promise<StartServer>;
+}
+
+export interface ServerIndex {
+  /**
+   * The libraries that serve this protocol, the reference (the default run's) first. The index
+   * holds data only; `load` imports the server's module and its packages.
+   */
+  implementations: readonly [ServerImplementation, ...ServerImplementation[]];
   /** `npm run serve` prints `listening <scheme>://HOST:PORT<urlPath>`. */
   scheme: UrlScheme;
   /** Path a client opens, part of the listening URL: '' when host and port say it all. */
   urlPath: string;
   /** What to call, printed by `npm run serve` with HOST:PORT replaced by the bound address. */
   pathHint: string;
-  /** npm packages the server runs on; their installed versions go into each result's environment. */
-  packages: readonly string[];
   /** The protocol rows (harness/protocols.ts) measured against this server. */
   rows: readonly ProtocolName[];
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVERS, SERVER_NAMES, pathHint, serverOfRow, serverUrl } from '../servers/registry.ts';
+import { SERVERS, SERVER_NAMES, pathHint, serverOfRow, serverPackages, serverUrl } from '../servers/registry.ts';
 import { PROTOCOLS, PROTOCOL_NAMES } from '../harness/protocols.ts';
 import { captureEnvironment, measuredPackages, packageVersions } from '../harness/metrics/environment.ts';
 import { environmentSchema } from '../harness/results/schema.ts';
@@ -56,12 +56,13 @@ for (const name of SERVER_NAMES) {
     assert.ok(hint.includes(`${index.scheme}://127.0.0.1:4000`) && !hint.includes('HOST:PORT'), hint);
   });
 
-  test(`${name}: its packages are installed and are what its modules import`, () => {
-    for (const [pkg, version] of Object.entries(packageVersions([...index.packages]))) {
+  test(`${name}: its reference implementation's packages are installed and are what its modules import`, () => {
+    const packages = index.implementations[0].packages;
+    for (const [pkg, version] of Object.entries(packageVersions([...packages]))) {
       assert.match(version, /^\d+\.\d+\.\d+/, `${pkg} resolves to an installed version`);
     }
     const imported = npmImports(SERVER_MODULE_OF(name));
-    for (const pkg of index.packages) assert.ok(imported.has(pkg), `${name} lists ${pkg} but never imports it`);
+    for (const pkg of packages) assert.ok(imported.has(pkg), `${name} lists ${pkg} but never imports it`);
     // A package shared by several servers (or the harness) may be listed once, by another.
     const recorded = new Set(measuredPackages());
     for (const pkg of imported) assert.ok(recorded.has(pkg), `${name} imports ${pkg}, which no result would record`);
@@ -69,7 +70,7 @@ for (const name of SERVER_NAMES) {
 
   test(`${name}: load() gives the module's start`, async () => {
     const mod = (await import(SERVER_MODULE_OF(name))) as { start: unknown };
-    assert.equal(await index.load(), mod.start);
+    assert.equal(await index.implementations[0].load(), mod.start);
   });
 }
 
@@ -102,7 +103,7 @@ test("the environment records the runtime that ran and every server's packages",
   assert.equal(env.node, process.version);
   assert.equal(env.execPath, process.execPath);
   assert.equal(env.v8, process.versions.v8);
-  for (const name of SERVER_NAMES) for (const pkg of SERVERS[name].packages) assert.ok(pkg in env.packages, pkg);
+  for (const pkg of serverPackages()) assert.ok(pkg in env.packages, pkg);
   // The harness's own packages stay recorded beside the servers'.
   for (const pkg of ['protobufjs', 'hdr-histogram-js', 'autocannon']) assert.ok(pkg in env.packages, pkg);
   assert.deepEqual(environmentSchema.parse(env), env);

@@ -2,12 +2,19 @@
 import type { ServerIndex } from '../types.ts';
 
 export const index: ServerIndex = {
-  load: async () => (await import('../grpc.ts')).start,
+  implementations: [
+    {
+      name: 'grpc-js',
+      versionOf: '@grpc/grpc-js',
+      description: '@grpc/grpc-js server, messages from @grpc/proto-loader',
+      packages: ['@grpc/grpc-js', '@grpc/proto-loader'],
+      load: async () => (await import('../grpc.ts')).start,
+    },
+  ],
   scheme: 'grpc',
   urlPath: '',
   // package bench.v1, service UserService in proto/user.proto; the HTTP/2 :path is /bench.v1.UserService/GetUser.
   pathHint: 'grpc://HOST:PORT bench.v1.UserService/GetUser (h2c: plaintext HTTP/2)',
-  packages: ['@grpc/grpc-js', '@grpc/proto-loader'],
   // Both rows hit this server: the lean HTTP/2 driver and the stock grpc-js client.
   rows: ['grpc', 'grpc-js'],
 };

@@ -2,12 +2,19 @@
 import type { ServerIndex } from '../types.ts';
 
 export const index: ServerIndex = {
-  load: async () => (await import('../rest.ts')).start,
+  implementations: [
+    {
+      name: 'fastify',
+      versionOf: 'fastify',
+      description: 'fastify 5 on node:http, JSON schema validation of the body',
+      // The plugins are registered only by the scenarios that ask (compression, claims), but they
+      // run inside this server's process whenever they are.
+      packages: ['fastify', '@fastify/compress', '@fastify/etag', '@fastify/rate-limit'],
+      load: async () => (await import('../rest.ts')).start,
+    },
+  ],
   scheme: 'http',
   urlPath: '',
   pathHint: 'GET http://HOST:PORT/v1/users/{id}, POST http://HOST:PORT/v1/users',
-  // The plugins are registered only by the scenarios that ask (compression, claims), but they
-  // run inside this server's process whenever they are.
-  packages: ['fastify', '@fastify/compress', '@fastify/etag', '@fastify/rate-limit'],
   rows: ['rest'],
 };

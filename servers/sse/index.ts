@@ -3,11 +3,18 @@
 import type { ServerIndex } from '../types.ts';
 
 export const index: ServerIndex = {
-  load: async () => (await import('../sse.ts')).start,
+  implementations: [
+    {
+      name: 'node-http',
+      versionOf: null,
+      description: 'node:http, text/event-stream written by hand',
+      // node:http only: no npm package to record.
+      packages: [],
+      load: async () => (await import('../sse.ts')).start,
+    },
+  ],
   scheme: 'http',
   urlPath: '',
   pathHint: 'GET http://HOST:PORT/v1/events (event stream), POST http://HOST:PORT/v1/rpc (answered on the stream)',
-  // node:http only: no npm package to record.
-  packages: [],
   rows: ['sse'],
 };

@@ -5,11 +5,18 @@ import type { ServerIndex } from '../types.ts';
 export const WS_PATH = '/v1/ws';
 
 export const index: ServerIndex = {
-  load: async () => (await import('../websocket.ts')).start,
+  implementations: [
+    {
+      name: 'ws',
+      versionOf: 'ws',
+      description: 'ws server, one JSON message per call',
+      // msgpackr encodes the encodings scenario's binary answers.
+      packages: ['ws', 'msgpackr'],
+      load: async () => (await import('../websocket.ts')).start,
+    },
+  ],
   scheme: 'ws',
   urlPath: WS_PATH,
   pathHint: `ws://HOST:PORT${WS_PATH}, one JSON message per call: {"id":1,"op":"getUser","params":{"id":1}}`,
-  // msgpackr encodes the encodings scenario's binary answers.
-  packages: ['ws', 'msgpackr'],
   rows: ['websocket'],
 };
