@@ -13,8 +13,27 @@ export type WorkloadName = 'request-response' | 'fanout';
  * A live update from a running row. `note` is a line of its own (fanout's connection and drain
  * steps, a request/response round); the others are a protocol row's phases.
  */
+/**
+ * One closed interval of a row's measured window (issue 17's per-interval series), sent as it
+ * closes so live outputs (the TTY line, OpenMetrics) see the run unfold. `histogram` is the
+ * interval's own latency HdrHistogram (microseconds), encoded (harness/metrics/histogram.ts),
+ * so consumers can merge intervals exactly instead of averaging percentiles.
+ */
+export interface IntervalProgress {
+  /** Interval start, ms from the measured window's start. */
+  tMs: number;
+  durationMs: number;
+  ops: number;
+  errors: number;
+  histogram: string;
+}
+
 export interface ProgressEvent {
   protocol: string;
+  /** The row's implementation name when it is not the server's reference (issue 14). */
+  implementation?: string;
+  /** Set on 'measure' events that close an interval. */
+  interval?: IntervalProgress;
   phase: 'start' | 'verify' | 'warmup' | 'measure' | 'done' | 'failed' | 'note';
   elapsedMs?: number;
   totalMs?: number;
