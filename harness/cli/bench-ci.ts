@@ -33,8 +33,12 @@ import { checkOutBase, removeCheckout } from '../run/base-checkout.ts';
 const CI_MIN_EFFECT = 0.15;
 /** Base and candidate in the same job share the drift; README "the CI gate" has the rates measured with it. */
 const AB_MIN_EFFECT = 0.05;
-/** Pairs in --base mode: 5 vs 5 lets the exact Mann-Whitney test reach p = 0.008. */
-const AB_PAIRS = 5;
+/**
+ * Pairs in --base mode, judged pair by pair (harness/results/paired.ts): with 8 the signed-rank
+ * test reaches p = 0.008 and still calls a change when one pair of the 8 went the other way by a
+ * little; with 5 or fewer every pair must agree (p = 0.0625 at best, so the sign rule decides).
+ */
+const AB_PAIRS = 8;
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DEFAULT_BASELINE = 'results/baseline.json';
@@ -302,6 +306,8 @@ async function main(argv: string[]): Promise<number> {
     }
 
     const c = compareResults(judged.base, judged.candidate, {
+      // Base and candidate ran as adjacent pairs only in --base mode; a stored baseline is unpaired.
+      paired: ref !== undefined,
       minEffect: judged.minEffect,
       alpha,
       baseLabel: judged.baseLabel,

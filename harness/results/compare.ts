@@ -21,6 +21,7 @@ import { median } from '../metrics/stats.ts';
 import { groupKey } from './summary.ts';
 import type { BenchResult, RunRecord } from './types.ts';
 import { CompareInputError } from '../errors.ts';
+import { judgePaired, pairRuns } from './paired.ts';
 
 export const DEFAULT_MIN_EFFECT = 0.05;
 export const DEFAULT_ALPHA = 0.05;
@@ -60,6 +61,11 @@ export interface CompareOptions {
   alpha: number;
   baseLabel: string;
   candidateLabel: string;
+  /**
+   * Repeat i of each side ran next to the other's (bench:ci --base): judge each pair's ratio
+   * (harness/results/paired.ts) instead of the two sides' spreads. Default false.
+   */
+  paired?: boolean;
 }
 
 export type Judgement =
@@ -68,7 +74,9 @@ export type Judgement =
   | 'no-repeats' // fewer than MIN_REPEATS_FOR_TEST on a side: noise unknown
   | 'errors-appeared'
   | 'failed-runs'
-  | 'missing'; // a side has no value for this figure
+  | 'missing' // a side has no value for this figure
+  | 'paired-wilcoxon' // paired repeats (bench:ci --base): signed-rank test on the pairs' log ratios
+  | 'paired-signs'; // paired, too few pairs for the test to reach alpha: every pair must move one way
 
 // inconclusive: a change judged on runs of a disturbed machine (issue 13) is noise, not a finding.
 export type Verdict = 'regressed' | 'improved' | 'unchanged' | 'not compared' | 'inconclusive';
@@ -92,6 +100,8 @@ export interface ComparisonRow {
   /** Relative change of the medians, (candidate - base) / base; null when the base median is 0 or a side is missing. */
   change: number | null;
   judgement: Judgement;
+  /** Paired judgements: the pairs used and how many of them were disturbed. */
+  pairs?: { used: number; disturbed: number };
   /** null when it could not be judged (no repeats, or a side missing). */
   beyondNoise: boolean | null;
   p: number | null;
@@ -229,6 +239,50 @@ export function judge(
     p: mw.p,
     beyondMinEffect,
     verdict: beyondNoise && beyondMinEffect ? direction() : 'unchanged',
+  };
+}
+
+/** One figure judged pair by pair; the sides' medians (over the pairs used) are what the table shows. */
+function pairedRow(
+  base: readonly RunRecord[],
+  cand: readonly RunRecord[],
+  f: FigureDef,
+  opts: CompareOptions,
+): Omit<ComparisonRow, 'protocol' | 'variant' | 'figure' | 'label' | 'better' | 'generatorBound'> {
+  const pairs = pairRuns(base, cand, f.read);
+  const j = judgePaired(pairs, f.better, opts);
+  const b = side(j.used.map((p) => p.base));
+  const c = side(j.used.map((p) => p.candidate));
+  if (!b || !c) {
+    return {
+      base: b,
+      candidate: c,
+      change: null,
+      judgement: 'missing',
+      beyondNoise: null,
+      p: null,
+      beyondMinEffect: false,
+      verdict: 'not compared',
+    };
+  }
+  const finding = j.beyondNoise === true && j.beyondMinEffect && j.direction !== 'same';
+  const verdict: Verdict = j.inconclusive
+    ? 'inconclusive'
+    : finding || (j.judgement === 'no-repeats' && j.beyondMinEffect && j.direction !== 'same')
+      ? j.direction === 'worse'
+        ? 'regressed'
+        : 'improved'
+      : 'unchanged';
+  return {
+    base: b,
+    candidate: c,
+    change: j.change,
+    judgement: j.judgement,
+    pairs: { used: j.used.length, disturbed: j.disturbedUsed },
+    beyondNoise: j.beyondNoise,
+    p: j.p,
+    beyondMinEffect: j.beyondMinEffect,
+    verdict,
   };
 }
 
@@ -395,6 +449,17 @@ export function compareResults(base: BenchResult, cand: BenchResult, options: Pa
     }
     const disturbed = [...b.runs, ...c.runs].some((r) => r.state === 'ok' && r.machine?.disturbed === true);
     for (const f of COMPARE_FIGURES) {
+      if (opts.paired && f.kind !== 'errors') {
+        rows.push({
+          ...id,
+          figure: f.name,
+          label: f.label,
+          better: f.better,
+          ...pairedRow(b.runs, c.runs, f, opts),
+          generatorBound,
+        });
+        continue;
+      }
       const j = judge(samples(b.runs, f), samples(c.runs, f), f.better, {
         minEffect: opts.minEffect,
         alpha: opts.alpha,
@@ -456,6 +521,12 @@ function noiseText(r: ComparisonRow): string {
       return r.beyondNoise ? 'yes' : 'no';
     case 'missing':
       return `n/a (not measured in ${!r.base && !r.candidate ? 'either' : !r.base ? 'base' : 'candidate'})`;
+    case 'paired-wilcoxon':
+    case 'paired-signs': {
+      const pairs = `${r.pairs?.used ?? r.base?.n ?? 0} pairs${r.pairs?.disturbed ? `, ${r.pairs.disturbed} disturbed` : ''}`;
+      if (r.judgement === 'paired-wilcoxon') return `${r.beyondNoise ? 'yes' : 'no'} (paired p=${fmtP(r.p ?? 1)}, ${pairs})`;
+      return r.beyondNoise ? `yes: every pair moved this way (${pairs})` : `no: the pairs disagree (${pairs})`;
+    }
   }
 }
 

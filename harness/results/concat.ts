@@ -8,15 +8,15 @@ export function concatRepeats(results: readonly BenchResult[]): BenchResult {
   const first = results[0];
   if (first === undefined) throw new RangeError('concatRepeats needs at least one result');
   const last = results[results.length - 1]!;
-  const perGroup = new Map<string, number>();
-  const runs = results.flatMap((r) =>
-    r.runs.map((run) => {
-      const key = `${run.protocol}/${run.variant ?? ''}`;
-      const repeat = perGroup.get(key) ?? 0;
-      perGroup.set(key, repeat + 1);
-      return { ...run, repeat };
-    }),
-  );
+  // File i holds repeat i of every row (bench:ci runs one repeat per process), reruns included:
+  // numbering by file keeps a row's last attempt on the repeat of its file, so repeat i of one
+  // side still pairs with repeat i of the other (harness/results/paired.ts).
+  let offset = 0;
+  const runs = results.flatMap((r) => {
+    const own = r.runs.map((run) => ({ ...run, repeat: offset + run.repeat }));
+    offset += Math.max(0, ...r.runs.map((run) => run.repeat)) + 1;
+    return own;
+  });
   const states = results.map((r) => r.state);
   const state = states.includes('aborted') ? 'aborted' : states.includes('partial') ? 'partial' : 'complete';
   return {
