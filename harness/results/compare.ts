@@ -21,7 +21,7 @@ import { median } from '../metrics/stats.ts';
 import { groupKey } from './summary.ts';
 import type { BenchResult, RunRecord } from './types.ts';
 import { CompareInputError } from '../errors.ts';
-import { judgePaired, pairRuns } from './paired.ts';
+import { MIN_CLEAN_PAIRS, judgePaired, pairRuns } from './paired.ts';
 
 export const DEFAULT_MIN_EFFECT = 0.05;
 export const DEFAULT_ALPHA = 0.05;
@@ -561,7 +561,8 @@ export function renderComparisonMarkdown(c: Comparison): string {
   out.push('');
   out.push(`${sideLine(c.base)} -> ${sideLine(c.candidate)}`);
   out.push('');
-  const rule = `minimum effect ${(c.minEffect * 100).toFixed(c.minEffect * 100 < 1 ? 1 : 0)}%, Mann-Whitney alpha ${c.alpha}`;
+  const paired = c.rows.some((r) => r.judgement === 'paired-wilcoxon' || r.judgement === 'paired-signs');
+  const rule = `minimum effect ${(c.minEffect * 100).toFixed(c.minEffect * 100 < 1 ? 1 : 0)}%, ${paired ? 'paired signed-rank' : 'Mann-Whitney'} alpha ${c.alpha}`;
   if (c.regressions.length) {
     out.push(`**${c.regressions.length} regression${c.regressions.length > 1 ? 's' : ''}** beyond the thresholds (${rule}):`);
     for (const r of c.regressions) {
@@ -596,6 +597,10 @@ export function renderComparisonMarkdown(c: Comparison): string {
   if (c.rows.some((r) => r.judgement === 'mann-whitney'))
     out.push(
       `- Beyond noise, with enough repeats: two-sided Mann-Whitney U test on the per-repeat values, exact, p < ${c.alpha}.`,
+    );
+  if (paired)
+    out.push(
+      `- Paired (base and candidate ran as adjacent pairs): values are medians over the pairs used; the change is the median of each pair's candidate / base; beyond noise: two-sided Wilcoxon signed-rank test on the pairs' log ratios, exact, p < ${c.alpha} (with 5 pairs or fewer, every pair must move the same way). Pairs with a disturbed run are left out when ${MIN_CLEAN_PAIRS} clean ones remain; otherwise a change on them is inconclusive.`,
     );
   if (c.rows.some((r) => r.judgement === 'separation')) {
     out.push(
