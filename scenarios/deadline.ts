@@ -86,4 +86,7 @@ export default defineScenario({
   server: () => ({ serviceDelayMs: SERVICE_DELAY_MS }),
   verify: verifyDeadline,
   client: async (protocol) => (await import('../clients/deadline.ts')).DEADLINE_CLIENTS[protocol],
+  // REST and GraphQL go through a node:http keep-alive Agent, which opens a socket per call in
+  // flight and never pipelines: --inflight 4 is 4 sockets of one call, not "pipelined-4".
+  clientTransport: (protocol) => (protocol === 'rest' || protocol === 'graphql' ? 'http1-pool' : undefined),
 });

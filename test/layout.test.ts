@@ -50,6 +50,23 @@ describe('layout resolution (pure)', () => {
   });
 });
 
+describe('a pooled HTTP/1.1 client (node:http Agent) never pipelines', () => {
+  it('C x I becomes C*I sockets of one call, with no pipelined label, whatever was asked', () => {
+    const pool = (req: LayoutRequest) => resolveLayout('http1-pool', req);
+    assert.deepEqual(pool({}), { layout: { connections: 32, inflightPerConnection: 1 }, pipelined: null });
+    assert.deepEqual(pool({ connections: 4, inflight: 4 }), {
+      layout: { connections: 16, inflightPerConnection: 1 },
+      pipelined: null,
+    });
+    assert.deepEqual(pool({ pipelining: 8 }), { layout: { connections: 32, inflightPerConnection: 1 }, pipelined: null });
+  });
+  it('the deadline scenario runs REST and GraphQL that way, the SSE POSTs as plain HTTP/1.1', () => {
+    assert.equal(rowTransport('deadline', 'rest', undefined), 'http1-pool');
+    assert.equal(rowTransport('deadline', 'graphql', undefined), 'http1-pool');
+    assert.equal(rowTransport('deadline', 'sse', undefined), 'http1');
+  });
+});
+
 describe('which rows are HTTP/1.1', () => {
   it('protocol rows: rest, graphql and sse (its calls are POSTs on HTTP/1.1) one call per connection', () => {
     const transports = Object.fromEntries(PROTOCOL_NAMES.map((p) => [p, rowTransport('getUser', p, undefined)]));
@@ -72,8 +89,8 @@ describe('which rows are HTTP/1.1', () => {
     assert.equal(rowTransport('chat', 'graphql', undefined), 'websocket');
     assert.equal(rowTransport('chat', 'sse', undefined), 'http1', 'chat over SSE still POSTs on HTTP/1.1');
     assert.equal(rowTransport('chat', 'grpc-js', undefined), 'http2');
-    // Every other scenario's clients keep their row's transport.
-    for (const s of Object.values(SCENARIOS).filter((x) => x.name !== 'http2' && x.name !== 'chat'))
+    // Every other scenario's clients keep their row's transport (deadline: see the pooled client above).
+    for (const s of Object.values(SCENARIOS).filter((x) => !['http2', 'chat', 'deadline'].includes(x.name)))
       for (const p of s.protocols)
         for (const v of s.variants?.[p] ?? [undefined])
           assert.equal(rowTransport(s.name, p, v), rowTransport('getUser', p, undefined), `${s.name} ${p} ${v ?? ''}`);

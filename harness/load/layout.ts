@@ -7,8 +7,12 @@
 // `connections` and `inflight`, when given, keep their literal meaning on every row; whichever
 // of the two is missing is filled so that 32 calls stay outstanding. Pure.
 
-/** How a row's client carries concurrent calls on one connection. */
-export type Transport = 'http1' | 'http2' | 'websocket';
+/**
+ * How a row's client carries concurrent calls on one connection. 'http1-pool': an HTTP/1.1 client
+ * that never pipelines but opens a socket per call in flight (a node:http keep-alive Agent, as the
+ * deadline scenario's clients use): I calls on one of its "connections" are I sockets of one call.
+ */
+export type Transport = 'http1' | 'http1-pool' | 'http2' | 'websocket';
 
 /** Calls outstanding on every row unless the caller says otherwise. */
 export const DEFAULT_OUTSTANDING = 32;
@@ -36,10 +40,19 @@ export interface ResolvedLayout {
 }
 
 export function isMultiplexed(t: Transport): boolean {
-  return t !== 'http1';
+  return t === 'http2' || t === 'websocket';
 }
 
 export function resolveLayout(transport: Transport, req: LayoutRequest): ResolvedLayout {
+  if (transport === 'http1-pool') {
+    // Such a client cannot pipeline: C x I becomes C*I sockets of one call, which is also what
+    // the generator then opens (C*I clients of one call each are the same sockets).
+    const { layout } = resolveLayout('http1', { ...req, pipelining: undefined });
+    return {
+      layout: { connections: layout.connections * layout.inflightPerConnection, inflightPerConnection: 1 },
+      pipelined: null,
+    };
+  }
   const http1 = !isMultiplexed(transport);
   // --pipelining speaks of HTTP/1.1 connections only: a multiplexed row keeps its streams.
   const inflight = req.inflight ?? (http1 ? (req.pipelining ?? 1) : MULTIPLEXED_INFLIGHT);
