@@ -8,6 +8,7 @@ import type { CreateUserRequest__Output } from '../generated/proto/bench/v1/Crea
 import type { ChatMessage__Output } from '../generated/proto/bench/v1/ChatMessage.ts';
 import type { ServerOptions, StartServer } from './types.ts';
 import { cpuBurner } from './inject-cpu.ts';
+import { openRequest } from './request-scope.ts';
 
 export interface GrpcServerOptions extends ServerOptions {
   /** Largest request message accepted; default 4 MiB, RESOURCE_EXHAUSTED above. */
@@ -164,6 +165,7 @@ export async function startGrpc({
         return handler(...args);
       };
   }
+  scopeCalls(handlers);
   server.addService(proto.bench.v1.UserService.service, handlers);
   const boundPort = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
@@ -185,4 +187,31 @@ export async function startGrpc({
         });
       }),
   };
+}
+
+/**
+ * Each call in its own request scope (servers/request-scope.ts), so the store charges it the
+ * statements it ran: ended when it answers (unary and client-streaming calls: the callback), when
+ * its stream finishes, or when it is cancelled. Outermost, so the service delay's timer and the
+ * injected CPU run inside it. Statements run from a client stream's 'data' events (CreateUsers)
+ * run in the stream's context, not the call's, and are charged to no request.
+ */
+function scopeCalls(handlers: UserServiceHandlers): void {
+  type Call = { once(event: 'cancelled' | 'finish', fn: () => void): unknown };
+  const table = handlers as unknown as Record<string, (call: Call, callback?: (...a: unknown[]) => void) => unknown>;
+  for (const [name, handler] of Object.entries(table))
+    table[name] = (call, callback) => {
+      const scope = openRequest();
+      call.once('cancelled', scope.end);
+      if (typeof callback !== 'function') {
+        call.once('finish', scope.end);
+        return scope.run(() => handler(call));
+      }
+      return scope.run(() =>
+        handler(call, (...a) => {
+          scope.end();
+          callback(...a);
+        }),
+      );
+    };
 }

@@ -47,3 +47,16 @@ export function chargeStatement(): void {
 export function requestTally(): RequestTally {
   return { ...tally };
 }
+
+/**
+ * Runs a request whose store work is synchronous (a WebSocket message, an SSE rpc) as one scope,
+ * counted when fn returns: nothing it schedules later belongs to the request.
+ */
+export function inRequest<T>(fn: () => T): T {
+  const scope = openRequest();
+  try {
+    return scope.run(fn);
+  } finally {
+    scope.end();
+  }
+}

@@ -13,6 +13,7 @@ import { httpServerOptions, type ConnectionLimits } from './http-limits.ts';
 import { listenOn } from './listen.ts';
 import { relayOf } from './chat.ts';
 import { cpuBurner } from './inject-cpu.ts';
+import { inRequest } from './request-scope.ts';
 
 export interface SseServerOptions extends ServerOptions, ConnectionLimits {
   /** Interval of the `: ka` comment that keeps idle streams alive through proxies; default 15 s. */
@@ -187,8 +188,9 @@ export async function startSseServer({
         return sendJson(res, 400, err('invalid_json', 'body is not valid JSON'));
       }
       // deadline scenario: the rpc is run (202 and event) serviceDelayMs (a timer) after it arrived.
-      if (limits.serviceDelayMs) return void setTimeout(() => rpc(msg, res), limits.serviceDelayMs);
-      rpc(msg, res);
+      // Each rpc is one request scope (servers/request-scope.ts): its store statements are charged to it.
+      if (limits.serviceDelayMs) return void setTimeout(() => inRequest(() => rpc(msg, res)), limits.serviceDelayMs);
+      inRequest(() => rpc(msg, res));
     });
   }
 

@@ -18,6 +18,7 @@ import { relayOf } from './chat.ts';
 import { startWsHeartbeat } from './ws-heartbeat.ts';
 import { WS_PATH } from './websocket/index.ts';
 import { cpuBurner } from './inject-cpu.ts';
+import { inRequest } from './request-scope.ts';
 
 // Defined with the server's metadata (servers/websocket/index.ts); tests and claims import it from here.
 export { WS_PATH };
@@ -202,11 +203,13 @@ export async function startWebSocket({
         : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
       // listUsersStream answers with many messages; a cheap substring test keeps getUser's
       // hot path to one JSON.parse (a false hit just falls through to handleMessage).
-      const streamed = text.includes('"listUsersStream"') ? handleStreamMessage(store, text) : undefined;
+      // Each message is one request scope (servers/request-scope.ts): its store statements are charged to it.
+      const streamed = text.includes('"listUsersStream"') ? inRequest(() => handleStreamMessage(store, text)) : undefined;
       if (streamed) for (const m of streamed) ws.send(m);
       // deadline scenario: the message is answered serviceDelayMs (a timer) after it arrived.
-      else if (limits.serviceDelayMs) setTimeout(() => ws.send(handleMessage(store, text, maxPageUsers)), limits.serviceDelayMs);
-      else ws.send(handleMessage(store, text, maxPageUsers));
+      else if (limits.serviceDelayMs)
+        setTimeout(() => ws.send(inRequest(() => handleMessage(store, text, maxPageUsers))), limits.serviceDelayMs);
+      else ws.send(inRequest(() => handleMessage(store, text, maxPageUsers)));
     });
   });
 

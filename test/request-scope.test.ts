@@ -7,6 +7,14 @@ import { startGraphQL } from '../servers/graphql.ts';
 import { startRest } from '../servers/rest.ts';
 import { graphql } from '../clients/bulk.ts';
 import { openRequest, requestTally, type RequestTally } from '../servers/request-scope.ts';
+import { startGrpc } from '../servers/grpc.ts';
+import { startWebSocket } from '../servers/websocket.ts';
+import { startSseServer } from '../servers/sse.ts';
+import * as grpcLean from '../clients/grpc.ts';
+import * as grpcJs from '../clients/grpc-js.ts';
+import * as wsClient from '../clients/websocket.ts';
+import * as sseClient from '../clients/sse.ts';
+import type { ClientModule } from '../clients/types.ts';
 import { itemFigures, type MeasuredRun } from '../harness/workloads/request-response.ts';
 import type { CpuSample } from '../harness/procs/ipc.ts';
 
@@ -83,6 +91,40 @@ test('rest: requests with and without bodies, behind the service delay timer, ch
   );
   assert.deepEqual(await tallied(before, 20), { completed: 20, statements: 20 });
 });
+
+// gRPC, WebSocket and SSE: one getUser is one statement, whatever the calls in flight (4 connections x 5 at once).
+const others: [
+  string,
+  (o: {
+    host: string;
+    port: number;
+    store: ReturnType<typeof createSqliteStore>;
+    serviceDelayMs?: number;
+  }) => Promise<{ port: number; close(): Promise<void> }>,
+  ClientModule,
+][] = [
+  ['grpc (lean driver)', startGrpc, grpcLean],
+  ['grpc-js behind the service delay', (o) => startGrpc({ ...o, serviceDelayMs: 1 }), grpcJs],
+  ['websocket', startWebSocket, wsClient],
+  ['sse', startSseServer, sseClient],
+];
+for (const [name, start, client] of others) {
+  test(`${name}: every call charged its own statement`, async () => {
+    const store = createSqliteStore(dataset);
+    cleanup.push(() => store.close());
+    const server = await start({ host: '127.0.0.1', port: 0, store });
+    cleanup.push(() => server.close());
+    const conns = await Promise.all(Array.from({ length: 4 }, () => client.connect({ host: '127.0.0.1', port: server.port })));
+    cleanup.push(() => Promise.all(conns.map((c) => c.close())));
+    const before = requestTally();
+    await Promise.all(
+      conns.flatMap((c, i) =>
+        Array.from({ length: 5 }, async (_, k) => assert.ok((await c.call({ op: 'getUser', id: 1 + i * 5 + k })).ok)),
+      ),
+    );
+    assert.deepEqual(await tallied(before, 20), { completed: 20, statements: 20 });
+  });
+}
 
 const sample = (sqlStatements: number, sqlRequests?: RequestTally): CpuSample => ({
   rssBytes: 0,
