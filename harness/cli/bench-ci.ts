@@ -65,6 +65,10 @@ export const CI_BENCH_ARGS = ciBenchArgs(CI_SET);
 const FLAGS = {
   base: { type: 'string', help: 'git commit/branch/tag to compare against, run in this job (interleaved A B, B A, ...)' },
   'candidate-args': { type: 'string', help: '--base: more bench flags for the candidate side only, e.g. "--pipelining 8"' },
+  'bench-args': {
+    type: 'string',
+    help: 'more bench flags for every run, both sides, e.g. "--config gate.config.ts" (a path is resolved here)',
+  },
   'inject-server-cpu-us': {
     type: 'string',
     help: '--base: the candidate servers spin N us of CPU per request (a planted regression, to prove the gate)',
@@ -88,7 +92,7 @@ function usage(): string {
   const lines = [
     'usage: npm run bench:ci -- [--base REF [--candidate-args "FLAGS"] [--inject-server-cpu-us N]]',
     '                           [--update-baseline] [--baseline FILE] [--protocols a,b] [--duration S] [--warmup S]',
-    '                           [--repeat N] [--min-effect PCT] [--alpha A] [--out FILE]',
+    '                           [--repeat N] [--min-effect PCT] [--alpha A] [--out FILE] [--bench-args "FLAGS"]',
     '',
     `runs: npm run bench -- ${CI_BENCH_ARGS.join(' ')}`,
     '',
@@ -172,7 +176,14 @@ async function runOnce(c: Command, out: string, what: string): Promise<{ result:
   return { result: readResult(out), code: r.code };
 }
 
-async function baseMode(ref: string, set: CiSet, candidateArgs: string[], tmp: string, minEffect: number): Promise<Judged> {
+async function baseMode(
+  ref: string,
+  set: CiSet,
+  sideArgs: { both: string[]; candidate: string[] },
+  tmp: string,
+  minEffect: number,
+): Promise<Judged> {
+  const candidateArgs = sideArgs.candidate;
   let checkoutDir: string | undefined;
   try {
     console.error(`bench:ci: checking out ${ref} in a temporary worktree`);
@@ -189,7 +200,7 @@ async function baseMode(ref: string, set: CiSet, candidateArgs: string[], tmp: s
       }; bench CLI ${checkout.entry}`,
     );
     const pairs = Number(set.repeat);
-    const oneRun = ciBenchArgs({ ...set, repeat: '1' });
+    const oneRun = [...ciBenchArgs({ ...set, repeat: '1' }), ...sideArgs.both];
     const sides: Record<Side, BenchResult[]> = { base: [], candidate: [] };
     let candidateFailed = 0;
     const plan = interleavedPlan(pairs);
@@ -244,6 +255,10 @@ async function main(argv: string[]): Promise<number> {
     ...splitArgs(values['candidate-args'] ?? ''),
     ...(inject !== undefined ? ['--inject-server-cpu-us', inject] : []),
   ];
+  // Both sides run from their own checkout: a relative --config path means this one's.
+  const bothArgs = splitArgs(values['bench-args'] ?? '').map((a, i, all) =>
+    i > 0 && all[i - 1] === '--config' && !path.isAbsolute(a) ? path.resolve(a) : a,
+  );
   if (ref === undefined && candidateArgs.length)
     throw new UsageError('--candidate-args and --inject-server-cpu-us need --base REF (a baseline file has no candidate side)');
   const set: CiSet = {
@@ -273,11 +288,11 @@ async function main(argv: string[]): Promise<number> {
   try {
     let judged: Judged;
     if (ref !== undefined) {
-      judged = await baseMode(ref, set, candidateArgs, tmp, minEffect);
+      judged = await baseMode(ref, set, { both: bothArgs, candidate: candidateArgs }, tmp, minEffect);
       if (values.out) writeResult(path.resolve(values.out), judged.candidate);
     } else {
       const fresh = path.join(tmp, 'ci.json');
-      const args = ciBenchArgs(set);
+      const args = [...ciBenchArgs(set), ...bothArgs];
       console.error(`bench:ci: npm run bench -- ${args.join(' ')}`);
       const { result, code } = await runOnce(benchCommand(process.execPath, ROOT, OUR_ENTRY, args, [], fresh), fresh, 'the run');
       if (values.out) copyFileSync(fresh, path.resolve(values.out));
