@@ -17,10 +17,10 @@ const FLAGS = {
     help: `smallest change of the median that counts, in percent (default ${DEFAULT_MIN_EFFECT * 100})`,
   },
   format: { type: 'string', help: 'md (default, fit for a pull-request comment) or json' },
+  help: { type: 'boolean', help: 'this help' },
   // issue 17 (CI outputs): JUnit, version; GITHUB_STEP_SUMMARY, when set, gets the Markdown comparison.
   junit: { type: 'string', help: 'also write the verdicts as JUnit XML: a case per protocol and figure' },
   version: { type: 'boolean', help: "print the harness's version and exit" },
-  help: { type: 'boolean', help: 'this help' },
 } as const;
 
 const FORMATS = ['md', 'json'] as const;
