@@ -136,7 +136,8 @@ function attrs(a: Record<string, string | number | undefined>): string {
 }
 
 function caseXml(c: JunitCase): string {
-  const open = `    <testcase${attrs({ classname: c.classname, name: c.name, time: c.timeS })}`;
+  const time = c.timeS === undefined ? undefined : Number(c.timeS.toFixed(3));
+  const open = `    <testcase${attrs({ classname: c.classname, name: c.name, time })}`;
   if (c.failure) {
     const body = c.failure.details !== undefined ? escapeXml(c.failure.details) : '';
     return `${open}>\n      <failure${attrs({ message: c.failure.message, type: c.failure.type })}>${body}</failure>\n    </testcase>`;
