@@ -17,6 +17,7 @@ import type { BenchResult } from '../harness/results/types.ts';
 import { runCompareCli } from '../harness/cli/compare.ts';
 import { parseCli } from '../harness/run/args.ts';
 import { asksVersion } from '../harness/run/version.ts';
+import { shardLabel } from '../harness/run/ci-outputs.ts';
 import { UsageError } from '../harness/errors.ts';
 import { repeated, result, run } from './compare-fixtures.ts';
 
@@ -227,6 +228,12 @@ test('bench CI flags: parsed, defaults, and every problem at once', () => {
       err instanceof UsageError && /--metrics-port expects/.test(err.message) && /--junit expects/.test(err.message),
   );
   assert.throws(() => parseCli(['--metrics-host', '::1']), /--metrics-host needs --metrics-port/);
+});
+
+test('shard label: the shard index when the config has one (issue 16), else none', () => {
+  assert.equal(shardLabel({}), undefined);
+  assert.equal(shardLabel({ shard: null }), undefined);
+  assert.equal(shardLabel({ shard: { index: 2, count: 4 } }), '2');
 });
 
 test('--version: asked before any `--`, printed by every command with exit 0', () => {
