@@ -93,7 +93,7 @@ function usage(): string {
   const lines = [
     'usage: npm run bench:ci -- [--base REF [--candidate-args "FLAGS"] [--inject-server-cpu-us N]]',
     '                           [--update-baseline] [--baseline FILE] [--protocols a,b] [--duration S] [--warmup S]',
-    '                           [--repeat N] [--min-effect PCT] [--alpha A] [--out FILE] [--junit FILE]',
+    '                           [--repeat N] [--min-effect PCT] [--alpha A] [--out FILE]',
     '',
     `runs: npm run bench -- ${CI_BENCH_ARGS.join(' ')}`,
     '',
