@@ -24,6 +24,9 @@ import { UsageError } from '../errors.ts';
 import { runEntry } from '../run/entry.ts';
 import { benchCommand, interleavedPlan, splitArgs, type Command, type Side } from '../run/ab-plan.ts';
 import { checkOutBase, removeCheckout } from '../run/base-checkout.ts';
+import { checkJunitPath, writeJunitFile } from '../run/ci-outputs.ts';
+import { benchSuites, compareSuite, type JunitSuite } from '../output/junit.ts';
+import { appendStepSummary, withoutStepSummary } from '../output/step-summary.ts';
 
 /**
  * Against a baseline stored in another session: drift of a shared machine between sessions is
@@ -85,6 +88,12 @@ const FLAGS = {
   },
   alpha: { type: 'string', help: `Mann-Whitney significance level (default ${DEFAULT_ALPHA})` },
   out: { type: 'string', help: 'also keep the fresh (candidate) result at this path (e.g. to upload it from CI)' },
+  // issue 17 (CI outputs): JUnit, version; GITHUB_STEP_SUMMARY, when set, gets the Markdown comparison.
+  junit: {
+    type: 'string',
+    help: "also write JUnit XML: the comparison's verdicts, the candidate's runs and thresholds",
+  },
+  version: { type: 'boolean', help: "print the harness's version and exit" },
   help: { type: 'boolean', help: 'this help' },
 } as const;
 
@@ -119,7 +128,8 @@ let interrupted: NodeJS.Signals | undefined;
 function run(c: Command): Promise<{ code: number; stderrTail: string }> {
   return new Promise((resolve, reject) => {
     if (interrupted) return resolve({ code: 130, stderrTail: '' });
-    const child = spawn(c.command, c.args, { cwd: c.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The runs' own reports stay out of the job summary: bench:ci appends the comparison alone.
+    const child = spawn(c.command, c.args, { cwd: c.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: withoutStepSummary() });
     current = child;
     let tail = '';
     child.stdout.on('data', (d: Buffer) => process.stderr.write(d));
@@ -270,6 +280,11 @@ async function main(argv: string[]): Promise<number> {
   const minEffectPct = numberFlag('min-effect', values['min-effect'], 0, 1000);
   const minEffect = minEffectPct !== undefined ? Number(minEffectPct) / 100 : ref !== undefined ? AB_MIN_EFFECT : CI_MIN_EFFECT;
   const alpha = Number(numberFlag('alpha', values.alpha, 0.0001, 0.5) ?? DEFAULT_ALPHA);
+  const junit = values.junit;
+  if (junit !== undefined) checkJunitPath(junit);
+  const writeJunit = (suites: JunitSuite[]): void => {
+    if (junit !== undefined) writeJunitFile(junit, suites, (m) => console.error(`bench:ci: ${m}`));
+  };
 
   const baselinePath = path.resolve(ROOT, values.baseline ?? DEFAULT_BASELINE);
   const baselineLabel = path.relative(ROOT, baselinePath) || baselinePath;
@@ -305,6 +320,7 @@ async function main(argv: string[]): Promise<number> {
         const tmpBaseline = `${baselinePath}.${process.pid}.tmp`;
         copyFileSync(fresh, tmpBaseline);
         renameSync(tmpBaseline, baselinePath);
+        writeJunit(benchSuites(result));
         console.log(
           `wrote ${baselineLabel} (${result.runs.length} runs, commit ${result.environment.commit?.slice(0, 12) ?? 'unknown'}${result.environment.commitDirty ? ', dirty' : ''}, ${result.environment.cpuModel}); commit it so CI compares against it`,
         );
@@ -329,7 +345,10 @@ async function main(argv: string[]): Promise<number> {
       candidateLabel: judged.candidateLabel,
     });
     for (const w of c.warnings) console.error(`warning: ${w}`);
-    console.log(renderComparisonMarkdown(c));
+    const markdown = renderComparisonMarkdown(c);
+    console.log(markdown);
+    appendStepSummary(markdown, process.env, (m) => console.error(`bench:ci: ${m}`));
+    writeJunit([compareSuite(c), ...benchSuites(judged.candidate)]);
     if (judged.candidateFailed !== 0) {
       console.error(
         `bench:ci: the benchmark run itself exited with status ${judged.candidateFailed} (failed runs or broken thresholds, see above)`,

@@ -20,7 +20,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const cfg = resolveConfig(mergeConfig(await loadConfigFile(cli.configPath), cli.layer));
-  return runSession(cfg, cli.format);
+  return runSession(cfg, cli.format, cli.ci);
 }
 
 runEntry(import.meta.url, main, { cleanup: () => stopAll() });

@@ -11,6 +11,9 @@ import { runProtocol } from '../workloads/request-response.ts';
 import { spread, type Spread } from '../metrics/stats.ts';
 import type { DriverName } from '../protocols.ts';
 import type { RunRecord } from '../results/types.ts';
+import { exitOnVersion } from '../run/version.ts';
+
+exitOnVersion(); // --version, as on every command
 
 const { values } = parseArgs({
   options: {

@@ -1,4 +1,4 @@
-// `npm run compare -- base.json candidate.json [--min-effect PCT] [--format md|json]`
+// `npm run compare -- base.json candidate.json [--min-effect PCT] [--format md|json] [--junit FILE]`
 // Exit status: 0 nothing regressed, 1 something regressed beyond the thresholds, 2 unusable
 // input (missing or corrupt file, wrong schema, different scenarios, bad flags).
 import { parseArgs } from 'node:util';
@@ -7,6 +7,9 @@ import { DEFAULT_MIN_EFFECT, compareResults, comparisonJson, renderComparisonMar
 import { readResult } from '../results/io.ts';
 import { CompareInputError, ResultReadError, UsageError } from '../errors.ts';
 import { runEntry } from '../run/entry.ts';
+import { checkJunitPath, writeJunitFile } from '../run/ci-outputs.ts';
+import { compareSuite } from '../output/junit.ts';
+import { appendStepSummary } from '../output/step-summary.ts';
 
 const FLAGS = {
   'min-effect': {
@@ -15,12 +18,19 @@ const FLAGS = {
   },
   format: { type: 'string', help: 'md (default, fit for a pull-request comment) or json' },
   help: { type: 'boolean', help: 'this help' },
+  // issue 17 (CI outputs): JUnit, version; GITHUB_STEP_SUMMARY, when set, gets the Markdown comparison.
+  junit: { type: 'string', help: 'also write the verdicts as JUnit XML: a case per protocol and figure' },
+  version: { type: 'boolean', help: "print the harness's version and exit" },
 } as const;
 
 const FORMATS = ['md', 'json'] as const;
 
 function usage(): string {
-  const lines = ['usage: npm run compare -- BASE.json CANDIDATE.json [--min-effect PCT] [--format md|json]', '', 'flags:'];
+  const lines = [
+    'usage: npm run compare -- BASE.json CANDIDATE.json [--min-effect PCT] [--format md|json] [--junit FILE]',
+    '',
+    'flags:',
+  ];
   for (const [name, f] of Object.entries(FLAGS)) lines.push(`  --${name.padEnd(12)} ${f.help}`);
   lines.push('', 'exit status: 0 no regression, 1 a regression beyond the thresholds, 2 unusable input');
   return lines.join('\n');
@@ -64,6 +74,7 @@ export function runCompareCli(argv: string[]): CompareCliOutput {
     if (!(FORMATS as readonly string[]).includes(format))
       throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${format}"`);
     const minEffect = values['min-effect'] === undefined ? DEFAULT_MIN_EFFECT : parseMinEffect(values['min-effect']);
+    if (values.junit !== undefined) checkJunitPath(values.junit);
     const [basePath, candPath] = positionals as [string, string];
     const base = readResult(basePath);
     const cand = readResult(candPath);
@@ -74,7 +85,11 @@ export function runCompareCli(argv: string[]): CompareCliOutput {
     });
     const stdout = format === 'json' ? comparisonJson(c) : renderComparisonMarkdown(c);
     // The warnings are in the output too; stderr repeats them for whoever only watches the log.
-    return { code: c.status, stdout, stderr: c.warnings.map((w) => `warning: ${w}`).join('\n') };
+    const stderr = c.warnings.map((w) => `warning: ${w}`);
+    // CI files (issue 17): a failure to write one is said on stderr and changes no exit status.
+    if (values.junit !== undefined) writeJunitFile(values.junit, [compareSuite(c)], (m) => stderr.push(`compare: ${m}`));
+    appendStepSummary(renderComparisonMarkdown(c), process.env, (m) => stderr.push(`compare: ${m}`));
+    return { code: c.status, stdout, stderr: stderr.join('\n') };
   } catch (err) {
     if (err instanceof UsageError || err instanceof ResultReadError || err instanceof CompareInputError) {
       return { code: 2, stdout: '', stderr: `compare: ${err.message}` };

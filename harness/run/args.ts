@@ -12,6 +12,7 @@ import { parseLoadSpec } from '../load/model.ts';
 import { FANOUT_TRANSPORTS, isFanoutTransport } from '../workloads/fanout-transports.ts';
 import { UsageError } from '../errors.ts';
 import { describeOptions, helpOf, optionFlags, optionsLayer, parseArgsOptions } from '../../scenarios/options.ts';
+import { DEFAULT_METRICS_HOST, type CiOutputOptions } from './ci-outputs.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -48,6 +49,15 @@ export const FLAGS = {
     help: `printed summary: ${SUMMARY_FORMATS.join(', ')} (default md, the report; json/csv for spreadsheets and dashboards)`,
   },
   config: { type: 'string', help: 'config file (default bench.config.ts)' },
+  // --- issue 17, items 3-4 (CI outputs): live metrics, JUnit, version ---
+  'metrics-port': {
+    type: 'string',
+    help: 'serve OpenMetrics at http://HOST:PORT/metrics while the bench runs (0: any free port, printed)',
+  },
+  'metrics-host': { type: 'string', help: `address the metrics listen on (default ${DEFAULT_METRICS_HOST})` },
+  junit: { type: 'string', help: 'also write a JUnit XML report: a case per run and per threshold' },
+  version: { type: 'boolean', help: "print the harness's version and exit" },
+  // --- end issue 17 ---
   list: { type: 'boolean', help: 'list scenarios and their protocols' },
   help: { type: 'boolean', help: 'this help' },
 } as const;
@@ -87,6 +97,7 @@ export function parseCli(argv: string[]): {
   help: boolean;
   configPath?: string;
   format: SummaryFormat;
+  ci: CiOutputOptions;
 } {
   let values: BenchFlagValues;
   let optionValues: Record<string, unknown>;
@@ -175,8 +186,36 @@ export function parseCli(argv: string[]): {
   if (values.out !== undefined) layer.out = values.out;
   const format = values.format ?? 'md';
   if (!isSummaryFormat(format)) throw new UsageError(`--format must be one of ${SUMMARY_FORMATS.join(', ')}, got "${format}"`);
-  return { layer, list: values.list ?? false, help: values.help ?? false, configPath: values.config, format };
+  return {
+    layer,
+    list: values.list ?? false,
+    help: values.help ?? false,
+    configPath: values.config,
+    format,
+    ci: ciOptions(values),
+  };
 }
+
+// --- issue 17, items 3-4 (CI outputs) ---
+/** The CI flags, every problem at once. */
+function ciOptions(values: BenchFlagValues): CiOutputOptions {
+  const problems: string[] = [];
+  const portText = values['metrics-port'];
+  const port = portText === undefined ? undefined : Number(portText);
+  if (port !== undefined && (portText?.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535))
+    problems.push(`--metrics-port expects a port from 0 to 65535 (0: any free port), got "${portText}"`);
+  const host = values['metrics-host'];
+  if (host !== undefined && host.trim() === '') problems.push('--metrics-host expects an address, e.g. 127.0.0.1 or 0.0.0.0');
+  if (host !== undefined && port === undefined) problems.push('--metrics-host needs --metrics-port');
+  if (values.junit !== undefined && values.junit.trim() === '') problems.push('--junit expects a file path');
+  if (problems.length) throw new UsageError(problems.join('\n'));
+  return {
+    metricsHost: host ?? DEFAULT_METRICS_HOST,
+    ...(port !== undefined && { metricsPort: port }),
+    ...(values.junit !== undefined && { junit: values.junit }),
+  };
+}
+// --- end issue 17 ---
 
 export async function loadConfigFile(p: string | undefined): Promise<BenchConfigInput> {
   const file = p ? path.resolve(p) : path.join(ROOT, 'bench.config.ts');

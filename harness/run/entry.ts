@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exitCodeOf } from '../errors.ts';
+import { asksVersion, harnessVersion } from './version.ts';
 
 export function isEntryPoint(moduleUrl: string): boolean {
   const argv1 = process.argv[1];
@@ -20,6 +21,11 @@ export interface EntryOptions {
 
 export function runEntry(moduleUrl: string, main: (argv: string[]) => number | Promise<number>, opts: EntryOptions = {}): void {
   if (!isEntryPoint(moduleUrl)) return;
+  // --version on every command (issue 17), answered before the command parses its own flags.
+  if (asksVersion(process.argv.slice(2))) {
+    console.log(harnessVersion());
+    process.exit(0);
+  }
   Promise.resolve()
     .then(() => main(process.argv.slice(2)))
     .then(

@@ -21,6 +21,7 @@ import type { ProgressEvent, Workload } from '../workloads/types.ts';
 import { UsageError } from '../errors.ts';
 import { MeteredMachine } from '../metrics/machine-watch.ts';
 import { lastAttempts, runWithReruns } from './attempts.ts';
+import { NO_CI_OUTPUTS, shardLabel, startCiOutputs, type CiOutputOptions } from './ci-outputs.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -45,11 +46,15 @@ export function scenarioNamed(name: string): ScenarioDefinition {
 }
 
 /** Runs the scenario of a resolved config to the end (or the interrupt); returns the exit code. */
-export async function runSession(cfg: ResolvedConfig, format: SummaryFormat): Promise<number> {
+export async function runSession(
+  cfg: ResolvedConfig,
+  format: SummaryFormat,
+  ciOptions: CiOutputOptions = NO_CI_OUTPUTS,
+): Promise<number> {
   const scenario = scenarioNamed(cfg.scenario);
   const workload = workloadOf(scenario);
   // Planned before anything starts: a config the workload cannot run fails here (exit 2).
-  return runRows(workload, workload.plan(cfg), cfg, scenario, format);
+  return runRows(workload, workload.plan(cfg), cfg, scenario, format, ciOptions);
 }
 
 async function runRows<Row>(
@@ -58,7 +63,10 @@ async function runRows<Row>(
   cfg: ResolvedConfig,
   scenario: ScenarioDefinition,
   format: SummaryFormat,
+  ciOptions: CiOutputOptions,
 ): Promise<number> {
+  // Live metrics, JUnit, job summary (issue 17): a port that cannot be bound fails here, before any row.
+  const ci = await startCiOutputs(ciOptions, { shard: shardLabel(cfg), note: (m) => console.error(m) });
   const pinning = cfg.pin ? planPinning() : PINNING_DISABLED;
   const startedAt = new Date();
   const outPath = cfg.out ?? defaultResultPath(path.resolve(ROOT, cfg.resultsDir), cfg.scenario, startedAt);
@@ -74,6 +82,7 @@ async function runRows<Row>(
   const each = (f: (o: Output) => string | undefined): void => {
     toStderr(f(progress));
     toStdout(f(summary));
+    f(ci.output);
   };
 
   let finished = false;
@@ -82,6 +91,7 @@ async function runRows<Row>(
     finished = true;
     const written = writeOrPrint(outPath, result);
     each((o) => o.end(result, written));
+    ci.finish(result, written);
   };
 
   // An interrupt asks the running row to close its window and report (its partial record is
@@ -104,7 +114,10 @@ async function runRows<Row>(
   try {
     console.error(workload.describePlan(cfg, rows, pinning));
     each((o) => o.start({ scenario: cfg.scenario, runs: rows.length }));
-    const onProgress = (e: ProgressEvent): void => toStderr(progress.progress(e));
+    const onProgress = (e: ProgressEvent): void => {
+      toStderr(progress.progress(e));
+      ci.output.progress(e);
+    };
     const note = (message: string): void => onProgress({ protocol: '', phase: 'note', message });
     machine = await startMachineWatch(cfg, note);
     for (const [index, row] of rows.entries()) {
@@ -137,6 +150,7 @@ async function runRows<Row>(
     return failed || broken.some((b) => !b.inconclusive) ? 1 : 0;
   } finally {
     await machine?.stop().catch(() => undefined);
+    await ci.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
