@@ -67,10 +67,13 @@ export const CI_BENCH_ARGS = ciBenchArgs(CI_SET);
 
 const FLAGS = {
   base: { type: 'string', help: 'git commit/branch/tag to compare against, run in this job (interleaved A B, B A, ...)' },
-  'candidate-args': { type: 'string', help: '--base: more bench flags for the candidate side only, e.g. "--pipelining 8"' },
+  'candidate-args': {
+    type: 'string',
+    help: '--base: more bench flags for the candidate side only, e.g. --candidate-args="--pipelining 8" (with =: the value starts with --)',
+  },
   'bench-args': {
     type: 'string',
-    help: 'more bench flags for every run, both sides, e.g. "--config gate.config.ts" (a path is resolved here)',
+    help: 'more bench flags for every run, both sides, e.g. --bench-args="--config gate.config.ts" (a path is resolved here)',
   },
   'inject-server-cpu-us': {
     type: 'string',
