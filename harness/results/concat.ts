@@ -2,6 +2,7 @@
 // with those runs as its repeats: what compare (harness/results/compare.ts) reads. Pure.
 import { summarizeRuns } from './summary.ts';
 import type { BenchResult } from './types.ts';
+import { rowKey } from './row-identity.ts';
 
 /** Results of the same scenario and settings, in run order, into one: repeats renumbered 0, 1, ... */
 export function concatRepeats(results: readonly BenchResult[]): BenchResult {
@@ -11,7 +12,7 @@ export function concatRepeats(results: readonly BenchResult[]): BenchResult {
   const perGroup = new Map<string, number>();
   const runs = results.flatMap((r) =>
     r.runs.map((run) => {
-      const key = `${run.protocol}/${run.variant ?? ''}`;
+      const key = rowKey(run);
       const repeat = perGroup.get(key) ?? 0;
       perGroup.set(key, repeat + 1);
       return { ...run, repeat };
