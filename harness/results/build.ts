@@ -5,6 +5,7 @@ import { captureEnvironment } from '../metrics/environment.ts';
 import { summarizeRuns } from './summary.ts';
 import type { ResolvedConfig } from '../config.ts';
 import type { ScenarioDefinition } from '../../scenarios/types.ts';
+import { implementationsOfRows } from '../workloads/request-response-plan.ts';
 
 export function buildResult(
   state: BenchResult['state'],
@@ -20,7 +21,8 @@ export function buildResult(
     finishedAt: new Date().toISOString(),
     config: o.cfg,
     environment: captureEnvironment(o.pinning),
-    notes: [...(o.scenario.notes ?? [])],
+    // Implementations `--impl all` asked for that the scenario cannot express: named, never silently missing.
+    notes: [...(o.scenario.notes ?? []), ...(o.scenario.transports ? [] : implementationsOfRows(o.cfg).notes)],
     runs: o.runs,
     summary: summarizeRuns(o.runs),
   };
