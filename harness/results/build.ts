@@ -21,9 +21,16 @@ export function buildResult(
     finishedAt: new Date().toISOString(),
     config: o.cfg,
     environment: captureEnvironment(o.pinning),
-    // Implementations `--impl all` asked for that the scenario cannot express: named, never silently missing.
-    notes: [...(o.scenario.notes ?? []), ...(o.scenario.transports ? [] : implementationsOfRows(o.cfg).notes)],
+    notes: [...(o.scenario.notes ?? []), ...implementationNotes(o.cfg, o.scenario)],
     runs: o.runs,
     summary: summarizeRuns(o.runs),
   };
+}
+
+/** Implementations asked for that did not run (issue 14): named with the reason, never silently missing. */
+function implementationNotes(cfg: ResolvedConfig, scenario: ScenarioDefinition): string[] {
+  if (!scenario.transports) return implementationsOfRows(cfg).notes;
+  return cfg.implementations
+    ? [`implementations: ${scenario.name} runs push servers (servers/push/), one implementation each; --impl does not apply`]
+    : [];
 }
