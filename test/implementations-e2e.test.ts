@@ -4,7 +4,8 @@
 // per protocol, which other work adds: it skips, saying why, while a server lists only one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,6 +37,21 @@ function withResult(args: string[], check: (r: ReturnType<typeof bench>, result:
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The URL of `npm run serve`'s first stdout line; rejects if it exits first. */
+function listening(child: ChildProcessByStdio<null, Readable, Readable>): Promise<string> {
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /^listening (\S+)\n/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${err}`)));
+  });
 }
 
 test('--impl fastify (the reference, named): the record carries its name and installed version', () => {
@@ -75,20 +91,33 @@ test('npm run serve -- --protocol rest --impl fastify serves; --impl nope exits 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   try {
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /^listening (\S+)\n/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`exited with ${code}: ${err}`)));
-    });
+    const url = await listening(child);
     const res = await fetch(`${url}/v1/users/1`);
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { id: number }).id, 1);
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+});
+
+test('a --target row records null, or what --target-impl told, and still compares as its protocol', async () => {
+  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'harness/cli/serve.ts'), '--protocol', 'rest'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    const url = await listening(child);
+    withResult(['--scenario', 'getUser', '--protocols', 'rest', '--target', `rest=${url}`, ...SHORT], (r, result) => {
+      assert.equal(result.runs[0]?.implementation, null);
+      assert.match(r.stdout, /- rest: external server, implementation not stated/);
+    });
+    const told = ['--target-impl', 'rest=fastify@5.0.0-test'];
+    withResult(['--scenario', 'getUser', '--protocols', 'rest', '--target', `rest=${url}`, ...told, ...SHORT], (_r, result) => {
+      assert.deepEqual(result.runs[0]?.implementation, { name: 'fastify', version: '5.0.0-test' });
+      assert.equal(result.summary?.[0]?.implementation, undefined, 'told the reference: the bare protocol row');
+    });
   } finally {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');

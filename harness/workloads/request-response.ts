@@ -29,7 +29,7 @@ import { SCENARIOS } from '../../scenarios/registry.ts';
 import type { CpuSample, GeneratorJob, GeneratorResult, GeneratorToRunner, ServerJob, ServerToRunner } from '../procs/ipc.ts';
 import type { RunRecord } from '../results/types.ts';
 import { implementationOf, referenceImplementation, type ServerName } from '../../servers/registry.ts';
-import { implementationRecord, parseTargetImplementation } from '../run/implementations.ts';
+import { implementationRecord, parseTargetImplementation, type ImplementationRecord } from '../run/implementations.ts';
 
 const AUTOCANNON_VERSION = packageVersions(['autocannon']).autocannon;
 const SERVER_ENTRY = new URL('../procs/server-entry.ts', import.meta.url);
@@ -163,17 +163,10 @@ export async function runProtocol(
   // More than one call per HTTP/1.1 connection is pipelining: the record's variant says so.
   const variant = variantWithLayout(hooks.label ?? hooks.variant ?? (viaAutocannon ? 'autocannon' : undefined), pipelined);
   const externalUrl = isProtocolName(name) ? cfg.targets?.[name] : undefined;
-  // Issue 14: the server's library; an external target's is whatever the caller said, else unknown (null).
-  const told = isProtocolName(name) ? cfg.targetImplementations?.[name] : undefined;
-  const implementation = externalUrl
-    ? told === undefined
-      ? null
-      : parseTargetImplementation(told)
-    : implementationRecord(implementationOf(row.server, hooks.implementation));
   const base = {
     protocol: name,
     server: row.server,
-    implementation,
+    implementation: rowImplementation(cfg, name, row.server, externalUrl, hooks.implementation),
     driver: viaAutocannon
       ? `autocannon ${AUTOCANNON_VERSION} (closed loop, connections x pipelining; latency from its per-response hrtime)`
       : driverText(row.driver, row.server, hooks.implementation),
@@ -355,6 +348,19 @@ export async function runProtocol(
   } finally {
     await Promise.all([...generators.map((g) => stopChild(g)), server && stopChild(server), proxy?.close()]);
   }
+}
+
+/** Issue 14: the server's library; an external target's is whatever the caller told, else unknown (null). */
+function rowImplementation(
+  cfg: ResolvedConfig,
+  name: DriverName,
+  server: ServerName,
+  externalUrl: string | undefined,
+  implementation: string | undefined,
+): ImplementationRecord | null {
+  if (!externalUrl) return implementationRecord(implementationOf(server, implementation));
+  const told = isProtocolName(name) ? cfg.targetImplementations?.[name] : undefined;
+  return told === undefined ? null : parseTargetImplementation(told);
 }
 
 /** `mercurius-jit: ` before a sweep step's note, so the step names its row; '' on the reference. */
