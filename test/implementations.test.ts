@@ -12,8 +12,10 @@ import {
   parseTargetImplementation,
   scenarioImplementationLines,
   supportOf,
+  unknownImplementations,
   type ServerTable,
 } from '../harness/run/implementations.ts';
+import { SCENARIOS } from '../scenarios/registry.ts';
 import { listScenarios, parseCli } from '../harness/run/args.ts';
 import { parseServeArgs } from '../harness/cli/serve.ts';
 import { SERVERS, referenceImplementation } from '../servers/registry.ts';
@@ -108,6 +110,14 @@ describe('plan: implementations per protocol row', () => {
   it('an external target is one server: its row runs once, whatever was asked', () => {
     const cfg = cfgWith({ protocols: ['rest', 'graphql'], targets: { rest: 'http://127.0.0.1:9' } }, 'all');
     assert.deepEqual(rowNames(planRequestResponse(cfg, STUB)), ['0:rest', '0:graphql', '0:graphql@mercurius-jit']);
+  });
+
+  it("every implementation a scenario names is one some server has (a typo would silently mean 'not listed')", () => {
+    for (const scenario of Object.values(SCENARIOS)) {
+      const support = scenario.implementations;
+      if (support === undefined || support === 'all') continue;
+      assert.deepEqual(unknownImplementations(Object.keys(support)), [], scenario.name);
+    }
   });
 
   it('scenario support: the reference always; "all"; a named reason; else the default reason', () => {
