@@ -9,6 +9,7 @@ import { resolveLayout, type LayoutRequest, type ResolvedLayout, type Transport 
 import { thresholdProblem } from './results/thresholds.ts';
 import { FANOUT_TRANSPORTS } from './workloads/fanout-transports.ts';
 import { ConfigError, LoadSpecError } from './errors.ts';
+import { describeValidImplementations, unknownImplementations } from './run/implementations.ts';
 
 // The fanout scenario's rows are push transports (graphql-ws, poll, ...), named here too.
 const protocolName = z.enum([...new Set([...PROTOCOL_NAMES, ...FANOUT_TRANSPORTS])] as [string, ...string[]]);
@@ -193,6 +194,24 @@ const configObjectSchema = z
     injectServerCpuUs: z.number().min(0).max(1_000_000).optional(),
     /** Backing store of the reference servers: the seeded data in memory, or a SQLite file seeded from it. */
     store: z.enum(['memory', 'sqlite']).default('memory'),
+    // --- issue 14 (a row is a protocol and an implementation; harness/run/implementations.ts) ---
+    /**
+     * Server implementations to run (servers/<protocol>/index.ts, `--list` shows them): 'all', or
+     * names; each protocol row runs those its server has, a row whose server has none keeps its
+     * reference. Unset: every protocol's reference implementation only.
+     */
+    implementations: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).optional(),
+    /**
+     * What an external target's server is, by protocol row: { rest: 'node-http' } or
+     * 'node-http@1.2.3' with its version. Unset: the row's implementation is null (unknown).
+     */
+    targetImplementations: z
+      .partialRecord(
+        z.enum(PROTOCOL_NAMES as [string, ...string[]]),
+        z.string().regex(/^[^@\s]+(@\S+)?$/, 'expected NAME or NAME@VERSION'),
+      )
+      .optional(),
+    // --- end of issue 14 ---
     /**
      * Each scenario's own options, by scenario: { listUsers: { pageSize: 20 }, fanout: { eventRate: [1, 10] } }.
      * See `npm run bench -- --list` for every scenario's options and defaults.
@@ -299,8 +318,23 @@ export function resolveConfig(input: unknown): ResolvedConfig {
   }
   if (parsed.success && parsed.data.pipelining !== undefined && layoutRequest(parsed.data).inflight !== undefined)
     problems.push('pipelining: give either pipelining (HTTP/1.1 rows) or inflight (every row), not both');
+  if (parsed.success) problems.push(...implementationProblems(parsed.data));
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   return parsed.data;
+}
+
+// Issue 14: names no server has, and told implementations of targets that are not there.
+function implementationProblems(cfg: ResolvedConfig): string[] {
+  const problems: string[] = [];
+  const unknown = unknownImplementations(cfg.implementations);
+  if (unknown.length)
+    problems.push(
+      `implementations: unknown ${unknown.map((n) => `"${n}"`).join(', ')}; valid: 'all' or, by server, ${describeValidImplementations()}`,
+    );
+  for (const protocol of Object.keys(cfg.targetImplementations ?? {}))
+    if (!cfg.targets?.[protocol as keyof typeof cfg.targets])
+      problems.push(`targetImplementations.${protocol}: no target for ${protocol} (give --target ${protocol}=URL)`);
+  return problems;
 }
 
 /** The load model of a resolved config, closed-loop defaults filled in from connections x inflight. */

@@ -16,6 +16,15 @@ import type { Transport } from '../harness/load/layout.ts';
  */
 export type Expresses = Readonly<Record<ProtocolName, true | string>>;
 
+/**
+ * Which server implementations besides each protocol's reference (servers/<protocol>/index.ts,
+ * `--impl`) can express the scenario: 'all', or by implementation name `true` or why not. A
+ * non-reference implementation not named gets the default reason (harness/run/implementations.ts),
+ * shown by `--list` and in the report, never silently left out. Unset: reference only, the safe
+ * default for a scenario whose server tuning (stores, plugins, routes) was built on the reference.
+ */
+export type ImplementationSupport = 'all' | Readonly<Record<string, true | string>>;
+
 /** A scenario as the registry holds it; scenarios write theirs with defineScenario. */
 export interface ScenarioDefinition<O extends object = Record<string, unknown>> {
   name: string;
@@ -25,6 +34,8 @@ export interface ScenarioDefinition<O extends object = Record<string, unknown>> 
   options?: ScenarioOptions;
   /** Request/response scenarios: which protocols can express it (the source of the two fields below). */
   expresses?: Expresses;
+  /** Implementations besides the reference that can express it (issue 14); unset: reference only. */
+  implementations?: ImplementationSupport;
   /** How the scenario loads a server (harness/workloads/registry.ts); default 'request-response'. */
   workload?: WorkloadName;
   /** Protocols that can express the scenario, in run order (from `expresses`). */

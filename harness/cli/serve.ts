@@ -1,10 +1,11 @@
-// `npm run serve -- --protocol NAME [--host H] [--port P] [--users N] [--seed S] [--inject-server-cpu-us N]`: one reference
-// server in the foreground, in this process, so the server and the load can run on different
+// `npm run serve -- --protocol NAME [--impl NAME] [--host H] [--port P] [--users N] [--seed S]
+// [--inject-server-cpu-us N]`: one server (its reference implementation unless --impl names another)
+// in the foreground, in this process, so the server and the load can run on different
 // hosts. Prints `listening URL` once bound (the only line on stdout), what to call on stderr (the
 // server's path hint, servers/*/index.ts), then serves until SIGINT/SIGTERM, when it closes the
 // server and exits 0.
 import { parseArgs } from 'node:util';
-import { SERVER_NAMES, loadServer, pathHint, serverUrl, type ServerName } from '../../servers/registry.ts';
+import { SERVER_NAMES, implementationOf, loadServer, pathHint, serverUrl, type ServerName } from '../../servers/registry.ts';
 import { createMemoryStore } from '../../servers/store.ts';
 import { DEFAULT_DATASET, type DatasetOptions } from '../../servers/dataset.ts';
 import { UsageError } from '../errors.ts';
@@ -17,11 +18,14 @@ export const FLAGS = {
   users: { type: 'string', help: `users in the seeded data set (default ${DEFAULT_DATASET.users}); must match the generators'` },
   seed: { type: 'string', help: `data set seed (default ${DEFAULT_DATASET.seed}); must match the generators'` },
   'inject-server-cpu-us': { type: 'string', help: 'spin N us of CPU per request (a planted regression; default 0)' },
+  impl: { type: 'string', help: "the server's implementation (default its reference; `npm run bench -- --list` shows them)" },
   help: { type: 'boolean', help: 'this help' },
 } as const;
 
 export interface ServeOptions {
   protocol: ServerName;
+  /** --impl: the server's implementation (servers/<protocol>/index.ts); unset: its reference. */
+  implementation?: string;
   host: string;
   port: number;
   dataset: DatasetOptions;
@@ -31,7 +35,7 @@ export interface ServeOptions {
 
 function usage(): string {
   const lines = [
-    'usage: npm run serve -- --protocol NAME [--host H] [--port P] [--users N] [--seed S] [--inject-server-cpu-us N]',
+    'usage: npm run serve -- --protocol NAME [--impl NAME] [--host H] [--port P] [--users N] [--seed S] [--inject-server-cpu-us N]',
     '',
     'flags:',
   ];
@@ -65,10 +69,13 @@ export function parseServeArgs(argv: string[]): ServeOptions | null {
   if (!(SERVER_NAMES as readonly string[]).includes(values.protocol)) {
     throw new UsageError(`unknown protocol "${values.protocol}"; valid: ${SERVER_NAMES.join(', ')}`);
   }
+  // An implementation the server does not have is named with the valid ones (an InputError, exit 2).
+  if (values.impl !== undefined) implementationOf(values.protocol as ServerName, values.impl);
   const host = values.host ?? '127.0.0.1';
   if (host.trim() === '') throw new UsageError('--host must not be empty');
   return {
     protocol: values.protocol as ServerName,
+    ...(values.impl !== undefined && { implementation: values.impl }),
     host,
     port: integer('port', values.port, 0, 0, 65_535),
     // The same bounds as the config's dataset, so anything the bench accepts can be served.
@@ -88,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const store = createMemoryStore(opts.dataset);
-  const start = await loadServer(opts.protocol);
+  const start = await loadServer(opts.protocol, opts.implementation);
   const server = await start({ host: opts.host, port: opts.port, store, injectCpuUs: opts.injectCpuUs });
 
   // Handlers go in before the listening line: whoever reads it may signal at once.
@@ -123,7 +130,7 @@ export async function main(argv: string[]): Promise<number> {
   // Only this line goes to stdout, so a script can read the URL from the first line.
   console.log(`listening ${serverUrl(opts.protocol, opts.host, server.port)}`);
   console.error(
-    `${opts.protocol}: ${pathHint(opts.protocol, opts.host, server.port)}; data set users=${opts.dataset.users} seed=${opts.dataset.seed}; Ctrl-C to stop`,
+    `${opts.protocol} (${implementationOf(opts.protocol, opts.implementation).name}): ${pathHint(opts.protocol, opts.host, server.port)}; data set users=${opts.dataset.users} seed=${opts.dataset.seed}; Ctrl-C to stop`,
   );
   if (opts.injectCpuUs > 0) console.error(`injecting ${opts.injectCpuUs} us of busy CPU per request (--inject-server-cpu-us)`);
   if (opts.host === '0.0.0.0' || opts.host === '::')

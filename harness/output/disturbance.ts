@@ -1,6 +1,7 @@
 // What every report says about disturbed runs (issue 13): which runs ran on a disturbed machine,
 // why, and which attempts were superseded by a rerun. Pure: runs in, rows of text out.
 import type { RunRecord } from '../results/types.ts';
+import { rowLabel } from '../results/row-identity.ts';
 
 export interface DisturbedRow {
   run: string;
@@ -14,7 +15,7 @@ export function disturbedRows(runs: readonly RunRecord[]): DisturbedRow[] {
   return runs
     .filter((r) => r.machine?.disturbed)
     .map((r) => ({
-      run: `${r.protocol}${r.variant ? ` (${r.variant})` : ''} #${r.repeat + 1}`,
+      run: `${rowLabel(r)} #${r.repeat + 1}`,
       attempt: r.attempt ?? 1,
       outcome: r.superseded ? 'superseded (run again)' : r.sweep ? 'kept (not rerun)' : 'kept (reruns exhausted)',
       reasons: r.machine!.reasons.join('; '),

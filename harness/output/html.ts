@@ -11,6 +11,7 @@ import { spread, type Spread } from '../metrics/stats.ts';
 import { claimsInResult, formatMeasured, verdictTone, type Claim } from '../results/claims.ts';
 import { endOnly } from './end-only.ts';
 import type { OutputEntry } from './types.ts';
+import { implementationText, rowLabel } from '../results/row-identity.ts';
 
 export interface ChartAssets {
   /** uPlot's IIFE build (defines the global `uPlot`). */
@@ -86,7 +87,7 @@ export function groupRuns(runs: readonly RunRecord[]): ProtocolGroup[] {
   const byKey = new Map<string, RunRecord[]>();
   // Superseded attempts (disturbed, run again) are listed under disturbed runs, not charted.
   for (const r of runs.filter((x) => x.superseded !== true)) {
-    const key = r.variant ? `${r.protocol} (${r.variant})` : r.protocol;
+    const key = rowLabel(r); // one label per row (row-identity.ts): protocol, implementation, variant
     const list = byKey.get(key) ?? [];
     list.push(r);
     byKey.set(key, list);
@@ -478,7 +479,7 @@ function failedSection(runs: readonly RunRecord[]): string {
   const bad = runs.filter((r) => r.state !== 'ok');
   if (bad.length === 0) return '';
   const rows = bad.map((r) => [
-    escapeHtml(r.variant ? `${r.protocol} (${r.variant})` : r.protocol),
+    escapeHtml(rowLabel(r)),
     String(r.repeat),
     `<span class="badge fail">${escapeHtml(r.state)}</span>`,
     `<code>${escapeHtml(r.error ?? '(no error recorded)')}</code>`,
@@ -555,7 +556,12 @@ function environmentSection(result: BenchResult): string {
 }
 
 function driversList(groups: readonly ProtocolGroup[]): string {
-  return `<ul>${groups.map((g) => `<li><strong>${escapeHtml(g.label)}</strong>: ${escapeHtml(g.ok[0]?.driver ?? '')}</li>`).join('')}</ul>`;
+  // Issue 14: each row's server implementation and version beside its driver.
+  const server = (r: RunRecord | undefined): string => {
+    const text = r && implementationText(r);
+    return text ? `; server: ${text}` : '';
+  };
+  return `<ul>${groups.map((g) => `<li><strong>${escapeHtml(g.label)}</strong>: ${escapeHtml(`${g.ok[0]?.driver ?? ''}${server(g.ok[0])}`)}</li>`).join('')}</ul>`;
 }
 
 // ---------------------------------------------------------------------------------------------

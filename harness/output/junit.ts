@@ -6,6 +6,7 @@
 // message, and a skipped case here always says why (an inconclusive threshold on a disturbed
 // machine, a figure one side did not measure); the format needs a few dozen lines, no timestamps.
 import type { BenchResult, RunRecord } from '../results/types.ts';
+import { nameKey, nameLabel, rowKey, rowLabel, type RowName } from '../results/row-identity.ts';
 import { checkThresholds, formatBroken, type BrokenThreshold } from '../results/thresholds.ts';
 import type { Comparison, ComparisonRow } from '../results/compare.ts';
 
@@ -23,10 +24,14 @@ export interface JunitSuite {
   cases: JunitCase[];
 }
 
-const who = (r: { protocol: string; variant?: string }): string =>
-  r.variant !== undefined ? `${r.protocol} (${r.variant})` : r.protocol;
+// Rows named as every report names them (harness/results/row-identity.ts), implementation included.
+const who = (r: RunRecord): string => rowLabel(r);
+const whoRow = (r: RowName): string => nameLabel(r);
 
 /** One case per run record; an attempt superseded by a rerun (disturbed machine) is skipped, not failed. */
+/** A broken threshold's row key, as rowKey gives it for the row's runs. */
+const rowKeyOf = (b: BrokenThreshold): string => nameKey(b);
+
 export function runCases(result: BenchResult): JunitSuite {
   const classname = `bench.${result.scenario}.runs`;
   const n = result.runs.length;
@@ -55,7 +60,7 @@ export function thresholdCases(result: BenchResult): JunitSuite {
     const broken = checkThresholds(result.config.thresholds, result.scenario, result.runs);
     const rows = new Map<string, RunRecord[]>();
     for (const r of result.runs.filter((x) => x.superseded !== true)) {
-      const key = JSON.stringify([r.protocol, r.variant ?? null]);
+      const key = rowKey(r);
       rows.set(key, [...(rows.get(key) ?? []), r]);
     }
     for (const runs of rows.values()) {
@@ -63,9 +68,7 @@ export function thresholdCases(result: BenchResult): JunitSuite {
       const anyOk = runs.some((r) => r.state === 'ok');
       for (const expr of [...(table['*'] ?? []), ...(table[first.protocol] ?? [])]) {
         const c: JunitCase = { classname, name: `${who(first)}: ${expr.trim()}` };
-        const b = broken.find(
-          (x: BrokenThreshold) => x.protocol === first.protocol && x.variant === first.variant && x.expr === expr.trim(),
-        );
+        const b = broken.find((x: BrokenThreshold) => rowKeyOf(x) === rowKey(first) && x.expr === expr.trim());
         if (!anyOk) c.skipped = `not checked: every run of ${who(first)} failed (the runs' own cases fail)`;
         else if (b?.inconclusive) c.skipped = formatBroken(b);
         else if (b) c.failure = { type: 'threshold broken', message: formatBroken(b) };
@@ -97,8 +100,8 @@ function figures(r: ComparisonRow): string {
 export function compareSuite(c: Comparison): JunitSuite {
   const classname = `compare.${c.scenario}`;
   const cases = c.rows.map((r): JunitCase => {
-    const kase: JunitCase = { classname, name: `${who(r)}: ${r.figure}` };
-    const what = `${who(r)} ${r.label}: ${figures(r)}`;
+    const kase: JunitCase = { classname, name: `${whoRow(r)}: ${r.figure}` };
+    const what = `${whoRow(r)} ${r.label}: ${figures(r)}`;
     if (r.verdict === 'regressed')
       kase.failure = {
         type: 'regression',

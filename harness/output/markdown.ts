@@ -6,6 +6,7 @@ import { renderSweepTable } from '../run/sweep.ts';
 import { endOnly } from './end-only.ts';
 import { isFanoutResult, renderFanoutReport } from './fanout-markdown.ts';
 import type { OutputEntry } from './types.ts';
+import { implementationText, nameLabel, nonReferenceImplementation, rowLabel } from '../results/row-identity.ts';
 
 const fmtInt = (x: number | null | undefined): string =>
   x === null || x === undefined ? 'n/a' : Math.round(x).toLocaleString('en-US');
@@ -61,7 +62,7 @@ export function renderRunsTable(runs: readonly RunRecord[]): string {
   for (const r of runs) {
     const l = r.latencyUs;
     const cells = [
-      `${r.protocol}${r.variant ? ` (${r.variant})` : ''}${repeated ? ` #${r.repeat + 1}` : ''}${attemptMark(r)}`,
+      `${rowLabel(r)}${repeated ? ` #${r.repeat + 1}` : ''}${attemptMark(r)}`,
       fmtInt(r.opsPerSec),
       fmtInt(l?.p50),
       fmtInt(l?.p90),
@@ -95,7 +96,7 @@ export function renderOpenLoopTable(runs: readonly RunRecord[]): string {
     l ? `${fmtInt(l.p50)} / ${fmtInt(l.p99)} / ${fmtInt(l.max)}` : 'n/a';
   for (const r of open) {
     lines.push(
-      `| ${[r.protocol, fmtInt(r.requestedRate), fmtInt(r.achievedRate), fmtInt(r.dropped ?? 0), trio(r.latencyUs), trio(r.rawLatencyUs)].join(' | ')} |`,
+      `| ${[rowLabel(r), fmtInt(r.requestedRate), fmtInt(r.achievedRate), fmtInt(r.dropped ?? 0), trio(r.latencyUs), trio(r.rawLatencyUs)].join(' | ')} |`,
     );
   }
   return lines.join('\n');
@@ -120,7 +121,7 @@ export function renderSummaryTable(summary: readonly ProtocolSummary[]): string 
       return f ? `${fmt1(f.median)} (${fmt1(f.min)}-${fmt1(f.max)})` : 'n/a';
     };
     const ops = s.figures.opsPerSec;
-    const name = s.variant ? `${s.protocol} (${s.variant})` : s.protocol;
+    const name = nameLabel(s);
     lines.push(
       `| ${[name, String(s.repeats), ...cols.map(([k]) => cell(k)), ops?.ci95 ? `${fmtInt(ops.ci95[0])}-${fmtInt(ops.ci95[1])}` : 'n/a', ops?.cv === null || ops?.cv === undefined ? 'n/a' : `${(ops.cv * 100).toFixed(1)}%`].join(' | ')} |`,
     );
@@ -134,7 +135,7 @@ export function layoutLines(runs: readonly RunRecord[]): string {
   for (const r of runs) {
     if (!r.layout) continue;
     const key = `${r.layout.connections}x${r.layout.inflightPerConnection}`;
-    (byLayout.get(key) ?? byLayout.set(key, new Set()).get(key)!).add(`${r.protocol}${r.variant ? ` (${r.variant})` : ''}`);
+    (byLayout.get(key) ?? byLayout.set(key, new Set()).get(key)!).add(`${rowLabel(r)}`);
   }
   return [...byLayout].map(([layout, rows]) => `${[...rows].join(', ')} ${layout}`).join('; ');
 }
@@ -185,11 +186,21 @@ export function renderScenarioFigures(runs: readonly RunRecord[]): string {
   const repeated = runs.some((r) => r.repeat > 0);
   const lines = [`| protocol | ${cols.map((c) => c.head).join(' | ')} |`, `| --- |${cols.map(() => ' ---: ').join('|')}|`];
   for (const r of ok) {
-    lines.push(
-      `| ${r.protocol}${r.variant ? ` (${r.variant})` : ''}${repeated ? ` #${r.repeat + 1}` : ''} | ${cols.map((c) => c.cell(r) ?? 'n/a').join(' | ')} |`,
-    );
+    lines.push(`| ${rowLabel(r)}${repeated ? ` #${r.repeat + 1}` : ''} | ${cols.map((c) => c.cell(r) ?? 'n/a').join(' | ')} |`);
   }
   return lines.join('\n');
+}
+
+/** Issue 14: every row's server implementation and version, once per row; empty for results before it. */
+export function serverLines(runs: readonly RunRecord[]): string[] {
+  return [
+    ...new Set(
+      runs.flatMap((r) => {
+        const text = implementationText(r);
+        return text === undefined ? [] : [`- ${rowLabel(r)}: ${text}`];
+      }),
+    ),
+  ];
 }
 
 export function renderReport(result: BenchResult, resultPath?: string): string {
@@ -216,9 +227,7 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
   }
   const disturbed = renderDisturbedMarkdown(result.runs);
   if (disturbed) out.push(disturbed);
-  const slowed = result.runs
-    .filter((r) => r.probe?.slowed)
-    .map((r) => `${r.protocol}${r.variant ? ` (${r.variant})` : ''} #${r.repeat + 1}`);
+  const slowed = result.runs.filter((r) => r.probe?.slowed).map((r) => `${rowLabel(r)} #${r.repeat + 1}`);
   if (slowed.length)
     out.push(`- Started on a visibly slowed machine (CPU probe over the threshold, reruns exhausted): ${slowed.join(', ')}.`);
   const sweepTable = renderSweepTable(result.runs);
@@ -237,10 +246,8 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
     out.push('');
   }
   const failed = result.runs.filter((r) => r.state !== 'ok');
-  for (const r of failed) out.push(`- **${r.protocol} ${r.state}**: ${r.error ?? ''}`);
-  const genBound = [
-    ...new Set(result.runs.filter((r) => r.generatorBound).map((r) => `${r.protocol}${r.variant ? ` (${r.variant})` : ''}`)),
-  ];
+  for (const r of failed) out.push(`- **${rowLabel(r)} ${r.state}**: ${r.error ?? ''}`);
+  const genBound = [...new Set(result.runs.filter((r) => r.generatorBound).map((r) => `${rowLabel(r)}`))];
   out.push(
     genBound.length
       ? `- Generator-bound rows (${genBound.join(', ')}): the load generator used a full core (while the server did not, or both did); their ops/s is the generator's limit, or may be, not the server's.`
@@ -283,7 +290,13 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
     // The harness's own row of the same layout: `autocannon,pipelined-8` against `pipelined-8`.
     const ownVariant = r.variant?.replace(/^autocannon,?/, '') || undefined;
     const own = result.runs.find(
-      (x) => x.protocol === r.protocol && x.variant === ownVariant && !x.autocannon && x.repeat === r.repeat && x.state === 'ok',
+      (x) =>
+        x.protocol === r.protocol &&
+        x.variant === ownVariant &&
+        nonReferenceImplementation(x) === nonReferenceImplementation(r) &&
+        !x.autocannon &&
+        x.repeat === r.repeat &&
+        x.state === 'ok',
     );
     const diff =
       own && own.opsPerSec > 0
@@ -291,14 +304,16 @@ export function renderReport(result: BenchResult, resultPath?: string): string {
         : '';
     const l = r.autocannon.latencyMs;
     out.push(
-      `- ${r.protocol} (autocannon) #${r.repeat + 1}: ${fmtInt(r.opsPerSec)} ops/s${diff}; autocannon's own figures: ${fmtInt(r.autocannon.requestsPerSec)} req/s, latency p50 ${l.p50} / p99 ${l.p99} / max ${l.max} ms (whole milliseconds, too coarse for loopback; the table uses its per-response hrtime in microseconds).`,
+      `- ${rowLabel({ ...r, variant: 'autocannon' })} #${r.repeat + 1}: ${fmtInt(r.opsPerSec)} ops/s${diff}; autocannon's own figures: ${fmtInt(r.autocannon.requestsPerSec)} req/s, latency p50 ${l.p50} / p99 ${l.p99} / max ${l.max} ms (whole milliseconds, too coarse for loopback; the table uses its per-response hrtime in microseconds).`,
     );
   }
   out.push('');
   out.push('Drivers:');
-  const drivers = new Set(result.runs.map((r) => `- ${r.protocol}${r.variant ? ` (${r.variant})` : ''}: ${r.driver}`));
+  const drivers = new Set(result.runs.map((r) => `- ${rowLabel(r)}: ${r.driver}`));
   for (const d of drivers) out.push(d);
   out.push('');
+  const servers = serverLines(result.runs);
+  if (servers.length) out.push('Servers (implementation and version of each row; --impl chooses):', ...servers, '');
   out.push(
     `Environment: ${env.cpuModel}, ${env.cpus} CPUs, ${(env.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${env.os}, Node ${env.node}; ` +
       `pinning: ${env.pinning.method === 'taskset' ? `server on CPU ${env.pinning.server}, generator on CPU ${env.pinning.generator} (taskset)` : `none (${env.pinning.reason})`}; ` +

@@ -4,7 +4,8 @@ import type { ProgressEvent } from '../workloads/types.ts';
 import type { Output } from './types.ts';
 
 export function progressLine(e: ProgressEvent): string {
-  const tag = `[${e.protocol}]`;
+  // A row off its server's reference implementation names it (issue 14): `[graphql · mercurius-jit]`.
+  const tag = `[${e.protocol}${e.implementation ? ` · ${e.implementation}` : ''}]`;
   switch (e.phase) {
     case 'note':
       // A workload's own line (fanout labels its lines itself; a round marker has no protocol).

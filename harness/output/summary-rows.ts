@@ -26,6 +26,9 @@ export interface SummaryRow {
   load: string;
   startedAt: string;
   commit: string | null;
+  /** Issue 14: the server implementation and its version (null: not recorded, or an external target not told). */
+  implementation: string | null;
+  implementationVersion: string | null;
 }
 
 export const SUMMARY_COLUMNS: readonly (keyof SummaryRow)[] = [
@@ -51,6 +54,8 @@ export const SUMMARY_COLUMNS: readonly (keyof SummaryRow)[] = [
   'load',
   'startedAt',
   'commit',
+  'implementation',
+  'implementationVersion',
 ];
 
 export function summaryRows(result: BenchResult): SummaryRow[] {
@@ -77,5 +82,7 @@ export function summaryRows(result: BenchResult): SummaryRow[] {
     load: describeLoadRecord(r.load),
     startedAt: result.startedAt,
     commit: result.environment.commit,
+    implementation: r.implementation?.name ?? null,
+    implementationVersion: r.implementation?.version ?? null,
   }));
 }

@@ -32,6 +32,8 @@ export interface CpuSample extends ServerStats {
 
 export interface ServerJob {
   server: ServerName;
+  /** The server's implementation by name (servers/<server>/index.ts, `--impl`); unset: its reference. */
+  implementation?: string;
   host: string;
   port: number;
   dataset: { users: number; seed: number };

@@ -1,5 +1,6 @@
-// Child-process entry for one reference server. The job arrives in argv as JSON; the real
-// port is announced over IPC (and on stdout, for `npm run serve`-style use) once listening.
+// Child-process entry for one server (its reference implementation unless the job names another).
+// The job arrives in argv as JSON; the real port is announced over IPC (and on stdout, for
+// `npm run serve`-style use) once listening.
 import { createMemoryStore } from '../../servers/store.ts';
 import { createSqliteStore } from '../../servers/sqlite-store.ts';
 import { loadServer } from '../../servers/registry.ts';
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
   // --store sqlite: a temporary file seeded from the same data set, removed on exit.
   const store = job.store === 'sqlite' ? createSqliteStore(job.dataset) : createMemoryStore(job.dataset);
   process.on('exit', () => store.close());
-  const start = await loadServer(job.server);
+  const start = await loadServer(job.server, job.implementation);
   const server = await start({ ...job.tuning, host: job.host, port: job.port, store });
 
   let closing = false;
@@ -53,7 +54,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown());
 
   send({ type: 'ready', port: server.port });
-  if (!process.send) console.log(`listening ${job.server} ${job.host}:${server.port}`);
+  if (!process.send)
+    console.log(`listening ${job.server}${job.implementation ? ` (${job.implementation})` : ''} ${job.host}:${server.port}`);
 }
 
 main().catch((err: unknown) => {

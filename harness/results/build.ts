@@ -5,6 +5,7 @@ import { captureEnvironment } from '../metrics/environment.ts';
 import { summarizeRuns } from './summary.ts';
 import type { ResolvedConfig } from '../config.ts';
 import type { ScenarioDefinition } from '../../scenarios/types.ts';
+import { implementationsOfRows } from '../workloads/request-response-plan.ts';
 
 export function buildResult(
   state: BenchResult['state'],
@@ -20,8 +21,16 @@ export function buildResult(
     finishedAt: new Date().toISOString(),
     config: o.cfg,
     environment: captureEnvironment(o.pinning),
-    notes: [...(o.scenario.notes ?? [])],
+    notes: [...(o.scenario.notes ?? []), ...implementationNotes(o.cfg, o.scenario)],
     runs: o.runs,
     summary: summarizeRuns(o.runs),
   };
+}
+
+/** Implementations asked for that did not run (issue 14): named with the reason, never silently missing. */
+function implementationNotes(cfg: ResolvedConfig, scenario: ScenarioDefinition): string[] {
+  if (!scenario.transports) return implementationsOfRows(cfg).notes;
+  return cfg.implementations
+    ? [`implementations: ${scenario.name} runs push servers (servers/push/), one implementation each; --impl does not apply`]
+    : [];
 }

@@ -1,10 +1,11 @@
-// Compare two results of the same scenario: per protocol (and variant) and figure, the change
+// Compare two results of the same scenario: per row (protocol, variant, implementation) and figure, the change
 // of the median over the repeats, whether it is beyond the noise, and a verdict. Pure: two
 // results in, rows and an exit status out; the Markdown rendering is here too, printing is
 // compare-cli.ts's and bench-ci.ts's business.
 //
 // How a change is judged (the README says the same for users):
-//  - Samples are the per-repeat values of the runs that finished ok, grouped by (protocol, variant).
+//  - Samples are the per-repeat values of the runs that finished ok, grouped by row (row-identity.ts):
+//    protocol, variant and the implementation when not the reference (old files read as the reference).
 //  - A change counts only when the medians differ by more than the minimum effect (default 5%)
 //    AND the difference is beyond the noise:
 //    - >= 3 repeats on both sides: two-sided Mann-Whitney U test at alpha (default 0.05), exact.
@@ -19,6 +20,7 @@
 import { mannWhitneyU, minAchievableP } from '../metrics/mann-whitney.ts';
 import { median } from '../metrics/stats.ts';
 import { groupKey } from './summary.ts';
+import { nameLabel, rowName, type RowName } from './row-identity.ts';
 import type { BenchResult, RunRecord } from './types.ts';
 import { CompareInputError } from '../errors.ts';
 import { MIN_CLEAN_PAIRS, judgePaired, pairRuns } from './paired.ts';
@@ -92,6 +94,8 @@ export interface SideValue {
 export interface ComparisonRow {
   protocol: string;
   variant?: string;
+  /** The row's implementation when it is not its server's reference (issue 14). */
+  implementation?: string;
   figure: string;
   label: string;
   better: Better;
@@ -139,8 +143,7 @@ export interface Comparison {
 }
 
 interface Group {
-  protocol: string;
-  variant?: string;
+  name: RowName;
   runs: RunRecord[];
 }
 
@@ -149,7 +152,7 @@ function groups(result: BenchResult): Map<string, Group> {
   // Superseded attempts (a disturbed run that was run again) are not compared; the last one is.
   for (const r of result.runs.filter((x) => x.superseded !== true)) {
     const k = groupKey(r);
-    const g = out.get(k) ?? { protocol: r.protocol, ...(r.variant !== undefined ? { variant: r.variant } : {}), runs: [] };
+    const g = out.get(k) ?? { name: rowName(r), runs: [] };
     g.runs.push(r);
     out.set(k, g);
   }
@@ -411,8 +414,8 @@ export function compareResults(base: BenchResult, cand: BenchResult, options: Pa
   ] as const) {
     if (r.state !== 'complete') notes.push(`${label} is ${r.state}: some protocols did not finish.`);
   }
-  for (const k of bg.keys()) if (!cg.has(k)) notes.push(`${k}: only in ${opts.baseLabel}; not compared.`);
-  for (const k of cg.keys()) if (!bg.has(k)) notes.push(`${k}: only in ${opts.candidateLabel}; not compared.`);
+  for (const [k, g] of bg) if (!cg.has(k)) notes.push(`${nameLabel(g.name)}: only in ${opts.baseLabel}; not compared.`);
+  for (const [k, g] of cg) if (!bg.has(k)) notes.push(`${nameLabel(g.name)}: only in ${opts.candidateLabel}; not compared.`);
   const common = [...bg.keys()].filter((k) => cg.has(k));
   if (common.length === 0) {
     throw new CompareInputError(
@@ -425,7 +428,7 @@ export function compareResults(base: BenchResult, cand: BenchResult, options: Pa
     const b = bg.get(k) as Group;
     const c = cg.get(k) as Group;
     const generatorBound = [...b.runs, ...c.runs].some((r) => r.state === 'ok' && r.generatorBound);
-    const id = { protocol: b.protocol, ...(b.variant !== undefined ? { variant: b.variant } : {}) };
+    const id = b.name;
     const failedB = b.runs.filter((r) => r.state !== 'ok').length;
     const failedC = c.runs.filter((r) => r.state !== 'ok').length;
     if (failedB || failedC) {
@@ -491,8 +494,7 @@ const fmtNum = (x: number): string =>
   Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : Number.isInteger(x) ? String(x) : x.toFixed(1);
 const pct = (x: number): string => `${x > 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 const fmtP = (p: number): string => (p < 0.001 ? '<0.001' : p.toFixed(3));
-const who = (r: Pick<ComparisonRow, 'protocol' | 'variant'>): string =>
-  r.variant !== undefined ? `${r.protocol} (${r.variant})` : r.protocol;
+const who = (r: RowName): string => nameLabel(r);
 
 /** The value shown for a side: the median, except counts (errors, failed runs), shown as totals. */
 const shown = (r: ComparisonRow, v: SideValue): number =>

@@ -5,7 +5,8 @@
 // so those are summed (or ops-weighted); the server is one process seen by every generator, so
 // its figures are the same quantity measured N times and must agree, never be summed.
 import { mergeEncoded, summarize } from '../metrics/histogram.ts';
-import { summarizeRuns, groupKey } from './summary.ts';
+import { summarizeRuns } from './summary.ts';
+import { rowKey, rowLabel, type RowIdentity } from './row-identity.ts';
 import type { BenchResult, LatencySummary, LoadDescription, RunRecord, RunState } from './types.ts';
 import { MergeError } from '../errors.ts';
 
@@ -23,13 +24,13 @@ export interface MergeOutput {
 /** Inputs may differ by this share before a figure that should agree is flagged. */
 export const AGREEMENT = 0.1;
 
-/** Runs are matched by (protocol, variant, repeat). */
-export function runKey(r: Pick<RunRecord, 'protocol' | 'variant' | 'repeat'>): string {
-  return `${groupKey(r)}#${r.repeat}`;
+/** Runs are matched by their row (protocol, variant, implementation: row-identity.ts) and repeat. */
+export function runKey(r: RowIdentity & Pick<RunRecord, 'repeat'>): string {
+  return `${rowKey(r)}#${r.repeat}`;
 }
 
-function label(r: Pick<RunRecord, 'protocol' | 'variant' | 'repeat'>): string {
-  return `${groupKey(r)} repeat ${r.repeat}`;
+function label(r: RowIdentity & Pick<RunRecord, 'repeat'>): string {
+  return `${rowLabel(r)} repeat ${r.repeat}`;
 }
 
 export function mergeResults(inputs: readonly MergeInput[]): MergeOutput {

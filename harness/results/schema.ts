@@ -67,6 +67,15 @@ export const loadSchema = z.discriminatedUnion('model', [
 
 export const runStateSchema = z.enum(['ok', 'failed', 'aborted']);
 
+// Issue 14: the library a protocol row's server ran on (servers/<protocol>/index.ts implementations).
+export const implementationSchema = z.object({
+  name: z.string().min(1).describe('implementation name, as --impl takes it (fastify, node-http, graphql-yoga, ...)'),
+  version: z
+    .string()
+    .nullable()
+    .describe("installed version of its main package, Node's for node: built-ins; null when not known (external target)"),
+});
+
 // fanout scenario (harness/workloads/fanout.ts): one event stream fanned out to K subscribers.
 export const deliverySchema = z
   .object({
@@ -283,6 +292,15 @@ export const runRecordSchema = z.looseObject({
     .describe(
       'request/response rows: connections opened and calls outstanding on each; more than one on an HTTP/1.1 row is pipelining (variant pipelined-N)',
     ),
+  // --- issue 14, items 2-3 (a row is a protocol and an implementation) ---
+  // Optional: results written before it lack it and read as each server's reference.
+  implementation: implementationSchema
+    .nullable()
+    .optional()
+    .describe(
+      "the server implementation the row ran on (--impl); null: an external --target not told which (--target-impl). Rows are told apart by it when it is not the server's reference (harness/results/row-identity.ts)",
+    ),
+  // --- end of issue 14 ---
 });
 
 export const figureSpreadSchema = z.object({
@@ -297,6 +315,8 @@ export const figureSpreadSchema = z.object({
 export const protocolSummarySchema = z.object({
   protocol: z.string(),
   variant: z.string().optional(),
+  // Issue 14: set only when the row's implementation is not its server's reference (as the row key).
+  implementation: z.string().optional().describe("the row's implementation when it is not the server's reference"),
   repeats: z.number().int().positive(),
   figures: z.record(z.string(), figureSpreadSchema),
 });

@@ -1,6 +1,7 @@
 // Per protocol, every figure over its repeats: median, min-max, 95% CI and CV. Pure.
 import { figureSpread } from '../metrics/stats.ts';
 import type { ProtocolSummary, RunRecord } from './types.ts';
+import { rowKey, rowName } from './row-identity.ts';
 
 /** The figures summarised, by name, with how to read each from a run. */
 export const SUMMARY_FIGURES: Record<string, (r: RunRecord) => number | null | undefined> = {
@@ -19,9 +20,8 @@ export const SUMMARY_FIGURES: Record<string, (r: RunRecord) => number | null | u
   dropped: (r) => r.dropped,
 };
 
-export function groupKey(r: Pick<RunRecord, 'protocol' | 'variant'>): string {
-  return r.variant ? `${r.protocol}/${r.variant}` : r.protocol;
-}
+/** The row a run belongs to (harness/results/row-identity.ts): its repeats share it. */
+export const groupKey = rowKey;
 
 export function summarizeRuns(runs: readonly RunRecord[]): ProtocolSummary[] {
   const groups = new Map<string, RunRecord[]>();
@@ -34,6 +34,7 @@ export function summarizeRuns(runs: readonly RunRecord[]): ProtocolSummary[] {
   const out: ProtocolSummary[] = [];
   for (const rs of groups.values()) {
     const first = rs[0]!;
+    const { implementation } = rowName(first);
     const figures: ProtocolSummary['figures'] = {};
     for (const [name, read] of Object.entries(SUMMARY_FIGURES)) {
       const xs = rs.map(read).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
@@ -42,6 +43,7 @@ export function summarizeRuns(runs: readonly RunRecord[]): ProtocolSummary[] {
     out.push({
       protocol: first.protocol,
       ...(first.variant !== undefined && { variant: first.variant }),
+      ...(implementation !== undefined && { implementation }),
       repeats: rs.length,
       figures,
     });

@@ -4,6 +4,7 @@
 import type { RunRecord } from './types.ts';
 import { median } from '../metrics/stats.ts';
 import { ThresholdError } from '../errors.ts';
+import { nameLabel, rowKey, rowName, type RowName } from './row-identity.ts';
 
 /** thresholds[scenario][protocol or '*'] = expressions; '*' applies to every protocol. */
 export type ThresholdTable = Record<string, Record<string, string[]>>;
@@ -135,6 +136,8 @@ export function holds(t: Threshold, measured: number): boolean {
 export interface BrokenThreshold {
   protocol: string;
   variant?: string;
+  /** The row's implementation when it is not its server's reference (issue 14). */
+  implementation?: string;
   expr: string;
   measured: number | null;
   /** The measured value in the expression's unit, e.g. "2.4ms", or "n/a". */
@@ -156,12 +159,9 @@ function formatMeasured(t: Threshold, x: number | null): string {
 }
 
 /** Thresholds of one protocol's runs (its repeats); failed runs are left out. */
-export function evaluateThresholds(
-  exprs: readonly string[],
-  runs: readonly RunRecord[],
-): Omit<BrokenThreshold, 'protocol' | 'variant'>[] {
+export function evaluateThresholds(exprs: readonly string[], runs: readonly RunRecord[]): Omit<BrokenThreshold, keyof RowName>[] {
   const ok = runs.filter((r) => r.state === 'ok');
-  const broken: Omit<BrokenThreshold, 'protocol' | 'variant'>[] = [];
+  const broken: Omit<BrokenThreshold, keyof RowName>[] = [];
   for (const expr of exprs) {
     const t = parseThreshold(expr);
     const measured = measureFigure(t.figure, ok);
@@ -174,8 +174,9 @@ export function evaluateThresholds(
 }
 
 /**
- * Every threshold of `scenario` that the runs break, per protocol (and variant). A protocol
- * whose runs all failed is skipped: the failure itself already fails the run.
+ * Every threshold of `scenario` that the runs break, per row (protocol, variant, implementation).
+ * A row whose runs all failed is skipped: the failure itself already fails the run. Thresholds
+ * are keyed on the bare protocol: they apply to every implementation of it.
  */
 export function checkThresholds(
   table: ThresholdTable | undefined,
@@ -187,7 +188,7 @@ export function checkThresholds(
   const groups = new Map<string, RunRecord[]>();
   // Superseded attempts (a disturbed run that was run again) do not count.
   for (const r of runs.filter((x) => x.superseded !== true)) {
-    const key = JSON.stringify([r.protocol, r.variant ?? null]);
+    const key = rowKey(r);
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   const out: BrokenThreshold[] = [];
@@ -198,8 +199,7 @@ export function checkThresholds(
     const inconclusive = group.some((r) => r.state === 'ok' && r.machine?.disturbed === true);
     for (const b of evaluateThresholds(exprs, group))
       out.push({
-        protocol: first.protocol,
-        ...(first.variant !== undefined ? { variant: first.variant } : {}),
+        ...rowName(first),
         ...b,
         ...(inconclusive && { inconclusive }),
       });
@@ -209,7 +209,7 @@ export function checkThresholds(
 
 /** `threshold broken: rest p99 < 2ms (measured 2.4ms)` */
 export function formatBroken(b: BrokenThreshold): string {
-  const who = b.variant !== undefined ? `${b.protocol} (${b.variant})` : b.protocol;
+  const who = nameLabel(b);
   const over = b.runs > 1 ? `, ${b.aggregate} of ${b.runs} repeats` : '';
   const what = b.inconclusive ? 'threshold inconclusive (machine disturbed, not a finding)' : 'threshold broken';
   return `${what}: ${who} ${b.expr} (measured ${b.measuredText}${over})`;

@@ -11,6 +11,7 @@ import { SUMMARY_FORMATS, isSummaryFormat, type SummaryFormat } from '../output/
 import { parseLoadSpec } from '../load/model.ts';
 import { FANOUT_TRANSPORTS, isFanoutTransport } from '../workloads/fanout-transports.ts';
 import { UsageError } from '../errors.ts';
+import { listImplementations, scenarioImplementationLines } from './implementations.ts';
 import { describeOptions, helpOf, optionFlags, optionsLayer, parseArgsOptions } from '../../scenarios/options.ts';
 import { DEFAULT_METRICS_HOST, type CiOutputOptions } from './ci-outputs.ts';
 
@@ -43,6 +44,17 @@ export const FLAGS = {
   repeat: { type: 'string', help: 'runs of each protocol, interleaved A B C A B C' },
   load: { type: 'string', help: 'load model: closed:CONNxINFLIGHT, rate:OPS_PER_S, poisson:OPS_PER_S, stages:RATE@S,...' },
   'wait-quiet': { type: 'string', help: 'before each run, wait up to S seconds for a quiet machine (default: do not wait)' },
+  // --- issue 14: implementations (harness/run/implementations.ts) ---
+  impl: {
+    type: 'string',
+    help: "server implementations: NAME[,NAME] or all (default: each protocol's reference; --list shows them)",
+  },
+  'target-impl': {
+    type: 'string',
+    multiple: true,
+    help: 'PROTOCOL=NAME[@VERSION]: what a --target server is, for its record (repeatable; default unknown)',
+  },
+  // --- end of issue 14 ---
   out: { type: 'string', help: 'result file path (default results/<scenario>-<time>.json)' },
   format: {
     type: 'string',
@@ -183,6 +195,7 @@ export function parseCli(argv: string[]): {
       throw new UsageError(`unknown driver "${values.driver}"; valid: harness, autocannon`);
     layer.driver = values.driver;
   }
+  Object.assign(layer, implementationFlags(values.impl, values['target-impl']));
   if (values.out !== undefined) layer.out = values.out;
   const format = values.format ?? 'md';
   if (!isSummaryFormat(format)) throw new UsageError(`--format must be one of ${SUMMARY_FORMATS.join(', ')}, got "${format}"`);
@@ -217,6 +230,33 @@ function ciOptions(values: BenchFlagValues): CiOutputOptions {
 }
 // --- end issue 17 ---
 
+/** Issue 14: `--impl` and `--target-impl` as a config layer; unknown names are the config's to report, all at once. */
+function implementationFlags(impl: string | undefined, targetImpl: string[] | undefined): BenchConfigInput {
+  const layer: BenchConfigInput = {};
+  if (impl !== undefined) {
+    const names = impl
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (names.length === 0) throw new UsageError('--impl expects NAME[,NAME] or all');
+    layer.implementations = names.includes('all') ? 'all' : names;
+  }
+  if (targetImpl !== undefined) {
+    const told: Record<string, string> = {};
+    for (const t of targetImpl) {
+      const eq = t.indexOf('=');
+      const proto = eq > 0 ? t.slice(0, eq) : '';
+      if (!isProtocolName(proto) || eq === t.length - 1)
+        throw new UsageError(
+          `--target-impl ${t}: expected PROTOCOL=NAME[@VERSION] with PROTOCOL one of ${PROTOCOL_NAMES.join(', ')}`,
+        );
+      told[proto] = t.slice(eq + 1);
+    }
+    layer.targetImplementations = told;
+  }
+  return layer;
+}
+
 export async function loadConfigFile(p: string | undefined): Promise<BenchConfigInput> {
   const file = p ? path.resolve(p) : path.join(ROOT, 'bench.config.ts');
   if (!existsSync(file)) {
@@ -236,6 +276,10 @@ export function listScenarios(): string {
     lines.push(`${''.padEnd(16)} protocols: ${(s.transports ?? s.protocols).map(withVariants).join(', ')}`);
     for (const [p, why] of Object.entries(s.notExpressible)) lines.push(`${''.padEnd(16)} not expressible on ${p}: ${why}`);
     for (const o of describeOptions(s.options)) lines.push(`${''.padEnd(16)} option ${o}`);
+    // Issue 14: the implementations a request/response scenario can run on (push scenarios have their own servers).
+    if (!s.transports) for (const l of scenarioImplementationLines(s.implementations)) lines.push(`${''.padEnd(16)} ${l}`);
   }
+  lines.push('', "server implementations (--impl NAME[,NAME] or all; default each protocol's reference):");
+  lines.push(...listImplementations());
   return lines.join('\n');
 }

@@ -6,6 +6,7 @@
 import type { MachineBlock } from '../metrics/disturbance.ts';
 import type { RunRecord } from '../results/types.ts';
 import type { ProgressEvent } from '../workloads/types.ts';
+import { rowLabel } from '../results/row-identity.ts';
 
 /** What the policy needs of the machine meters (metrics/machine-watch.ts; a fake in tests). */
 export interface MachineWatch {
@@ -63,16 +64,13 @@ export async function* runWithReruns(
       record.attempt = attempt;
       waitingForWindow = true;
       records.push(record);
-      if (record.machine?.disturbed)
-        o.note(
-          `${record.protocol}${record.variant ? ` (${record.variant})` : ''}: machine disturbed: ${record.machine.reasons.join('; ')}`,
-        );
+      if (record.machine?.disturbed) o.note(`${rowLabel(record)}: machine disturbed: ${record.machine.reasons.join('; ')}`);
       yield record;
     }
     if (!shouldRerun(records, attempt, o.reruns, o.signal.aborted)) return;
     records[0]!.superseded = true;
     o.note(
-      `running ${records[0]!.protocol} again (attempt ${attempt + 1} of at most ${o.reruns + 1}); the disturbed one is kept`,
+      `running ${rowLabel(records[0]!)} again (attempt ${attempt + 1} of at most ${o.reruns + 1}); the disturbed one is kept`,
     );
   }
 }

@@ -1,6 +1,7 @@
 // Latency-throughput curve: open-loop rates from well below to past the closed-loop maximum,
 // p50/p99 against the achieved rate, and the knee where the server stops keeping up.
 import type { RunRecord } from '../results/types.ts';
+import { rowLabel } from '../results/row-identity.ts';
 
 export const DEFAULT_SWEEP_FRACTIONS = [0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.2];
 
@@ -27,11 +28,14 @@ export interface SweepPoint {
   disturbed?: boolean;
 }
 
-export function sweepPoints(runs: readonly RunRecord[], protocol: string): SweepPoint[] {
+/** A sweep's steps share protocol and implementation; their variants are the steps (`sweep 10%`). */
+const sweepRow = (r: RunRecord): string => rowLabel({ ...r, variant: undefined });
+
+/** The steps of one sweep: `row` is a protocol, or `protocol · implementation` off the reference (issue 14). */
+export function sweepPoints(runs: readonly RunRecord[], row: string): SweepPoint[] {
   return runs
     .filter(
-      (r) =>
-        r.protocol === protocol && typeof r.sweep === 'object' && r.sweep !== null && r.state === 'ok' && r.superseded !== true,
+      (r) => sweepRow(r) === row && typeof r.sweep === 'object' && r.sweep !== null && r.state === 'ok' && r.superseded !== true,
     )
     .map((r) => {
       const s = r.sweep as { fraction: number };
@@ -68,14 +72,14 @@ export function findKnee(points: readonly SweepPoint[]): SweepPoint | null {
 }
 
 export function renderSweepTable(runs: readonly RunRecord[]): string {
-  const protocols = [...new Set(runs.filter((r) => r.sweep).map((r) => r.protocol))];
+  const protocols = [...new Set(runs.filter((r) => r.sweep).map(sweepRow))];
   if (protocols.length === 0) return '';
   const out: string[] = [];
   const fmt = (x: number | null): string => (x === null ? 'n/a' : Math.round(x).toLocaleString('en-US'));
   for (const protocol of protocols) {
     const points = sweepPoints(runs, protocol);
     // A pipelined sweep's variant is `sweep max,pipelined-N` (harness/load/layout.ts).
-    const max = runs.find((r) => r.protocol === protocol && r.variant?.split(',')[0] === sweepVariant('max'));
+    const max = runs.find((r) => sweepRow(r) === protocol && r.variant?.split(',')[0] === sweepVariant('max'));
     const knee = findKnee(points);
     out.push(
       `**${protocol}**: closed-loop maximum ${fmt(max?.opsPerSec ?? null)} ops/s; knee at ${knee ? `${fmt(knee.requested)} calls/s (${Math.round(knee.fraction * 100)}% of the maximum)` : 'none: it did not keep up even at the lowest rate'}.`,

@@ -1,8 +1,11 @@
 // The rows of a request/response run, planned from the resolved config before anything starts:
-// the scenario's protocols (each variant its own row), repeats interleaved A B C A B C, a sweep
-// in place of a single run when --sweep is on, and the autocannon cross-check row. Pure.
+// the scenario's protocols (each server implementation asked for, and each variant, its own row),
+// repeats interleaved A B C A B C, a sweep in place of a single run when --sweep is on, and the
+// autocannon cross-check row. Pure.
 import type { ResolvedConfig } from '../config.ts';
-import { driverRow, isProtocolName, type DriverName, type ProtocolName } from '../protocols.ts';
+import { PROTOCOLS, driverRow, isProtocolName, type DriverName, type ProtocolName } from '../protocols.ts';
+import { SERVERS } from '../../servers/registry.ts';
+import { implementationsFor, type ServerTable } from '../run/implementations.ts';
 import type { Transport } from '../load/layout.ts';
 import { SCENARIOS, SCENARIO_NAMES } from '../../scenarios/registry.ts';
 import { AUTOCANNON_PROTOCOLS } from '../load/autocannon.ts';
@@ -11,6 +14,8 @@ import { UsageError } from '../errors.ts';
 
 export interface RequestResponseRow {
   protocol: ProtocolName;
+  /** The server implementation (`--impl`) when it is not the server's reference; unset: the reference. */
+  implementation?: string;
   /** The scenario's variant of the protocol (REST 'offset' / 'cursor', ...). */
   variant?: string;
   /** Round of the interleaved repeats, 0-based. */
@@ -52,15 +57,48 @@ export function rowTransport(
   return own ?? driverRow(name).transport;
 }
 
-export function planRequestResponse(cfg: ResolvedConfig): RequestResponseRow[] {
+/** A protocol row's implementations, the reference as undefined (issue 14). */
+type RowImplementations = { protocol: ProtocolName; implementations: (string | undefined)[] };
+
+/**
+ * Per protocol, the server implementations its rows run on (harness/run/implementations.ts),
+ * and notes naming those asked for that the scenario cannot express. A name asked for by name
+ * that the scenario cannot express is the caller's to fix, as an inexpressible protocol is; an
+ * external target is one server, whatever was asked: its row runs once.
+ */
+export function implementationsOfRows(
+  cfg: ResolvedConfig,
+  servers: ServerTable = SERVERS,
+): { rows: RowImplementations[]; notes: string[] } {
   const scenario = SCENARIOS[cfg.scenario];
-  const pairs = protocolsFor(cfg).flatMap((p) => (scenario?.variants?.[p] ?? [undefined]).map((v) => [p, v] as const));
+  const notes: string[] = [];
+  const cannot: string[] = [];
+  const rows = protocolsFor(cfg).map((protocol): RowImplementations => {
+    if (cfg.targets?.[protocol]) return { protocol, implementations: [undefined] };
+    const server = PROTOCOLS[protocol].server;
+    const choice = implementationsFor(server, cfg.implementations, scenario?.implementations, servers);
+    for (const s of choice.skipped) {
+      const line = `${protocol} · ${s.name} not run: scenario ${cfg.scenario} ${s.reason}`;
+      (cfg.implementations === 'all' ? notes : cannot).push(line);
+    }
+    const reference = servers[server]?.implementations[0]?.name;
+    return { protocol, implementations: choice.run.map((i) => (i.name === reference ? undefined : i.name)) };
+  });
+  if (cannot.length) throw new UsageError(`${cannot.join('\n')}\n(--impl all runs each row on what it can express)`);
+  return { rows, notes };
+}
+
+export function planRequestResponse(cfg: ResolvedConfig, servers: ServerTable = SERVERS): RequestResponseRow[] {
+  const scenario = SCENARIOS[cfg.scenario];
+  const pairs = implementationsOfRows(cfg, servers).rows.flatMap(({ protocol: p, implementations }) =>
+    implementations.flatMap((impl) => (scenario?.variants?.[p] ?? [undefined]).map((v) => [p, v, impl] as const)),
+  );
   const rows: RequestResponseRow[] = [];
   // Interleaved repeats (A B C A B C): slow drift of a shared machine spreads over every row
   // instead of landing on whichever protocol happened to run during it.
   for (let repeat = 0; repeat < cfg.repeat; repeat++) {
-    for (const [i, [protocol, variant]] of pairs.entries()) {
-      const common = { protocol, repeat };
+    for (const [i, [protocol, variant, implementation]] of pairs.entries()) {
+      const common = { protocol, repeat, ...(implementation !== undefined && { implementation }) };
       rows.push({
         ...common,
         ...(variant !== undefined && { variant }),
@@ -80,6 +118,9 @@ export function describeRequestResponsePlan(cfg: ResolvedConfig, rows: readonly 
   const seconds = Math.ceil(cfg.repeat * total * (cfg.warmup + cfg.duration + 2));
   return (
     `scenario ${cfg.scenario}: ${total} protocol(s)${cfg.repeat > 1 ? ` x ${cfg.repeat} repeats` : ''}, ~${seconds} s; ` +
-    describePinning(pinning, 'generator')
+    describePinning(pinning, 'generator') +
+    implementationsOfRows(cfg)
+      .notes.map((n) => `\n${n}`)
+      .join('')
   );
 }

@@ -28,6 +28,8 @@ import { describeNetwork, startDelayProxy, type DelayProxy, type NetworkInfo } f
 import { SCENARIOS } from '../../scenarios/registry.ts';
 import type { CpuSample, GeneratorJob, GeneratorResult, GeneratorToRunner, ServerJob, ServerToRunner } from '../procs/ipc.ts';
 import type { RunRecord } from '../results/types.ts';
+import { implementationOf, referenceImplementation, type ServerName } from '../../servers/registry.ts';
+import { implementationRecord, parseTargetImplementation, type ImplementationRecord } from '../run/implementations.ts';
 
 const AUTOCANNON_VERSION = packageVersions(['autocannon']).autocannon;
 const SERVER_ENTRY = new URL('../procs/server-entry.ts', import.meta.url);
@@ -45,6 +47,8 @@ export interface RunHooks {
   variant?: string;
   /** The record's variant in place of the scenario's (a sweep step), before the layout's label. */
   label?: string;
+  /** The server implementation (`--impl`) when not the server's reference (issue 14). */
+  implementation?: string;
 }
 
 /** The request/response workload (workloads/types.ts): calls from load generators to one server per row. */
@@ -58,7 +62,12 @@ export const requestResponse: Workload<RequestResponseRow> = {
 async function* runRow(row: RequestResponseRow, { cfg, pinning, signal, progress }: RowContext): AsyncGenerator<RunRecord> {
   if (row.firstOfRound && cfg.repeat > 1)
     progress({ protocol: '', phase: 'note', message: `round ${row.repeat + 1}/${cfg.repeat}` });
-  const hooks: RunHooks = { onProgress: progress, repeat: row.repeat, signal };
+  const hooks: RunHooks = {
+    onProgress: progress,
+    repeat: row.repeat,
+    signal,
+    ...(row.implementation !== undefined && { implementation: row.implementation }),
+  };
   if (row.kind === 'autocannon') {
     yield await runProtocol(row.protocol, cfg, pinning, { ...hooks, driver: 'autocannon' });
     return;
@@ -81,7 +90,7 @@ async function* runSweep(p: ProtocolName, cfg: ResolvedConfig, pinning: Pinning,
   for (const { fraction, rate } of sweepRates(max.opsPerSec, fractions)) {
     if (hooks.signal?.aborted) break;
     const message = `sweep step ${Math.round(fraction * 100)}%: ${rate.toLocaleString('en-US')} calls/s`;
-    hooks.onProgress?.({ protocol: p, phase: 'note', message });
+    hooks.onProgress?.({ protocol: p, phase: 'note', message: `${implementationPrefix(hooks)}${message}` });
     const step = await runProtocol(p, { ...cfg, load: { model: 'rate', rate } }, pinning, {
       ...hooks,
       label: sweepVariant(fraction),
@@ -140,7 +149,12 @@ export async function runProtocol(
   hooks: RunHooks = {},
 ): Promise<RunRecord> {
   const row = driverRow(name);
-  const progress = (e: Omit<ProgressEvent, 'protocol'>): void => hooks.onProgress?.({ protocol: name, ...e });
+  const progress = (e: Omit<ProgressEvent, 'protocol'>): void =>
+    hooks.onProgress?.({
+      protocol: name,
+      ...(hooks.implementation !== undefined && { implementation: hooks.implementation }),
+      ...e,
+    });
   const viaAutocannon = hooks.driver === 'autocannon';
   // The row's layout on connections: HTTP/1.1 32 x 1, multiplexed 4 x 8, unless the caller said.
   const { load: model, layout, pipelined } = resolveLoad(cfg, rowTransport(cfg.scenario, name, hooks.variant, hooks.driver));
@@ -148,12 +162,14 @@ export async function runProtocol(
   const { connections, inflightPerConnection: inflight } = layout;
   // More than one call per HTTP/1.1 connection is pipelining: the record's variant says so.
   const variant = variantWithLayout(hooks.label ?? hooks.variant ?? (viaAutocannon ? 'autocannon' : undefined), pipelined);
+  const externalUrl = isProtocolName(name) ? cfg.targets?.[name] : undefined;
   const base = {
     protocol: name,
     server: row.server,
+    implementation: rowImplementation(cfg, name, row.server, externalUrl, hooks.implementation),
     driver: viaAutocannon
       ? `autocannon ${AUTOCANNON_VERSION} (closed loop, connections x pipelining; latency from its per-response hrtime)`
-      : row.driver,
+      : driverText(row.driver, row.server, hooks.implementation),
     ...(variant !== undefined && { variant }),
     repeat: hooks.repeat ?? 0,
     load: isOpenLoop(model)
@@ -167,7 +183,6 @@ export async function runProtocol(
   let proxy: DelayProxy | undefined;
   let network: NetworkInfo | undefined;
   let generators: ChildProcess[] = [];
-  const externalUrl = isProtocolName(name) ? cfg.targets?.[name] : undefined;
   const withTarget = <T extends object>(r: T): T => (externalUrl ? { ...r, target: { url: externalUrl, external: true } } : r);
   try {
     progress({ phase: 'start' });
@@ -179,7 +194,15 @@ export async function runProtocol(
       const { store, ...scenarioTuning } = scenarioDef?.server?.(scenarioCtx) ?? {};
       const tuning = cfg.injectServerCpuUs ? { ...scenarioTuning, injectCpuUs: cfg.injectServerCpuUs } : scenarioTuning;
       const started = await startServerProcess(
-        { server: row.server, host: cfg.host, port: 0, dataset: cfg.dataset, store: store ?? cfg.store, tuning },
+        {
+          server: row.server,
+          ...(hooks.implementation !== undefined && { implementation: hooks.implementation }),
+          host: cfg.host,
+          port: 0,
+          dataset: cfg.dataset,
+          store: store ?? cfg.store,
+          tuning,
+        },
         pinning.server,
       );
       server = started.child;
@@ -199,7 +222,8 @@ export async function runProtocol(
     const verify = scenarioDef?.verify ?? verifyEquivalence;
     const scenarioClient = isProtocolName(name) ? await scenarioDef?.client?.(name, hooks.variant) : undefined;
     // A scenario's own client is what drove the row: name it, not the getUser driver.
-    if (scenarioClient?.description && !viaAutocannon) base.driver = scenarioClient.description;
+    if (scenarioClient?.description && !viaAutocannon)
+      base.driver = driverText(scenarioClient.description, row.server, hooks.implementation);
     const client = isProtocolName(name) ? (scenarioClient ?? (await row.client())) : undefined;
     const verified = client ? await verify(client, target, cfg.dataset, cfg.verifySample, scenarioCtx) : { checked: 0 };
 
@@ -324,6 +348,33 @@ export async function runProtocol(
   } finally {
     await Promise.all([...generators.map((g) => stopChild(g)), server && stopChild(server), proxy?.close()]);
   }
+}
+
+/** Issue 14: the server's library; an external target's is whatever the caller told, else unknown (null). */
+function rowImplementation(
+  cfg: ResolvedConfig,
+  name: DriverName,
+  server: ServerName,
+  externalUrl: string | undefined,
+  implementation: string | undefined,
+): ImplementationRecord | null {
+  if (!externalUrl) return implementationRecord(implementationOf(server, implementation));
+  const told = isProtocolName(name) ? cfg.targetImplementations?.[name] : undefined;
+  return told === undefined ? null : parseTargetImplementation(told);
+}
+
+/** `mercurius-jit: ` before a sweep step's note, so the step names its row; '' on the reference. */
+function implementationPrefix(hooks: RunHooks): string {
+  return hooks.implementation === undefined ? '' : `${hooks.implementation}: `;
+}
+
+/**
+ * The driver line of a row on a non-reference implementation: the protocol rows' texts name
+ * the reference server they were written for (harness/protocols.ts), so say which one ran.
+ */
+function driverText(driver: string, server: ServerName, implementation: string | undefined): string {
+  if (implementation === undefined) return driver;
+  return `${driver} (server here: ${implementation}, not the reference ${referenceImplementation(server).name})`;
 }
 
 /** What the generators reported, with their CPU over the window as the runner read it (null: unreadable). */
