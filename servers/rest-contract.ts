@@ -5,6 +5,8 @@
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 /** GET /v1/users answers at most this many users (ListUsersRequest: "the server caps it"). */
 export const MAX_PAGE = 1000;
+/** Longest path parameter (an id) accepted: fastify's router answers 414 past it. */
+export const MAX_PARAM_LENGTH = 100;
 /** Most users one POST /v1/users/batch may carry. */
 export const MAX_BATCH = 10_000;
 
@@ -39,6 +41,7 @@ export const ERROR_CODES: Record<number, string> = {
   405: 'method_not_allowed',
   408: 'request_timeout',
   413: 'payload_too_large',
+  414: 'uri_too_long',
   415: 'unsupported_media_type',
   429: 'too_many_requests',
 };

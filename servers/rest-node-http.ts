@@ -18,7 +18,14 @@ import { listenOn } from './listen.ts';
 import { openRequest, type RequestScope } from './request-scope.ts';
 import { cpuBurner } from './inject-cpu.ts';
 import { compileCheck } from './json-schema-check.ts';
-import { DEFAULT_BODY_LIMIT, ERROR_CODES, MAX_PAGE, NEW_USERS_SCHEMA, NEW_USER_SCHEMA } from './rest-contract.ts';
+import {
+  DEFAULT_BODY_LIMIT,
+  ERROR_CODES,
+  MAX_PAGE,
+  MAX_PARAM_LENGTH,
+  NEW_USERS_SCHEMA,
+  NEW_USER_SCHEMA,
+} from './rest-contract.ts';
 
 export interface NodeHttpRestOptions extends ServerOptions, ConnectionLimits {
   /** Largest request body accepted; default 1 MiB, 413 above. */
@@ -151,6 +158,35 @@ function decodeParam(raw: string): string | undefined {
 
 const isId = (s: string): boolean => /^\d+$/.test(s);
 
+/**
+ * The origin-form path of a request target, as fastify's router (find-my-way) reads it: an
+ * absolute-form target (`http://host/path`, RFC 9112 3.2.2) is cut to its path ('/' when it has
+ * none), `*` stays; anything else that does not start with '/' is a bad URL (null).
+ */
+export function originForm(target: string): string | null {
+  if (target.charCodeAt(0) === 47 || target === '*') return target;
+  const schemeEnd = target.indexOf('://');
+  const scheme = schemeEnd < 0 ? '' : target.slice(0, schemeEnd).toLowerCase();
+  if (scheme !== 'http' && scheme !== 'https') return null;
+  const from = schemeEnd + 3;
+  const slash = target.indexOf('/', from);
+  const query = target.indexOf('?', from);
+  const end = Math.min(slash < 0 ? target.length : slash, query < 0 ? target.length : query);
+  // No host, or a fragment (never valid in a request target): bad.
+  if (end === from || target.includes('#', from)) return null;
+  if (!URL.canParse(target)) return null;
+  return end === target.length ? '/' : end === query ? `/${target.slice(query)}` : target.slice(slash);
+}
+
+/** Where the path of an origin-form target ends: at '?' or '#' (find-my-way splits on both). */
+function pathEnd(target: string): number {
+  for (let i = 0; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c === 63 || c === 35) return i;
+  }
+  return target.length;
+}
+
 export async function startRestNodeHttp({
   host,
   port,
@@ -178,9 +214,10 @@ export async function startRestNodeHttp({
   /** Every route but the hot GET /v1/users/<digits>, which `dispatch` answers before splitting anything. */
   const route = (req: IncomingMessage, res: ServerResponse, scope: RequestScope | undefined): void => {
     const method = req.method ?? '';
-    const url = req.url ?? '';
+    const url = originForm(req.url ?? '');
+    if (url === null) return sendError(res, 400, `'${(req.url ?? '').slice(0, 100)}' is not a valid url component`);
     const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
+    const path = url.slice(0, pathEnd(url));
     const readable = method === 'GET' || method === 'HEAD';
     // The body arrives on socket events, outside the request's scope: enter it again to handle it.
     const withBody = (then: (body: unknown) => void): void =>
@@ -199,6 +236,8 @@ export async function startRestNodeHttp({
     const parts = path.split('/');
     // ['', 'v1', 'users', ':id'] and ['', 'v1', 'users', ':id', 'posts'], ['', 'v1', 'posts', ':id', 'comments']
     if (parts[1] !== 'v1' || parts.length < 4 || parts.length > 5) return notFound(req, res);
+    if (parts[3]!.length > MAX_PARAM_LENGTH)
+      return sendError(res, 414, `'${path.slice(0, 200)}' is exceeding the max param length`);
     const raw = decodeParam(parts[3]!);
     if (parts[2] === 'users' && parts.length === 4) {
       if (!readable) return notAllowed(res, method, '/v1/users/:id', 'GET, HEAD');
@@ -262,9 +301,13 @@ export async function startRestNodeHttp({
       let i = USERS_SLASH.length;
       let id = 0;
       for (let c = url.charCodeAt(i); c >= 48 && c <= 57; c = url.charCodeAt(++i)) id = id * 10 + (c - 48);
-      // Digits up to the end or the query string: a user id. Past 2^53 the sum is inexact, but so is
+      // Digits up to the end, the query string or a fragment: a user id. Past 2^53 the sum is inexact, but so is
       // Number(raw) in fastify's route, and no store holds such an id: both answer 404 with the raw text.
-      if (i > USERS_SLASH.length && (i === url.length || url.charCodeAt(i) === 63)) {
+      if (
+        i > USERS_SLASH.length &&
+        i - USERS_SLASH.length <= MAX_PARAM_LENGTH &&
+        (i === url.length || url.charCodeAt(i) === 63 || url.charCodeAt(i) === 35)
+      ) {
         const user = store.getUser(id);
         if (user) return sendJson(res, 200, JSON.stringify(user));
         return sendError(res, 404, `no user with id ${url.slice(USERS_SLASH.length, i)}`);
