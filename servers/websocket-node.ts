@@ -9,9 +9,10 @@
 //   here (the library refuses such lengths as a protocol error before comparing them with the limit;
 //   ws says 1009), and the library accepts unmasked client frames, which RFC 6455 5.1 says a server
 //   must refuse: this module refuses them with 1002 (`refuseUnmaskedFrames`).
-// - Heartbeat: the library's keepalive pings a peer silent for heartbeatMs and drops it (1006, no
-//   close frame) when nothing arrives within another heartbeatMs: a frozen peer goes within two
-//   intervals, as on ws. Unlike ws, any frame counts as alive, not only a pong.
+// - Heartbeat: as ws's (servers/ws-heartbeat.ts), not the library's keepalive: every heartbeatMs each
+//   peer is pinged, and one that has not ponged since the previous round is dropped without a close
+//   frame (1006 at the peer). The library's own keepalive would count any frame as alive and re-arm
+//   a timer on every message, a per-message cost ws does not have.
 // - Not available: permessage-deflate (the library implements no extension), so the compression
 //   scenario fails at start here rather than measure uncompressed frames.
 import http from 'node:http';
@@ -27,7 +28,7 @@ import { DEFAULT_MAX_PAYLOAD, MAX_LIST_LIMIT, errorMessage, handleMessage, handl
 export interface WebSocketNodeServerOptions extends ServerOptions, ConnectionLimits {
   /** Largest message accepted, in one frame or in fragments; default 1 MiB, close code 1009 above. */
   maxPayloadBytes?: number;
-  /** Ping a peer silent this long; drop it when nothing arrives within as long again. Default 30 s. */
+  /** Ping every peer this often; one that has not answered the previous ping is dropped. Default 30 s. */
   heartbeatMs?: number;
   /** Not supported by the library: true fails at start. */
   perMessageDeflate?: boolean;
@@ -53,6 +54,28 @@ function refuseUnmaskedFrames(conn: Connection): void {
     if (!frame.mask) return conn.drop(1002, 'client frames must be masked');
     processFrame.call(this, frame);
   };
+}
+
+/** ws's heartbeat on WebSocket-Node's connections: ping each round, drop a peer that did not pong since the last. */
+function startHeartbeat(wss: WebSocketServer, intervalMs: number): () => void {
+  const alive = new WeakSet<Connection>();
+  wss.on('connect', (conn) => {
+    alive.add(conn);
+    conn.on('pong', () => alive.add(conn));
+  });
+  const timer = setInterval(() => {
+    // A copy: drop() takes the connection out of wss.connections at once.
+    for (const conn of [...wss.connections]) {
+      if (!alive.has(conn)) {
+        conn.drop(1006, 'peer not responding', true);
+        continue;
+      }
+      alive.delete(conn);
+      conn.ping(Buffer.alloc(0));
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -84,15 +107,14 @@ export async function startWebSocketNode({
     // One frame per message, as ws sends: the library would split answers over 16 KiB into
     // fragments, and the wire bytes of the two servers would no longer compare.
     fragmentOutgoingMessages: false,
-    keepalive: true,
-    keepaliveInterval: heartbeatMs,
-    dropConnectionOnKeepaliveTimeout: true,
-    keepaliveGracePeriod: heartbeatMs,
+    // The heartbeat below replaces the library's keepalive (see the header).
+    keepalive: false,
     // Neither is used by this API; parsing them would be work ws does not do.
     parseCookies: false,
     parseExtensions: false,
   };
   const wss = new WebSocketServer(config);
+  const stopHeartbeat = startHeartbeat(wss, heartbeatMs);
   // --inject-server-cpu-us: busy work on every message, before it is read (servers/inject-cpu.ts).
   const burn = cpuBurner(limits.injectCpuUs);
   const delayMs = limits.serviceDelayMs ?? 0;
@@ -139,6 +161,7 @@ export async function startWebSocketNode({
   return {
     port: boundPort,
     async close(): Promise<void> {
+      stopHeartbeat();
       wss.unmount();
       // As ws's terminate(): no closing handshake, the socket goes now.
       for (const conn of [...wss.connections]) conn.drop(1001, 'server closing', true);
