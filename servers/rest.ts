@@ -16,46 +16,15 @@ import { createFastify } from './rest-h2c.ts';
 import { registerRestCompression } from './compression.ts';
 import { lastModified, registerConditionalGet, registerRateLimit } from './rest-http-features.ts';
 import { cpuBurner } from './inject-cpu.ts';
+import { DEFAULT_BODY_LIMIT, ERROR_CODES, MAX_PAGE, NEW_USERS_SCHEMA, NEW_USER_SCHEMA } from './rest-contract.ts';
 
 export interface RestServerOptions extends ServerOptions, ConnectionLimits {
   /** Largest request body accepted; default 1 MiB, 413 above. */
   bodyLimitBytes?: number;
 }
 
-export const DEFAULT_BODY_LIMIT = 1024 * 1024;
-/** GET /v1/users answers at most this many users (ListUsersRequest: "the server caps it"). */
-const MAX_PAGE = 1000;
-
-const str = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
-
-/** JSON schema of the POST /v1/users body: the CreateUserRequest of proto/user.proto, all fields required. */
-export const NEW_USER_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['username', 'email', 'age', 'roles', 'address'],
-  properties: {
-    username: str(100),
-    email: { type: 'string', minLength: 3, maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+$' },
-    age: { type: 'integer', minimum: 0, maximum: 150 },
-    roles: { type: 'array', maxItems: 20, items: str(50) },
-    address: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['street', 'city', 'country', 'postalCode'],
-      properties: { street: str(200), city: str(100), country: str(100), postalCode: str(20) },
-    },
-  },
-} as const;
-
-const ERROR_CODES: Record<number, string> = {
-  400: 'bad_request',
-  404: 'not_found',
-  405: 'method_not_allowed',
-  408: 'request_timeout',
-  413: 'payload_too_large',
-  415: 'unsupported_media_type',
-  429: 'too_many_requests',
-};
+// The contract moved to servers/rest-contract.ts (shared with the node:http server); re-exported for its importers.
+export { DEFAULT_BODY_LIMIT, NEW_USER_SCHEMA };
 
 /** Answer 405 with Allow for every method fastify knows but the path does not serve. */
 function allowOnly(app: FastifyInstance, url: string, allowed: string[]): void {
@@ -201,14 +170,10 @@ export async function startRest({
   });
   // createUsers: one POST with a JSON array of users, stored in one go (SQLite: one
   // transaction); 201 with {created, ids}, as gRPC's CreateUsersResponse.
-  app.post<{ Body: NewUser[] }>(
-    '/v1/users/batch',
-    { schema: { body: { type: 'array', maxItems: 10_000, items: NEW_USER_SCHEMA } } },
-    async (req, reply) => {
-      const users = store.createUsers?.(req.body) ?? req.body.map((u) => store.createUser(u));
-      return reply.code(201).send({ created: users.length, ids: users.map((u) => u.id) });
-    },
-  );
+  app.post<{ Body: NewUser[] }>('/v1/users/batch', { schema: { body: NEW_USERS_SCHEMA } }, async (req, reply) => {
+    const users = store.createUsers?.(req.body) ?? req.body.map((u) => store.createUser(u));
+    return reply.code(201).send({ created: users.length, ids: users.map((u) => u.id) });
+  });
   allowOnly(app, '/v1/users/batch', ['POST']);
 
   // listUsers: a page by offset (?offset=&limit=) or by cursor (?after=<last id>&limit=).

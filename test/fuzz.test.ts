@@ -10,9 +10,10 @@ import http2 from 'node:http2';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { createMemoryStore } from '../servers/store.ts';
-import { startRest } from '../servers/rest.ts';
+import { SERVERS } from '../servers/registry.ts';
+import type { RunningServer } from '../servers/types.ts';
 import { startGrpc } from '../servers/grpc.ts';
-import { startWebSocket, WS_PATH } from '../servers/websocket.ts';
+import { WS_PATH } from '../servers/websocket.ts';
 import { startGraphQL } from '../servers/graphql.ts';
 import { startSseServer } from '../servers/sse.ts';
 import * as restClient from '../clients/rest.ts';
@@ -89,68 +90,70 @@ async function fuzzHttp(port: number, valid: Buffer[], conn: Connection): Promis
   );
 }
 
-describe('fuzz: rest', () => {
-  let server: Awaited<ReturnType<typeof startRest>>;
-  let conn: Connection;
-  before(async () => {
-    server = await startRest({ host: HOST, port: 0, store });
-    conn = await restClient.connect({ host: HOST, port: server.port });
-  });
-  after(async () => {
-    await conn.close();
-    await server.close();
-  });
+// Every REST implementation (servers/rest/index.ts) takes the same fuzz.
+for (const impl of SERVERS.rest.implementations)
+  describe(`fuzz: rest ${impl.name}`, () => {
+    let server: RunningServer;
+    let conn: Connection;
+    before(async () => {
+      server = await (await impl.load())({ host: HOST, port: 0, store });
+      conn = await restClient.connect({ host: HOST, port: server.port });
+    });
+    after(async () => {
+      await conn.close();
+      await server.close();
+    });
 
-  const user = {
-    username: 'u',
-    email: 'u@x.test',
-    age: 30,
-    roles: ['user'],
-    address: { street: 's', city: 'c', country: 'DE', postalCode: '1' },
-  };
+    const user = {
+      username: 'u',
+      email: 'u@x.test',
+      age: 30,
+      roles: ['user'],
+      address: { street: 's', city: 'c', country: 'DE', postalCode: '1' },
+    };
 
-  it('raw HTTP: every answer is HTTP below 500, and getUser still works', async () => {
-    await fuzzHttp(
-      server.port,
-      [
-        httpRequest('GET', '/v1/users/1'),
-        httpRequest('POST', '/v1/users', { 'Content-Type': 'application/json' }, JSON.stringify(user)),
-        httpRequest('DELETE', '/v1/users/7'),
-      ],
-      conn,
-    );
-  });
+    it('raw HTTP: every answer is HTTP below 500, and getUser still works', async () => {
+      await fuzzHttp(
+        server.port,
+        [
+          httpRequest('GET', '/v1/users/1'),
+          httpRequest('POST', '/v1/users', { 'Content-Type': 'application/json' }, JSON.stringify(user)),
+          httpRequest('DELETE', '/v1/users/7'),
+        ],
+        conn,
+      );
+    });
 
-  it('JSON bodies: 201 for a valid user, else 400 with a message', async () => {
-    // Valid users with one field replaced by anything, or any JSON at all.
-    const field = fc.constantFrom('username', 'email', 'age', 'roles', 'address', 'extra');
-    const body = fc.oneof(
-      fc.json(),
-      fc.tuple(field, fc.jsonValue()).map(([k, v]) => JSON.stringify({ ...user, [k]: v })),
-      fc
-        .tuple(fc.constantFrom('street', 'city', 'country', 'postalCode'), fc.jsonValue())
-        .map(([k, v]) => JSON.stringify({ ...user, address: { ...user.address, [k]: v } })),
-    );
-    let run = 0;
-    await fc.assert(
-      fc.asyncProperty(batch(body), async (bodies) => {
-        for (const b of bodies) {
-          const r = await fetch(`http://${HOST}:${server.port}/v1/users`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: b,
-          });
-          const answer = (await r.json()) as { error?: string; message?: string; id?: number };
-          assert.ok([201, 400].includes(r.status), `${r.status} for ${b}`);
-          if (r.status === 400) assert.ok(answer.error && answer.message, JSON.stringify(answer));
-          else assert.equal(typeof answer.id, 'number');
-        }
-        await stillServes(conn, run++);
-      }),
-      FC,
-    );
+    it('JSON bodies: 201 for a valid user, else 400 with a message', async () => {
+      // Valid users with one field replaced by anything, or any JSON at all.
+      const field = fc.constantFrom('username', 'email', 'age', 'roles', 'address', 'extra');
+      const body = fc.oneof(
+        fc.json(),
+        fc.tuple(field, fc.jsonValue()).map(([k, v]) => JSON.stringify({ ...user, [k]: v })),
+        fc
+          .tuple(fc.constantFrom('street', 'city', 'country', 'postalCode'), fc.jsonValue())
+          .map(([k, v]) => JSON.stringify({ ...user, address: { ...user.address, [k]: v } })),
+      );
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(batch(body), async (bodies) => {
+          for (const b of bodies) {
+            const r = await fetch(`http://${HOST}:${server.port}/v1/users`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: b,
+            });
+            const answer = (await r.json()) as { error?: string; message?: string; id?: number };
+            assert.ok([201, 400].includes(r.status), `${r.status} for ${b}`);
+            if (r.status === 400) assert.ok(answer.error && answer.message, JSON.stringify(answer));
+            else assert.equal(typeof answer.id, 'number');
+          }
+          await stillServes(conn, run++);
+        }),
+        FC,
+      );
+    });
   });
-});
 
 describe('fuzz: grpc', () => {
   let server: Awaited<ReturnType<typeof startGrpc>>;
@@ -257,84 +260,86 @@ describe('fuzz: grpc', () => {
   });
 });
 
-describe('fuzz: websocket', () => {
-  let server: Awaited<ReturnType<typeof startWebSocket>>;
-  let conn: Connection;
-  before(async () => {
-    server = await startWebSocket({ host: HOST, port: 0, store });
-    conn = await wsClient.connect({ host: HOST, port: server.port });
-  });
-  after(async () => {
-    await conn.close();
-    await server.close();
-  });
+// Every WebSocket implementation (servers/websocket/index.ts) takes the same fuzz.
+for (const impl of SERVERS.websocket.implementations)
+  describe(`fuzz: websocket ${impl.name}`, () => {
+    let server: RunningServer;
+    let conn: Connection;
+    before(async () => {
+      server = await (await impl.load())({ host: HOST, port: 0, store });
+      conn = await wsClient.connect({ host: HOST, port: server.port });
+    });
+    after(async () => {
+      await conn.close();
+      await server.close();
+    });
 
-  it('raw upgrade requests: every answer is HTTP below 500, and getUser still works', async () => {
-    await fuzzHttp(server.port, [upgradeRequest(), httpRequest('GET', '/')], conn);
-  });
+    it('raw upgrade requests: every answer is HTTP below 500, and getUser still works', async () => {
+      await fuzzHttp(server.port, [upgradeRequest(), httpRequest('GET', '/')], conn);
+    });
 
-  it('raw frames after a valid handshake: the server answers or closes, and getUser still works', async () => {
-    const valid = Buffer.from('{"id":1,"op":"getUser","params":{"id":3}}');
-    const frames = [
-      wsFrame(0x1, valid),
-      wsFrame(0x2, valid),
-      wsFrame(0x9, Buffer.from('hi')),
-      wsFrame(0x1, valid, { fin: false }),
-    ];
-    let run = 0;
-    await fc.assert(
-      fc.asyncProperty(batch(mutatedBytes(frames, { httpHeaders: false })), async (cases) => {
-        await Promise.all(
-          cases.map(async (c) => {
-            const s = await rawUpgrade(server.port);
-            s.on('error', () => {});
-            s.write(c);
-            await new Promise((r) => setTimeout(r, 60));
-            s.destroy();
-          }),
-        );
-        await stillServes(conn, run++);
-      }),
-      FC,
-    );
-  });
+    it('raw frames after a valid handshake: the server answers or closes, and getUser still works', async () => {
+      const valid = Buffer.from('{"id":1,"op":"getUser","params":{"id":3}}');
+      const frames = [
+        wsFrame(0x1, valid),
+        wsFrame(0x2, valid),
+        wsFrame(0x9, Buffer.from('hi')),
+        wsFrame(0x1, valid, { fin: false }),
+      ];
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(batch(mutatedBytes(frames, { httpHeaders: false })), async (cases) => {
+          await Promise.all(
+            cases.map(async (c) => {
+              const s = await rawUpgrade(server.port);
+              s.on('error', () => {});
+              s.write(c);
+              await new Promise((r) => setTimeout(r, 60));
+              s.destroy();
+            }),
+          );
+          await stillServes(conn, run++);
+        }),
+        FC,
+      );
+    });
 
-  it('any text message gets exactly one JSON reply with an id and a result or an error', async () => {
-    const ws = new WebSocket(`ws://${HOST}:${server.port}${WS_PATH}`, { perMessageDeflate: false });
-    await new Promise((r) => ws.once('open', r));
-    const requestJson = fc
-      .record(
-        {
-          id: fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.jsonValue()),
-          op: fc.oneof(fc.constantFrom('getUser', 'listUsers'), fc.string()),
-          params: fc.oneof(
-            fc.record({ id: fc.jsonValue(), afterId: fc.jsonValue(), limit: fc.jsonValue() }, { requiredKeys: [] }),
-            fc.jsonValue(),
-          ),
-        },
-        { requiredKeys: [] },
-      )
-      .map((o) => JSON.stringify(o));
-    const message = fc.oneof(fc.string({ maxLength: 200 }), fc.json(), requestJson);
-    let run = 0;
-    await fc.assert(
-      fc.asyncProperty(batch(message), async (messages) => {
-        for (const m of messages) {
-          const reply = await new Promise<string>((resolve) => {
-            ws.once('message', (d) => resolve(String(d)));
-            ws.send(m);
-          });
-          const r = JSON.parse(reply) as Record<string, unknown>;
-          assert.ok('id' in r && ('result' in r || 'error' in r), reply.slice(0, 200));
-        }
-        assert.equal(ws.readyState, WebSocket.OPEN);
-        await stillServes(conn, run++);
-      }),
-      FC,
-    );
-    ws.close();
+    it('any text message gets exactly one JSON reply with an id and a result or an error', async () => {
+      const ws = new WebSocket(`ws://${HOST}:${server.port}${WS_PATH}`, { perMessageDeflate: false });
+      await new Promise((r) => ws.once('open', r));
+      const requestJson = fc
+        .record(
+          {
+            id: fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.jsonValue()),
+            op: fc.oneof(fc.constantFrom('getUser', 'listUsers'), fc.string()),
+            params: fc.oneof(
+              fc.record({ id: fc.jsonValue(), afterId: fc.jsonValue(), limit: fc.jsonValue() }, { requiredKeys: [] }),
+              fc.jsonValue(),
+            ),
+          },
+          { requiredKeys: [] },
+        )
+        .map((o) => JSON.stringify(o));
+      const message = fc.oneof(fc.string({ maxLength: 200 }), fc.json(), requestJson);
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(batch(message), async (messages) => {
+          for (const m of messages) {
+            const reply = await new Promise<string>((resolve) => {
+              ws.once('message', (d) => resolve(String(d)));
+              ws.send(m);
+            });
+            const r = JSON.parse(reply) as Record<string, unknown>;
+            assert.ok('id' in r && ('result' in r || 'error' in r), reply.slice(0, 200));
+          }
+          assert.equal(ws.readyState, WebSocket.OPEN);
+          await stillServes(conn, run++);
+        }),
+        FC,
+      );
+      ws.close();
+    });
   });
-});
 
 describe('fuzz: graphql', () => {
   let server: Awaited<ReturnType<typeof startGraphQL>>;

@@ -43,8 +43,12 @@ const fake = (name: string): ServerImplementation => ({
 });
 const STUB: ServerTable = {
   ...SERVERS,
-  rest: { implementations: [...SERVERS.rest.implementations, fake('node-http')] },
-  graphql: { implementations: [...SERVERS.graphql.implementations, fake('mercurius-jit')] },
+  // The reference and one double each, whatever the real registry holds by now.
+  rest: { implementations: [SERVERS.rest.implementations[0], fake('node-http')] },
+  graphql: { implementations: [SERVERS.graphql.implementations[0], fake('mercurius-jit')] },
+  grpc: { implementations: [SERVERS.grpc.implementations[0]] },
+  websocket: { implementations: [SERVERS.websocket.implementations[0]] },
+  sse: { implementations: [SERVERS.sse.implementations[0]] },
 };
 /** A resolved config asking for implementations the real registry may not have yet. */
 const cfgWith = (input: Record<string, unknown>, implementations: ResolvedConfig['implementations']): ResolvedConfig => ({

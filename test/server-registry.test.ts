@@ -16,6 +16,19 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SERVER_MODULE_OF = (name: string): string => path.join(ROOT, 'servers', `${name}.ts`);
 
 /**
+ * Each implementation's own module, read from its server's index (`name: '...'` then its load's
+ * `import('../<module>.ts')`); the load() test below proves each pairing right.
+ */
+function implementationModules(name: string): Map<string, string> {
+  const text = readFileSync(path.join(ROOT, 'servers', name, 'index.ts'), 'utf8');
+  const out = new Map<string, string>();
+  for (const m of text.matchAll(/\bname: '([^']+)'[\s\S]*?import\('\.\.\/([^']+)'\)/g)) {
+    out.set(m[1]!, path.join(ROOT, 'servers', m[2]!));
+  }
+  return out;
+}
+
+/**
  * npm packages a module and the local modules it imports (statically or by a literal import())
  * load, type-only imports aside: what runs in the server's process.
  */
@@ -56,22 +69,29 @@ for (const name of SERVER_NAMES) {
     assert.ok(hint.includes(`${index.scheme}://127.0.0.1:4000`) && !hint.includes('HOST:PORT'), hint);
   });
 
-  test(`${name}: its reference implementation's packages are installed and are what its modules import`, () => {
-    const packages = index.implementations[0].packages;
-    for (const [pkg, version] of Object.entries(packageVersions([...packages]))) {
-      assert.match(version, /^\d+\.\d+\.\d+/, `${pkg} resolves to an installed version`);
-    }
-    const imported = npmImports(SERVER_MODULE_OF(name));
-    for (const pkg of packages) assert.ok(imported.has(pkg), `${name} lists ${pkg} but never imports it`);
-    // A package shared by several servers (or the harness) may be listed once, by another.
-    const recorded = new Set(measuredPackages());
-    for (const pkg of imported) assert.ok(recorded.has(pkg), `${name} imports ${pkg}, which no result would record`);
-  });
+  const modules = implementationModules(name);
+  for (const impl of index.implementations) {
+    const module = modules.get(impl.name) ?? SERVER_MODULE_OF(name);
 
-  test(`${name}: load() gives the module's start`, async () => {
-    const mod = (await import(SERVER_MODULE_OF(name))) as { start: unknown };
-    assert.equal(await index.implementations[0].load(), mod.start);
-  });
+    test(`${name} ${impl.name}: its packages are installed and are what its modules import`, () => {
+      for (const [pkg, version] of Object.entries(packageVersions([...impl.packages]))) {
+        assert.match(version, /^\d+\.\d+\.\d+/, `${pkg} resolves to an installed version`);
+      }
+      if (impl.versionOf !== null)
+        assert.ok(impl.packages.includes(impl.versionOf), `versionOf ${impl.versionOf} is one of its packages`);
+      const imported = npmImports(module);
+      for (const pkg of impl.packages) assert.ok(imported.has(pkg), `${name} ${impl.name} lists ${pkg} but never imports it`);
+      // A package shared by several servers (or the harness) may be listed once, by another.
+      const recorded = new Set(measuredPackages());
+      for (const pkg of imported)
+        assert.ok(recorded.has(pkg), `${name} ${impl.name} imports ${pkg}, which no result would record`);
+    });
+
+    test(`${name} ${impl.name}: load() gives its module's start`, async () => {
+      const mod = (await import(module)) as { start: unknown };
+      assert.equal(await impl.load(), mod.start);
+    });
+  }
 }
 
 test('every protocol row is served by exactly one server, the one its row names', () => {

@@ -1,4 +1,5 @@
-// WebSocket on ws: what the server is (servers/types.ts ServerIndex); the message handling is in servers/websocket.ts.
+// WebSocket on ws and on WebSocket-Node: what the server is (servers/types.ts ServerIndex); the servers are
+// servers/websocket.ts and servers/websocket-node.ts, their messages servers/websocket-messages.ts.
 import type { ServerIndex } from '../types.ts';
 
 /** The one path the server upgrades; clients open ws://HOST:PORT/v1/ws. */
@@ -13,6 +14,14 @@ export const index: ServerIndex = {
       // msgpackr encodes the encodings scenario's binary answers.
       packages: ['ws', 'msgpackr'],
       load: async () => (await import('../websocket.ts')).start,
+    },
+    {
+      name: 'websocket-node',
+      versionOf: 'websocket',
+      description: 'WebSocket-Node (npm websocket) server, one JSON message per call; no permessage-deflate',
+      // msgpackr encodes the encodings scenario's binary answers, as on ws.
+      packages: ['websocket', 'msgpackr'],
+      load: async () => (await import('../websocket-node.ts')).start,
     },
   ],
   scheme: 'ws',
