@@ -15,6 +15,7 @@ import type { RunningServer } from '../servers/types.ts';
 import { startGrpc } from '../servers/grpc.ts';
 import { WS_PATH } from '../servers/websocket.ts';
 import { startGraphQL } from '../servers/graphql.ts';
+import { startMercurius } from '../servers/graphql-mercurius.ts';
 import { startSseServer } from '../servers/sse.ts';
 import * as restClient from '../clients/rest.ts';
 import * as grpcLean from '../clients/grpc.ts';
@@ -341,100 +342,105 @@ for (const impl of SERVERS.websocket.implementations)
     });
   });
 
-describe('fuzz: graphql', () => {
-  let server: Awaited<ReturnType<typeof startGraphQL>>;
-  let conn: Connection;
-  before(async () => {
-    server = await startGraphQL({ host: HOST, port: 0, store });
-    conn = await gqlClient.connect({ host: HOST, port: server.port });
-  });
-  after(async () => {
-    await conn.close();
-    await server.close();
-  });
+// Every GraphQL implementation (graphql-yoga, mercurius-jit), each its own run.
+for (const [impl, startServer] of [
+  ['graphql-yoga', startGraphQL],
+  ['mercurius-jit', startMercurius],
+] as const)
+  describe(`fuzz: graphql (${impl})`, () => {
+    let server: Awaited<ReturnType<typeof startServer>>;
+    let conn: Connection;
+    before(async () => {
+      server = await startServer({ host: HOST, port: 0, store });
+      conn = await gqlClient.connect({ host: HOST, port: server.port });
+    });
+    after(async () => {
+      await conn.close();
+      await server.close();
+    });
 
-  const body = JSON.stringify({ query: gqlClient.GET_USER_QUERY, variables: { id: '4' } });
+    const body = JSON.stringify({ query: gqlClient.GET_USER_QUERY, variables: { id: '4' } });
 
-  it('raw HTTP: every answer is HTTP below 500, and getUser still works', async () => {
-    await fuzzHttp(
-      server.port,
-      [
-        httpRequest('POST', '/graphql', { 'Content-Type': 'application/json', Accept: 'application/json' }, body),
-        httpRequest('GET', `/graphql?query=${encodeURIComponent('{ user(id: 2) { id posts(first: 1) { id } } }')}`),
-      ],
-      conn,
-    );
-  });
+    it('raw HTTP: every answer is HTTP below 500, and getUser still works', async () => {
+      await fuzzHttp(
+        server.port,
+        [
+          httpRequest('POST', '/graphql', { 'Content-Type': 'application/json', Accept: 'application/json' }, body),
+          httpRequest('GET', `/graphql?query=${encodeURIComponent('{ user(id: 2) { id posts(first: 1) { id } } }')}`),
+        ],
+        conn,
+      );
+    });
 
-  it('mutated queries and variables: a GraphQL answer, never a 5xx or an unexpected error', async () => {
-    const queries = [
-      gqlClient.GET_USER_QUERY,
-      '{ users(limit: 3) { id posts(first: 2) { title comments { text author { username } } } } }',
-      'query Q($n: Int) { user(id: 2) { followers(first: $n) { id } } }',
-    ];
-    // Character-level mutations keep most of the query's structure, so the parser and the
-    // validator (and, when it still parses, the limits and resolvers) are all exercised.
-    const punct = fc.constantFrom(
-      '{',
-      '}',
-      '(',
-      ')',
-      '...',
-      '@include(if: true)',
-      '$n',
-      ':',
-      '!',
-      '"',
-      '#',
-      'fragment F on User { id }',
-      ' first: -1',
-      ' first: 99999999',
-    );
-    const query = fc.oneof(
-      fc.string({ maxLength: 300 }),
-      fc
-        .tuple(fc.constantFrom(...queries), fc.nat(), fc.nat())
-        .map(([q, a, b]) => q.slice(0, a % q.length) + q.slice(b % q.length)),
-      fc
-        .tuple(fc.constantFrom(...queries), fc.nat(), punct)
-        .map(([q, at, p]) => q.slice(0, at % q.length) + p + q.slice(at % q.length)),
-      // The first "{ field" repeated: duplicate fields and unbalanced braces.
-      fc
-        .tuple(fc.constantFrom(...queries), fc.integer({ min: 2, max: 30 }))
-        .map(([q, n]) => q.replace(/\{ \w+/, (m) => `${m} `.repeat(n))),
-    );
-    const variables = fc.oneof(
-      fc.constant(undefined),
-      fc.record({ id: fc.jsonValue(), n: fc.jsonValue() }, { requiredKeys: [] }),
-      fc.jsonValue(),
-    );
-    let run = 0;
-    await fc.assert(
-      fc.asyncProperty(batch(fc.tuple(query, variables)), async (cases) => {
-        await Promise.all(
-          cases.map(async ([q, v]) => {
-            const r = await fetch(`http://${HOST}:${server.port}/graphql`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json', accept: 'application/json' },
-              body: JSON.stringify(v === undefined ? { query: q } : { query: q, variables: v }),
-            });
-            const text = await r.text();
-            assert.ok(r.status === 200 || r.status === 400, `${r.status} for ${JSON.stringify([q, v])}: ${text.slice(0, 200)}`);
-            const answer = JSON.parse(text) as { data?: unknown; errors?: { message: string }[] };
-            assert.ok(answer.data !== undefined || (answer.errors?.length ?? 0) > 0, text.slice(0, 200));
-            // yoga masks an exception that is not a GraphQLError as "Unexpected error.": a server bug.
-            assert.ok(
-              !answer.errors?.some((e) => e.message === 'Unexpected error.'),
-              `${JSON.stringify([q, v])}: ${text.slice(0, 300)}`,
-            );
-          }),
-        );
-        await stillServes(conn, run++);
-      }),
-      FC,
-    );
+    it('mutated queries and variables: a GraphQL answer, never a 5xx or an unexpected error', async () => {
+      const queries = [
+        gqlClient.GET_USER_QUERY,
+        '{ users(limit: 3) { id posts(first: 2) { title comments { text author { username } } } } }',
+        'query Q($n: Int) { user(id: 2) { followers(first: $n) { id } } }',
+      ];
+      // Character-level mutations keep most of the query's structure, so the parser and the
+      // validator (and, when it still parses, the limits and resolvers) are all exercised.
+      const punct = fc.constantFrom(
+        '{',
+        '}',
+        '(',
+        ')',
+        '...',
+        '@include(if: true)',
+        '$n',
+        ':',
+        '!',
+        '"',
+        '#',
+        'fragment F on User { id }',
+        ' first: -1',
+        ' first: 99999999',
+      );
+      const query = fc.oneof(
+        fc.string({ maxLength: 300 }),
+        fc
+          .tuple(fc.constantFrom(...queries), fc.nat(), fc.nat())
+          .map(([q, a, b]) => q.slice(0, a % q.length) + q.slice(b % q.length)),
+        fc
+          .tuple(fc.constantFrom(...queries), fc.nat(), punct)
+          .map(([q, at, p]) => q.slice(0, at % q.length) + p + q.slice(at % q.length)),
+        // The first "{ field" repeated: duplicate fields and unbalanced braces.
+        fc
+          .tuple(fc.constantFrom(...queries), fc.integer({ min: 2, max: 30 }))
+          .map(([q, n]) => q.replace(/\{ \w+/, (m) => `${m} `.repeat(n))),
+      );
+      const variables = fc.oneof(
+        fc.constant(undefined),
+        fc.record({ id: fc.jsonValue(), n: fc.jsonValue() }, { requiredKeys: [] }),
+        fc.jsonValue(),
+      );
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(batch(fc.tuple(query, variables)), async (cases) => {
+          await Promise.all(
+            cases.map(async ([q, v]) => {
+              const r = await fetch(`http://${HOST}:${server.port}/graphql`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json', accept: 'application/json' },
+                body: JSON.stringify(v === undefined ? { query: q } : { query: q, variables: v }),
+              });
+              const text = await r.text();
+              assert.ok(r.status === 200 || r.status === 400, `${r.status} for ${JSON.stringify([q, v])}: ${text.slice(0, 200)}`);
+              const answer = JSON.parse(text) as { data?: unknown; errors?: { message: string }[] };
+              assert.ok(answer.data !== undefined || (answer.errors?.length ?? 0) > 0, text.slice(0, 200));
+              // Both mask an exception that is not a GraphQLError as "Unexpected error.": a server bug.
+              assert.ok(
+                !answer.errors?.some((e) => e.message === 'Unexpected error.'),
+                `${JSON.stringify([q, v])}: ${text.slice(0, 300)}`,
+              );
+            }),
+          );
+          await stillServes(conn, run++);
+        }),
+        FC,
+      );
+    });
   });
-});
 
 describe('fuzz: sse', () => {
   let server: Awaited<ReturnType<typeof startSseServer>>;
