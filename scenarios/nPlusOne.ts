@@ -59,6 +59,8 @@ export default defineScenario({
   description: 'GraphQL posts -> author on the SQLite store, with and without DataLoader: SQL statements per request and latency',
   options: nPlusOneOptions,
   variants: { graphql: ['naive', 'dataloader'] },
+  // mercurius-jit resolves Post.author per post (naive) or through mercurius' loaders (dataloader).
+  implementations: { 'mercurius-jit': true },
   expresses: {
     graphql: true,
     rest: 'N+1 is a resolver-per-field problem of GraphQL; a REST endpoint answers from one handler that picks its own queries',
