@@ -15,6 +15,8 @@ import { parseCli } from '../harness/run/args.ts';
 import { ConfigError } from '../harness/errors.ts';
 import type { CallOutcome, Connection } from '../clients/types.ts';
 import { VirtualClock } from './support/virtual-clock.ts';
+import { progressLine, progressOutput, shortLatency } from '../harness/output/progress.ts';
+import type { ProgressEvent } from '../harness/workloads/types.ts';
 
 const hist = (...us: number[]): string => {
   const h = createHistogram();
@@ -347,4 +349,50 @@ test('intervalMs: default 1 s, --interval-ms sets it, a value out of range is a 
     (err: unknown) =>
       err instanceof ConfigError && /intervalMs/.test(err.message) && /100/.test(err.message) && /duration/.test(err.message),
   );
+});
+
+test('live line: on a terminal the row line is rewritten with the last interval ops/s, p99 and errors; plain lines elsewhere', () => {
+  const interval = { tMs: 2000, durationMs: 1000, ops: 12_345, errors: 2, histogram: hist(...Array(99).fill(900), 2500) };
+  const events: ProgressEvent[] = [
+    { protocol: 'rest', phase: 'measure', elapsedMs: 0, totalMs: 10_000 },
+    { protocol: 'rest', phase: 'measure', elapsedMs: 3000, totalMs: 10_000, opsPerSec: 12_345, interval },
+    {
+      protocol: 'graphql',
+      implementation: 'mercurius',
+      phase: 'measure',
+      elapsedMs: 1000,
+      totalMs: 10_000,
+      opsPerSec: 7,
+      interval: { ...interval, errors: 1, histogram: hist(1_500_000) },
+    },
+    {
+      protocol: 'rest',
+      phase: 'measure',
+      elapsedMs: 1000,
+      totalMs: 10_000,
+      opsPerSec: 0,
+      interval: { ...interval, ops: 0, errors: 0, histogram: hist() },
+    },
+    { protocol: 'rest', phase: 'done', opsPerSec: 12_000 },
+  ];
+  const lines = [
+    '[rest] measure 0.0/10.0 s',
+    '[rest] measure 3.0/10.0 s  12,345 ops/s  p99 900 us  2 errors',
+    '[graphql mercurius] measure 1.0/10.0 s  7 ops/s  p99 1.5 s  1 error',
+    '[rest] measure 1.0/10.0 s  0 ops/s  p99 n/a  0 errors',
+    '[rest] done: 12,000 ops/s',
+  ];
+  assert.deepEqual(events.map(progressLine), lines);
+  const tty = progressOutput({ tty: true });
+  assert.deepEqual(
+    events.map((e) => tty.progress(e)),
+    lines.map((l, i) => `\r\x1b[K${l}${i === 4 ? '\n' : ''}`),
+    'one line per row, rewritten in place until the row is done',
+  );
+  const plain = progressOutput({ tty: false });
+  assert.deepEqual(
+    events.map((e) => plain.progress(e)),
+    lines.map((l) => `${l}\n`),
+  );
+  assert.equal(shortLatency(1234), '1.23 ms');
 });
