@@ -17,6 +17,13 @@ import type { CallOutcome, Connection } from '../clients/types.ts';
 import { VirtualClock } from './support/virtual-clock.ts';
 import { progressLine, progressOutput, shortLatency } from '../harness/output/progress.ts';
 import type { ProgressEvent } from '../harness/workloads/types.ts';
+import { SampleRing } from '../harness/metrics/sample-ring.ts';
+import { mergeMeterIntervals } from '../harness/metrics/machine-meters.ts';
+import { runWithReruns, type MachineWatch } from '../harness/run/attempts.ts';
+import type { RunRecord } from '../harness/results/types.ts';
+import { exampleResult } from './report-fixture.ts';
+
+const exampleRun = (): RunRecord => exampleResult().runs[0]!;
 
 const hist = (...us: number[]): string => {
   const h = createHistogram();
@@ -395,4 +402,78 @@ test('live line: on a terminal the row line is rewritten with the last interval 
     lines.map((l) => `${l}\n`),
   );
   assert.equal(shortLatency(1234), '1.23 ms');
+});
+
+test('hiccup meters: a ring of timed wake-ups cut into intervals; intervals it no longer holds are null', () => {
+  const ring = new SampleRing(8);
+  for (let t = 0; t < 6; t++) ring.push(1000 + t * 250, 100 * (t + 1)); // 1000 .. 2250 ms
+  const h = ring.perInterval(1000, 500, 3).map((e) => e && decodeHistogram(e));
+  assert.deepEqual(
+    h.map((x) => x && [x.totalCount, x.maxValue]),
+    [
+      [2, 200],
+      [2, 400],
+      [2, 600],
+    ],
+  );
+  for (let t = 6; t < 12; t++) ring.push(1000 + t * 250, 1); // overwrites the first four
+  assert.equal(ring.oldestMs(), 2000);
+  assert.deepEqual(
+    ring.perInterval(1000, 500, 4).map((e) => e && decodeHistogram(e).totalCount),
+    [null, null, 2, 2],
+  );
+  // Meters merged exactly per interval; one meter lacking an interval leaves it unknown.
+  assert.deepEqual(
+    mergeMeterIntervals(
+      [
+        [hist(100, 200), hist(5)],
+        [hist(300), null],
+      ],
+      2,
+    ),
+    [{ p99: 300, max: 300 }, null],
+  );
+});
+
+test('the rerun policy gives each interval of a record its hiccups from the machine watch', async () => {
+  const asked: number[][] = [];
+  const watch: MachineWatch = {
+    beforeRun: async () => undefined,
+    windowOpened: () => undefined,
+    judge: async () => ({
+      stealPct: 0,
+      stealPctByCpu: {},
+      hiccupUs: null,
+      hiccupUsByCpu: {},
+      probe: null,
+      cpuPressurePct: null,
+      disturbed: false,
+      reasons: [],
+    }),
+    intervalHiccups: async (startMs, intervalMs, n) => {
+      asked.push([startMs, intervalMs, n]);
+      return [{ p99: 1, max: 2 }, null];
+    },
+  };
+  const record = {
+    ...(JSON.parse(JSON.stringify(exampleRun())) as RunRecord),
+    startedAtMs: 5000,
+    intervalMs: 1000,
+    series: [interval(0, 1), interval(1000, 2)],
+  };
+  const out: RunRecord[] = [];
+  const run = async function* (): AsyncGenerator<RunRecord> {
+    yield record;
+  };
+  for await (const r of runWithReruns(run, () => undefined, watch, {
+    reruns: 0,
+    signal: new AbortController().signal,
+    note: () => undefined,
+  }))
+    out.push(r);
+  assert.deepEqual(asked, [[5000, 1000, 2]]);
+  assert.deepEqual(
+    out[0]!.series!.map((x) => x.hiccupUs),
+    [{ p99: 1, max: 2 }, null],
+  );
 });
