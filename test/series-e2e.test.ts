@@ -59,3 +59,48 @@ test('a 2 s getUser run has 2 intervals per run whose ops add up to the run, and
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a 2 s fanout run has deliveries and events by interval adding up to the run', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-series-fanout-'));
+  try {
+    const out = path.join(dir, 'r.json');
+    const config = path.join(dir, 'bench.config.ts');
+    writeFileSync(config, 'export default { machine: { reruns: 0 } };\n');
+    const args = ['--scenario', 'fanout', '--protocols', 'sse', '--subscribers', '6', '--event-rate', '50'];
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        TSX,
+        path.join(ROOT, 'harness/cli/bench.ts'),
+        ...args,
+        '--duration',
+        '2',
+        '--warmup',
+        '0.5',
+        '--config',
+        config,
+        '--out',
+        out,
+      ],
+      { cwd: ROOT, encoding: 'utf8', timeout: 180_000 },
+    );
+    assert.equal(r.status, 0, `exit ${r.status}\n${r.stderr}`);
+    assert.match(r.stderr, /\[sse\] measure 1\.0\/2\.0 s {2}[\d,]+ ops\/s {2}p99 /);
+    const [run] = readResult(out).runs;
+    const series = run!.series!;
+    assert.equal(series.length, 2);
+    assert.equal(
+      series.reduce((a, x) => a + x.ops, 0),
+      run!.delivery!.delivered,
+      'deliveries by interval add up',
+    );
+    assert.equal(
+      series.reduce((a, x) => a + x.events!, 0),
+      run!.delivery!.emitted,
+      'events by interval add up',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -3,12 +3,18 @@
 // record's series from edge readings, and the schema. Counts only: no test times anything.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { IntervalRecorder, mergeIntervalCounts, type IntervalCounts } from '../harness/load/intervals.ts';
+import { IntervalRecorder, liveIntervals, mergeIntervalCounts, type IntervalCounts } from '../harness/load/intervals.ts';
 import { runOpenLoop } from '../harness/load/open.ts';
 import { runClosedLoop } from '../harness/load/closed.ts';
 import { createHistogram, decodeHistogram, encodeHistogram } from '../harness/metrics/histogram.ts';
-import { buildSeries, mergeSeries, offsetsFrom, type EdgeReading, type SeriesInterval } from '../harness/results/series.ts';
-import { liveIntervals } from '../harness/workloads/request-response.ts';
+import {
+  buildSeries,
+  mergeSeries,
+  offsetsFrom,
+  withEvents,
+  type EdgeReading,
+  type SeriesInterval,
+} from '../harness/results/series.ts';
 import { runRecordSchema } from '../harness/results/schema.ts';
 import { resolveConfig } from '../harness/config.ts';
 import { parseCli } from '../harness/run/args.ts';
@@ -475,5 +481,16 @@ test('the rerun policy gives each interval of a record its hiccups from the mach
   assert.deepEqual(
     out[0]!.series!.map((x) => x.hiccupUs),
     [{ p99: 1, max: 2 }, null],
+  );
+});
+
+test('fanout intervals carry the events the schedule created in them, and their rate', () => {
+  const s = withEvents([interval(0, 10), interval(1000, 20, { durationMs: 500 })], [5, 7]);
+  assert.deepEqual(
+    s.map((x) => [x.events, x.achievedRate, x.ops]),
+    [
+      [5, 5, 10],
+      [7, 14, 20],
+    ],
   );
 });

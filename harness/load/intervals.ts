@@ -140,3 +140,25 @@ export function mergeIntervalCounts(perWorker: readonly (readonly IntervalCounts
     };
   });
 }
+
+/**
+ * Live intervals of several workers: interval i is merged and handed on once every worker has
+ * closed it (the workers' windows open within ms of each other), in order.
+ */
+export function liveIntervals(
+  workers: number,
+  onMerged: (i: IntervalCounts) => void,
+): { add: (worker: number, i: IntervalCounts) => void } {
+  const perWorker: IntervalCounts[][] = Array.from({ length: workers }, () => []);
+  let sent = 0;
+  return {
+    add(worker, interval) {
+      perWorker[worker]!.push(interval);
+      while (perWorker.every((xs) => xs.length > sent)) {
+        const [merged] = mergeIntervalCounts(perWorker.map((xs) => [xs[sent]!]));
+        sent++;
+        onMerged(merged!);
+      }
+    },
+  };
+}

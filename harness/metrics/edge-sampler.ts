@@ -7,7 +7,7 @@ import type { EdgeReading } from '../results/series.ts';
 
 export interface EdgeSampler {
   readonly readings: readonly EdgeReading[];
-  /** Stops the timer; takes a last reading now when the window ended early (an interrupt). */
+  /** Stops the timer; takes a last reading now when the window ended early (an interrupt). Idempotent. */
   stop(): void;
 }
 
@@ -24,6 +24,7 @@ export function sampleAtEdges(
   const edgeAt = (k: number): number => Math.min(o.endMs, o.startMs + k * o.intervalMs);
   const edges = Math.max(1, Math.ceil((o.endMs - o.startMs) / o.intervalMs)) + 1;
   let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
   const schedule = (): void => {
     if (readings.length >= edges) return;
     timer = setTimeout(
@@ -39,6 +40,8 @@ export function sampleAtEdges(
   return {
     readings,
     stop() {
+      if (stopped) return;
+      stopped = true;
       clearTimeout(timer);
       if (readings.length < edges && now() > readings[readings.length - 1]!.atMs) readings.push(read(now()));
     },

@@ -61,6 +61,17 @@ export function buildSeries(counts: readonly IntervalCounts[], edges: readonly E
   });
 }
 
+/**
+ * Fanout: each interval's events (created by the server on its schedule in the interval) and
+ * their rate; its ops are deliveries, by receipt.
+ */
+export function withEvents(series: readonly SeriesInterval[], events: readonly number[]): SeriesInterval[] {
+  return series.map((x, i) => {
+    const n = events[i] ?? 0;
+    return { ...x, events: n, achievedRate: x.durationMs > 0 ? round1((n * 1000) / x.durationMs) : 0 };
+  });
+}
+
 const sumNullable = (xs: readonly (number | null)[]): number | null => {
   const known = xs.filter((x): x is number => x !== null);
   return known.length ? round3(known.reduce((a, b) => a + b, 0)) : null;

@@ -30,7 +30,7 @@ import type { CpuSample, GeneratorJob, GeneratorResult, GeneratorToRunner, Serve
 import type { RunRecord } from '../results/types.ts';
 import { sampleAtEdges, type EdgeSampler } from '../metrics/edge-sampler.ts';
 import { readProcStat } from '../metrics/steal.ts';
-import { mergeIntervalCounts, type IntervalCounts } from '../load/intervals.ts';
+import { liveIntervals } from '../load/intervals.ts';
 import { buildSeries, type EdgeReading } from '../results/series.ts';
 import { nowMs } from '../procs/ipc.ts';
 
@@ -368,28 +368,6 @@ export async function runProtocol(
   } finally {
     await Promise.all([...generators.map((g) => stopChild(g)), server && stopChild(server), proxy?.close()]);
   }
-}
-
-/**
- * Live intervals of several workers: interval i is merged and handed on once every worker has
- * closed it (the workers' windows open within ms of each other), in order.
- */
-export function liveIntervals(
-  workers: number,
-  onMerged: (i: IntervalCounts) => void,
-): { add: (worker: number, i: IntervalCounts) => void } {
-  const perWorker: IntervalCounts[][] = Array.from({ length: workers }, () => []);
-  let sent = 0;
-  return {
-    add(worker, interval) {
-      perWorker[worker]!.push(interval);
-      while (perWorker.every((xs) => xs.length > sent)) {
-        const [merged] = mergeIntervalCounts(perWorker.map((xs) => [xs[sent]!]));
-        sent++;
-        onMerged(merged!);
-      }
-    },
-  };
 }
 
 /** What the generators reported, with their CPU over the window as the runner read it (null: unreadable). */
