@@ -3,9 +3,9 @@
 // latency model under a fixed arrival rate (closed loops hide coordinated omission).
 import type { ByteCount, CallOutcome, Connection, Operation, PayloadBytes } from '../../clients/types.ts';
 import { createHistogram, type Histogram } from '../metrics/histogram.ts';
-import { IntervalRecorder, type IntervalCounts } from './intervals.ts';
+import { IntervalRecorder, type IntervalCounts, type IntervalOptions } from './intervals.ts';
 
-export interface ClosedLoopOptions {
+export interface ClosedLoopOptions extends IntervalOptions {
   connections: readonly Connection[];
   /** Calls outstanding per connection. */
   inflight: number;
@@ -21,10 +21,6 @@ export interface ClosedLoopOptions {
   progressIntervalMs?: number;
   /** Ends the run early (an interrupt): the window closes now and in-flight calls are abandoned. */
   stop?: AbortSignal;
-  /** Length of the measured window's intervals (issue 17 series); default 1000 ms. */
-  intervalMs?: number;
-  /** Each interval as it closes (the last one closes after the drain). */
-  onInterval?: (i: IntervalCounts) => void;
 }
 
 export interface ClosedLoopResult {

@@ -4,6 +4,15 @@
 // drain) fall in the last interval. Time is relative: ms since the measured window's start.
 import type { ByteCount } from '../../clients/types.ts';
 import { createHistogram, encodeHistogram, mergeEncoded, type Histogram } from '../metrics/histogram.ts';
+import type { ProgressEvent } from '../workloads/types.ts';
+
+/** What a load loop takes for its series (closed.ts, open.ts). */
+export interface IntervalOptions {
+  /** Length of the measured window's intervals; default 1000 ms. */
+  intervalMs?: number;
+  /** Each interval as it closes (the last one closes after the drain). */
+  onInterval?: (i: IntervalCounts) => void;
+}
 
 /** One interval as a load generator reports it (the runner adds CPU and machine figures). */
 export interface IntervalCounts {
@@ -160,5 +169,18 @@ export function liveIntervals(
         onMerged(merged!);
       }
     },
+  };
+}
+
+/** The live 'measure' event's figures for a closed interval of a window `totalMs` long. */
+export function intervalEvent(
+  { tMs, durationMs, ops, errors, histogram }: IntervalCounts,
+  totalMs: number,
+): Omit<ProgressEvent, 'protocol' | 'phase'> {
+  return {
+    elapsedMs: tMs + durationMs,
+    totalMs,
+    opsPerSec: durationMs > 0 ? Math.round((ops * 1000) / durationMs) : 0,
+    interval: { tMs, durationMs, ops, errors, histogram },
   };
 }

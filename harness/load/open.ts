@@ -6,7 +6,7 @@
 import type { ByteCount, CallOutcome, Connection, Operation, PayloadBytes } from '../../clients/types.ts';
 import { createHistogram, type Histogram } from '../metrics/histogram.ts';
 import { sumBytes } from './closed.ts';
-import { IntervalRecorder, type IntervalCounts } from './intervals.ts';
+import { IntervalRecorder, type IntervalCounts, type IntervalOptions } from './intervals.ts';
 import { requestedRate, type OpenLoadModel } from './model.ts';
 import { makeSchedule, measuredMs } from './schedule.ts';
 
@@ -24,7 +24,7 @@ export const realClock: Clock = {
   },
 };
 
-export interface OpenLoopOptions {
+export interface OpenLoopOptions extends IntervalOptions {
   connections: readonly Connection[];
   /** Calls outstanding per connection (1 = no pipelining, as wrk2). */
   perConnection: number;
@@ -43,10 +43,6 @@ export interface OpenLoopOptions {
   progressIntervalMs?: number;
   /** Ends the run early (an interrupt): the window closes now and in-flight calls are abandoned. */
   stop?: AbortSignal;
-  /** Length of the measured window's intervals (issue 17 series); default 1000 ms. */
-  intervalMs?: number;
-  /** Each interval as it closes (the last one closes after the drain). */
-  onInterval?: (i: IntervalCounts) => void;
 }
 
 export interface OpenLoopResult {

@@ -40,7 +40,7 @@ import type { ByteCount } from '../../clients/types.ts';
 import { EmissionSchedule, eventJson, monoUs } from '../../servers/push/events.ts';
 import { encodeUserEvent } from '../../proto/events.ts';
 import { generateUser } from '../../servers/dataset.ts';
-import { liveIntervals, mergeIntervalCounts } from '../load/intervals.ts';
+import { intervalEvent, liveIntervals, mergeIntervalCounts } from '../load/intervals.ts';
 import { sampleAtEdges, type EdgeSampler } from '../metrics/edge-sampler.ts';
 import { readProcStat } from '../metrics/steal.ts';
 import { buildSeries, withEvents, type EdgeReading } from '../results/series.ts';
@@ -548,14 +548,7 @@ export async function runFanout(
         stat: readProcStat(),
       };
     };
-    const live = liveIntervals(processes, ({ tMs, durationMs, ops, errors, histogram }) =>
-      hooks.onMeasure?.({
-        elapsedMs: tMs + durationMs,
-        totalMs: windowMs,
-        opsPerSec: durationMs > 0 ? Math.round((ops * 1000) / durationMs) : 0,
-        interval: { tMs, durationMs, ops, errors, histogram },
-      }),
-    );
+    const live = liveIntervals(processes, (i) => hooks.onMeasure?.(intervalEvent(i, windowMs)));
     subscribers.forEach((s, p) =>
       s.on('message', (m: SubscriberToRunner) => {
         if (m.type === 'interval') live.add(p, m.interval);

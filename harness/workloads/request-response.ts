@@ -30,7 +30,7 @@ import type { CpuSample, GeneratorJob, GeneratorResult, GeneratorToRunner, Serve
 import type { RunRecord } from '../results/types.ts';
 import { sampleAtEdges, type EdgeSampler } from '../metrics/edge-sampler.ts';
 import { readProcStat } from '../metrics/steal.ts';
-import { liveIntervals } from '../load/intervals.ts';
+import { intervalEvent, liveIntervals } from '../load/intervals.ts';
 import { buildSeries, type EdgeReading } from '../results/series.ts';
 import { nowMs } from '../procs/ipc.ts';
 
@@ -246,15 +246,7 @@ export async function runProtocol(
     // Issue 17: the series. Each worker's closed intervals, merged once every worker has closed
     // one, go to the live outputs; CPU and steal are read here at the interval edges.
     const windowMs = isOpenLoop(model) ? measuredMs(model, job.durationMs) : job.durationMs;
-    const live = liveIntervals(workers, ({ tMs, durationMs, ops, errors, histogram }) =>
-      progress({
-        phase: 'measure',
-        elapsedMs: tMs + durationMs,
-        totalMs: windowMs,
-        opsPerSec: durationMs > 0 ? Math.round((ops * 1000) / durationMs) : 0,
-        interval: { tMs, durationMs, ops, errors, histogram },
-      }),
-    );
+    const live = liveIntervals(workers, (i) => progress({ phase: 'measure', ...intervalEvent(i, windowMs) }));
     let windowStartMs: number | undefined;
     let edges: EdgeSampler | undefined;
     const readEdge = (atMs: number): EdgeReading => {
