@@ -136,7 +136,11 @@ export const seriesIntervalSchema = z
     cpu: z
       .object({ server: z.number().nullable(), client: z.number().nullable() })
       .describe('CPU use over the interval in cores, read from /proc at its edges; null when not observable'),
-    bytes: byteCount.nullable().describe('socket bytes over the interval (fanout: subscriber sockets)'),
+    bytes: byteCount
+      .nullable()
+      .describe(
+        'socket bytes over the interval (fanout: subscriber sockets), read when it closed: a late close moves bytes to its neighbour',
+      ),
     histogram: z
       .string()
       .describe("the interval's latency HdrHistogram, encoded: intervals merge exactly across workers and shards"),
