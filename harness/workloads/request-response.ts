@@ -172,6 +172,7 @@ export async function runProtocol(
   let proxy: DelayProxy | undefined;
   let network: NetworkInfo | undefined;
   let generators: ChildProcess[] = [];
+  let edges: EdgeSampler | undefined;
   const externalUrl = isProtocolName(name) ? cfg.targets?.[name] : undefined;
   const withTarget = <T extends object>(r: T): T => (externalUrl ? { ...r, target: { url: externalUrl, external: true } } : r);
   try {
@@ -248,7 +249,6 @@ export async function runProtocol(
     const windowMs = isOpenLoop(model) ? measuredMs(model, job.durationMs) : job.durationMs;
     const live = liveIntervals(workers, (i) => progress({ phase: 'measure', ...intervalEvent(i, windowMs) }));
     let windowStartMs: number | undefined;
-    let edges: EdgeSampler | undefined;
     const readEdge = (atMs: number): EdgeReading => {
       const gens = generators.map((g) => procCpuUs(g.pid));
       return {
@@ -358,6 +358,7 @@ export async function runProtocol(
     progress({ phase: 'failed', message });
     return withTarget(unmeasuredRecord(base, hooks.signal?.aborted ? 'aborted' : 'failed', message));
   } finally {
+    edges?.stop(); // a failed row's sampler stops too
     await Promise.all([...generators.map((g) => stopChild(g)), server && stopChild(server), proxy?.close()]);
   }
 }
