@@ -24,6 +24,7 @@ import { VirtualClock } from './support/virtual-clock.ts';
 import { progressLine, progressOutput, shortLatency } from '../harness/output/progress.ts';
 import type { ProgressEvent } from '../harness/workloads/types.ts';
 import { SampleRing } from '../harness/metrics/sample-ring.ts';
+import { sampleAtEdges } from '../harness/metrics/edge-sampler.ts';
 import { mergeMeterIntervals } from '../harness/metrics/machine-meters.ts';
 import { runWithReruns, type MachineWatch } from '../harness/run/attempts.ts';
 import type { RunRecord } from '../harness/results/types.ts';
@@ -493,4 +494,20 @@ test('fanout intervals carry the events the schedule created in them, and their 
       [7, 14, 20],
     ],
   );
+});
+
+test('edge sampler: a reading at the window start, one per interval end, and one at an early stop', async () => {
+  const read = (atMs: number): EdgeReading => ({ atMs, serverCpuUs: atMs, clientCpuUs: null, stat: null });
+  const t0 = Date.now();
+  const full = sampleAtEdges(read, { startMs: t0, endMs: t0 + 50, intervalMs: 20 }, Date.now);
+  // Edges at 0, 20, 40 and the window end 50: polled, never a fixed sleep (timers may run late here).
+  for (let waited = 0; full.readings.length < 4 && waited < 30_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(full.readings.length, 4);
+  full.stop();
+  full.stop();
+  assert.equal(full.readings.length, 4, 'a sampler that read every edge takes nothing more at stop, however often');
+  let tick = 0; // a clock that always moves on
+  const early = sampleAtEdges(read, { startMs: 0, endMs: 60_000, intervalMs: 1000 }, () => ++tick);
+  early.stop();
+  assert.equal(early.readings.length, 2, 'interrupted: the start and the moment it stopped');
 });
