@@ -129,7 +129,8 @@ test(
       }
       // The lines are really drawn: every polyline has a visible extent and 10 points.
       const lines = (await page.evaluate(
-        `Array.from(document.querySelectorAll('svg.timeline polyline')).map((p) => { const r = p.getBoundingClientRect(); return [r.width, p.points.length]; })`,
+        `Array.from(document.querySelectorAll('svg.timeline polyline'))` +
+          '.map((p) => [p.getBoundingClientRect().width, p.points.length])',
       )) as [number, number][];
       assert.equal(lines.length, 2 * ready.timelines.length);
       for (const [width, points] of lines) assert.ok(width > 300 && points === 10, `line ${width}px, ${points} points`);

@@ -118,7 +118,7 @@ function modelConnection(clock: VirtualClock, serviceMs: number, stall?: { ms: n
   };
 }
 
-test('open loop: one interval per second, sent live in order, ops adding up to the run; a stall shows in its interval', async () => {
+test('open loop: intervals sent live in order, ops adding up to the run; a stall shows in its interval', async () => {
   const clock = new VirtualClock();
   const live: IntervalCounts[] = [];
   // The server stalls 300 ms at the start of every 4 s: intervals 0 and 4 of the window (warm-up 1 s... 6 s).
@@ -365,7 +365,7 @@ test('intervalMs: default 1 s, --interval-ms sets it, a value out of range is a 
   );
 });
 
-test('live line: on a terminal the row line is rewritten with the last interval ops/s, p99 and errors; plain lines elsewhere', () => {
+test('live line: a TTY rewrites the row line with the last interval ops/s, p99 and errors; plain lines elsewhere', () => {
   const interval = { tMs: 2000, durationMs: 1000, ops: 12_345, errors: 2, histogram: hist(...Array(99).fill(900), 2500) };
   const events: ProgressEvent[] = [
     { protocol: 'rest', phase: 'measure', elapsedMs: 0, totalMs: 10_000 },

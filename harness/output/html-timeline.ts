@@ -58,6 +58,17 @@ const PANEL_W = 430;
 const PANEL_H = 120;
 const PAD = { left: 52, right: 8, top: 18, bottom: 22 };
 
+/** An SVG (or HTML) element from its attributes; attribute values are escaped, `inner` is not. */
+function el(tag: string, attrs: Record<string, string | number>, inner?: string): string {
+  const a = Object.entries(attrs)
+    .map(([k, v]) => ` ${k}="${esc(String(v))}"`)
+    .join('');
+  return inner === undefined ? `<${tag}${a}/>` : `<${tag}${a}>${inner}</${tag}>`;
+}
+
+const px = (v: number): string => v.toFixed(1);
+const runName = (r: RunRecord): string => `#${(r.repeat ?? 0) + 1}`;
+
 /** One panel (throughput or p99) of a row: shaded disturbed intervals, a grid, a line per run. */
 function renderPanel(row: TimelineRow, p: Panel, t: IntervalThresholds, x0: number): string {
   const runs = row.runs.map((r) => r.series!);
@@ -65,7 +76,8 @@ function renderPanel(row: TimelineRow, p: Panel, t: IntervalThresholds, x0: numb
   const yMax = niceMax(Math.max(0, ...runs.flat().map((x) => p.value(x) ?? 0)));
   const w = PANEL_W - PAD.left - PAD.right;
   const h = PANEL_H - PAD.top - PAD.bottom;
-  const sx = (ms: number): number => x0 + PAD.left + (ms / endMs) * w;
+  const left = x0 + PAD.left;
+  const sx = (ms: number): number => left + (ms / endMs) * w;
   const sy = (v: number): number => PAD.top + h - (v / yMax) * h;
   const parts: string[] = [];
   // Shading first, so the lines draw over it.
@@ -73,47 +85,60 @@ function renderPanel(row: TimelineRow, p: Panel, t: IntervalThresholds, x0: numb
     for (const x of series) {
       const why = intervalDisturbance(x, t);
       if (why.length === 0) continue;
+      const title = `${runName(row.runs[i]!)} at ${(x.tMs / 1000).toFixed(1)} s: machine disturbed (${why.join(', ')})`;
+      const width = Math.max(1, sx(x.tMs + x.durationMs) - sx(x.tMs));
       parts.push(
-        `<rect class="disturbed" x="${sx(x.tMs).toFixed(1)}" y="${PAD.top}" width="${Math.max(1, sx(x.tMs + x.durationMs) - sx(x.tMs)).toFixed(1)}" height="${h}"><title>${esc(`repeat ${(row.runs[i]!.repeat ?? 0) + 1}, ${(x.tMs / 1000).toFixed(1)} s: machine disturbed (${why.join(', ')})`)}</title></rect>`,
+        el(
+          'rect',
+          { class: 'disturbed', x: px(sx(x.tMs)), y: PAD.top, width: px(width), height: h },
+          `<title>${esc(title)}</title>`,
+        ),
       );
     }
   for (const f of [0, 0.5, 1]) {
-    const y = sy(yMax * f).toFixed(1);
+    const y = px(sy(yMax * f));
     parts.push(
-      `<line class="grid" x1="${x0 + PAD.left}" x2="${x0 + PAD.left + w}" y1="${y}" y2="${y}"/><text class="tick" x="${x0 + PAD.left - 6}" y="${y}" text-anchor="end" dominant-baseline="central">${esc(p.fmt(yMax * f))}</text>`,
+      el('line', { class: 'grid', x1: left, x2: left + w, y1: y, y2: y }),
+      el('text', { class: 'tick', x: left - 6, y, 'text-anchor': 'end', 'dominant-baseline': 'central' }, esc(p.fmt(yMax * f))),
     );
   }
   parts.push(
-    `<text class="tick" x="${x0 + PAD.left}" y="${PANEL_H - 6}">0 s</text><text class="tick" x="${x0 + PAD.left + w}" y="${PANEL_H - 6}" text-anchor="end">${esc(`${+(endMs / 1000).toFixed(1)} s`)}</text>`,
-    `<text class="panel-title" x="${x0 + PAD.left}" y="11">${esc(p.title)}</text>`,
+    el('text', { class: 'tick', x: left, y: PANEL_H - 6 }, '0 s'),
+    el('text', { class: 'tick', x: left + w, y: PANEL_H - 6, 'text-anchor': 'end' }, esc(`${+(endMs / 1000).toFixed(1)} s`)),
+    el('text', { class: 'panel-title', x: left, y: 11 }, esc(p.title)),
   );
   for (const [i, series] of runs.entries()) {
     const pts = series
       .map((x) => ({ x, v: p.value(x) }))
       .filter((q): q is { x: SeriesInterval; v: number } => q.v !== null)
-      .map((q) => ({ ...q, px: sx(q.x.tMs + q.x.durationMs / 2), py: sy(q.v) }));
-    const line = pts.map((q) => `${q.px.toFixed(1)},${q.py.toFixed(1)}`).join(' ');
-    const dots = pts
-      .map(
-        (q) =>
-          `<circle cx="${q.px.toFixed(1)}" cy="${q.py.toFixed(1)}" r="2.2"><title>${esc(`${row.label} #${(row.runs[i]!.repeat ?? 0) + 1} at ${(q.x.tMs / 1000).toFixed(1)} s: ${p.fmt(q.v)}${p.id === 'p99' ? '' : ' ops/s'}`)}</title></circle>`,
-      )
-      .join('');
-    parts.push(
-      `<g class="line" data-panel="${p.id}" stroke="${row.color}" fill="${row.color}"><polyline fill="none" stroke-width="1.8" points="${line}"/>${dots}</g>`,
-    );
+      .map((q) => ({ ...q, cx: px(sx(q.x.tMs + q.x.durationMs / 2)), cy: px(sy(q.v)) }));
+    const unit = p.id === 'p99' ? '' : ' ops/s';
+    const dots = pts.map((q) => {
+      const title = `${row.label} ${runName(row.runs[i]!)} at ${(q.x.tMs / 1000).toFixed(1)} s: ${p.fmt(q.v)}${unit}`;
+      return el('circle', { cx: q.cx, cy: q.cy, r: 2.2 }, `<title>${esc(title)}</title>`);
+    });
+    const line = el('polyline', { fill: 'none', 'stroke-width': 1.8, points: pts.map((q) => `${q.cx},${q.cy}`).join(' ') });
+    parts.push(el('g', { class: 'line', 'data-panel': p.id, stroke: row.color, fill: row.color }, line + dots.join('')));
   }
   return parts.join('');
 }
 
 function renderRow(row: TimelineRow, t: IntervalThresholds): string {
   const disturbed = row.runs.reduce((n, r) => n + r.series!.filter((x) => intervalDisturbance(x, t).length > 0).length, 0);
-  const intervals = row.runs.reduce((n, r) => n + r.series!.length, 0);
-  const W = 2 * PANEL_W + 20;
+  const svg = {
+    class: 'timeline',
+    'data-row': row.label,
+    'data-runs': row.runs.length,
+    'data-intervals': row.runs.reduce((n, r) => n + r.series!.length, 0),
+    'data-disturbed': disturbed,
+    viewBox: `0 0 ${2 * PANEL_W + 20} ${PANEL_H}`,
+    width: '100%',
+    role: 'img',
+    'aria-label': `${row.label} timeline`,
+  };
   return (
-    `<h3><span class="dot" style="background:${row.color}"></span>${esc(row.label)}</h3>` +
-    `<svg class="timeline" data-row="${esc(row.label)}" data-runs="${row.runs.length}" data-intervals="${intervals}" data-disturbed="${disturbed}" viewBox="0 0 ${W} ${PANEL_H}" width="100%" role="img" aria-label="${esc(row.label)} timeline">` +
-    `${renderPanel(row, PANELS[0]!, t, 0)}${renderPanel(row, PANELS[1]!, t, PANEL_W + 20)}</svg>`
+    `<h3>${el('span', { class: 'dot', style: `background:${row.color}` }, '')}${esc(row.label)}</h3>` +
+    el('svg', svg, renderPanel(row, PANELS[0]!, t, 0) + renderPanel(row, PANELS[1]!, t, PANEL_W + 20))
   );
 }
 
@@ -124,10 +149,16 @@ export function timelineSection(rows: readonly TimelineRow[], t: IntervalThresho
     .filter((r) => r.runs.length > 0);
   if (withSeries.length === 0) return '';
   const interval = withSeries[0]!.runs[0]!.intervalMs;
+  const each = interval ? ` (${+(interval / 1000).toFixed(2)} s each)` : '';
+  const caption =
+    `Throughput and p99 latency interval by interval${each} over each measured window, one line per repeat; ` +
+    'a call counts in the interval it completed in. Shaded: intervals where the machine was disturbed ' +
+    `(steal over ${t.stealPct}%, or timer hiccups over the config's <code>machine</code> limits): ` +
+    'figures there are noise, not findings.';
   return `
 <section id="timeline-section">
   <h2>Over time</h2>
-  <p class="caption">Throughput and p99 latency interval by interval${interval ? ` (${+(interval / 1000).toFixed(2)} s each)` : ''} over each measured window, one line per repeat; a call counts in the interval it completed in. Shaded: intervals where the machine was disturbed (steal over ${t.stealPct}%, or timer hiccups over the config's <code>machine</code> limits): figures there are noise, not findings.</p>
+  <p class="caption">${caption}</p>
   ${withSeries.map((r) => renderRow(r, t)).join('\n  ')}
 </section>`;
 }

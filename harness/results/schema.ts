@@ -138,9 +138,7 @@ export const seriesIntervalSchema = z
       .describe('CPU use over the interval in cores, read from /proc at its edges; null when not observable'),
     bytes: byteCount
       .nullable()
-      .describe(
-        'socket bytes over the interval (fanout: subscriber sockets), read when it closed: a late close moves bytes to its neighbour',
-      ),
+      .describe('socket bytes over the interval (fanout: subscriber sockets), read when it closed: a late close shifts some'),
     histogram: z
       .string()
       .describe("the interval's latency HdrHistogram, encoded: intervals merge exactly across workers and shards"),
