@@ -122,6 +122,13 @@ const configObjectSchema = z
     maxInflight: z.number().int().min(1).max(1_000_000).default(1000),
     /** A call with no answer after this many milliseconds counts as a timeout. */
     timeoutMs: z.number().int().min(1).max(600_000).default(10_000),
+    // --- issue 17, items 1-2 (per-interval series) ---
+    /**
+     * Length of each interval of a run's series (results/series.ts), and how often live outputs
+     * hear of the run. 100 ms .. 60 s; a window that is not a whole number of intervals ends on a short one.
+     */
+    intervalMs: z.number().int().min(100).max(60_000).default(1000),
+    // --- end of issue 17, items 1-2 ---
     /**
      * One-way network delay in ms between generator and server, made by a delaying TCP proxy in
      * the harness (harness/run/delay-proxy.ts); a round trip then costs 2 x delayMs. Unset: direct.

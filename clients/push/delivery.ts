@@ -60,6 +60,8 @@ export class DeliveryRecorder {
   };
   /** Decoded users (decode: true subscribers), by event id, for the equivalence check. */
   readonly decoded = new Map<number, UserJson>();
+  /** Issue 17: told of each delivery counted (receipt time, latency), for the per-interval series. */
+  onDelivered?: (recvUs: number, latencyUs: number) => void;
 
   constructor(readonly subscribers: number) {
     this.newest = new Float64Array(subscribers);
@@ -100,6 +102,7 @@ export class DeliveryRecorder {
     }
     this.counts.delivered++;
     this.latency.recordValue(Math.max(0, recvUs - createdUs));
+    this.onDelivered?.(recvUs, Math.max(0, recvUs - createdUs));
   }
 
   open(sub: number, atUs: number, resumed: boolean): void {

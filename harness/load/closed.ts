@@ -3,8 +3,9 @@
 // latency model under a fixed arrival rate (closed loops hide coordinated omission).
 import type { ByteCount, CallOutcome, Connection, Operation, PayloadBytes } from '../../clients/types.ts';
 import { createHistogram, type Histogram } from '../metrics/histogram.ts';
+import { IntervalRecorder, type IntervalCounts, type IntervalOptions } from './intervals.ts';
 
-export interface ClosedLoopOptions {
+export interface ClosedLoopOptions extends IntervalOptions {
   connections: readonly Connection[];
   /** Calls outstanding per connection. */
   inflight: number;
@@ -38,6 +39,8 @@ export interface ClosedLoopResult {
   items: number;
   /** Time to each measured call's first item, for calls that report one. */
   firstItemHistogram: Histogram | null;
+  /** The window by interval, by completion time: the intervals' ops add up to `ops`. */
+  series: IntervalCounts[];
 }
 
 export function sumBytes(conns: readonly Connection[]): ByteCount | null {
@@ -78,10 +81,12 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
   let phase: 'warmup' | 'measure' | 'drain' = o.warmupMs > 0 ? 'warmup' : 'measure';
   let bytesAtStart: ByteCount | null = null;
   let completionsAtStart = 0;
+  const intervals = new IntervalRecorder(o.intervalMs ?? 1000, o.durationMs);
 
   const enterMeasure = (): void => {
     phase = 'measure';
     bytesAtStart = sumBytes(o.connections);
+    intervals.start(bytesAtStart);
     completionsAtStart = completions;
     o.onPhase?.('measure');
   };
@@ -91,6 +96,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     if (!measured) return;
     errors++;
     byKind[kind] = (byKind[kind] ?? 0) + 1;
+    intervals.error(now() - measureStart);
   };
 
   const slots: Slot[] = [];
@@ -109,6 +115,7 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
       return;
     }
     const measured = phase === 'measure';
+    if (measured) intervals.sent(t - measureStart);
     const gen = slot.generation;
     slot.startedAt = t;
     slot.conn.call(o.nextOp()).then(
@@ -119,7 +126,9 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
         if (outcome.ok) {
           if (measured) {
             ops++;
-            histogram.recordValue(Math.max(1, Math.round((end - t) * 1000)));
+            const us = Math.max(1, Math.round((end - t) * 1000));
+            histogram.recordValue(us);
+            intervals.ok(end - measureStart, us);
             payloadReq += outcome.payload.request;
             payloadRes += outcome.payload.response;
             if (outcome.items !== undefined) items += outcome.items;
@@ -146,7 +155,8 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     );
   };
 
-  // One timer both reports progress and reaps calls that overran the timeout.
+  // One timer reports progress, closes intervals and reaps calls that overran the timeout.
+  let liveIntervals = 0;
   let lastOps = 0;
   let lastTick = t0;
   const tickMs = o.progressIntervalMs ?? 1000;
@@ -155,6 +165,11 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     () => {
       const t = now();
       if (phase === 'warmup' && t >= measureStart) enterMeasure();
+      if (phase !== 'warmup')
+        for (const i of intervals.closeDue(t - measureStart, () => sumBytes(o.connections))) {
+          o.onInterval?.(i);
+          liveIntervals++;
+        }
       for (const slot of slots) {
         if (slot.startedAt >= 0 && t - slot.startedAt > o.timeoutMs) {
           slot.generation++;
@@ -210,6 +225,9 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     o.onPhase?.('end');
   }
   const bytesAtEnd = sumBytes(o.connections);
+  const measuredMs = abortedAt === undefined ? o.durationMs : Math.max(0, Math.min(o.durationMs, abortedAt - measureStart));
+  const series = intervals.finish(measuredMs, bytesAtEnd);
+  for (const i of series.slice(liveIntervals)) o.onInterval?.(i);
   const windowBytes =
     bytesAtStart && bytesAtEnd
       ? { out: bytesAtEnd.out - (bytesAtStart as ByteCount).out, in: bytesAtEnd.in - (bytesAtStart as ByteCount).in }
@@ -219,12 +237,13 @@ export async function runClosedLoop(o: ClosedLoopOptions): Promise<ClosedLoopRes
     aborted: abortedAt !== undefined,
     histogram,
     ops,
-    measuredMs: abortedAt === undefined ? o.durationMs : Math.max(0, Math.min(o.durationMs, abortedAt - measureStart)),
+    measuredMs,
     errors: { total: errors, byKind },
     windowBytes,
     windowCompletions: completions - completionsAtStart,
     payload: ops > 0 ? { request: payloadReq / ops, response: payloadRes / ops } : null,
     items,
     firstItemHistogram,
+    series,
   };
 }

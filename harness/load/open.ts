@@ -6,6 +6,7 @@
 import type { ByteCount, CallOutcome, Connection, Operation, PayloadBytes } from '../../clients/types.ts';
 import { createHistogram, type Histogram } from '../metrics/histogram.ts';
 import { sumBytes } from './closed.ts';
+import { IntervalRecorder, type IntervalCounts, type IntervalOptions } from './intervals.ts';
 import { requestedRate, type OpenLoadModel } from './model.ts';
 import { makeSchedule, measuredMs } from './schedule.ts';
 
@@ -23,7 +24,7 @@ export const realClock: Clock = {
   },
 };
 
-export interface OpenLoopOptions {
+export interface OpenLoopOptions extends IntervalOptions {
   connections: readonly Connection[];
   /** Calls outstanding per connection (1 = no pipelining, as wrk2). */
   perConnection: number;
@@ -61,6 +62,8 @@ export interface OpenLoopResult {
   windowBytes: ByteCount | null;
   windowCompletions: number;
   payload: PayloadBytes | null;
+  /** The window by interval, by completion time: the intervals' ops add up to `ops`. */
+  series: IntervalCounts[];
 }
 
 interface Due {
@@ -91,6 +94,8 @@ export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const measureStart = t0 + o.warmupMs;
   const measureEnd = measureStart + windowMs;
   const schedule = makeSchedule(o.model, o.warmupMs, o.durationMs, o.seed ?? 1);
+  const intervals = new IntervalRecorder(o.intervalMs ?? 1000, windowMs);
+  let liveIntervals = 0;
   let nextAt = t0 + schedule();
 
   const slots: Slot[] = o.connections.map((conn) => ({ conn, outstanding: 0 }));
@@ -114,12 +119,14 @@ export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     if (!measured) return;
     errors++;
     byKind[kind] = (byKind[kind] ?? 0) + 1;
+    intervals.error(clock.now() - measureStart);
   };
 
   const advancePhase = (now: number): void => {
     if (phase === 'warmup' && now >= measureStart) {
       phase = 'measure';
       bytesAtStart = sumBytes(o.connections);
+      intervals.start(bytesAtStart);
       completionsAtStart = completions;
       o.onPhase?.('measure');
     }
@@ -142,7 +149,10 @@ export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
 
   const send = (due: Due, slot: Slot): void => {
     const sentAt = clock.now();
-    if (sentAt >= measureStart && sentAt < measureEnd) sentInWindow++;
+    if (sentAt >= measureStart && sentAt < measureEnd) {
+      sentInWindow++;
+      intervals.sent(sentAt - measureStart);
+    }
     slot.outstanding++;
     outstanding++;
     const id = ++token;
@@ -164,7 +174,9 @@ export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     if (outcome.ok) {
       if (due.measured) {
         ops++;
-        histogram.recordValue(Math.max(1, Math.round((end - due.intended) * 1000)));
+        const us = Math.max(1, Math.round((end - due.intended) * 1000));
+        histogram.recordValue(us);
+        intervals.ok(end - measureStart, us);
         rawHistogram.recordValue(Math.max(1, Math.round((end - sentAt) * 1000)));
         payloadReq += outcome.payload.request;
         payloadRes += outcome.payload.response;
@@ -219,6 +231,11 @@ export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const tick = (): void => {
     if (finished) return;
     const now = clock.now();
+    if (phase !== 'warmup')
+      for (const i of intervals.closeDue(now - measureStart, () => sumBytes(o.connections))) {
+        o.onInterval?.(i);
+        liveIntervals++;
+      }
     for (const [id, e] of live) {
       if (now - e.sentAt > o.timeoutMs) {
         live.delete(id);
@@ -255,6 +272,8 @@ export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     cancelTick?.();
     const bytesAtEnd = sumBytes(o.connections);
     const start = bytesAtStart as ByteCount | null;
+    const series = intervals.finish(effectiveMs, bytesAtEnd);
+    for (const i of series.slice(liveIntervals)) o.onInterval?.(i);
     resolveDone({
       histogram,
       rawHistogram,
@@ -268,6 +287,7 @@ export function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
       windowBytes: start && bytesAtEnd ? { out: bytesAtEnd.out - start.out, in: bytesAtEnd.in - start.in } : null,
       windowCompletions: completions - completionsAtStart,
       payload: ops > 0 ? { request: payloadReq / ops, response: payloadRes / ops } : null,
+      series,
     });
   };
 

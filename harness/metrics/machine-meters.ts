@@ -5,7 +5,7 @@
 import os from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import { commandExists, hasType, spawnNode, stopChild, waitForMessage } from '../procs/control.ts';
-import { decodeHistogram } from './histogram.ts';
+import { decodeHistogram, mergeEncoded } from './histogram.ts';
 import { readProcStat, stealPctBetween, type CpuJiffies } from './steal.ts';
 import type { MeterToRunner } from './hiccup-ipc.ts';
 
@@ -108,7 +108,41 @@ export class MachineMeters {
     };
   }
 
+  /**
+   * Issue 17: hiccups by interval of a run's window (epoch ms start), all meters merged; null for
+   * an interval some meter no longer holds samples of.
+   */
+  async intervalHiccups(startMs: number, intervalMs: number, count: number): Promise<({ p99: number; max: number } | null)[]> {
+    const seq = ++this.seq;
+    const perMeter = await Promise.all(
+      this.meters.map(async (m) => {
+        const reply = waitForMessage<Msg<'interval-hiccups'>>(
+          m.child,
+          (x): x is Msg<'interval-hiccups'> => hasType('interval-hiccups')(x) && (x as Msg<'interval-hiccups'>).seq === seq,
+          ANSWER_MS,
+          `hiccup meter on CPU ${m.cpu}`,
+        );
+        m.child.send({ type: 'intervals', seq, startMs, intervalMs, count });
+        return (await reply).histograms;
+      }),
+    );
+    return mergeMeterIntervals(perMeter, count);
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.meters.map((m) => stopChild(m.child, 500)));
   }
+}
+
+/** Pure: each interval's hiccups over every meter, merged exactly; null when a meter lacks it or none woke. */
+export function mergeMeterIntervals(
+  perMeter: readonly (readonly (string | null)[])[],
+  count: number,
+): ({ p99: number; max: number } | null)[] {
+  return Array.from({ length: count }, (_, i) => {
+    const hs = perMeter.map((m) => m[i] ?? null);
+    if (hs.length === 0 || hs.some((h) => h === null)) return null;
+    const all = mergeEncoded(hs as string[]);
+    return all.totalCount > 0 ? { p99: all.getValueAtPercentile(99), max: all.maxValue } : null;
+  });
 }

@@ -58,6 +58,10 @@ export class MeteredMachine implements MachineWatch {
     this.meters.openWindow();
   }
 
+  intervalHiccups(startMs: number, intervalMs: number, count: number): Promise<({ p99: number; max: number } | null)[]> {
+    return this.meters.intervalHiccups(startMs, intervalMs, count);
+  }
+
   async judge(): Promise<MachineBlock> {
     const window = await this.meters.closeWindow();
     this.meters.openWindow();

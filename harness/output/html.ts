@@ -12,6 +12,7 @@ import { claimsInResult, formatMeasured, verdictTone, type Claim } from '../resu
 import { endOnly } from './end-only.ts';
 import type { OutputEntry } from './types.ts';
 import { implementationText, rowLabel } from '../results/row-identity.ts';
+import { TIMELINE_CSS, timelineSection } from './html-timeline.ts';
 
 export interface ChartAssets {
   /** uPlot's IIFE build (defines the global `uPlot`). */
@@ -700,7 +701,12 @@ const PAGE_SCRIPT = `
       var r = svg.getBoundingClientRect();
       out.push({ id: svg.getAttribute('data-chart'), kind: 'svg', series: svg.querySelectorAll('g.bar-group').length, width: r.width, height: r.height });
     });
-    window.__reportReady = { protocols: data.protocols, charts: out };
+    // Issue 17: the timelines (one per row with a series), apart from the charts.
+    var timelines = Array.prototype.map.call(document.querySelectorAll('svg.timeline'), function (svg) {
+      var r = svg.getBoundingClientRect();
+      return { row: svg.getAttribute('data-row'), lines: svg.querySelectorAll('g.line').length, disturbed: svg.querySelectorAll('rect.disturbed').length, width: r.width, height: r.height };
+    });
+    window.__reportReady = { protocols: data.protocols, charts: out, timelines: timelines };
   }
 })();
 `;
@@ -734,7 +740,10 @@ export function renderHtmlReport(result: BenchResult, opts: HtmlReportOptions): 
   <h2>Throughput</h2>
   <p class="caption">Successful calls per second over the measured window; higher is better.${repeatsNote}</p>
   ${renderBarChart(throughputChart(groups))}
-</section>
+</section>${timelineSection(
+        groups.map((g) => ({ label: g.label, color: g.color, runs: g.ok })),
+        result.config.machine,
+      )}
 <section id="cpu-section">
   <h2>CPU per call</h2>
   <p class="caption">Process CPU time (user + system) of each side over the measured window, divided by successful calls, in microseconds; lower is better.${repeatsNote}</p>
@@ -768,7 +777,7 @@ export function renderHtmlReport(result: BenchResult, opts: HtmlReportOptions): 
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
 <title>${escapeHtml(title)}</title>
 <style>${opts.assets.css.replace(/<\/(style)/gi, '<\\/$1')}</style>
-<style>${CSS}</style>
+<style>${CSS}${TIMELINE_CSS}</style>
 </head>
 <body>
 <main>

@@ -1,7 +1,23 @@
-// Progress on stderr while a bench runs: on a terminal one line rewritten in place, elsewhere
-// (a log, CI) one plain line per event. The edge writes the text exactly as returned.
-import type { ProgressEvent } from '../workloads/types.ts';
+// Progress on stderr while a bench runs: on a terminal one line per row rewritten in place (in
+// the measured window: the last interval's ops/s, p99 and errors), elsewhere (a log, CI) one
+// plain line per event. The edge writes the text exactly as returned.
+import type { IntervalProgress, ProgressEvent } from '../workloads/types.ts';
 import type { Output } from './types.ts';
+import { decodeHistogram } from '../metrics/histogram.ts';
+
+/** Microseconds as a short terminal figure: 850 us, 1.23 ms, 2.5 s. */
+export function shortLatency(us: number): string {
+  if (us < 1000) return `${Math.round(us)} us`;
+  if (us < 1_000_000) return `${+(us / 1000).toPrecision(3)} ms`;
+  return `${+(us / 1_000_000).toPrecision(3)} s`;
+}
+
+/** Issue 17: what a closed interval adds to the live line: its p99 and errors (its ops/s is the line's rate). */
+export function intervalFigures(i: IntervalProgress): string {
+  const h = decodeHistogram(i.histogram);
+  const p99 = h.totalCount > 0 ? shortLatency(h.getValueAtPercentile(99)) : 'n/a';
+  return `p99 ${p99}  ${i.errors.toLocaleString('en-US')} error${i.errors === 1 ? '' : 's'}`;
+}
 
 export function progressLine(e: ProgressEvent): string {
   // A row off its server's reference implementation names it (issue 14): `[graphql · mercurius-jit]`.
@@ -13,7 +29,10 @@ export function progressLine(e: ProgressEvent): string {
     case 'warmup':
     case 'measure': {
       const seconds = `${((e.elapsedMs ?? 0) / 1000).toFixed(1)}/${((e.totalMs ?? 0) / 1000).toFixed(1)} s`;
-      return `${tag} ${e.phase} ${seconds}  ${(e.opsPerSec ?? 0).toLocaleString('en-US')} ops/s`;
+      // The window's opening has no rate yet.
+      if (e.opsPerSec === undefined && !e.interval) return `${tag} ${e.phase} ${seconds}`;
+      const rate = `${tag} ${e.phase} ${seconds}  ${(e.opsPerSec ?? 0).toLocaleString('en-US')} ops/s`;
+      return e.interval ? `${rate}  ${intervalFigures(e.interval)}` : rate;
     }
     case 'done':
       return `${tag} done: ${Math.round(e.opsPerSec ?? 0).toLocaleString('en-US')} ops/s`;

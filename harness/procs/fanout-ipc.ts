@@ -5,6 +5,7 @@ import type { FanoutTransport } from '../workloads/fanout-transports.ts';
 import type { DeliveryReport } from '../../clients/push/delivery.ts';
 import type { ByteCount } from '../../clients/types.ts';
 import type { Arrivals } from '../../servers/push/events.ts';
+import type { IntervalCounts } from '../load/intervals.ts';
 
 export interface FanoutServerJob {
   transport: FanoutTransport;
@@ -69,6 +70,8 @@ export interface FanoutSubscriberJob {
   /** Decode the first subscriber's events fully and check them against the data set. */
   verify: boolean;
   dataset: { users: number; seed: number };
+  /** Issue 17: length of the window's intervals (absent: 1000 ms). */
+  intervalMs?: number;
 }
 
 export interface SubscriberResult extends DeliveryReport {
@@ -86,12 +89,15 @@ export interface SubscriberResult extends DeliveryReport {
   /** Subscribers with an open subscription when the report was made. */
   openAtEnd: number;
   reconnects: number;
+  /** Issue 17: deliveries by interval of receipt (the drain's in the last), with bytes and latency. */
+  series?: IntervalCounts[];
 }
 
 export type SubscriberToRunner =
   | { type: 'ready' }
   | { type: 'connected'; ok: number; failed: number; connectMs: number; setupBytes: ByteCount | null; firstError?: string }
   | { type: 'result'; result: SubscriberResult }
+  | { type: 'interval'; interval: IntervalCounts }
   | { type: 'cut'; count: number }
   | { type: 'error'; message: string };
 

@@ -12,6 +12,7 @@ import { encodeHistogram } from '../metrics/histogram.ts';
 import { idSequence } from '../load/ids.ts';
 import { nowMs, type GeneratorJob, type GeneratorToRunner, type RunnerToGenerator } from './ipc.ts';
 import type { Connection } from '../../clients/types.ts';
+import type { IntervalCounts } from '../load/intervals.ts';
 
 const send = (m: GeneratorToRunner): void => {
   process.send?.(m);
@@ -62,6 +63,9 @@ async function main(): Promise<void> {
     onPhase: (phase: 'measure' | 'end') => send({ type: 'phase', phase, atMs: nowMs() }),
     onProgress: (p: { phase: 'warmup' | 'measure'; elapsedMs: number; totalMs: number; opsPerSec: number }) =>
       send({ type: 'progress', ...p }),
+    // Each closed interval goes to the runner at once: live outputs see the run unfold.
+    ...(job.intervalMs !== undefined && { intervalMs: job.intervalMs }),
+    onInterval: (interval: IntervalCounts) => send({ type: 'interval', interval }),
   };
   const load = job.load;
   if (viaAutocannon) {
@@ -124,6 +128,7 @@ async function main(): Promise<void> {
       ...('items' in result && result.items > 0 && { items: result.items }),
       ...('firstItemHistogram' in result &&
         result.firstItemHistogram && { firstItemHistogram: encodeHistogram(result.firstItemHistogram) }),
+      series: result.series,
     },
   });
   // Let the IPC message flush before leaving.

@@ -7,17 +7,23 @@
 import net from 'node:net';
 import { createHistogram, encodeHistogram, type Histogram } from '../metrics/histogram.ts';
 import type { MeterToRunner, RunnerToMeter } from '../metrics/hiccup-ipc.ts';
+import { SampleRing } from '../metrics/sample-ring.ts';
 
 const SLEEP_MS = 1;
 const send = (m: MeterToRunner): void => void process.send?.(m);
 
 let hiccups = createHistogram();
+// Recent wake-ups with their times (issue 17), so a run's intervals get their own hiccups
+// whenever the runner asks, whatever window resets happened meanwhile.
+const recent = new SampleRing();
 
 function sleepLoop(): void {
   const t0 = process.hrtime.bigint();
   setTimeout(() => {
     const overshootUs = Number(process.hrtime.bigint() - t0) / 1000 - SLEEP_MS * 1000;
-    hiccups.recordValue(Math.max(1, Math.round(overshootUs)));
+    const us = Math.max(1, Math.round(overshootUs));
+    hiccups.recordValue(us);
+    recent.push(performance.timeOrigin + performance.now(), us);
     sleepLoop();
   }, SLEEP_MS);
 }
@@ -61,7 +67,9 @@ function pingPong(port: number, roundTrips: number): Promise<Histogram> {
 process.on('message', (m: RunnerToMeter) => {
   if (m.type === 'reset') hiccups = createHistogram();
   else if (m.type === 'report') send({ type: 'hiccups', seq: m.seq, histogram: encodeHistogram(hiccups) });
-  else if (m.type === 'echo') startEcho();
+  else if (m.type === 'intervals') {
+    send({ type: 'interval-hiccups', seq: m.seq, histograms: recent.perInterval(m.startMs, m.intervalMs, m.count) });
+  } else if (m.type === 'echo') startEcho();
   else if (m.type === 'ping')
     pingPong(m.port, m.roundTrips).then(
       (h) => send({ type: 'pong', seq: m.seq, histogram: encodeHistogram(h) }),

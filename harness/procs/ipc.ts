@@ -5,6 +5,7 @@ import type { LoadModel } from '../load/model.ts';
 import type { AutocannonOwnFigures } from '../load/autocannon.ts';
 import type { ServerName } from '../../servers/registry.ts';
 import type { ServerTuning } from '../../servers/types.ts';
+import type { IntervalCounts } from '../load/intervals.ts';
 
 /** What a server reports of itself when asked: memory and store counters (its CPU is read from /proc). */
 export interface ServerStats {
@@ -70,6 +71,8 @@ export interface GeneratorJob {
   variant?: string;
   /** The scenario's resolved options (its own schema's output), handed to its ops() unread. */
   options: Record<string, unknown>;
+  /** Issue 17: length of the measured window's intervals (absent: 1000 ms). */
+  intervalMs?: number;
 }
 
 export interface GeneratorResult {
@@ -94,12 +97,15 @@ export interface GeneratorResult {
   firstItemHistogram?: string;
   /** autocannon's own figures, when it drove the run. */
   autocannon?: AutocannonOwnFigures;
+  /** Issue 17: the window by interval (absent on autocannon rows: it keeps its calls to itself). */
+  series?: IntervalCounts[];
 }
 
 export type GeneratorToRunner =
   | { type: 'connected'; setupBytes: ByteCount | null }
   | { type: 'phase'; phase: 'measure' | 'end'; atMs: number }
   | { type: 'progress'; phase: 'warmup' | 'measure'; elapsedMs: number; totalMs: number; opsPerSec: number }
+  | { type: 'interval'; interval: IntervalCounts }
   | { type: 'result'; result: GeneratorResult }
   | { type: 'error'; message: string };
 

@@ -11,6 +11,7 @@ import { generateUser } from '../../servers/dataset.ts';
 import { monoUs, userIdForEvent } from '../../servers/push/events.ts';
 import { canonicalUser } from '../../proto/contract.ts';
 import type { FanoutSubscriberJob, RunnerToSubscriber, SubscriberResult, SubscriberToRunner } from './fanout-ipc.ts';
+import { IntervalRecorder } from '../load/intervals.ts';
 
 const send = (m: SubscriberToRunner): void => {
   process.send?.(m);
@@ -126,14 +127,29 @@ async function main(): Promise<void> {
     recorder.setWindow(fromUs, toUs);
     let s0 = snapshot();
     let s1 = s0;
+    // Issue 17: deliveries by interval of receipt, each closed (and sent) at its end.
+    const intervalMs = job.intervalMs ?? 1000;
+    const intervals = new IntervalRecorder(intervalMs, (toUs - fromUs) / 1000);
+    let sentLive = 0;
+    recorder.onDelivered = (recvUs, latencyUs) => intervals.ok((recvUs - fromUs) / 1000, latencyUs);
     // CPU is not sampled here: the runner reads every subscriber process's from /proc at the edges.
     at(fromUs, () => {
       s0 = snapshot();
+      intervals.start(s0.bytes);
     });
+    for (let k = 1; k * intervalMs * 1000 < toUs - fromUs; k++)
+      at(fromUs + k * intervalMs * 1000, () => {
+        for (const interval of intervals.closeDue((monoUs() - fromUs) / 1000, sumBytes)) {
+          send({ type: 'interval', interval });
+          sentLive++;
+        }
+      });
     at(toUs, () => {
       s1 = snapshot();
     });
     at(reportAtUs, () => {
+      const series = intervals.finish((toUs - fromUs) / 1000, s1.bytes);
+      for (const interval of series.slice(sentLive)) send({ type: 'interval', interval });
       const { verified, mismatch } = verify();
       let reconnects = 0;
       for (const s of subs) reconnects += s.reconnects;
@@ -147,6 +163,7 @@ async function main(): Promise<void> {
         ...(mismatch !== undefined && { mismatch }),
         openAtEnd: isOpen.reduce((a, b) => a + b, 0),
         reconnects,
+        series,
       };
       send({ type: 'result', result });
     });

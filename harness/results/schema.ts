@@ -126,6 +126,42 @@ export const deliverySchema = z
   })
   .describe('fanout: delivery of pushed (or polled) events');
 
+// --- issue 17, items 1-2 (per-interval series; harness/results/series.ts) ---
+export const seriesIntervalSchema = z
+  .object({
+    tMs: z.number().nonnegative().describe("interval start, ms from the measured window's start (startedAtMs)"),
+    durationMs: z.number().nonnegative().describe('interval length; the last one of an interrupted window may be shorter'),
+    ops: z
+      .number()
+      .int()
+      .nonnegative()
+      .describe('successful calls completed in the interval (fanout: deliveries); they add up to the run'),
+    errors: z.number().int().nonnegative(),
+    latencyUs: z
+      .object({ p50: z.number(), p90: z.number(), p99: z.number(), max: z.number() })
+      .nullable()
+      .describe("the interval's own latency (fanout: delivery latency), microseconds; null when nothing completed"),
+    achievedRate: z.number().nonnegative().describe('calls sent per second in the interval (fanout: events emitted per second)'),
+    cpu: z
+      .object({ server: z.number().nullable(), client: z.number().nullable() })
+      .describe('CPU use over the interval in cores, read from /proc at its edges; null when not observable'),
+    bytes: byteCount
+      .nullable()
+      .describe('socket bytes over the interval (fanout: subscriber sockets), read when it closed: a late close shifts some'),
+    histogram: z
+      .string()
+      .describe("the interval's latency HdrHistogram, encoded: intervals merge exactly across workers and shards"),
+    events: z.number().int().nonnegative().optional().describe('fanout: events the server created in the interval'),
+    stealPct: z.number().nullable().optional().describe("the worst CPU's steal over the interval, percent (/proc/stat)"),
+    hiccupUs: z
+      .object({ p99: z.number(), max: z.number() })
+      .nullable()
+      .optional()
+      .describe('how late 1 ms sleeps woke during the interval, all machine meters merged, microseconds'),
+  })
+  .describe('one interval of a run: its own figures and histogram');
+// --- end of issue 17, items 1-2 (the run-record fields are at the end of runRecordSchema) ---
+
 // Loose: scenario-specific figures (delivery, sqlStatementsPerRequest, ...) ride along.
 export const runRecordSchema = z.looseObject({
   protocol: z.string(),
@@ -301,6 +337,17 @@ export const runRecordSchema = z.looseObject({
       "the server implementation the row ran on (--impl); null: an external --target not told which (--target-impl). Rows are told apart by it when it is not the server's reference (harness/results/row-identity.ts)",
     ),
   // --- end of issue 14 ---
+  // --- issue 17, items 1-2 (per-interval series): startedAtMs, intervalMs, series. Optional: old files read ---
+  startedAtMs: z
+    .number()
+    .optional()
+    .describe('Unix epoch ms at which the measured window opened: anchors the series of runs and shards to each other'),
+  intervalMs: z.number().positive().optional().describe('the length of each interval of `series`'),
+  series: z
+    .array(seriesIntervalSchema)
+    .optional()
+    .describe('the measured window interval by interval (a call counts in the interval it completed in)'),
+  // --- end of issue 17, items 1-2 ---
 });
 
 export const figureSpreadSchema = z.object({
@@ -337,6 +384,7 @@ export const benchResultSchema = z.object({
 });
 
 export type LatencySummary = z.infer<typeof latencySummarySchema>;
+export type SeriesInterval = z.infer<typeof seriesIntervalSchema>;
 export type Pinning = z.infer<typeof pinningSchema>;
 export type Environment = z.infer<typeof environmentSchema>;
 export type LoadDescription = z.infer<typeof loadSchema>;

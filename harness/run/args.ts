@@ -43,6 +43,8 @@ export const FLAGS = {
   workers: { type: 'string', help: 'load-generator processes per run (histograms merged)' },
   repeat: { type: 'string', help: 'runs of each protocol, interleaved A B C A B C' },
   load: { type: 'string', help: 'load model: closed:CONNxINFLIGHT, rate:OPS_PER_S, poisson:OPS_PER_S, stages:RATE@S,...' },
+  // Issue 17 (per-interval series).
+  'interval-ms': { type: 'string', help: 'length of each interval of the per-interval series and live lines, ms (default 1000)' },
   'wait-quiet': { type: 'string', help: 'before each run, wait up to S seconds for a quiet machine (default: do not wait)' },
   // --- issue 14: implementations (harness/run/implementations.ts) ---
   impl: {
@@ -177,6 +179,9 @@ export function parseCli(argv: string[]): {
     layer.targets = targets;
   }
   if (values.sweep) layer.sweep = true;
+  // Issue 17: range checked by the config schema, with every other problem.
+  const intervalMs = num('interval-ms', values['interval-ms']);
+  if (intervalMs !== undefined) layer.intervalMs = intervalMs;
   const waitQuiet = num('wait-quiet', values['wait-quiet']);
   if (waitQuiet !== undefined) layer.machine = { ...layer.machine, waitQuietS: waitQuiet };
   const delay = num('delay', values.delay);

@@ -16,6 +16,8 @@ export interface MachineWatch {
   windowOpened(): void;
   /** A record is finished: the machine block over its window; the next window opens. */
   judge(): Promise<MachineBlock>;
+  /** Issue 17: hiccups by interval of a record's series (window start, epoch ms); null where not held. */
+  intervalHiccups?(startMs: number, intervalMs: number, count: number): Promise<({ p99: number; max: number } | null)[]>;
 }
 
 export interface AttemptOptions {
@@ -59,6 +61,7 @@ export async function* runWithReruns(
     };
     const records: RunRecord[] = [];
     for await (const record of run(watched)) {
+      await withIntervalHiccups(watch, record).catch((err: Error) => o.note(`machine meters: ${err.message}`));
       const machine = await watch.judge().catch((err: Error) => o.note(`machine meters: ${err.message}`));
       if (machine) record.machine = machine;
       record.attempt = attempt;
@@ -73,6 +76,14 @@ export async function* runWithReruns(
       `running ${rowLabel(records[0]!)} again (attempt ${attempt + 1} of at most ${o.reruns + 1}); the disturbed one is kept`,
     );
   }
+}
+
+/** Issue 17: each interval of the record's series gets its own hiccups from the meters. */
+async function withIntervalHiccups(watch: MachineWatch, record: RunRecord): Promise<void> {
+  const { series, startedAtMs, intervalMs } = record;
+  if (!watch.intervalHiccups || !series?.length || startedAtMs === undefined || !intervalMs) return;
+  const hiccups = await watch.intervalHiccups(startedAtMs, intervalMs, series.length);
+  record.series = series.map((x, i) => ({ ...x, hiccupUs: hiccups[i] ?? null }));
 }
 
 /** Pure: the runs that count: every record but the superseded attempts. */

@@ -40,6 +40,12 @@ import type { ByteCount } from '../../clients/types.ts';
 import { EmissionSchedule, eventJson, monoUs } from '../../servers/push/events.ts';
 import { encodeUserEvent } from '../../proto/events.ts';
 import { generateUser } from '../../servers/dataset.ts';
+import { intervalEvent, liveIntervals, mergeIntervalCounts } from '../load/intervals.ts';
+import { sampleAtEdges, type EdgeSampler } from '../metrics/edge-sampler.ts';
+import { readProcStat } from '../metrics/steal.ts';
+import { buildSeries, withEvents, type EdgeReading } from '../results/series.ts';
+import { nowMs } from '../procs/ipc.ts';
+import type { ProgressEvent } from './types.ts';
 
 const SERVER_ENTRY = new URL('../procs/push-server-entry.ts', import.meta.url);
 const SUBSCRIBER_ENTRY = new URL('../procs/subscriber-entry.ts', import.meta.url);
@@ -119,6 +125,8 @@ export const fanout: Workload<FanoutRunSpec> = {
       onProgress: (line: string) => progress({ protocol: spec.transport, phase: 'note', message: line }),
       signal,
       runIndex: index,
+      // Issue 17: the window's opening and each closed interval, as request/response rows send them.
+      onMeasure: (e: Omit<ProgressEvent, 'protocol' | 'phase'>) => progress({ protocol: spec.transport, phase: 'measure', ...e }),
     };
     yield await runFanout(spec, cfg, fanoutSettings(cfg).options, pinning, hooks);
   },
@@ -169,6 +177,8 @@ export interface FanoutHooks {
   signal?: AbortSignal;
   /** Index of this run in the invocation: rotates the source addresses so TIME_WAIT of one run never starves the next. */
   runIndex?: number;
+  /** Issue 17: the measured window opened (elapsedMs 0) or closed an interval (with `interval`). */
+  onMeasure?: (e: Omit<ProgressEvent, 'protocol' | 'phase'>) => void;
 }
 
 let memSeq = 0;
@@ -367,6 +377,7 @@ export async function runFanout(
   };
   let server: ChildProcess | undefined;
   let subscribers: ChildProcess[] = [];
+  let edges: EdgeSampler | undefined;
   try {
     const job: FanoutServerJob = {
       transport: spec.transport,
@@ -405,6 +416,7 @@ export async function runFanout(
         connectConcurrency: options.connectConcurrency,
         verify: p === 0,
         dataset: cfg.dataset,
+        intervalMs: cfg.intervalMs,
       };
       firstIndex += count;
       return j;
@@ -523,7 +535,37 @@ export async function runFanout(
         subs: subs.every((x) => x !== null) ? subs.reduce((a, b) => a + (b as number), 0) : null,
       });
     };
-    timers.push(setTimeout(sampleCpu, Math.max(0, (fromUs - monoUs()) / 1000)));
+    // Issue 17: CPU and steal at every interval edge too; each subscriber process's closed
+    // intervals, merged once all have closed one, go to the live outputs.
+    const windowMs = cfg.duration * 1000;
+    let windowStartMs: number | undefined;
+    const readEdge = (atMs: number): EdgeReading => {
+      const subs = subscribers.map((c) => procCpuUs(c.pid));
+      return {
+        atMs,
+        serverCpuUs: procCpuUs(srv.pid),
+        clientCpuUs: subs.every((x) => x !== null) ? subs.reduce((a: number, b) => a + b!, 0) : null,
+        stat: readProcStat(),
+      };
+    };
+    const live = liveIntervals(processes, (i) => hooks.onMeasure?.(intervalEvent(i, windowMs)));
+    subscribers.forEach((s, p) =>
+      s.on('message', (m: SubscriberToRunner) => {
+        if (m.type === 'interval') live.add(p, m.interval);
+      }),
+    );
+    const openWindow = (): void => {
+      sampleCpu();
+      // The window's epoch start, from the monotonic edge every process acts on.
+      windowStartMs = nowMs() + (fromUs - monoUs()) / 1000;
+      edges = sampleAtEdges(
+        readEdge,
+        { startMs: windowStartMs, endMs: windowStartMs + windowMs, intervalMs: cfg.intervalMs },
+        nowMs,
+      );
+      hooks.onMeasure?.({ elapsedMs: 0, totalMs: windowMs });
+    };
+    timers.push(setTimeout(openWindow, Math.max(0, (fromUs - monoUs()) / 1000)));
     timers.push(setTimeout(sampleCpu, Math.max(0, (toUs - monoUs()) / 1000)));
     const dropCount = Math.round(spec.subscribers * options.drop.fraction);
     if (dropCount > 0) {
@@ -558,6 +600,7 @@ export async function runFanout(
     aborted.catch(() => undefined);
     const [emitReport, subResults] = await Promise.race([Promise.all([emitted, results]), serverDied, aborted]);
     hooks.signal?.removeEventListener('abort', onAbort);
+    edges?.stop();
     const [c0, c1] = cpuAt;
     const record = buildFanoutRecord(base, {
       spec,
@@ -573,6 +616,16 @@ export async function runFanout(
       payloadBytes: eventPayloadBytes(spec.transport, cfg.dataset),
       workers: processes,
     });
+    const subSeries = subResults.map((m) => m.result.series);
+    if (windowStartMs !== undefined && subSeries.every((s) => s !== undefined)) {
+      const counts = mergeIntervalCounts(subSeries);
+      // Events per interval from the schedule the server emits on (its report counts the window only).
+      const schedule = new EmissionSchedule(options.arrivals, spec.eventRate, startUs, cfg.dataset.seed);
+      const events = counts.map((c) => schedule.countIn(fromUs + c.tMs * 1000, fromUs + (c.tMs + c.durationMs) * 1000).count);
+      record.startedAtMs = Math.round(windowStartMs);
+      record.intervalMs = cfg.intervalMs;
+      record.series = withEvents(buildSeries(counts, edges?.readings ?? []), events);
+    }
     const d = record.delivery!;
     const l = d.latencyUs;
     say(
@@ -585,6 +638,7 @@ export async function runFanout(
     say(`FAILED: ${message}`);
     return failedRecord(base, spec, hooks.signal?.aborted ? 'aborted' : 'failed', message);
   } finally {
+    edges?.stop();
     // The server goes first: its side then holds the TIME_WAIT sockets (on its one port),
     // not the subscribers' ephemeral ports the next run needs.
     if (server) await stopChild(server);

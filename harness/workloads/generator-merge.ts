@@ -4,6 +4,7 @@ import type { GeneratorResult } from '../procs/ipc.ts';
 import type { ResolvedLoad } from '../config.ts';
 import type { Pinning } from '../results/schema.ts';
 import { encodeHistogram, mergeEncoded } from '../metrics/histogram.ts';
+import { mergeIntervalCounts } from '../load/intervals.ts';
 
 /** Each worker's share of the load: connections are split by the caller, rates here. */
 export function splitLoad(model: ResolvedLoad, workers: number): ResolvedLoad {
@@ -69,6 +70,8 @@ export function mergeGeneratorResults(rs: readonly GeneratorResult[]): Generator
     ...(rs.every((r) => r.firstItemHistogram !== undefined) && {
       firstItemHistogram: encodeHistogram(mergeEncoded(rs.map((r) => r.firstItemHistogram!))),
     }),
+    // Issue 17: intervals merge by index, exactly (histograms add bucket by bucket).
+    ...(rs.every((r) => r.series) && { series: mergeIntervalCounts(rs.map((r) => r.series!)) }),
     ...(rs.every((r) => r.autocannon) && {
       // autocannon's own percentiles cannot be merged without its histograms: keep the worst worker's.
       autocannon: {

@@ -30,6 +30,11 @@ import type { CpuSample, GeneratorJob, GeneratorResult, GeneratorToRunner, Serve
 import type { RunRecord } from '../results/types.ts';
 import { implementationOf, referenceImplementation, type ServerName } from '../../servers/registry.ts';
 import { implementationRecord, parseTargetImplementation, type ImplementationRecord } from '../run/implementations.ts';
+import { sampleAtEdges, type EdgeSampler } from '../metrics/edge-sampler.ts';
+import { readProcStat } from '../metrics/steal.ts';
+import { intervalEvent, liveIntervals } from '../load/intervals.ts';
+import { buildSeries, type EdgeReading } from '../results/series.ts';
+import { nowMs } from '../procs/ipc.ts';
 
 const AUTOCANNON_VERSION = packageVersions(['autocannon']).autocannon;
 const SERVER_ENTRY = new URL('../procs/server-entry.ts', import.meta.url);
@@ -183,6 +188,7 @@ export async function runProtocol(
   let proxy: DelayProxy | undefined;
   let network: NetworkInfo | undefined;
   let generators: ChildProcess[] = [];
+  let edges: EdgeSampler | undefined;
   const withTarget = <T extends object>(r: T): T => (externalUrl ? { ...r, target: { url: externalUrl, external: true } } : r);
   try {
     progress({ phase: 'start' });
@@ -248,6 +254,7 @@ export async function runProtocol(
       driver: hooks.driver ?? 'harness',
       ...(hooks.variant !== undefined && { variant: hooks.variant }),
       options: scenarioOptions(cfg),
+      intervalMs: cfg.intervalMs,
     }));
     const job = jobs[0]!;
     generators = jobs.map((j) => spawnNode(GENERATOR_ENTRY, [JSON.stringify(j)], pinning.generator));
@@ -261,6 +268,20 @@ export async function runProtocol(
     const srv = server;
     const sample = (): Promise<CpuSample | null> => (srv ? sampleCpu(srv).catch(() => null) : Promise.resolve(null));
     const rates = new Array<number>(workers).fill(0);
+    // Issue 17: the series. Each worker's closed intervals, merged once every worker has closed
+    // one, go to the live outputs; CPU and steal are read here at the interval edges.
+    const windowMs = isOpenLoop(model) ? measuredMs(model, job.durationMs) : job.durationMs;
+    const live = liveIntervals(workers, (i) => progress({ phase: 'measure', ...intervalEvent(i, windowMs) }));
+    let windowStartMs: number | undefined;
+    const readEdge = (atMs: number): EdgeReading => {
+      const gens = generators.map((g) => procCpuUs(g.pid));
+      return {
+        atMs,
+        serverCpuUs: srv ? procCpuUs(srv.pid) : null,
+        clientCpuUs: gens.every((x) => x !== null) ? gens.reduce((a: number, b) => a + b!, 0) : null,
+        stat: readProcStat(),
+      };
+    };
     // Each worker's own CPU over its own window, read from /proc as it enters and leaves it.
     const genCpu = generators.map(() => ({ from: null as number | null, to: null as number | null }));
     generators.forEach((g, w) =>
@@ -268,14 +289,23 @@ export async function runProtocol(
         if (m.type === 'phase' && m.phase === 'measure') {
           genCpu[w]!.from = procCpuUs(g.pid);
           cpuAtStart ??= sample();
+          if (windowStartMs === undefined) {
+            windowStartMs = m.atMs;
+            edges = sampleAtEdges(readEdge, { startMs: m.atMs, endMs: m.atMs + windowMs, intervalMs: cfg.intervalMs }, nowMs);
+            // The window is open now: say so at once (the machine watch opens its window on it).
+            progress({ phase: 'measure', elapsedMs: 0, totalMs: windowMs });
+          }
         } else if (m.type === 'phase' && m.phase === 'end') {
           genCpu[w]!.to = procCpuUs(g.pid);
           if (++ended === workers) cpuAtEnd = sample();
         } else if (m.type === 'result' && genCpu[w]!.to === null) {
           genCpu[w]!.to = procCpuUs(g.pid); // interrupted before its window ended: up to its report
+        } else if (m.type === 'interval') {
+          live.add(w, m.interval);
         } else if (m.type === 'progress') {
           rates[w] = m.opsPerSec;
-          if (w === 0)
+          // In the window the closed intervals say it (autocannon rows have none: their own progress does).
+          if (w === 0 && (m.phase === 'warmup' || viaAutocannon))
             progress({ phase: m.phase, elapsedMs: m.elapsedMs, totalMs: m.totalMs, opsPerSec: rates.reduce((x, y) => x + y, 0) });
         }
       }),
@@ -303,6 +333,7 @@ export async function runProtocol(
     if (!result.aborted && (!cpuAtStart || !cpuAtEnd)) throw new Error('the generator never reported its measured window');
     const [s0, s1] = await Promise.all([cpuAtStart, cpuAtEnd]);
     hooks.signal?.removeEventListener('abort', onAbort);
+    edges?.stop();
     const record = withTarget(
       buildRecord(
         { ...base, ...(workers > 1 && { workers }) },
@@ -316,6 +347,11 @@ export async function runProtocol(
     // Scenario figures the verify step found (nestedProfile: requestsPerOp) ride on the record.
     if ('figures' in verified && verified.figures) Object.assign(record, verified.figures);
     if (result.autocannon) record.autocannon = result.autocannon;
+    if (result.series && windowStartMs !== undefined) {
+      record.startedAtMs = Math.round(windowStartMs);
+      record.intervalMs = cfg.intervalMs;
+      record.series = buildSeries(result.series, edges?.readings ?? []);
+    }
     Object.assign(record, itemFigures(result, record.ops, s0 ?? null, s1 ?? null));
     if (network) record.network = network;
     if (result.aborted) {
@@ -346,6 +382,7 @@ export async function runProtocol(
     progress({ phase: 'failed', message });
     return withTarget(unmeasuredRecord(base, hooks.signal?.aborted ? 'aborted' : 'failed', message));
   } finally {
+    edges?.stop(); // a failed row's sampler stops too
     await Promise.all([...generators.map((g) => stopChild(g)), server && stopChild(server), proxy?.close()]);
   }
 }
