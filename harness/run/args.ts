@@ -11,6 +11,7 @@ import { SUMMARY_FORMATS, isSummaryFormat, type SummaryFormat } from '../output/
 import { parseLoadSpec } from '../load/model.ts';
 import { FANOUT_TRANSPORTS, isFanoutTransport } from '../workloads/fanout-transports.ts';
 import { UsageError } from '../errors.ts';
+import { parseShardSpec, parseStartAt } from './shard.ts';
 import { describeOptions, helpOf, optionFlags, optionsLayer, parseArgsOptions } from '../../scenarios/options.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -42,6 +43,17 @@ export const FLAGS = {
   repeat: { type: 'string', help: 'runs of each protocol, interleaved A B C A B C' },
   load: { type: 'string', help: 'load model: closed:CONNxINFLIGHT, rate:OPS_PER_S, poisson:OPS_PER_S, stages:RATE@S,...' },
   'wait-quiet': { type: 'string', help: 'before each run, wait up to S seconds for a quiet machine (default: do not wait)' },
+  // --- issue 16, items 1-2 (generator shards; harness/run/shard.ts) ---
+  shard: {
+    type: 'string',
+    help: 'I/N: be generator shard I (0-based) of N against --target servers; auto/N: I from JOB_COMPLETION_INDEX',
+  },
+  'start-at': {
+    type: 'string',
+    help: 'shared start (epoch ms or ISO time): warm-up begins then on every shard; late ones start at once',
+  },
+  'shard-gap': { type: 'string', help: "with --start-at: seconds between a row's window and the next row's start (default 10)" },
+  // --- end of issue 16, items 1-2 ---
   out: { type: 'string', help: 'result file path (default results/<scenario>-<time>.json)' },
   format: {
     type: 'string',
@@ -81,7 +93,10 @@ function num(name: string, v: string | undefined): number | undefined {
 /** parseArgs' typed view of the bench's own flags. */
 type BenchFlagValues = ReturnType<typeof parseArgs<{ options: typeof FLAGS; strict: true; allowPositionals: false }>>['values'];
 
-export function parseCli(argv: string[]): {
+export function parseCli(
+  argv: string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): {
   layer: BenchConfigInput;
   list: boolean;
   help: boolean;
@@ -172,6 +187,11 @@ export function parseCli(argv: string[]): {
       throw new UsageError(`unknown driver "${values.driver}"; valid: harness, autocannon`);
     layer.driver = values.driver;
   }
+  // Issue 16, items 1-2: generator shards and their shared start.
+  if (values.shard !== undefined) layer.shard = parseShardSpec(values.shard, env);
+  if (values['start-at'] !== undefined) layer.startAt = parseStartAt(values['start-at']);
+  const shardGap = num('shard-gap', values['shard-gap']);
+  if (shardGap !== undefined) layer.shardGapS = shardGap;
   if (values.out !== undefined) layer.out = values.out;
   const format = values.format ?? 'md';
   if (!isSummaryFormat(format)) throw new UsageError(`--format must be one of ${SUMMARY_FORMATS.join(', ')}, got "${format}"`);
