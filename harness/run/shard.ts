@@ -223,8 +223,8 @@ export function shardConfigProblems(
   workload: string,
 ): string[] {
   const problems: string[] = [];
-  if (cfg.sweep !== false && cfg.startAt !== undefined)
-    problems.push('sweep: a sweep finds each step from its own maximum; it cannot keep a shared start: run it without startAt');
+  if (cfg.sweep !== false && (cfg.shard || cfg.startAt !== undefined))
+    problems.push('sweep: each step is found from its own maximum, which shards and a shared start cannot share: run it alone');
   if (workload !== 'request-response' && (cfg.shard || cfg.startAt !== undefined))
     problems.push(`shard: the ${workload} workload cannot be sharded or given a shared start; only request/response scenarios`);
   if (!cfg.shard) return problems;
