@@ -91,7 +91,7 @@ function virtualClock(t0: number): Clock & { sleeps: number[] } {
   };
 }
 
-test('waiting for the start: an early shard sleeps until it (1 s steps at most); a late one starts at once, saying how late', async () => {
+test('waiting for the start: an early shard sleeps until it (1 s steps at most), a late one starts at once', async () => {
   const early = virtualClock(10_000);
   assert.equal(await waitForStart(12_500, undefined, early), 0);
   assert.equal(early.now(), 12_500);

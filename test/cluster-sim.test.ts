@@ -1,0 +1,133 @@
+// The cluster simulation end to end (issue 16, item 5): `npm run cluster:sim` starts a server whose
+// every answer waits SERVICE_MS and N bench shards sharing one start, then merges their results.
+// Checked: counts (exact: an open-loop schedule fixes the calls of each window), the merge against
+// the shard files, p50 against the known service time with a generous bound, the overlap warning
+// for a shard 1 s late, and exit 2 naming a missing or copied shard. Each run loads for 3 s
+// (1 s warm-up, 2 s measured); most of its time is the shards starting up before the shared start.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readResult } from '../harness/results/io.ts';
+import { netnsUnavailable } from '../harness/run/shard-netns.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+const SERVICE_MS = 20;
+const RATE = 200;
+const DURATION_S = 2;
+/**
+ * p50 may exceed the service time by this much: the server's timer firing late plus a loopback or
+ * veth round trip, about 1 ms when quiet. A broken merge (averaged percentiles, a unit mix-up) or a
+ * schedule gone wrong lands far outside; a busy machine (timer overshoot p99 3-6 ms here) stays in.
+ */
+const P50_SLACK_US = 10_000;
+
+function node(script: string, args: string[]): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ['--import', TSX, path.join(ROOT, script), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+}
+
+function simulate(shards: number, extra: string[] = []): { dir: string; stderr: string; stdout: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cluster-sim-'));
+  const args = ['--shards', String(shards), '--service-ms', String(SERVICE_MS), '--rate', String(RATE)];
+  const r = node('scripts/cluster-sim.ts', [...args, '--duration', String(DURATION_S), '--out', dir, ...extra]);
+  assert.equal(r.status, 0, `cluster:sim exited ${r.status}\n${r.stdout}\n${r.stderr}`);
+  return { dir, stderr: r.stderr, stdout: r.stdout };
+}
+
+/** The merged result against the shard files: exact counts, and p50 near the known service time. */
+function checkMerged(dir: string, shards: number): void {
+  const merged = readResult(path.join(dir, 'merged.json'));
+  assert.equal(merged.runs.length, 1, 'one row per protocol');
+  const row = merged.runs[0]!;
+  const files = Array.from({ length: shards }, (_, i) => readResult(path.join(dir, `shard-${i}.json`)).runs[0]!);
+  assert.deepEqual(
+    row.shards!.map((s) => s.shard!.index),
+    files.map((_, i) => i),
+  );
+  const sum = files.reduce((n, r) => n + r.ops, 0);
+  assert.equal(row.ops, sum, "merged ops = the sum of the shards' ops");
+  assert.equal(row.latencyUs!.count, sum, 'the merged histogram holds every call');
+  assert.equal(
+    row.layout!.connections,
+    files.reduce((n, r) => n + r.layout!.connections, 0),
+  );
+  for (const [i, r] of files.entries()) {
+    assert.equal(r.shard!.count, shards);
+    // Each shard's schedule is exactly its share of the rate over the window: every due call is accounted for.
+    assert.equal(r.ops + r.errors.total + (r.dropped ?? 0), (RATE / shards) * DURATION_S, `shard ${i}: calls in its window`);
+    assert.ok(r.window && r.window.endMs > r.window.startMs, `shard ${i} recorded its window`);
+  }
+  const p50 = row.latencyUs!.p50;
+  const detail = `merged p50 ${p50} us; shards ${files.map((r) => r.latencyUs?.p50).join(', ')} us`;
+  assert.ok(p50 >= SERVICE_MS * 1000 * 0.999, `no call can beat the service time: ${detail}`);
+  assert.ok(p50 <= SERVICE_MS * 1000 + P50_SLACK_US, detail);
+}
+
+test('2 shards (plain processes): an exact merge; a missing or copied shard makes merge exit 2 naming it', () => {
+  const { dir } = simulate(2);
+  try {
+    checkMerged(dir, 2);
+    const merge = (files: string[]) => node('harness/cli/merge.ts', [...files, '--out', path.join(dir, 'again.json')]);
+    const [s0, s1] = [path.join(dir, 'shard-0.json'), path.join(dir, 'shard-1.json')];
+    const copy = path.join(dir, 'shard-1-copy.json');
+    copyFileSync(s1, copy);
+    const twice = merge([s0, s1, copy]);
+    assert.equal(twice.status, 2, twice.stderr);
+    assert.match(twice.stderr, /shard index 1 of 2 appears twice/);
+    unlinkSync(s1);
+    const missing = merge([s0]);
+    assert.equal(missing.status, 2, missing.stderr);
+    assert.match(missing.stderr, /shard index 1 of 2 is missing/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('4 shards (plain processes) merge into one exact result', () => {
+  const { dir } = simulate(4);
+  try {
+    checkMerged(dir, 4);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a shard started 1 s late: the merge warns that the windows overlap too little', () => {
+  const { dir, stderr } = simulate(2, ['--late', '1:1000']);
+  try {
+    assert.match(stderr, /measured windows overlap \d+(\.\d)?% of their span \(under 90%\)/);
+    const row = readResult(path.join(dir, 'merged.json')).runs[0]!;
+    const [a, b] = row.shards!.map((s) => s.shard!.startAtMs!);
+    assert.equal(b! - a!, 1000, "shard 1's start is 1 s after shard 0's");
+    // No shard measures before its own start plus the 1 s warm-up (a late one starts later, never earlier).
+    for (const s of row.shards!) assert.ok(s.window!.startMs >= s.shard!.startAtMs! + 1000 - 20, JSON.stringify(s.window));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const noNetns = netnsUnavailable();
+test(
+  '2 shards in their own network namespaces, against a server in another, merge exactly; no namespace is left',
+  // Skips without root: creating namespaces, veth pairs and a bridge needs CAP_NET_ADMIN.
+  { skip: noNetns ?? false },
+  () => {
+    const { dir, stderr } = simulate(2, ['--netns']);
+    try {
+      assert.match(stderr, /shards at 10\.199\.0\.10, 10\.199\.0\.11 -> server 10\.199\.0\.1/);
+      checkMerged(dir, 2);
+      const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
+      assert.doesNotMatch(left, /pbsim/, 'the namespaces are deleted');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
