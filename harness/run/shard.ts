@@ -168,10 +168,13 @@ export class ShardWindow {
   /** Before the generators are told to start: wait for the shared start, warn when late. */
   async waitForStart(signal: AbortSignal | undefined, note: (message: string) => void): Promise<void> {
     if (this.startAt === undefined) return;
+    const aheadMs = this.startAt - Date.now();
+    const who = this.cfg.shard ? `shard ${this.cfg.shard.index} of ${this.cfg.shard.count}: ` : '';
+    if (aheadMs > 1000) note(`${who}ready; waiting ${(aheadMs / 1000).toFixed(1)} s for the shared start`);
     this.lateMs = await waitForStart(this.startAt, signal);
     if (this.lateMs > 0)
       note(
-        `started ${this.lateMs} ms after the shared start (${new Date(this.startAt).toISOString()}): ` +
+        `${who}started ${this.lateMs} ms after the shared start (${new Date(this.startAt).toISOString()}): ` +
           'the measured window is recorded as it was; the merge warns if the shards overlap too little',
       );
   }
