@@ -7,7 +7,8 @@
 // warm-up, 2 s measured); most of its time is idle, the shards starting up before the shared start.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import readline from 'node:readline';
 import { copyFileSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -150,6 +151,50 @@ test(
       const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
       assert.doesNotMatch(left, /pbsim/, 'the namespaces are deleted');
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  'interrupted after the namespaces are built, the simulation deletes them and stops its processes',
+  { skip: noNetns ?? false },
+  async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cluster-sim-stop-'));
+    const sim = spawn(
+      process.execPath,
+      [
+        '--import',
+        TSX,
+        path.join(ROOT, 'scripts/cluster-sim.ts'),
+        '--shards',
+        '2',
+        '--netns',
+        '--lead-ms',
+        '60000',
+        '--out',
+        dir,
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    try {
+      // The announcement comes after the network is up and the server listens, before the shards start.
+      await new Promise<void>((resolve, reject) => {
+        sim.once('exit', (code) => reject(new Error(`cluster:sim exited ${code} before announcing`)));
+        readline.createInterface({ input: sim.stderr! }).on('line', (line) => /^cluster simulation:/.test(line) && resolve());
+      });
+      const ours = new RegExp(`pbsim${sim.pid}-`);
+      assert.match(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout, ours, 'built');
+      sim.kill('SIGTERM');
+      const code = await new Promise<number | null>((resolve) => sim.once('exit', resolve));
+      assert.equal(code, 130);
+      assert.doesNotMatch(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout, ours, 'deleted');
+      // The shards (their command lines name the folder) stop within their own 2 s interrupt deadline.
+      const running = (): boolean => spawnSync('pgrep', ['-f', dir]).status === 0;
+      for (let i = 0; i < 100 && running(); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(running(), false, 'no shard process is left');
+    } finally {
+      if (sim.exitCode === null) sim.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
   },
