@@ -4,6 +4,9 @@
 // What adds up and what does not: each generator counted its own calls, bytes and client CPU,
 // so those are summed (or ops-weighted); the server is one process seen by every generator, so
 // its figures are the same quantity measured N times and must agree, never be summed.
+//
+// Generator shards (issue 16; merge-shards.ts) are such inputs with an identity: the set must be
+// complete (each index once), and each merged row keeps its shards' rows under shards[].
 import { mergeEncoded, summarize } from '../metrics/histogram.ts';
 import { summarizeRuns, groupKey } from './summary.ts';
 import type { BenchResult, LatencySummary, LoadDescription, RunRecord, RunState } from './types.ts';
