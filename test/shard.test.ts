@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import {
   parseShardSpec,
   parseStartAt,
+  rerunsFor,
   rowStartAt,
   shardConfigProblems,
   shardShare,
@@ -126,4 +127,9 @@ test('a sharded config lists every problem at once: no start, no target, a sweep
     /fanout workload cannot be sharded/,
   );
   assert.throws(() => resolveConfig({ shard: { index: 2, count: 2 }, startAt: 1 }), /index 2 is not below count 2/);
+});
+
+test('a disturbed run with a shared start is marked, never rerun: a rerun cannot share the start', () => {
+  assert.equal(rerunsFor(resolveConfig({})), 2, 'unsharded: the configured reruns');
+  assert.equal(rerunsFor(resolveConfig({ startAt: 1_800_000_000_000 })), 0);
 });
