@@ -204,6 +204,9 @@ export async function runProtocol(
       target = { host: proxy.host, port: proxy.port };
     }
 
+    // Issue 16: a shard started long before the shared start connects only shortly before it.
+    const shardWindow = new ShardWindow(cfg, hooks.startAt);
+    await shardWindow.prepare(hooks.signal);
     progress({ phase: 'verify' });
     // Calibration drivers hit routes outside the contract: nothing to compare.
     const verify = scenarioDef?.verify ?? verifyEquivalence;
@@ -239,7 +242,6 @@ export async function runProtocol(
     generators = jobs.map((j) => spawnNode(GENERATOR_ENTRY, [JSON.stringify(j)], pinning.generator));
     await Promise.all(generators.map((g) => waitForMessage(g, hasType('connected'), 30_000, `${name} load generator`)));
     // Issue 16: connected, the shard waits for the shared start (before the result timeout starts counting).
-    const shardWindow = new ShardWindow(cfg, hooks.startAt);
     await shardWindow.waitForStart(hooks.signal, (message) => progress({ phase: 'note', message }));
 
     // Server CPU is sampled when the first generator enters the measured window and when the
