@@ -10,6 +10,7 @@ import { thresholdProblem } from './results/thresholds.ts';
 import { FANOUT_TRANSPORTS } from './workloads/fanout-transports.ts';
 import { ConfigError, LoadSpecError } from './errors.ts';
 import { describeValidImplementations, unknownImplementations } from './run/implementations.ts';
+import { shardConfigProblems } from './run/shard.ts';
 
 // The fanout scenario's rows are push transports (graphql-ws, poll, ...), named here too.
 const protocolName = z.enum([...new Set([...PROTOCOL_NAMES, ...FANOUT_TRANSPORTS])] as [string, ...string[]]);
@@ -219,6 +220,20 @@ const configObjectSchema = z
       )
       .optional(),
     // --- end of issue 14 ---
+    // --- issue 16, items 1-2 (generator shards; harness/run/shard.ts): shard, startAt, shardGapS ---
+    /**
+     * This process is shard `index` (0-based) of `count` generator shards driving one shared server
+     * (targets): it takes its share of the connections, rate and in-flight limit, and its own ids.
+     */
+    shard: z
+      .object({ index: z.number().int().min(0), count: z.number().int().min(1).max(10_000) })
+      .strict()
+      .optional(),
+    /** Shared wall-clock start, epoch ms: the first row's warm-up begins then (a late process starts at once and warns). */
+    startAt: z.number().int().positive().optional(),
+    /** With startAt: seconds between one row's measured window and the next row's start (teardown, verify, connect). */
+    shardGapS: z.number().min(0).max(3600).default(10),
+    // --- end of issue 16, items 1-2 ---
     /**
      * Each scenario's own options, by scenario: { listUsers: { pageSize: 20 }, fanout: { eventRate: [1, 10] } }.
      * See `npm run bench -- --list` for every scenario's options and defaults.
@@ -326,6 +341,8 @@ export function resolveConfig(input: unknown): ResolvedConfig {
   if (parsed.success && parsed.data.pipelining !== undefined && layoutRequest(parsed.data).inflight !== undefined)
     problems.push('pipelining: give either pipelining (HTTP/1.1 rows) or inflight (every row), not both');
   if (parsed.success) problems.push(...implementationProblems(parsed.data));
+  // Issue 16: a sharded run needs a shared start and a shared server for every row.
+  if (parsed.success) problems.push(...shardProblems(parsed.data));
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   return parsed.data;
 }
@@ -342,6 +359,13 @@ function implementationProblems(cfg: ResolvedConfig): string[] {
     if (!cfg.targets?.[protocol as keyof typeof cfg.targets])
       problems.push(`targetImplementations.${protocol}: no target for ${protocol} (give --target ${protocol}=URL)`);
   return problems;
+}
+
+/** Issue 16: what a sharded config lacks (harness/run/shard.ts), against the scenario's rows and workload. */
+function shardProblems(cfg: ResolvedConfig): string[] {
+  const scenario = SCENARIOS[cfg.scenario];
+  if (!scenario) return [];
+  return shardConfigProblems(cfg, cfg.protocols ?? scenario.protocols, scenario.workload ?? 'request-response');
 }
 
 /** The load model of a resolved config, closed-loop defaults filled in from connections x inflight. */

@@ -341,3 +341,48 @@ test('merge CLI: exit 0 writes a valid merged result and prints its path; unusab
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('per-interval series merge interval by interval, each input moved by its window start', () => {
+  const interval = (tMs: number, values: number[]) => {
+    const h = createHistogram();
+    for (const v of values) h.recordValue(v);
+    return {
+      tMs,
+      durationMs: 1000,
+      ops: values.length,
+      errors: 0,
+      latencyUs: { p50: 0, p90: 0, p99: 0, max: 0 },
+      achievedRate: values.length,
+      cpu: { server: null, client: null },
+      bytes: null,
+      histogram: encodeHistogram(h),
+    };
+  };
+  // b's window opened 1 s after a's: its first interval is a's second.
+  const a = {
+    ...run({ values: [100, 200, 300] }),
+    startedAtMs: 10_000,
+    intervalMs: 1000,
+    series: [interval(0, [100, 200]), interval(1000, [300])],
+  };
+  const b = {
+    ...run({ values: [400, 500] }),
+    startedAtMs: 11_000,
+    intervalMs: 1000,
+    series: [interval(0, [400]), interval(1000, [500])],
+  };
+  const { result: m } = mergeResults([
+    { name: 'a.json', result: result('gen-a', [a]) },
+    { name: 'b.json', result: result('gen-b', [b]) },
+  ]);
+  const s = m.runs[0]!.series!;
+  assert.deepEqual(
+    s.map((x) => [x.tMs, x.ops]),
+    [
+      [0, 2],
+      [1000, 2],
+      [2000, 1],
+    ],
+  );
+  assert.equal(decodeHistogram(s[1]!.histogram).totalCount, 2, 'the histograms of one interval add up');
+});

@@ -1,5 +1,5 @@
 // `npm run merge -- a.json b.json [...] --out merged.json`: one result from the result files of
-// several load-generator machines that drove the same target at the same time. The merging
+// several load-generator machines (or generator shards, issue 16) that drove the same target at the same time. The merging
 // itself is pure (merge.ts); this is the edge: flags, reading, writing, messages, exit codes.
 import { parseArgs } from 'node:util';
 import path from 'node:path';
@@ -20,6 +20,10 @@ function usage(): string {
     'Merges result files from load generators on several machines that drove the same target',
     'at the same time: histograms merged losslessly, ops and rates summed, client CPU added up,',
     'server CPU kept only when every input saw the same figure.',
+    '',
+    'Generator shards (bench --shard I/N): every index 0..N-1 must be given exactly once (exit 2',
+    'naming the missing or repeated one); each merged row keeps its shard rows under shards[], and',
+    "a warning says when the shards' measured windows overlap less than 90%.",
     '',
     'flags:',
   ];
@@ -45,8 +49,8 @@ export function main(argv: string[]): number {
     return 0;
   }
   if (values.out === undefined || values.out.trim() === '') throw new UsageError(`--out FILE is required\n${usage()}`);
-  if (positionals.length < 2)
-    throw new UsageError(`give at least 2 result files to merge, got ${positionals.length}\n${usage()}`);
+  // One file can be a complete set (a 1-shard run); mergeResults says when more are needed.
+  if (positionals.length === 0) throw new UsageError(`give at least 2 result files to merge, got 0\n${usage()}`);
 
   const seen = new Set<string>();
   for (const p of positionals) {

@@ -4,11 +4,16 @@
 // What adds up and what does not: each generator counted its own calls, bytes and client CPU,
 // so those are summed (or ops-weighted); the server is one process seen by every generator, so
 // its figures are the same quantity measured N times and must agree, never be summed.
+//
+// Generator shards (issue 16; merge-shards.ts) are such inputs with an identity: the set must be
+// complete (each index once), and each merged row keeps its shards' rows under shards[].
+import { mergeSeries, offsetsFrom } from './series.ts';
 import { mergeEncoded, summarize } from '../metrics/histogram.ts';
 import { summarizeRuns } from './summary.ts';
 import { rowKey, rowLabel, type RowIdentity } from './row-identity.ts';
 import type { BenchResult, LatencySummary, LoadDescription, RunRecord, RunState } from './types.ts';
 import { MergeError } from '../errors.ts';
+import { checkShards, withShardRows } from './merge-shards.ts';
 
 export interface MergeInput {
   /** How the input is named in notes and messages (its path, usually). */
@@ -34,7 +39,9 @@ function label(r: RowIdentity & Pick<RunRecord, 'repeat'>): string {
 }
 
 export function mergeResults(inputs: readonly MergeInput[]): MergeOutput {
-  if (inputs.length < 2) throw new MergeError(`merging needs at least 2 result files, got ${inputs.length}`);
+  // Issue 16: shard results must be complete (each index 0..N-1 once) before anything is merged.
+  const shardCount = checkShards(inputs);
+  if (inputs.length < (shardCount ?? 2)) throw new MergeError(`merging needs at least 2 result files, got ${inputs.length}`);
   const first = inputs[0]!;
   for (const x of inputs.slice(1)) {
     if (x.result.schemaVersion !== first.result.schemaVersion) {
@@ -49,9 +56,9 @@ export function mergeResults(inputs: readonly MergeInput[]): MergeOutput {
     }
   }
   const warnings: string[] = [];
-  // The same file under two names would double every count without any other sign.
+  // The same file under two names would double every count without any other sign (shards: checkShards refused it).
   const origins = new Map<string, string>();
-  for (const x of inputs) {
+  for (const x of shardCount === null ? inputs : []) {
     const origin = `${x.result.environment.hostname} ${x.result.startedAt}`;
     const twin = origins.get(origin);
     if (twin !== undefined)
@@ -62,7 +69,7 @@ export function mergeResults(inputs: readonly MergeInput[]): MergeOutput {
   }
   const configDiffs = differingKeys(
     inputs.map((x) => x.result.config as Record<string, unknown>),
-    ['out'],
+    shardCount === null ? ['out'] : ['out', 'shard'], // each shard's own index differs, by design
   );
   if (configDiffs.length)
     warnings.push(`the inputs' configs differ in ${configDiffs.join(', ')}; the merged result keeps the config of ${first.name}`);
@@ -96,7 +103,16 @@ export function mergeResults(inputs: readonly MergeInput[]): MergeOutput {
       );
     }
     // A run only one generator reported is that generator's record, untouched.
-    const merged = group.length === 1 ? structuredClone(head) : mergeRuns(group, warnings);
+    const one = group.length === 1 ? structuredClone(head) : mergeRuns(group, warnings);
+    const merged =
+      shardCount === null
+        ? one
+        : withShardRows(
+            one,
+            group.map((g) => g.run),
+            label(head),
+            warnings,
+          );
     // One generator's machine disturbed makes the merged run disturbed: show that one's readings.
     const disturbed = group.find((g) => g.run.machine?.disturbed)?.run.machine;
     if (disturbed) merged.machine = structuredClone(disturbed);
@@ -119,10 +135,15 @@ export function mergeResults(inputs: readonly MergeInput[]): MergeOutput {
       results.map((r) => r.finishedAt),
       Math.max,
     ),
+    // The merged run is no one shard: its config keeps everything but the first shard's index.
+    ...(shardCount !== null && { config: { ...first.result.config, shard: undefined } }),
     environment: structuredClone(first.result.environment),
     notes: [
       ...unique(results.flatMap((r) => r.notes)),
       `merged from ${inputs.length} result files: ${inputs.map((x) => x.name).join(', ')}`,
+      ...(shardCount === null
+        ? []
+        : [`the files are generator shards 0..${shardCount - 1} of ${shardCount}; each row's shards[] holds them`]),
       `environment is that of ${first.result.environment.hostname} (${first.name}); the other load generators ran on ${inputs
         .slice(1)
         .map((x) => `${x.result.environment.hostname} (${x.name})`)
@@ -202,6 +223,29 @@ function mergeRuns(group: readonly { run: RunRecord; from: string }[], warnings:
   };
   if (errorTexts.length) out.error = errorTexts.join('; ');
   else delete out.error;
+  // The connections every input opened add up, as the load's do.
+  if (out.layout) out.layout = { ...out.layout, connections: sum(rs.map((r) => r.layout?.connections ?? 0)) };
+  // Per-interval series (issue 17): intervals of every input merged exactly, each input's moved by
+  // how much later its window opened (startedAtMs, else its shard window) than the first's.
+  if (anyHas('series')) {
+    const withSeries = rs.filter((r) => r.series !== undefined);
+    if (withSeries.length < rs.length)
+      warnings.push(
+        `${what}: ${rs.length - withSeries.length} of ${rs.length} inputs have no per-interval series; the merged series lacks them`,
+      );
+    const intervals = new Set(withSeries.map((r) => r.intervalMs));
+    if (intervals.size > 1) {
+      delete (out as Record<string, unknown>).series;
+      warnings.push(`${what}: inputs used different intervals (${[...intervals].join(', ')} ms); the merged row has no series`);
+    } else {
+      const offsets = offsetsFrom(withSeries.map((r) => r.startedAtMs ?? r.window?.startMs));
+      out.series = mergeSeries(
+        withSeries.map((r) => r.series ?? []),
+        offsets,
+        withSeries[0]?.intervalMs,
+      );
+    }
+  }
 
   if (anyHas('rawLatencyUs')) out.rawLatencyUs = mergeLatency(rs.map((r) => r.rawLatencyUs)) ?? null;
   if (anyHas('requestedRate')) out.requestedRate = sumOrNull(rs.map((r) => r.requestedRate));

@@ -348,6 +348,26 @@ export const runRecordSchema = z.looseObject({
     .optional()
     .describe('the measured window interval by interval (a call counts in the interval it completed in)'),
   // --- end of issue 17, items 1-2 ---
+  // --- issue 16, items 1-2 (generator shards, harness/run/shard.ts; their merge, harness/results/merge.ts) ---
+  shard: z
+    .object({
+      index: z.number().int().nonnegative().describe('0-based, as JOB_COMPLETION_INDEX'),
+      count: z.number().int().positive(),
+      host: z.string().describe('hostname of the shard'),
+      startAtMs: z.number().optional().describe("this row's shared start (epoch ms): its warm-up began then"),
+      lateMs: z.number().nonnegative().optional().describe('how late the shard was ready for that start (0: on time)'),
+    })
+    .optional()
+    .describe('set on the rows of a generator shard (--shard I/N): which share of the load this row drove'),
+  window: z
+    .object({ startMs: z.number(), endMs: z.number() })
+    .optional()
+    .describe('the measured window in epoch ms (runs with --start-at; a merged row: the span of its shards)'),
+  // A merged row's shard rows, each as its shard wrote it (recursive: a getter, as zod 4 wants).
+  get shards() {
+    return z.array(runRecordSchema).optional().describe('a merged sharded row: the rows of its shards, by index');
+  },
+  // --- end of issue 16, items 1-2 ---
 });
 
 export const figureSpreadSchema = z.object({

@@ -12,6 +12,7 @@ import { parseLoadSpec } from '../load/model.ts';
 import { FANOUT_TRANSPORTS, isFanoutTransport } from '../workloads/fanout-transports.ts';
 import { UsageError } from '../errors.ts';
 import { listImplementations, scenarioImplementationLines } from './implementations.ts';
+import { parseShardSpec, parseStartAt } from './shard.ts';
 import { describeOptions, helpOf, optionFlags, optionsLayer, parseArgsOptions } from '../../scenarios/options.ts';
 import { DEFAULT_METRICS_HOST, type CiOutputOptions } from './ci-outputs.ts';
 
@@ -57,6 +58,17 @@ export const FLAGS = {
     help: 'PROTOCOL=NAME[@VERSION]: what a --target server is, for its record (repeatable; default unknown)',
   },
   // --- end of issue 14 ---
+  // --- issue 16, items 1-2 (generator shards; harness/run/shard.ts) ---
+  shard: {
+    type: 'string',
+    help: 'I/N: be generator shard I (0-based) of N against --target servers; auto/N: I from JOB_COMPLETION_INDEX',
+  },
+  'start-at': {
+    type: 'string',
+    help: 'shared start (epoch ms or ISO time): warm-up begins then on every shard; late ones start at once',
+  },
+  'shard-gap': { type: 'string', help: "with --start-at: seconds between a row's window and the next row's start (default 10)" },
+  // --- end of issue 16, items 1-2 ---
   out: { type: 'string', help: 'result file path (default results/<scenario>-<time>.json)' },
   format: {
     type: 'string',
@@ -105,7 +117,10 @@ function num(name: string, v: string | undefined): number | undefined {
 /** parseArgs' typed view of the bench's own flags. */
 type BenchFlagValues = ReturnType<typeof parseArgs<{ options: typeof FLAGS; strict: true; allowPositionals: false }>>['values'];
 
-export function parseCli(argv: string[]): {
+export function parseCli(
+  argv: string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): {
   layer: BenchConfigInput;
   list: boolean;
   help: boolean;
@@ -201,6 +216,11 @@ export function parseCli(argv: string[]): {
     layer.driver = values.driver;
   }
   Object.assign(layer, implementationFlags(values.impl, values['target-impl']));
+  // Issue 16, items 1-2: generator shards and their shared start.
+  if (values.shard !== undefined) layer.shard = parseShardSpec(values.shard, env);
+  if (values['start-at'] !== undefined) layer.startAt = parseStartAt(values['start-at']);
+  const shardGap = num('shard-gap', values['shard-gap']);
+  if (shardGap !== undefined) layer.shardGapS = shardGap;
   if (values.out !== undefined) layer.out = values.out;
   const format = values.format ?? 'md';
   if (!isSummaryFormat(format)) throw new UsageError(`--format must be one of ${SUMMARY_FORMATS.join(', ')}, got "${format}"`);

@@ -22,6 +22,7 @@ import { UsageError } from '../errors.ts';
 import { MeteredMachine } from '../metrics/machine-watch.ts';
 import { lastAttempts, runWithReruns } from './attempts.ts';
 import { NO_CI_OUTPUTS, shardLabel, startCiOutputs, type CiOutputOptions } from './ci-outputs.ts';
+import { rerunsFor } from './shard.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -124,7 +125,7 @@ async function runRows<Row>(
       if (abort.signal.aborted) break;
       const run = (p: (e: ProgressEvent) => void): AsyncIterable<RunRecord> =>
         workload.run(row, { cfg, pinning, signal: abort.signal, index, progress: p });
-      const attempts = runWithReruns(run, onProgress, machine, { reruns: cfg.machine.reruns, signal: abort.signal, note });
+      const attempts = runWithReruns(run, onProgress, machine, { reruns: rerunsFor(cfg), signal: abort.signal, note });
       for await (const record of attempts) {
         runs.push(record);
         each((o) => o.record(record));

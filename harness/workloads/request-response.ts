@@ -26,6 +26,7 @@ import { DEFAULT_SWEEP_FRACTIONS, sweepRates, sweepVariant } from '../run/sweep.
 import { verifyEquivalence } from '../run/verify.ts';
 import { describeNetwork, startDelayProxy, type DelayProxy, type NetworkInfo } from '../run/delay-proxy.ts';
 import { SCENARIOS } from '../../scenarios/registry.ts';
+import { rowStartAt, shardIdentity, shardShare, ShardWindow, workerSeed } from '../run/shard.ts';
 import type { CpuSample, GeneratorJob, GeneratorResult, GeneratorToRunner, ServerJob, ServerToRunner } from '../procs/ipc.ts';
 import type { RunRecord } from '../results/types.ts';
 import { implementationOf, referenceImplementation, type ServerName } from '../../servers/registry.ts';
@@ -54,6 +55,8 @@ export interface RunHooks {
   label?: string;
   /** The server implementation (`--impl`) when not the server's reference (issue 14). */
   implementation?: string;
+  /** Issue 16: the shared start of this row's warm-up, epoch ms (run/shard.ts). */
+  startAt?: number | undefined;
 }
 
 /** The request/response workload (workloads/types.ts): calls from load generators to one server per row. */
@@ -64,13 +67,18 @@ export const requestResponse: Workload<RequestResponseRow> = {
   run: runRow,
 };
 
-async function* runRow(row: RequestResponseRow, { cfg, pinning, signal, progress }: RowContext): AsyncGenerator<RunRecord> {
+async function* runRow(
+  row: RequestResponseRow,
+  { cfg, pinning, signal, progress, index }: RowContext,
+): AsyncGenerator<RunRecord> {
   if (row.firstOfRound && cfg.repeat > 1)
     progress({ protocol: '', phase: 'note', message: `round ${row.repeat + 1}/${cfg.repeat}` });
+  const startAt = rowStartAt(cfg, resolveLoad(cfg, 'http1').load, index); // issue 16: row k's slot on the shared clock
   const hooks: RunHooks = {
     onProgress: progress,
     repeat: row.repeat,
     signal,
+    startAt,
     ...(row.implementation !== undefined && { implementation: row.implementation }),
   };
   if (row.kind === 'autocannon') {
@@ -162,7 +170,9 @@ export async function runProtocol(
     });
   const viaAutocannon = hooks.driver === 'autocannon';
   // The row's layout on connections: HTTP/1.1 32 x 1, multiplexed 4 x 8, unless the caller said.
-  const { load: model, layout, pipelined } = resolveLoad(cfg, rowTransport(cfg.scenario, name, hooks.variant, hooks.driver));
+  // Issue 16: a generator shard takes its share of the connections, rate and in-flight limit.
+  const rowLoad = resolveLoad(cfg, rowTransport(cfg.scenario, name, hooks.variant, hooks.driver));
+  const { load: model, layout, pipelined, maxInflight } = shardShare(rowLoad, cfg.maxInflight, cfg.shard);
   if (viaAutocannon && model.model !== 'closed') throw new Error('autocannon rows run closed loop only');
   const { connections, inflightPerConnection: inflight } = layout;
   // More than one call per HTTP/1.1 connection is pipelining: the record's variant says so.
@@ -178,9 +188,10 @@ export async function runProtocol(
     ...(variant !== undefined && { variant }),
     repeat: hooks.repeat ?? 0,
     load: isOpenLoop(model)
-      ? { ...model, connections, inflight, maxInflight: cfg.maxInflight }
+      ? { ...model, connections, inflight, maxInflight }
       : { model: 'closed' as const, connections, inflight },
     layout,
+    ...shardIdentity(cfg, hooks.startAt), // issue 16: a failed row of a shard says which shard it was
   };
   let server: ChildProcess | undefined;
   const scenarioDef = SCENARIOS[cfg.scenario];
@@ -223,6 +234,9 @@ export async function runProtocol(
       target = { host: proxy.host, port: proxy.port };
     }
 
+    // Issue 16: a shard started long before the shared start connects only shortly before it.
+    const shardWindow = new ShardWindow(cfg, hooks.startAt);
+    await shardWindow.prepare(hooks.signal);
     progress({ phase: 'verify' });
     // Calibration drivers hit routes outside the contract: nothing to compare.
     const verify = scenarioDef?.verify ?? verifyEquivalence;
@@ -244,13 +258,13 @@ export async function runProtocol(
       connections: Math.floor(connections / workers) + (w < connections % workers ? 1 : 0),
       inflight,
       load: splitLoad(model, workers),
-      maxInflight: Math.max(1, Math.round(cfg.maxInflight / workers)),
+      maxInflight: Math.max(1, Math.round(maxInflight / workers)),
       warmupMs: cfg.warmup * 1000,
       durationMs: cfg.duration * 1000,
       timeoutMs: cfg.timeoutMs,
       users: cfg.dataset.users,
       // Distinct id streams (and Poisson arrivals) per worker, the same for every protocol.
-      idSeed: cfg.dataset.seed + w * 7919,
+      idSeed: workerSeed(cfg.dataset.seed, cfg.shard, w, workers),
       driver: hooks.driver ?? 'harness',
       ...(hooks.variant !== undefined && { variant: hooks.variant }),
       options: scenarioOptions(cfg),
@@ -259,6 +273,8 @@ export async function runProtocol(
     const job = jobs[0]!;
     generators = jobs.map((j) => spawnNode(GENERATOR_ENTRY, [JSON.stringify(j)], pinning.generator));
     await Promise.all(generators.map((g) => waitForMessage(g, hasType('connected'), 30_000, `${name} load generator`)));
+    // Issue 16: connected, the shard waits for the shared start (before the result timeout starts counting).
+    await shardWindow.waitForStart(hooks.signal, (message) => progress({ phase: 'note', message }));
 
     // Server CPU is sampled when the first generator enters the measured window and when the
     // last one leaves it (an external server's CPU is unknown: null, never zero).
@@ -288,6 +304,7 @@ export async function runProtocol(
       g.on('message', (m: GeneratorToRunner) => {
         if (m.type === 'phase' && m.phase === 'measure') {
           genCpu[w]!.from = procCpuUs(g.pid);
+          shardWindow.measureStarted(m.atMs);
           cpuAtStart ??= sample();
           if (windowStartMs === undefined) {
             windowStartMs = m.atMs;
@@ -297,6 +314,7 @@ export async function runProtocol(
           }
         } else if (m.type === 'phase' && m.phase === 'end') {
           genCpu[w]!.to = procCpuUs(g.pid);
+          shardWindow.measureEnded(m.atMs);
           if (++ended === workers) cpuAtEnd = sample();
         } else if (m.type === 'result' && genCpu[w]!.to === null) {
           genCpu[w]!.to = procCpuUs(g.pid); // interrupted before its window ended: up to its report
@@ -354,6 +372,7 @@ export async function runProtocol(
     }
     Object.assign(record, itemFigures(result, record.ops, s0 ?? null, s1 ?? null));
     if (network) record.network = network;
+    Object.assign(record, shardWindow.fields());
     if (result.aborted) {
       record.state = 'aborted';
       record.error = `interrupted after ${record.measuredSeconds} s of the measured window`;
