@@ -193,7 +193,17 @@ export async function startGrpcConnect(options: GrpcServerOptions) {
       res.stream.once('finish', () => {
         if (!res.stream.readableEnded) res.stream.resume();
       });
-      handler(req, res);
+      try {
+        handler(req, res);
+      } catch {
+        // connect-node builds a URL from :authority synchronously and throws on one that is not a
+        // host (found by test/fuzz.test.ts): uncaught, that takes the server process down. A 400.
+        if (res.headersSent) res.stream.close(http2.constants.NGHTTP2_PROTOCOL_ERROR);
+        else {
+          res.writeHead(400, { 'content-type': 'text/plain' });
+          res.end('malformed request');
+        }
+      }
     },
   );
   server.setTimeout(0);
