@@ -25,7 +25,7 @@ export const MAX_PAGE = 1000;
 /** The ops an rpc may name. */
 export type RpcOp = 'getUser' | 'listUsers' | 'listUsersPage' | 'chat';
 
-/** An rpc that passed the checks: what it names, with its params as an object (empty when absent). */
+/** What an rpc names, with its params as an object (empty when absent). */
 export interface RpcFields {
   streamId: string;
   requestId: number | string;
@@ -79,11 +79,25 @@ export function claimStreamSocket(socket: net.Socket, streamSockets: WeakSet<net
   return true;
 }
 
+/** An rpc that was accepted (202 sent): its fields, its stream, and its requestId as JSON text. */
+export interface AdmittedRpc<S> extends RpcFields {
+  stream: S;
+  /** requestId as it goes out in events: a string id keeps its JSON quotes; numbers are the hot path. */
+  rid: string;
+}
+
 /**
- * The rpc's fields, or undefined once a refusal (400) has been sent on the POST. The stream
- * named is not looked up here: the servers keep their streams differently.
+ * Check an rpc and the stream it names, and answer its POST: 400 for a bad rpc, 404 for a stream
+ * that is gone or was dropped for not reading (keepsUp), else 202 and the rpc, whose answer the
+ * caller writes on the stream. `resOf` gives the node response under a server's stream.
  */
-export function checkRpc(msg: unknown, res: http.ServerResponse): RpcFields | undefined {
+export function admitRpc<S>(
+  msg: unknown,
+  res: http.ServerResponse,
+  streams: ReadonlyMap<string, S>,
+  resOf: (stream: S) => http.ServerResponse,
+  maxBufferedBytes: number,
+): AdmittedRpc<S> | undefined {
   if (typeof msg !== 'object' || msg === null)
     return void sendJson(res, 400, rpcError('invalid_request', 'body must be a JSON object'));
   const { streamId, requestId, op, params } = msg as Record<string, unknown>;
@@ -92,24 +106,16 @@ export function checkRpc(msg: unknown, res: http.ServerResponse): RpcFields | un
     return void sendJson(res, 400, rpcError('invalid_request', 'requestId must be a number or string'));
   if (op !== 'getUser' && op !== 'listUsers' && op !== 'listUsersPage' && op !== 'chat')
     return void sendJson(res, 400, rpcError('unknown_op', `unknown op ${JSON.stringify(op)}`));
-  const p = (typeof params === 'object' && params !== null ? params : {}) as Record<string, unknown>;
-  return { streamId, requestId, op, params: p };
-}
-
-/** The POST for a stream that is gone (or never was): 404 on the POST, nothing written anywhere else. */
-export function unknownStream(res: http.ServerResponse, streamId: string): void {
-  sendJson(res, 404, rpcError('unknown_stream', `no open stream ${JSON.stringify(streamId).slice(0, 80)}`));
-}
-
-/** The stream was dropped for not reading (keepsUp): 404 on the POST. */
-export function droppedStream(res: http.ServerResponse): void {
-  sendJson(res, 404, rpcError('unknown_stream', 'stream dropped: its client stopped reading'));
-}
-
-/** The accepted rpc's POST: 202 at once, the answer follows on the stream. */
-export function accepted(res: http.ServerResponse): void {
+  const stream = streams.get(streamId);
+  if (!stream)
+    return void sendJson(res, 404, rpcError('unknown_stream', `no open stream ${JSON.stringify(streamId).slice(0, 80)}`));
+  if (!keepsUp(resOf(stream), maxBufferedBytes))
+    return void sendJson(res, 404, rpcError('unknown_stream', 'stream dropped: its client stopped reading'));
   res.writeHead(202, { 'Content-Length': '0' });
   res.end();
+  const p = (typeof params === 'object' && params !== null ? params : {}) as Record<string, unknown>;
+  const rid = typeof requestId === 'number' ? String(requestId) : JSON.stringify(requestId);
+  return { streamId, requestId, op, params: p, stream, rid };
 }
 
 /** listUsers / listUsersPage: the page the params ask for, capped at maxPageUsers. */

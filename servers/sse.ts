@@ -16,16 +16,13 @@ import { relayOf } from './chat.ts';
 import { cpuBurner } from './inject-cpu.ts';
 import {
   MAX_PAGE,
-  accepted,
-  checkRpc,
+  admitRpc,
   claimStreamSocket,
   defaultMaxBufferedBytes,
-  droppedStream,
   keepsUp,
   pageParams,
   readRpcBody,
   sseRoutes,
-  unknownStream,
   type SseServerOptions,
 } from './sse-rpc.ts';
 
@@ -72,16 +69,9 @@ export async function startSseServer({
 
   /** Check and run one RPC: a bad request is answered on the POST itself, a valid one with 202 and an event. */
   function rpc(msg: unknown, res: http.ServerResponse): void {
-    const fields = checkRpc(msg, res);
-    if (!fields) return;
-    const { streamId, requestId, op, params: p } = fields;
-    const stream = streams.get(streamId);
-    if (!stream) return unknownStream(res, streamId);
-    if (!keepsUp(stream, maxBufferedBytes)) return droppedStream(res);
-    accepted(res);
-
-    // requestId goes out as JSON (a string id keeps its quotes); numbers are the hot path.
-    const rid = typeof requestId === 'number' ? String(requestId) : JSON.stringify(requestId);
+    const call = admitRpc(msg, res, streams, (stream) => stream, maxBufferedBytes);
+    if (!call) return;
+    const { stream, op, params: p, rid } = call;
     if (op === 'getUser') {
       const id = Number(p.id);
       const user = Number.isInteger(id) ? store.getUser(id) : undefined;

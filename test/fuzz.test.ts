@@ -16,6 +16,7 @@ import { startGrpcConnect } from '../servers/grpc-connect.ts';
 import { startWebSocket, WS_PATH } from '../servers/websocket.ts';
 import { startGraphQL } from '../servers/graphql.ts';
 import { startSseServer } from '../servers/sse.ts';
+import { startBetterSseServer } from '../servers/sse-better.ts';
 import * as restClient from '../clients/rest.ts';
 import * as grpcLean from '../clients/grpc.ts';
 import * as grpcJs from '../clients/grpc-js.ts';
@@ -438,79 +439,93 @@ describe('fuzz: graphql', () => {
   });
 });
 
-describe('fuzz: sse', () => {
-  let server: Awaited<ReturnType<typeof startSseServer>>;
-  let conn: Connection;
-  before(async () => {
-    server = await startSseServer({ host: HOST, port: 0, store });
-    conn = await sseClient.connect({ host: HOST, port: server.port });
-  });
-  after(async () => {
-    await conn.close();
-    await server.close();
-  });
+// Both SSE implementations: the hand-written node:http server (the reference) and better-sse.
+for (const [impl, startImpl] of [
+  ['node-http', startSseServer],
+  ['better-sse', startBetterSseServer],
+] as const) {
+  describe(`fuzz: sse (${impl})`, () => {
+    let server: Awaited<ReturnType<typeof startImpl>>;
+    let conn: Connection;
+    before(async () => {
+      server = await startImpl({ host: HOST, port: 0, store });
+      conn = await sseClient.connect({ host: HOST, port: server.port });
+    });
+    after(async () => {
+      await conn.close();
+      await server.close();
+    });
 
-  it('raw HTTP: every answer is HTTP below 500, and getUser still works', async () => {
-    await fuzzHttp(
-      server.port,
-      [
-        httpRequest(
-          'POST',
-          '/v1/rpc',
-          { 'Content-Type': 'application/json' },
-          '{"streamId":"s","requestId":1,"op":"getUser","params":{"id":1}}',
-        ),
-        httpRequest('GET', '/v1/events'),
-      ],
-      conn,
-    );
-    assert.equal(server.openStreams(), 1, 'only the client stream is left open');
-  });
-
-  it('RPC bodies: 202 only for a known stream, else 400/404 with an error code', async () => {
-    // The fuzz stream: a raw GET whose session id the bodies sometimes use.
-    const events = await fetch(`http://${HOST}:${server.port}/v1/events`);
-    const reader = events.body!.getReader();
-    const first = new TextDecoder().decode((await reader.read()).value);
-    const streamId = /"streamId":"([^"]+)"/.exec(first)![1]!;
-    const draining = (async () => {
-      while (!(await reader.read()).done);
-    })().catch(() => {});
-    const rpcBody = fc
-      .record(
-        {
-          streamId: fc.oneof(fc.constant(streamId), fc.string(), fc.jsonValue()),
-          requestId: fc.oneof(fc.integer(), fc.string(), fc.jsonValue()),
-          op: fc.oneof(fc.constantFrom('getUser', 'listUsers'), fc.string()),
-          params: fc.oneof(
-            fc.record({ id: fc.jsonValue(), afterId: fc.jsonValue(), limit: fc.jsonValue() }, { requiredKeys: [] }),
-            fc.jsonValue(),
+    it('raw HTTP: every answer is HTTP below 500, and getUser still works', async () => {
+      await fuzzHttp(
+        server.port,
+        [
+          httpRequest(
+            'POST',
+            '/v1/rpc',
+            { 'Content-Type': 'application/json' },
+            '{"streamId":"s","requestId":1,"op":"getUser","params":{"id":1}}',
           ),
-        },
-        { requiredKeys: [] },
-      )
-      .map((o) => JSON.stringify(o));
-    let run = 0;
-    await fc.assert(
-      fc.asyncProperty(batch(fc.oneof(rpcBody, fc.json())), async (bodies) => {
-        await Promise.all(
-          bodies.map(async (b) => {
-            const r = await fetch(`http://${HOST}:${server.port}/v1/rpc`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: b,
-            });
-            const text = await r.text();
-            assert.ok([202, 400, 404].includes(r.status), `${r.status} for ${b}`);
-            if (r.status !== 202) assert.ok((JSON.parse(text) as { error?: { code?: string } }).error?.code, text);
-            else assert.equal((JSON.parse(b) as { streamId: unknown }).streamId, streamId);
-          }),
-        );
-        await stillServes(conn, run++);
-      }),
-      FC,
-    );
-    await reader.cancel();
-    await draining;
+          httpRequest('GET', '/v1/events'),
+        ],
+        conn,
+      );
+      assert.equal(server.openStreams(), 1, 'only the client stream is left open');
+    });
+
+    it('RPC bodies: 202 only for a known stream, else 400/404 with an error code', async () => {
+      // The fuzz stream: a raw GET whose session id the bodies sometimes use.
+      const events = await fetch(`http://${HOST}:${server.port}/v1/events`);
+      const reader = events.body!.getReader();
+      // Read up to the session event: better-sse writes its retry field in a write of its own.
+      let head = '';
+      let found: RegExpExecArray | null = null;
+      while (!found) {
+        const { value, done } = await reader.read();
+        assert.ok(!done, `stream ended before its session event: ${head}`);
+        head += new TextDecoder().decode(value);
+        found = /"streamId":"([^"]+)"/.exec(head);
+      }
+      const streamId = found[1]!;
+      const draining = (async () => {
+        while (!(await reader.read()).done);
+      })().catch(() => {});
+      const rpcBody = fc
+        .record(
+          {
+            streamId: fc.oneof(fc.constant(streamId), fc.string(), fc.jsonValue()),
+            requestId: fc.oneof(fc.integer(), fc.string(), fc.jsonValue()),
+            op: fc.oneof(fc.constantFrom('getUser', 'listUsers'), fc.string()),
+            params: fc.oneof(
+              fc.record({ id: fc.jsonValue(), afterId: fc.jsonValue(), limit: fc.jsonValue() }, { requiredKeys: [] }),
+              fc.jsonValue(),
+            ),
+          },
+          { requiredKeys: [] },
+        )
+        .map((o) => JSON.stringify(o));
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(batch(fc.oneof(rpcBody, fc.json())), async (bodies) => {
+          await Promise.all(
+            bodies.map(async (b) => {
+              const r = await fetch(`http://${HOST}:${server.port}/v1/rpc`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: b,
+              });
+              const text = await r.text();
+              assert.ok([202, 400, 404].includes(r.status), `${r.status} for ${b}`);
+              if (r.status !== 202) assert.ok((JSON.parse(text) as { error?: { code?: string } }).error?.code, text);
+              else assert.equal((JSON.parse(b) as { streamId: unknown }).streamId, streamId);
+            }),
+          );
+          await stillServes(conn, run++);
+        }),
+        FC,
+      );
+      await reader.cancel();
+      await draining;
+    });
   });
-});
+}
