@@ -120,6 +120,20 @@ describe('connect-node and grpc-js answer alike', () => {
   });
 });
 
+test('connect-node: 200 calls in flight on one HTTP/2 connection each get their own user', async (t) => {
+  const store = createMemoryStore(dataset);
+  const server = await startGrpcConnect({ host: HOST, port: 0, store });
+  t.after(() => server.close());
+  const conn = await lean.connect({ host: HOST, port: server.port });
+  t.after(() => conn.close());
+  const ids = Array.from({ length: 200 }, (_, i) => ((i * 37) % dataset.users) + 1);
+  const outs = await Promise.all(ids.map((id) => conn.call({ op: 'getUser', id }, { decode: true })));
+  outs.forEach((o, i) => {
+    assert.ok(o.ok, JSON.stringify(o));
+    assert.equal(o.user?.id, ids[i]);
+  });
+});
+
 describe('connect-node: server tuning', () => {
   test('serviceDelayMs: GetUser answers no earlier than the delay; a shorter deadline ends as DEADLINE_EXCEEDED', async (t) => {
     const server = await startGrpcConnect({ host: HOST, port: 0, store: createMemoryStore(dataset), serviceDelayMs: 300 });
