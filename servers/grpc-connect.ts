@@ -7,7 +7,7 @@
 // this module owns, set up as grpc-js sets up its own (servers/h2-connection-limits.ts).
 import http2 from 'node:http2';
 import { Code, ConnectError, type ConnectRouter, type HandlerContext, type Interceptor } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { connectNodeAdapter, type ConnectNodeAdapterOptions } from '@connectrpc/connect-node';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { UserService, type UserSchema } from '../generated/es/user_pb.ts';
@@ -138,7 +138,7 @@ function interceptors(options: GrpcServerOptions): Interceptor[] {
  * A path no route serves: grpc-js answers UNIMPLEMENTED (the gRPC spec's status for an unknown
  * method), and 415 for a body that is not gRPC; connect-node's own fallback is a bare 404.
  */
-function unknownMethod(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): void {
+const unknownMethod: NonNullable<ConnectNodeAdapterOptions['fallback']> = (req, res) => {
   if (!String(req.headers['content-type'] ?? '').startsWith('application/grpc')) {
     res.writeHead(415, { 'content-type': 'text/plain' });
     res.end('expected a gRPC request (content-type application/grpc)');
@@ -151,7 +151,7 @@ function unknownMethod(req: http2.Http2ServerRequest, res: http2.Http2ServerResp
     'grpc-message': encodeURIComponent(`method not found: ${(req.url ?? '').slice(0, 200)}`),
   });
   res.end();
-}
+};
 
 export async function startGrpcConnect(options: GrpcServerOptions) {
   const {
@@ -178,7 +178,7 @@ export async function startGrpcConnect(options: GrpcServerOptions) {
     // grpc-js servers do not compress, and a gzip answer would be a different measurement.
     compressMinBytes: Number.MAX_SAFE_INTEGER,
     interceptors: interceptors(options),
-    fallback: unknownMethod as never,
+    fallback: unknownMethod,
   });
   const server = http2.createServer(
     // As grpc-js sets up its server: no header-block or session-memory cap of Node's own, which

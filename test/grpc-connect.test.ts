@@ -7,6 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { createMemoryStore } from '../servers/store.ts';
+import { createSqliteStore } from '../servers/sqlite-store.ts';
+import { requestTally } from '../servers/request-scope.ts';
 import { startGrpc } from '../servers/grpc.ts';
 import { startGrpcConnect } from '../servers/grpc-connect.ts';
 import { index } from '../servers/grpc/index.ts';
@@ -132,6 +134,22 @@ test('connect-node: 200 calls in flight on one HTTP/2 connection each get their 
     assert.ok(o.ok, JSON.stringify(o));
     assert.equal(o.user?.id, ids[i]);
   });
+});
+
+test('connect-node with the SQLite store: every call is a request scope charged its own statements', async (t) => {
+  const store = createSqliteStore(dataset);
+  t.after(() => store.close());
+  const server = await startGrpcConnect({ host: HOST, port: 0, store });
+  t.after(() => server.close());
+  const conn = await lean.connect({ host: HOST, port: server.port });
+  t.after(() => conn.close());
+  const before = requestTally();
+  const outs = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((id) => conn.call({ op: 'getUser', id })));
+  assert.ok(outs.every((o) => o.ok));
+  const after = requestTally();
+  assert.equal(after.completed - before.completed, 8);
+  // One statement per getUser, however many were in flight together.
+  assert.equal(after.statements - before.statements, 8);
 });
 
 describe('connect-node: server tuning', () => {
