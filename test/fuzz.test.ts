@@ -13,10 +13,12 @@ import { createMemoryStore } from '../servers/store.ts';
 import { SERVERS } from '../servers/registry.ts';
 import type { RunningServer } from '../servers/types.ts';
 import { startGrpc } from '../servers/grpc.ts';
+import { startGrpcConnect } from '../servers/grpc-connect.ts';
 import { WS_PATH } from '../servers/websocket.ts';
 import { startGraphQL } from '../servers/graphql.ts';
 import { startMercurius } from '../servers/graphql-mercurius.ts';
 import { startSseServer } from '../servers/sse.ts';
+import { startBetterSseServer } from '../servers/sse-better.ts';
 import * as restClient from '../clients/rest.ts';
 import * as grpcLean from '../clients/grpc.ts';
 import * as grpcJs from '../clients/grpc-js.ts';
@@ -156,110 +158,116 @@ for (const impl of SERVERS.rest.implementations)
     });
   });
 
-describe('fuzz: grpc', () => {
-  let server: Awaited<ReturnType<typeof startGrpc>>;
-  let lean: Connection;
-  let stock: Connection;
-  let session: http2.ClientHttp2Session;
-  before(async () => {
-    server = await startGrpc({ host: HOST, port: 0, store });
-    lean = await grpcLean.connect({ host: HOST, port: server.port });
-    stock = await grpcJs.connect({ host: HOST, port: server.port });
-    session = http2.connect(`http://${HOST}:${server.port}`);
-    await new Promise((r) => session.once('connect', r));
-  });
-  after(async () => {
-    session.close();
-    await lean.close();
-    await stock.close();
-    await server.close();
-  });
+// Both gRPC implementations: grpc-js (the reference) and connect-node.
+for (const [impl, startImpl] of [
+  ['grpc-js', startGrpc],
+  ['connect-node', startGrpcConnect],
+] as const) {
+  describe(`fuzz: grpc (${impl})`, () => {
+    let server: Awaited<ReturnType<typeof startImpl>>;
+    let lean: Connection;
+    let stock: Connection;
+    let session: http2.ClientHttp2Session;
+    before(async () => {
+      server = await startImpl({ host: HOST, port: 0, store });
+      lean = await grpcLean.connect({ host: HOST, port: server.port });
+      stock = await grpcJs.connect({ host: HOST, port: server.port });
+      session = http2.connect(`http://${HOST}:${server.port}`);
+      await new Promise((r) => session.once('connect', r));
+    });
+    after(async () => {
+      session.close();
+      await lean.close();
+      await stock.close();
+      await server.close();
+    });
 
-  const getUser = (id: number) => Buffer.from(protoType('GetUserRequest').encode({ id }).finish());
+    const getUser = (id: number) => Buffer.from(protoType('GetUserRequest').encode({ id }).finish());
 
-  /** A whole HTTP/2 connection's bytes for one GetUser: preface, SETTINGS, HEADERS, DATA. */
-  function h2Connection(id: number): Buffer {
-    const frame = (type: number, flags: number, stream: number, payload: Buffer) => {
-      const h = Buffer.alloc(9);
-      h.writeUIntBE(payload.length, 0, 3);
-      h[3] = type;
-      h[4] = flags;
-      h.writeUInt32BE(stream, 5);
-      return Buffer.concat([h, payload]);
-    };
-    // HPACK "literal without indexing, new name" for each header; every string is < 127 bytes.
-    const str = (s: string) => Buffer.concat([Buffer.from([s.length]), Buffer.from(s)]);
-    const headers = Buffer.concat(
-      [
-        [':method', 'POST'],
-        [':scheme', 'http'],
-        [':path', '/bench.v1.UserService/GetUser'],
-        [':authority', HOST],
-        ['content-type', 'application/grpc'],
-        ['te', 'trailers'],
-      ].map(([n, v]) => Buffer.concat([Buffer.from([0]), str(n!), str(v!)])),
-    );
-    return Buffer.concat([
-      Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'),
-      frame(4, 0, 0, Buffer.alloc(0)),
-      frame(1, 4, 1, headers),
-      frame(0, 1, 1, grpcFrame(getUser(id))),
-    ]);
-  }
+    /** A whole HTTP/2 connection's bytes for one GetUser: preface, SETTINGS, HEADERS, DATA. */
+    function h2Connection(id: number): Buffer {
+      const frame = (type: number, flags: number, stream: number, payload: Buffer) => {
+        const h = Buffer.alloc(9);
+        h.writeUIntBE(payload.length, 0, 3);
+        h[3] = type;
+        h[4] = flags;
+        h.writeUInt32BE(stream, 5);
+        return Buffer.concat([h, payload]);
+      };
+      // HPACK "literal without indexing, new name" for each header; every string is < 127 bytes.
+      const str = (s: string) => Buffer.concat([Buffer.from([s.length]), Buffer.from(s)]);
+      const headers = Buffer.concat(
+        [
+          [':method', 'POST'],
+          [':scheme', 'http'],
+          [':path', '/bench.v1.UserService/GetUser'],
+          [':authority', HOST],
+          ['content-type', 'application/grpc'],
+          ['te', 'trailers'],
+        ].map(([n, v]) => Buffer.concat([Buffer.from([0]), str(n!), str(v!)])),
+      );
+      return Buffer.concat([
+        Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'),
+        frame(4, 0, 0, Buffer.alloc(0)),
+        frame(1, 4, 1, headers),
+        frame(0, 1, 1, grpcFrame(getUser(id))),
+      ]);
+    }
 
-  it('raw HTTP/2 bytes: the server answers with its SETTINGS first, and getUser still works', async () => {
-    let run = 0;
-    await fc.assert(
-      fc.asyncProperty(batch(mutatedBytes([h2Connection(1), h2Connection(150)], { httpHeaders: false })), async (cases) => {
-        const results = await Promise.all(cases.map((c) => rawSend(server.port, c, { timeoutMs: 150, settleMs: 20 })));
-        for (const r of results) {
-          // Whatever it thinks of the rest, an HTTP/2 server speaks first with SETTINGS (type 4).
-          if (r.data.length >= 9) assert.equal(r.data[3], 4, r.data.subarray(0, 32).toString('hex'));
-        }
-        await stillServes(lean, run);
-        await stillServes(stock, run++);
-      }),
-      FC,
-    );
-  });
-
-  it('gRPC calls with hostile paths, content types and messages all get a status', async () => {
-    const path = fc.constantFrom(
-      '/bench.v1.UserService/GetUser',
-      '/bench.v1.UserService/ListUsers',
-      '/bench.v1.UserService/Nope',
-      '/x',
-      '/bench.v1.UserService/GetUser/extra',
-    );
-    const contentType = fc.constantFrom('application/grpc', 'application/grpc+proto', 'application/json', 'text/plain');
-    const body = mutatedBytes(
-      [grpcFrame(getUser(5)), grpcFrame(Buffer.from(protoType('ListUsersRequest').encode({ pageSize: 3 }).finish()))],
-      { httpHeaders: false },
-    );
-    let run = 0;
-    await fc.assert(
-      fc.asyncProperty(batch(fc.tuple(path, contentType, body)), async (cases) => {
-        const answers = await Promise.all(
-          cases.map(([p, ct, b]) =>
-            orHung(rawCall(session, p, b, { 'content-type': ct }).catch((e: Error) => ({ reset: e.message }))),
-          ),
-        );
-        answers.forEach((a, i) => {
-          assert.notEqual(
-            a,
-            'hung',
-            `no answer to ${JSON.stringify(cases[i]![0])} ${cases[i]![1]} ${cases[i]![2].toString('hex').slice(0, 80)}`,
-          );
-          if (typeof a === 'object' && 'httpStatus' in a && a.httpStatus === 200) {
-            assert.equal(typeof a.grpcStatus, 'number', 'a 200 answer carries grpc-status');
+    it('raw HTTP/2 bytes: the server answers with its SETTINGS first, and getUser still works', async () => {
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(batch(mutatedBytes([h2Connection(1), h2Connection(150)], { httpHeaders: false })), async (cases) => {
+          const results = await Promise.all(cases.map((c) => rawSend(server.port, c, { timeoutMs: 150, settleMs: 20 })));
+          for (const r of results) {
+            // Whatever it thinks of the rest, an HTTP/2 server speaks first with SETTINGS (type 4).
+            if (r.data.length >= 9) assert.equal(r.data[3], 4, r.data.subarray(0, 32).toString('hex'));
           }
-        });
-        await stillServes(stock, run++);
-      }),
-      FC,
-    );
+          await stillServes(lean, run);
+          await stillServes(stock, run++);
+        }),
+        FC,
+      );
+    });
+
+    it('gRPC calls with hostile paths, content types and messages all get a status', async () => {
+      const path = fc.constantFrom(
+        '/bench.v1.UserService/GetUser',
+        '/bench.v1.UserService/ListUsers',
+        '/bench.v1.UserService/Nope',
+        '/x',
+        '/bench.v1.UserService/GetUser/extra',
+      );
+      const contentType = fc.constantFrom('application/grpc', 'application/grpc+proto', 'application/json', 'text/plain');
+      const body = mutatedBytes(
+        [grpcFrame(getUser(5)), grpcFrame(Buffer.from(protoType('ListUsersRequest').encode({ pageSize: 3 }).finish()))],
+        { httpHeaders: false },
+      );
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(batch(fc.tuple(path, contentType, body)), async (cases) => {
+          const answers = await Promise.all(
+            cases.map(([p, ct, b]) =>
+              orHung(rawCall(session, p, b, { 'content-type': ct }).catch((e: Error) => ({ reset: e.message }))),
+            ),
+          );
+          answers.forEach((a, i) => {
+            assert.notEqual(
+              a,
+              'hung',
+              `no answer to ${JSON.stringify(cases[i]![0])} ${cases[i]![1]} ${cases[i]![2].toString('hex').slice(0, 80)}`,
+            );
+            if (typeof a === 'object' && 'httpStatus' in a && a.httpStatus === 200) {
+              assert.equal(typeof a.grpcStatus, 'number', 'a 200 answer carries grpc-status');
+            }
+          });
+          await stillServes(stock, run++);
+        }),
+        FC,
+      );
+    });
   });
-});
+}
 
 // Every WebSocket implementation (servers/websocket/index.ts) takes the same fuzz.
 for (const impl of SERVERS.websocket.implementations)
@@ -442,79 +450,93 @@ for (const [impl, startServer] of [
     });
   });
 
-describe('fuzz: sse', () => {
-  let server: Awaited<ReturnType<typeof startSseServer>>;
-  let conn: Connection;
-  before(async () => {
-    server = await startSseServer({ host: HOST, port: 0, store });
-    conn = await sseClient.connect({ host: HOST, port: server.port });
-  });
-  after(async () => {
-    await conn.close();
-    await server.close();
-  });
+// Both SSE implementations: the hand-written node:http server (the reference) and better-sse.
+for (const [impl, startImpl] of [
+  ['node-http', startSseServer],
+  ['better-sse', startBetterSseServer],
+] as const) {
+  describe(`fuzz: sse (${impl})`, () => {
+    let server: Awaited<ReturnType<typeof startImpl>>;
+    let conn: Connection;
+    before(async () => {
+      server = await startImpl({ host: HOST, port: 0, store });
+      conn = await sseClient.connect({ host: HOST, port: server.port });
+    });
+    after(async () => {
+      await conn.close();
+      await server.close();
+    });
 
-  it('raw HTTP: every answer is HTTP below 500, and getUser still works', async () => {
-    await fuzzHttp(
-      server.port,
-      [
-        httpRequest(
-          'POST',
-          '/v1/rpc',
-          { 'Content-Type': 'application/json' },
-          '{"streamId":"s","requestId":1,"op":"getUser","params":{"id":1}}',
-        ),
-        httpRequest('GET', '/v1/events'),
-      ],
-      conn,
-    );
-    assert.equal(server.openStreams(), 1, 'only the client stream is left open');
-  });
-
-  it('RPC bodies: 202 only for a known stream, else 400/404 with an error code', async () => {
-    // The fuzz stream: a raw GET whose session id the bodies sometimes use.
-    const events = await fetch(`http://${HOST}:${server.port}/v1/events`);
-    const reader = events.body!.getReader();
-    const first = new TextDecoder().decode((await reader.read()).value);
-    const streamId = /"streamId":"([^"]+)"/.exec(first)![1]!;
-    const draining = (async () => {
-      while (!(await reader.read()).done);
-    })().catch(() => {});
-    const rpcBody = fc
-      .record(
-        {
-          streamId: fc.oneof(fc.constant(streamId), fc.string(), fc.jsonValue()),
-          requestId: fc.oneof(fc.integer(), fc.string(), fc.jsonValue()),
-          op: fc.oneof(fc.constantFrom('getUser', 'listUsers'), fc.string()),
-          params: fc.oneof(
-            fc.record({ id: fc.jsonValue(), afterId: fc.jsonValue(), limit: fc.jsonValue() }, { requiredKeys: [] }),
-            fc.jsonValue(),
+    it('raw HTTP: every answer is HTTP below 500, and getUser still works', async () => {
+      await fuzzHttp(
+        server.port,
+        [
+          httpRequest(
+            'POST',
+            '/v1/rpc',
+            { 'Content-Type': 'application/json' },
+            '{"streamId":"s","requestId":1,"op":"getUser","params":{"id":1}}',
           ),
-        },
-        { requiredKeys: [] },
-      )
-      .map((o) => JSON.stringify(o));
-    let run = 0;
-    await fc.assert(
-      fc.asyncProperty(batch(fc.oneof(rpcBody, fc.json())), async (bodies) => {
-        await Promise.all(
-          bodies.map(async (b) => {
-            const r = await fetch(`http://${HOST}:${server.port}/v1/rpc`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: b,
-            });
-            const text = await r.text();
-            assert.ok([202, 400, 404].includes(r.status), `${r.status} for ${b}`);
-            if (r.status !== 202) assert.ok((JSON.parse(text) as { error?: { code?: string } }).error?.code, text);
-            else assert.equal((JSON.parse(b) as { streamId: unknown }).streamId, streamId);
-          }),
-        );
-        await stillServes(conn, run++);
-      }),
-      FC,
-    );
-    await reader.cancel();
-    await draining;
+          httpRequest('GET', '/v1/events'),
+        ],
+        conn,
+      );
+      assert.equal(server.openStreams(), 1, 'only the client stream is left open');
+    });
+
+    it('RPC bodies: 202 only for a known stream, else 400/404 with an error code', async () => {
+      // The fuzz stream: a raw GET whose session id the bodies sometimes use.
+      const events = await fetch(`http://${HOST}:${server.port}/v1/events`);
+      const reader = events.body!.getReader();
+      // Read up to the session event: better-sse writes its retry field in a write of its own.
+      let head = '';
+      let found: RegExpExecArray | null = null;
+      while (!found) {
+        const { value, done } = await reader.read();
+        assert.ok(!done, `stream ended before its session event: ${head}`);
+        head += new TextDecoder().decode(value);
+        found = /"streamId":"([^"]+)"/.exec(head);
+      }
+      const streamId = found[1]!;
+      const draining = (async () => {
+        while (!(await reader.read()).done);
+      })().catch(() => {});
+      const rpcBody = fc
+        .record(
+          {
+            streamId: fc.oneof(fc.constant(streamId), fc.string(), fc.jsonValue()),
+            requestId: fc.oneof(fc.integer(), fc.string(), fc.jsonValue()),
+            op: fc.oneof(fc.constantFrom('getUser', 'listUsers'), fc.string()),
+            params: fc.oneof(
+              fc.record({ id: fc.jsonValue(), afterId: fc.jsonValue(), limit: fc.jsonValue() }, { requiredKeys: [] }),
+              fc.jsonValue(),
+            ),
+          },
+          { requiredKeys: [] },
+        )
+        .map((o) => JSON.stringify(o));
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(batch(fc.oneof(rpcBody, fc.json())), async (bodies) => {
+          await Promise.all(
+            bodies.map(async (b) => {
+              const r = await fetch(`http://${HOST}:${server.port}/v1/rpc`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: b,
+              });
+              const text = await r.text();
+              assert.ok([202, 400, 404].includes(r.status), `${r.status} for ${b}`);
+              if (r.status !== 202) assert.ok((JSON.parse(text) as { error?: { code?: string } }).error?.code, text);
+              else assert.equal((JSON.parse(b) as { streamId: unknown }).streamId, streamId);
+            }),
+          );
+          await stillServes(conn, run++);
+        }),
+        FC,
+      );
+      await reader.cancel();
+      await draining;
+    });
   });
-});
+}

@@ -7,9 +7,7 @@ import { startGraphQL } from '../servers/graphql.ts';
 import { startRest } from '../servers/rest.ts';
 import { graphql } from '../clients/bulk.ts';
 import { openRequest, requestTally, type RequestTally } from '../servers/request-scope.ts';
-import { startGrpc } from '../servers/grpc.ts';
-import { startWebSocket } from '../servers/websocket.ts';
-import { startSseServer } from '../servers/sse.ts';
+import { SERVERS } from '../servers/registry.ts';
 import * as grpcLean from '../clients/grpc.ts';
 import * as grpcJs from '../clients/grpc-js.ts';
 import * as wsClient from '../clients/websocket.ts';
@@ -92,22 +90,26 @@ test('rest: requests with and without bodies, behind the service delay timer, ch
   assert.deepEqual(await tallied(before, 20), { completed: 20, statements: 20 });
 });
 
-// gRPC, WebSocket and SSE: one getUser is one statement, whatever the calls in flight (4 connections x 5 at once).
-const others: [
-  string,
-  (o: {
-    host: string;
-    port: number;
-    store: ReturnType<typeof createSqliteStore>;
-    serviceDelayMs?: number;
-  }) => Promise<{ port: number; close(): Promise<void> }>,
-  ClientModule,
-][] = [
-  ['grpc (lean driver)', startGrpc, grpcLean],
-  ['grpc-js behind the service delay', (o) => startGrpc({ ...o, serviceDelayMs: 1 }), grpcJs],
-  ['websocket', startWebSocket, wsClient],
-  ['sse', startSseServer, sseClient],
-];
+// gRPC, WebSocket and SSE, every implementation: one getUser is one statement, whatever the calls in flight (4 x 5 at once).
+type Start = (o: {
+  host: string;
+  port: number;
+  store: ReturnType<typeof createSqliteStore>;
+  serviceDelayMs?: number;
+}) => Promise<{
+  port: number;
+  close(): Promise<void>;
+}>;
+const clientsOf = { grpc: [grpcLean, grpcJs], websocket: [wsClient], sse: [sseClient] } as const;
+const others: [string, Start, ClientModule][] = [];
+for (const server of ['grpc', 'websocket', 'sse'] as const)
+  for (const impl of SERVERS[server].implementations)
+    for (const [i, client] of clientsOf[server].entries()) {
+      const load = async (o: Parameters<Start>[0]) => (await impl.load())(o);
+      // The second gRPC client runs behind the service delay: a call answered from a timer is still one request.
+      const start: Start = i === 1 ? (o) => load({ ...o, serviceDelayMs: 1 }) : load;
+      others.push([`${server} ${impl.name}${i === 1 ? ' (grpc-js client, service delay)' : ''}`, start, client]);
+    }
 for (const [name, start, client] of others) {
   test(`${name}: every call charged its own statement`, async () => {
     const store = createSqliteStore(dataset);

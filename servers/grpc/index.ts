@@ -1,4 +1,5 @@
-// gRPC on @grpc/grpc-js: what the server is (servers/types.ts ServerIndex); the service is in servers/grpc.ts.
+// gRPC on @grpc/grpc-js (reference) or @connectrpc/connect-node: what the server is (servers/types.ts ServerIndex);
+// the service is in servers/grpc.ts and servers/grpc-connect.ts.
 import type { ServerIndex } from '../types.ts';
 
 export const index: ServerIndex = {
@@ -9,6 +10,13 @@ export const index: ServerIndex = {
       description: '@grpc/grpc-js server, messages from @grpc/proto-loader',
       packages: ['@grpc/grpc-js', '@grpc/proto-loader'],
       load: async () => (await import('../grpc.ts')).start,
+    },
+    {
+      name: 'connect-node',
+      versionOf: '@connectrpc/connect-node',
+      description: '@connectrpc/connect-node on node:http2, gRPC protocol only, messages from protobuf-es (generated/es)',
+      packages: ['@connectrpc/connect', '@connectrpc/connect-node', '@bufbuild/protobuf'],
+      load: async () => (await import('../grpc-connect.ts')).start,
     },
   ],
   scheme: 'grpc',

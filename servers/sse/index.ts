@@ -1,5 +1,5 @@
-// RPC over Server-Sent Events on node:http: what the server is (servers/types.ts ServerIndex);
-// the transport is in servers/sse.ts.
+// RPC over Server-Sent Events on node:http (reference) or better-sse: what the server is
+// (servers/types.ts ServerIndex); the transport is in servers/sse.ts and servers/sse-better.ts.
 import type { ServerIndex } from '../types.ts';
 
 export const index: ServerIndex = {
@@ -11,6 +11,13 @@ export const index: ServerIndex = {
       // node:http only: no npm package to record.
       packages: [],
       load: async () => (await import('../sse.ts')).start,
+    },
+    {
+      name: 'better-sse',
+      versionOf: 'better-sse',
+      description: 'better-sse sessions on node:http (its serialiser, event ids, per-session keep-alive); POST side shared',
+      packages: ['better-sse'],
+      load: async () => (await import('../sse-better.ts')).start,
     },
   ],
   scheme: 'http',
