@@ -15,8 +15,8 @@ import { Job } from 'kubernetes-models/batch/v1/Job';
 import { clusterManifests, shardScript, benchArgs } from '../harness/k8s/manifests.ts';
 import { parseK8sArgs, clusterScenarios, type K8sOptions } from '../harness/k8s/options.ts';
 import { toYaml } from '../harness/k8s/yaml.ts';
-import { FLAGS, parseCli } from '../harness/run/args.ts';
-import { resolveConfig } from '../harness/config.ts';
+import { FLAGS, loadConfigFile, parseCli } from '../harness/run/args.ts';
+import { mergeConfig, resolveConfig, type BenchConfigInput } from '../harness/config.ts';
 import { parseServeArgs } from '../harness/cli/serve.ts';
 import { PROTOCOL_NAMES } from '../harness/protocols.ts';
 import { SCENARIOS } from '../scenarios/registry.ts';
@@ -41,7 +41,7 @@ function shardArgv(script: string, index: number): string[] {
 }
 
 for (const protocol of ['rest', 'grpc', 'websocket', 'graphql', 'sse'] as const) {
-  test(`${protocol}: the three objects validate against the Kubernetes schemas, and the rules beyond them hold`, () => {
+  test(`${protocol}: the three objects validate against the Kubernetes schemas, and the rules beyond them hold`, async () => {
     const plan = clusterManifests(options(['--protocol', protocol]), NOW);
     const [deployment, service, job] = plan.objects;
     new Deployment(deployment).validate();
@@ -114,7 +114,12 @@ for (const protocol of ['rest', 'grpc', 'websocket', 'graphql', 'sse'] as const)
       const f = (a[i]!.startsWith('--') ? a[i] : a[i - 1])!.slice(2);
       return Object.hasOwn(FLAGS, f);
     });
-    const cfg = resolveConfig(parseCli(known).layer);
+    const cli = parseCli(known);
+    assert.equal(cli.configPath, 'harness/k8s/pod.config.ts');
+    const podConfig = (await loadConfigFile(path.join(ROOT, cli.configPath))) as BenchConfigInput;
+    assert.equal(podConfig.pin, false, 'no pinning in a pod');
+    const cfg = resolveConfig(mergeConfig(podConfig, cli.layer));
+    assert.equal(cfg.pin, false);
     assert.equal(cfg.targets?.[protocol], plan.targetUrl);
     assert.equal(cfg.serverStats?.[protocol], plan.statsUrl);
   });

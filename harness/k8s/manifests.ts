@@ -79,6 +79,8 @@ export function benchArgs(o: K8sOptions, plan: Pick<ClusterPlan, 'targetUrl' | '
     ...['--start-at', String(plan.startAtMs), '--duration', String(o.durationS), '--warmup', String(o.warmupS)],
     // One load-generator process per CPU of the pod: the bench's own process only coordinates.
     ...['--workers', String(o.generatorCpus)],
+    // The project's config without CPU pinning (the file says why).
+    ...['--config', 'harness/k8s/pod.config.ts'],
     ...(o.load !== undefined ? ['--load', o.load] : []),
     ...(o.impl !== undefined ? ['--target-impl', `${p}=${o.impl}`] : []),
   ];
