@@ -204,27 +204,6 @@ export function parseCli(argv: string[]): {
   };
 }
 
-// --- issue 17, items 3-4 (CI outputs) ---
-/** The CI flags, every problem at once. */
-function ciOptions(values: BenchFlagValues): CiOutputOptions {
-  const problems: string[] = [];
-  const portText = values['metrics-port'];
-  const port = portText === undefined ? undefined : Number(portText);
-  if (port !== undefined && (portText?.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535))
-    problems.push(`--metrics-port expects a port from 0 to 65535 (0: any free port), got "${portText}"`);
-  const host = values['metrics-host'];
-  if (host !== undefined && host.trim() === '') problems.push('--metrics-host expects an address, e.g. 127.0.0.1 or 0.0.0.0');
-  if (host !== undefined && port === undefined) problems.push('--metrics-host needs --metrics-port');
-  if (values.junit !== undefined && values.junit.trim() === '') problems.push('--junit expects a file path');
-  if (problems.length) throw new UsageError(problems.join('\n'));
-  return {
-    metricsHost: host ?? DEFAULT_METRICS_HOST,
-    ...(port !== undefined && { metricsPort: port }),
-    ...(values.junit !== undefined && { junit: values.junit }),
-  };
-}
-// --- end issue 17 ---
-
 // --- issue 16, item 3 (server stats across hosts) ---
 /**
  * `--server-stats [PROTOCOL=]URL`, repeatable. A bare URL belongs to the one --target given on the
@@ -252,6 +231,27 @@ export function serverStatsFlags(given: readonly string[], targets: readonly str
   return out;
 }
 // --- end of issue 16, item 3 ---
+
+// --- issue 17, items 3-4 (CI outputs) ---
+/** The CI flags, every problem at once. */
+function ciOptions(values: BenchFlagValues): CiOutputOptions {
+  const problems: string[] = [];
+  const portText = values['metrics-port'];
+  const port = portText === undefined ? undefined : Number(portText);
+  if (port !== undefined && (portText?.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535))
+    problems.push(`--metrics-port expects a port from 0 to 65535 (0: any free port), got "${portText}"`);
+  const host = values['metrics-host'];
+  if (host !== undefined && host.trim() === '') problems.push('--metrics-host expects an address, e.g. 127.0.0.1 or 0.0.0.0');
+  if (host !== undefined && port === undefined) problems.push('--metrics-host needs --metrics-port');
+  if (values.junit !== undefined && values.junit.trim() === '') problems.push('--junit expects a file path');
+  if (problems.length) throw new UsageError(problems.join('\n'));
+  return {
+    metricsHost: host ?? DEFAULT_METRICS_HOST,
+    ...(port !== undefined && { metricsPort: port }),
+    ...(values.junit !== undefined && { junit: values.junit }),
+  };
+}
+// --- end issue 17 ---
 
 export async function loadConfigFile(p: string | undefined): Promise<BenchConfigInput> {
   const file = p ? path.resolve(p) : path.join(ROOT, 'bench.config.ts');
