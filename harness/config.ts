@@ -99,6 +99,13 @@ const configObjectSchema = z
      * starts no server for these, still checks their answers, and reports server CPU as unknown.
      */
     targets: z.partialRecord(z.enum(PROTOCOL_NAMES as [string, ...string[]]), z.url()).optional(),
+    // --- issue 16, item 3 (server stats across hosts; harness/procs/stats-reader.ts) ---
+    /**
+     * A target server's stats URL, by protocol row: { rest: 'http://10.0.0.5:9100/stats' } (`npm run
+     * serve -- --admin-port`). Read at the measured window's edges, it gives that row server CPU per call.
+     */
+    serverStats: z.partialRecord(z.enum(PROTOCOL_NAMES as [string, ...string[]]), z.url()).optional(),
+    // --- end of issue 16, item 3 ---
     /** A run whose failed calls exceed this share of all calls is marked failed. */
     maxErrorRatio: z.number().min(0).max(1).default(0.01),
     /**
@@ -331,6 +338,12 @@ export function resolveConfig(input: unknown): ResolvedConfig {
   if (typeof scenario === 'string' && !SCENARIO_NAMES.includes(scenario)) {
     problems.push(`scenario: unknown scenario "${scenario}"; valid: ${SCENARIO_NAMES.join(', ')}`);
   }
+  // Issue 16, item 3: a stats URL speaks for a server someone else runs; the harness reads its own from /proc.
+  const statsOf = parsed.success ? Object.keys(parsed.data.serverStats ?? {}) : [];
+  for (const p of statsOf.filter((p) => !Object.hasOwn(parsed.data?.targets ?? {}, p)))
+    problems.push(
+      `serverStats.${p}: a stats URL needs a target for ${p} (--target ${p}=URL): its own servers are read from /proc`,
+    );
   if (parsed.success && parsed.data.driver === 'autocannon' && parsed.data.load !== undefined) {
     const m = typeof parsed.data.load === 'string' ? parseLoadSpec(parsed.data.load) : parsed.data.load;
     if (m.model !== 'closed')

@@ -10,6 +10,7 @@ import { createMemoryStore } from '../../servers/store.ts';
 import { DEFAULT_DATASET, type DatasetOptions } from '../../servers/dataset.ts';
 import { UsageError } from '../errors.ts';
 import { runEntry } from '../run/entry.ts';
+import { ownCpuSample, startStatsEndpoint } from '../procs/stats-endpoint.ts';
 
 export const FLAGS = {
   protocol: { type: 'string', help: `server to start: ${SERVER_NAMES.join(', ')}` },
@@ -17,6 +18,10 @@ export const FLAGS = {
   port: { type: 'string', help: 'port to bind (default 0: the OS picks one, printed on the listening line)' },
   users: { type: 'string', help: `users in the seeded data set (default ${DEFAULT_DATASET.users}); must match the generators'` },
   seed: { type: 'string', help: `data set seed (default ${DEFAULT_DATASET.seed}); must match the generators'` },
+  // --- issue 16, item 3 (server stats across hosts; harness/procs/stats-endpoint.ts) ---
+  'admin-port': { type: 'string', help: 'serve GET /stats (CPU, memory, request tally) on this port (default: off; 0: any)' },
+  'admin-host': { type: 'string', help: 'address the admin port binds (default 127.0.0.1; 0.0.0.0 for generators elsewhere)' },
+  // --- end of issue 16, item 3 ---
   'inject-server-cpu-us': { type: 'string', help: 'spin N us of CPU per request (a planted regression; default 0)' },
   impl: { type: 'string', help: "the server's implementation (default its reference; `npm run bench -- --list` shows them)" },
   help: { type: 'boolean', help: 'this help' },
@@ -31,6 +36,8 @@ export interface ServeOptions {
   dataset: DatasetOptions;
   /** --inject-server-cpu-us: busy work per request, microseconds (0: none). */
   injectCpuUs: number;
+  /** Issue 16, item 3: --admin-port/--admin-host, the stats endpoint (absent: off). */
+  admin?: { host: string; port: number };
 }
 
 function usage(): string {
@@ -85,7 +92,18 @@ export function parseServeArgs(argv: string[]): ServeOptions | null {
     },
     // The same bound as the config's injectServerCpuUs.
     injectCpuUs: integer('inject-server-cpu-us', values['inject-server-cpu-us'], 0, 0, 1_000_000),
+    ...adminOptions(values['admin-port'], values['admin-host']),
   };
+}
+
+/** Issue 16, item 3: the stats endpoint's address; --admin-host alone is a mistake, not a silent no-op. */
+function adminOptions(port: string | undefined, host: string | undefined): Pick<ServeOptions, 'admin'> {
+  if (port === undefined) {
+    if (host !== undefined) throw new UsageError('--admin-host needs --admin-port (the stats endpoint is off by default)');
+    return {};
+  }
+  if (host !== undefined && host.trim() === '') throw new UsageError('--admin-host must not be empty');
+  return { admin: { host: host ?? '127.0.0.1', port: integer('admin-port', port, 0, 0, 65_535) } };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -127,6 +145,11 @@ export async function main(argv: string[]): Promise<number> {
     process.on('SIGTERM', stop);
   });
 
+  // Issue 16, item 3: after the signal handlers, so a stop while binding still closes the server.
+  if (opts.admin) {
+    const admin = await startStatsEndpoint(opts.admin.host, opts.admin.port, () => ownCpuSample(store));
+    console.error(`admin ${admin.url}: this process's CPU, memory and request tally (npm run bench -- --server-stats URL)`);
+  }
   // Only this line goes to stdout, so a script can read the URL from the first line.
   console.log(`listening ${serverUrl(opts.protocol, opts.host, server.port)}`);
   console.error(

@@ -222,6 +222,16 @@ export const runRecordSchema = z.looseObject({
     .object({ url: z.string(), external: z.boolean() })
     .optional()
     .describe('set when the server was not started by the harness'),
+  // --- issue 16, item 3 (server stats across hosts) ---
+  serverCpuSource: z
+    .enum(['child', 'stats-url'])
+    .nullable()
+    .optional()
+    .describe(
+      "where the server CPU figures came from: 'child' /proc of the harness's own server process; 'stats-url' the " +
+        "target's --server-stats endpoint (npm run serve --admin-port) at the window's edges; null: unknown (absent: older file)",
+    ),
+  // --- end of issue 16, item 3 ---
   delivery: deliverySchema.optional(),
   items: z
     .number()

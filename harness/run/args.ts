@@ -30,6 +30,13 @@ export const FLAGS = {
   inflight: { type: 'string', help: 'calls in flight per connection, every row (>1 on HTTP/1.1 pipelines: pipelined-N)' },
   pipelining: { type: 'string', help: 'HTTP/1.1 rows: N requests pipelined per connection, 32/N connections (pipelined-N)' },
   target: { type: 'string', multiple: true, help: 'PROTOCOL=URL: measure a server someone else runs (repeatable)' },
+  // --- issue 16, item 3 (server stats across hosts) ---
+  'server-stats': {
+    type: 'string',
+    multiple: true,
+    help: "[PROTOCOL=]URL: a --target server's stats (npm run serve --admin-port), read at the window's edges for its CPU",
+  },
+  // --- end of issue 16, item 3 ---
   sweep: { type: 'boolean', help: 'latency-throughput curve: open-loop rates from 10% to 120% of the closed-loop maximum' },
   delay: {
     type: 'string',
@@ -182,6 +189,7 @@ export function parseCli(
     }
     layer.load = values.load;
   }
+  if (values['server-stats'] !== undefined) layer.serverStats = serverStatsFlags(values['server-stats'], values.target);
   if (values.target !== undefined) {
     const targets: Record<string, string> = {};
     for (const t of values.target) {
@@ -233,6 +241,34 @@ export function parseCli(
     ci: ciOptions(values),
   };
 }
+
+// --- issue 16, item 3 (server stats across hosts) ---
+/**
+ * `--server-stats [PROTOCOL=]URL`, repeatable. A bare URL belongs to the one --target given on the
+ * command line; with several targets each stats URL must say whose it is.
+ */
+export function serverStatsFlags(given: readonly string[], targets: readonly string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  const targetProtocols = targets.map((t) => t.slice(0, Math.max(0, t.indexOf('='))));
+  for (const s of given) {
+    const eq = s.indexOf('=');
+    const named = eq > 0 && isProtocolName(s.slice(0, eq));
+    if (named) {
+      out[s.slice(0, eq)] = s.slice(eq + 1);
+    } else if (eq > 0 && !/^[a-z]+:\/\//i.test(s)) {
+      throw new UsageError(`--server-stats ${s}: expected [PROTOCOL=]URL with PROTOCOL one of ${PROTOCOL_NAMES.join(', ')}`);
+    } else if (targetProtocols.length === 1 && isProtocolName(targetProtocols[0]!)) {
+      out[targetProtocols[0]!] = s;
+    } else {
+      throw new UsageError(
+        `--server-stats ${s}: say whose stats these are (PROTOCOL=URL): a bare URL needs exactly one --target, ` +
+          `got ${targets.length}`,
+      );
+    }
+  }
+  return out;
+}
+// --- end of issue 16, item 3 ---
 
 // --- issue 17, items 3-4 (CI outputs) ---
 /** The CI flags, every problem at once. */

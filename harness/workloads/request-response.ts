@@ -12,6 +12,7 @@ import { classifyBound, limitedByGenerator, perOp } from '../metrics/bound.ts';
 import { decodeHistogram, summarize } from '../metrics/histogram.ts';
 import { exitedDuringRun, hasType, spawnNode, stopChild, waitForMessage, type Pinning } from '../procs/control.ts';
 import { cpuBetween, procCpuTimes, procCpuUs } from '../metrics/cpu.ts';
+import { statsUrlSampler } from '../procs/stats-reader.ts';
 import { round, unmeasuredRecord } from './figures.ts';
 import type { ScenarioContext } from '../../scenarios/types.ts';
 import type { ProgressEvent, RowContext, Workload } from './types.ts';
@@ -282,7 +283,11 @@ export async function runProtocol(
     let cpuAtEnd: Promise<CpuSample | null> | undefined;
     let ended = 0;
     const srv = server;
-    const sample = (): Promise<CpuSample | null> => (srv ? sampleCpu(srv).catch(() => null) : Promise.resolve(null));
+    // Issue 16, item 3: a --target server with a --server-stats URL is read there, at the same edges.
+    const statsUrl = externalUrl && isProtocolName(name) ? cfg.serverStats?.[name] : undefined;
+    const remote = statsUrl ? statsUrlSampler(statsUrl, (message) => progress({ phase: 'note', message })) : undefined;
+    const sample = (): Promise<CpuSample | null> =>
+      srv ? sampleCpu(srv).catch(() => null) : (remote?.() ?? Promise.resolve(null));
     const rates = new Array<number>(workers).fill(0);
     // Issue 17: the series. Each worker's closed intervals, merged once every worker has closed
     // one, go to the live outputs; CPU and steal are read here at the interval edges.
@@ -364,6 +369,8 @@ export async function runProtocol(
     );
     // Scenario figures the verify step found (nestedProfile: requestsPerOp) ride on the record.
     if ('figures' in verified && verified.figures) Object.assign(record, verified.figures);
+    // Issue 16, item 3: where the server CPU figure came from (null: nowhere, an external target without stats).
+    record.serverCpuSource = s0 && s1 ? (srv ? 'child' : 'stats-url') : null;
     if (result.autocannon) record.autocannon = result.autocannon;
     if (result.series && windowStartMs !== undefined) {
       record.startedAtMs = Math.round(windowStartMs);
