@@ -7,8 +7,7 @@ import type { Rule } from './decide.ts';
 import type { Observation } from './decide.ts';
 import {
   FANOUT,
-  delivery,
-  fanoutVariant,
+  FANOUT_LOAD,
   medianOf,
   ops,
   overhead,
@@ -22,6 +21,7 @@ import {
   type BenchRunId,
 } from './figures.ts';
 import { fmt } from './decide.ts';
+import { pollingBandwidth, pollingLatency, pollingServerLoad } from './figures-push.ts';
 
 /** In-process checks (claims/checks.ts); each returns observations by key. */
 export type CheckId = 'sizes' | 'micro' | 'gql' | 'http' | 'grpc' | 'ws' | 'sse' | 'nPlusOne' | 'h2' | 'pagination';
@@ -1517,22 +1517,8 @@ export const REGISTRY: ClaimEntry[] = [
     guide: '│ Latency      │ 50-100ms │ 2.5s avg     │',
     measure: bench(
       ['fanout'],
-      `mean delivery latency of short polling / half its interval (${FANOUT.pollMs} ms), fanout scenario, ${FANOUT.subscribers} subscribers`,
-      (ctx) =>
-        perRepeat(
-          ctx,
-          'fanout',
-          [
-            { protocol: 'poll', variant: fanoutVariant('poll') },
-            { protocol: 'websocket', variant: fanoutVariant('websocket') },
-          ],
-          (p) => (delivery(p)?.latencyUs?.mean ?? NaN) / ((FANOUT.pollMs * 1000) / 2),
-          {
-            unit: 'x',
-            boundMatters: false,
-            detail: `mean delivery: polling every ${FANOUT.pollMs} ms ${med(ctx, 'fanout', { protocol: 'poll', variant: fanoutVariant('poll') }, (r) => (delivery(r)?.latencyUs?.mean ?? NaN) / 1000, ' ms')}, WebSocket push ${med(ctx, 'fanout', { protocol: 'websocket', variant: fanoutVariant('websocket') }, (r) => (delivery(r)?.latencyUs?.mean ?? NaN) / 1000, ' ms')} (p99 ${med(ctx, 'fanout', { protocol: 'websocket', variant: fanoutVariant('websocket') }, (r) => (delivery(r)?.latencyUs?.p99 ?? NaN) / 1000, ' ms')}); a 5 s interval gives the guide's 2.5 s`,
-          },
-        ),
+      `mean delivery latency of short polling / half its interval, at each event rate the reference names (${FANOUT.eventRates.join(', ')}/s), fanout scenario, ${FANOUT.subscribers} subscribers`,
+      pollingLatency,
     ),
     rule: { op: 'approx', value: 1, factor: 1.25 },
   },
@@ -1546,27 +1532,8 @@ export const REGISTRY: ClaimEntry[] = [
     guide: '│ Bandwidth    │ Low      │ 10x higher   │',
     measure: bench(
       ['fanout'],
-      `wire bytes per delivered event, short polling / WebSocket, ${FANOUT.eventRate} event/s, polls every ${FANOUT.pollMs} ms, fanout scenario`,
-      (ctx) =>
-        perRepeat(
-          ctx,
-          'fanout',
-          [
-            { protocol: 'poll', variant: fanoutVariant('poll') },
-            { protocol: 'websocket', variant: fanoutVariant('websocket') },
-          ],
-          (p, w) => {
-            const bp = delivery(p)?.bytesPerEvent;
-            const bw = delivery(w)?.bytesPerEvent;
-            return bp && bw ? (bp.out + bp.in) / (bw.out + bw.in) : null;
-          },
-          {
-            ...bytes,
-            unit: 'x',
-            detail:
-              'with one event per poll interval; fewer events per poll (rarer events, faster polls) make polling costlier per event, more make it cheaper',
-          },
-        ),
+      `wire bytes per delivered event, short polling / WebSocket push, at ${FANOUT.eventRates.join(', ')} events/s, polls every ${FANOUT.pollMs} ms, fanout scenario`,
+      pollingBandwidth,
     ),
     rule: { op: '>=', value: 10 },
   },
@@ -1579,19 +1546,9 @@ export const REGISTRY: ClaimEntry[] = [
     claim: 'Polling puts 10x the load on the server',
     guide: '│ Server Load  │ Low      │ 10x higher   │',
     measure: bench(
-      ['fanout'],
-      `server CPU us per delivered event, short polling / WebSocket, same conditions, fanout scenario`,
-      (ctx) =>
-        perRepeat(
-          ctx,
-          'fanout',
-          [
-            { protocol: 'poll', variant: fanoutVariant('poll') },
-            { protocol: 'websocket', variant: fanoutVariant('websocket') },
-          ],
-          (p, w) => (delivery(p)?.serverCpuUsPerEvent ?? NaN) / (delivery(w)?.serverCpuUsPerEvent ?? NaN),
-          { unit: 'x', boundMatters: true },
-        ),
+      ['fanout-load'],
+      `server CPU us per delivered event, short polling (every ${FANOUT_LOAD.pollMs} ms) / WebSocket push, ${FANOUT_LOAD.subscribers} subscribers at ${FANOUT_LOAD.eventRate} event/s, fanout scenario`,
+      pollingServerLoad,
     ),
     rule: { op: '>=', value: 10 },
   },
