@@ -28,6 +28,7 @@ import { sseCheck } from './checks-sse.ts';
 import { nPlusOneCheck } from './checks-nplusone.ts';
 import { h2Check } from './checks-h2.ts';
 import { paginationCheck } from './checks-pagination.ts';
+import { wireCheck } from './checks-wire.ts';
 import { InputError, ResultReadError } from '../harness/errors.ts';
 import { runEntry } from '../harness/run/entry.ts';
 
@@ -47,6 +48,7 @@ export const CHECKS: Record<CheckId, (quick: boolean) => CheckResult | Promise<C
   nPlusOne: () => nPlusOneCheck(),
   h2: () => h2Check(),
   pagination: (quick) => paginationCheck(quick ? 3 : 5),
+  wire: () => wireCheck(),
 };
 
 const FLAGS = {
