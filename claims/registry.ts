@@ -1653,7 +1653,7 @@ export const REGISTRY: ClaimEntry[] = [
     measure: check(
       'gql',
       'subscriptionTransport',
-      'graphql-yoga with a Subscription type: the transport it answers a subscription with out of the box',
+      "the project's GraphQL push server (graphql-ws): a subscription over a WebSocket receives an emitted event; a bare graphql-yoga's own transport shown beside it",
     ),
     rule: holds,
   },
