@@ -14,6 +14,7 @@ import { parseResponse } from '../clients/wire/http1.ts';
 import { PROFILES, restRequest, type ClientProfile, type ProfileId } from './client-profiles.ts';
 import { withTimeout, type CheckResult } from './observe.ts';
 import { wireObservations } from './figures-wire.ts';
+import { binaryOverSse } from './checks-sse-binary.ts';
 
 const HOST = '127.0.0.1';
 /** Calls counted per connection (after one uncounted warm-up call); ids 1..CALLS, like the bench's spread of users. */
@@ -107,5 +108,5 @@ export async function measureWire(): Promise<WireFigures> {
 
 /** The check: the header-dependent claims' observations (claims/figures-wire.ts) from measured figures. */
 export async function wireCheck(): Promise<CheckResult> {
-  return wireObservations(await measureWire());
+  return { ...wireObservations(await measureWire()), binaryOverSse: await binaryOverSse() };
 }

@@ -436,7 +436,7 @@ export const REGISTRY: ClaimEntry[] = [
     measure: check(
       'h2',
       'hpack',
-      "1 - HTTP/2 request bytes / HTTP/1.1 head bytes for the guide's example request (L173-180), as node:http2 (nghttp2) writes it: first request and a repeat",
+      "1 - HTTP/2 request bytes / HTTP/1.1 head bytes for the guide's example request (L173-180), as node:http2 (nghttp2) writes it on the wire: decided on a repeated request (the dynamic table), the first reported apart",
     ),
     rule: { op: '>=', value: 0.87 },
   },
@@ -452,7 +452,7 @@ export const REGISTRY: ClaimEntry[] = [
     measure: check(
       'h2',
       'bandwidth',
-      '1 - h2c bytes / HTTP/1.1 bytes for 100 small JSON GETs with the same handler (node:http2 vs node:http clients and servers)',
+      '1 - h2c bytes / HTTP/1.1 bytes on the wire for 100 small JSON GETs with the same handler, Content-Length on both (node:http2 vs node:http clients and servers)',
     ),
     rule: { op: '>=', value: 0.4 },
   },
@@ -1564,7 +1564,11 @@ export const REGISTRY: ClaimEntry[] = [
     testable: 'yes',
     claim: 'SSE carries text only, so binary costs a third more than a WebSocket binary frame',
     guide: '│ Data Types   │ Text+Bin │ Text only    │',
-    measure: check('sizes', 'binaryOverSse', 'bytes to deliver a 10 KiB blob: SSE (base64 in a data: line) / ws binary frame'),
+    measure: check(
+      'wire',
+      'binaryOverSse',
+      'client socket bytes for a 10 KiB binary blob: over SSE (base64 in a data: line) / as a ws binary frame; the raw blob sent over SSE too',
+    ),
     rule: { op: 'between', lo: 1.3, hi: 1.37 },
   },
   // ------------------------------------------------------------------ GraphQL
