@@ -69,15 +69,19 @@ export function evaluate(entry: ClaimEntry, bench: BenchContext, checks: CheckRe
           : formatFigure(d, '')
       : formatFigure(d, obs.unit)
     : null;
+  // A behaviour the harness configured itself: say what it shows, and label the figure so the
+  // verdict does not read as the protocol's (issue 15.10).
+  const own = entry.ownSetting && d.verdict !== 'inconclusive';
+  const detail = own ? [`Shows a harness setting: ${entry.ownSetting}`, obs.detail].filter(Boolean).join('; ') : obs.detail;
   return {
     ...base,
-    measured,
+    measured: own && measured ? `${measured} (harness setting)` : measured,
     verdict: d.verdict,
     source,
     metric: m.metric,
     rule: entry.rule ? describeRule(entry.rule, obs.unit) : null,
     reason: d.reason,
-    ...(obs.detail && { detail: obs.detail }),
+    ...(detail && { detail }),
     figure: d.figure,
     unit: obs.unit,
   };

@@ -47,6 +47,12 @@ export interface ClaimEntry {
   rule?: Rule;
   /** A condition the claim needs that one 2-core loopback host cannot provide: always inconclusive. */
   needs?: string;
+  /**
+   * The behaviour is a setting the harness gave its own server, not something the protocol
+   * does (issue 15.10): what the verdict then shows, in words ("the REST server the harness
+   * configured answers ..."). The verdict is labelled as such.
+   */
+  ownSetting?: string;
 }
 
 const S = {
@@ -305,6 +311,8 @@ export const REGISTRY: ClaimEntry[] = [
       'GET /v1/users/batch (POST-only) on the REST server: 405 with Allow; and a bare fastify app for comparison',
     ),
     rule: holds,
+    ownSetting:
+      'the REST server the harness wrote answers 405 with Allow because it registers every other method on its routes itself (servers/rest.ts allowOnly); fastify alone answers 404',
   },
   {
     ref: 'status-408-request-timeout',
@@ -320,6 +328,8 @@ export const REGISTRY: ClaimEntry[] = [
       'REST server with a 400 ms request timeout; headers sent and never finished: 408, then close',
     ),
     rule: holds,
+    ownSetting:
+      "the REST server the harness configured (a 400 ms request timeout, node:http's headersTimeout and requestTimeout) answers 408 and closes; node's own defaults are 60 s and 300 s",
   },
   {
     ref: 'status-413-body-limit',
@@ -331,6 +341,8 @@ export const REGISTRY: ClaimEntry[] = [
     guide: '413 Payload Too Large → Request body exceeds limit',
     measure: check('http', 'status413', 'POST of 1 MiB + 1 byte to REST /v1/users and to /graphql: 413 from both'),
     rule: holds,
+    ownSetting:
+      "the REST and GraphQL servers the harness configured (a 1 MiB body limit: fastify's bodyLimit and the GraphQL server's) answer 413; the limit is the server's choice, not HTTP's",
   },
   {
     ref: 'status-204-no-body',
@@ -530,6 +542,8 @@ export const REGISTRY: ClaimEntry[] = [
     guide: 'Response: 304 Not Modified (no body, saves bandwidth)',
     measure: check('http', 'etag', 'GET /v1/users/1, then again with If-None-Match: the ETag: 304 and 0 body bytes'),
     rule: holds,
+    ownSetting:
+      'the REST server with the conditional GET support the harness turned on for this check (servers/rest-http-features.ts) answers 304',
   },
   {
     ref: 'last-modified-304',
@@ -541,6 +555,8 @@ export const REGISTRY: ClaimEntry[] = [
     guide: 'Response: 304 Not Modified',
     measure: check('http', 'lastModified', 'GET /v1/users/1, then with If-Modified-Since: the Last-Modified: 304'),
     rule: holds,
+    ownSetting:
+      'the REST server with the conditional GET support the harness turned on for this check (servers/rest-http-features.ts) answers 304',
   },
   {
     ref: 'cache-control-max-age',
@@ -660,6 +676,8 @@ export const REGISTRY: ClaimEntry[] = [
       'REST server: X-RateLimit-* headers count down and the request past the limit gets 429 with Retry-After',
     ),
     rule: holds,
+    ownSetting:
+      'the REST server with the rate limiter the harness turned on for this check (servers/rest-http-features.ts, 20 requests a minute) answers 429 with Retry-After',
   },
   {
     ref: 'http-caching-cuts-load-80-90pct',
