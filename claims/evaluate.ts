@@ -72,7 +72,10 @@ export function evaluate(entry: ClaimEntry, bench: BenchContext, checks: CheckRe
   // A behaviour the harness configured itself: say what it shows, and label the figure so the
   // verdict does not read as the protocol's (issue 15.10).
   const own = entry.ownSetting && d.verdict !== 'inconclusive';
-  const detail = own ? [`Shows a harness setting: ${entry.ownSetting}`, obs.detail].filter(Boolean).join('; ') : obs.detail;
+  // The sizes check encodes in process and sends nothing: its verdicts are computed from the specs (issue 15.9).
+  const computed = m.kind === 'check' && m.check === 'sizes' && 'Computed from the specs (encoded in process, not sent)';
+  const detail =
+    [own && `Shows a harness setting: ${entry.ownSetting}`, computed, obs.detail].filter(Boolean).join('; ') || undefined;
   return {
     ...base,
     measured: own && measured ? `${measured} (harness setting)` : measured,
