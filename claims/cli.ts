@@ -4,7 +4,7 @@
 // claims.md rebuilt from that directory. `--from DIR` rebuilds them from a saved directory alone.
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SCENARIO_NAMES } from '../scenarios/registry.ts';
@@ -17,7 +17,7 @@ import type { BenchRunId } from './figures.ts';
 import type { CheckResults } from './evaluate.ts';
 import { BENCH_RUNS, neededRuns, runIdOf } from './runs.ts';
 import { isDirectory, rebuildFrom, saveCompacted, saveInputs, writeAtomic, type ClaimsInputs } from './inputs.ts';
-import { renderClaimsMarkdown, renderClaimsTable, type ClaimsRun } from './report.ts';
+import { renderClaimsMarkdown, renderClaimsTable, replaceSummaryBlock, type ClaimsRun } from './report.ts';
 import { failedCheck, type CheckResult } from './observe.ts';
 import { sizesCheck, microCheck } from './checks-computed.ts';
 import { httpCheck } from './checks-http.ts';
@@ -165,8 +165,46 @@ async function runChecks(quick: boolean): Promise<CheckResults> {
 function writeOutputs(outDir: string, run: ClaimsRun): void {
   writeAtomic(path.join(outDir, 'claims.json'), JSON.stringify(run, null, 2) + '\n');
   writeAtomic(path.join(outDir, 'claims.md'), renderClaimsMarkdown(run));
+  // The committed table also refreshes the README's count of inconclusive claims by reason.
+  const readme = path.join(ROOT, 'README.md');
+  if (outDir === path.join(ROOT, 'results') && existsSync(readme)) {
+    const updated = replaceSummaryBlock(readFileSync(readme, 'utf8'), run);
+    if (updated !== null) writeAtomic(readme, updated);
+  }
   console.log(renderClaimsTable(run.claims));
   console.log(`\nwrote ${path.relative(process.cwd(), path.join(outDir, 'claims.json'))} and claims.md`);
+}
+
+/**
+ * What a claims run does once it has its inputs: save them, compacted, in OUT/claims-runs, then
+ * write the table rebuilt from that directory, exactly as `--from DIR` will rebuild it later.
+ */
+export function saveAndWrite(
+  outDir: string,
+  bench: { files: { run: BenchRunId; path: string; result: BenchResult }[]; missing: Partial<Record<BenchRunId, string>> },
+  checks: CheckResults,
+  mode: 'full' | 'quick',
+  generatedAt = new Date().toISOString(),
+): ClaimsRun {
+  const dir = path.join(outDir, 'claims-runs');
+  const saved = bench.files.map((f) => ({
+    run: f.run,
+    file: saveCompacted(dir, path.dirname(f.path) === dir ? path.basename(f.path) : uniqueName(dir, f.path), f.result),
+  }));
+  const inputs: ClaimsInputs = {
+    version: 1,
+    generatedAt,
+    mode,
+    environment: bench.files[0]?.result.environment ?? captureEnvironment(planPinning()),
+    bench: saved,
+    sources: saved.map((s) => path.relative(ROOT, path.join(dir, s.file))),
+    missing: bench.missing,
+    checks,
+  };
+  saveInputs(dir, inputs);
+  const run = rebuildFrom(dir);
+  writeOutputs(outDir, run);
+  return run;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -196,25 +234,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const bench = await gatherBench(from, { quick, noRun: values['no-run'] ?? false, outDir });
     const checks = await runChecks(quick);
-    // Everything the table is built from goes into one directory, compacted; the table is then
-    // rebuilt from that directory, exactly as `--from DIR` will rebuild it later.
-    const dir = path.join(outDir, 'claims-runs');
-    const saved = bench.files.map((f) => ({
-      run: f.run,
-      file: saveCompacted(dir, path.dirname(f.path) === dir ? path.basename(f.path) : uniqueName(dir, f.path), f.result),
-    }));
-    const inputs: ClaimsInputs = {
-      version: 1,
-      generatedAt: new Date().toISOString(),
-      mode: quick ? 'quick' : 'full',
-      environment: bench.files[0]?.result.environment ?? captureEnvironment(planPinning()),
-      bench: saved,
-      sources: saved.map((s) => path.relative(ROOT, path.join(dir, s.file))),
-      missing: bench.missing,
-      checks,
-    };
-    saveInputs(dir, inputs);
-    writeOutputs(outDir, rebuildFrom(dir));
+    saveAndWrite(outDir, bench, checks, quick ? 'quick' : 'full');
     return 0;
   } catch (err) {
     if (err instanceof InputError || err instanceof ResultReadError) {

@@ -80,7 +80,8 @@ const serverCpuTotal = (r: RunRecord): number | null => {
 
 /** The range a ratio a/b lies in when each is known to within its tick range. */
 function ratioRange(a: [number, number], b: [number, number]): [number, number] {
-  return [b[1] > 0 ? a[0] / b[1] : 0, b[0] > 0 ? a[1] / b[0] : Infinity];
+  // Unbounded above when the denominator may be 0 ticks; MAX_VALUE, not Infinity, survives the saved JSON.
+  return [b[1] > 0 ? a[0] / b[1] : 0, b[0] > 0 ? a[1] / b[0] : Number.MAX_VALUE];
 }
 
 /** Server CPU per delivered event, polling over WebSocket push, 1,000 subscribers at 0.1 event/s. */
