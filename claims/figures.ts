@@ -169,6 +169,13 @@ export function perRepeat(
     }
   }
   const resolution = opts.range && { resolution: opts.range.resolution };
+  // Hook for the protocol-vs-library work (issue 15.5): when run records name their server
+  // implementation, the detail says which one each figure came from.
+  const impls = parts.flatMap((p, i) => {
+    const names = [...new Set([...maps[i]!.values()].map((r) => (r as Record<string, unknown>).implementation))];
+    return names.every((n) => typeof n === 'string') && names.length ? [`${label(p)} on ${names.join(' / ')}`] : [];
+  });
+  if (impls.length) opts = { ...opts, detail: [opts.detail, `implementation: ${impls.join(', ')}`].filter(Boolean).join('; ') };
   // Repeats run on a busy machine are set aside while at least two undisturbed ones remain.
   if (disturbed.length && clean.length >= 2 && !bound.length) {
     const note = `${samples.length - clean.length} of ${samples.length} repeats set aside: the machine was busy (${disturbed.join(', ')})`;

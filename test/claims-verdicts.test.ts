@@ -47,6 +47,13 @@ test('a run marked machine.disturbed makes a timed verdict inconclusive with its
   assert.equal(evaluate(BY_REF.get('rest-node-10-20k-rps')!, ctx({ getUser: r }), {}).verdict, 'refuted');
 });
 
+test('a run record naming its implementation puts it in the detail (hook for issue 15.5)', () => {
+  const r = getUser();
+  r.runs = r.runs.map((x) => ({ ...x, implementation: x.protocol === 'grpc' ? 'grpc-js' : 'fastify' }));
+  const v = evaluate(BY_REF.get('grpc-10x-higher-throughput')!, ctx({ getUser: r }), {});
+  assert.match(v.detail ?? '', /implementation: rest on fastify, grpc on grpc-js/);
+});
+
 test('the last attempt of a repeat stands for it; a superseded one only when nothing later succeeded', () => {
   const r = resultOf([runOf('rest', 0, { ops: 1_000 }), runOf('rest', 1, { ops: 30_000 }), runOf('rest', 2, { ops: 31_000 })]);
   r.runs[0] = { ...r.runs[0]!, superseded: true, attempt: 1 };
@@ -132,6 +139,7 @@ test('polling bandwidth at each rate the reference names: holds at some, not oth
   assert.equal(v.verdict, 'refuted');
   assert.match(v.reason, />= 10x at 0.1 event\/s, not at 1 event\/s, 10 event\/s/);
   assert.equal(v.figure?.n, 9);
+  assert.equal(v.measured, '0.1 event/s: 13.3x (n=3); 1 event/s: 1.33x (n=3); 10 event/s: 1x (n=3)');
   const lat = evaluate(BY_REF.get('polling-latency-2.5s-avg')!, ctx({ fanout: fan }), {});
   assert.equal(lat.verdict, 'confirmed', 'mean 500 ms at 1 s polls is T/2 at every rate');
 });
