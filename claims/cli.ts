@@ -4,7 +4,7 @@
 // claims.md rebuilt from that directory. `--from DIR` rebuilds them from a saved directory alone.
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SCENARIO_NAMES } from '../scenarios/registry.ts';
@@ -16,7 +16,7 @@ import { REGISTRY, type CheckId } from './registry.ts';
 import type { BenchRunId } from './figures.ts';
 import type { CheckResults } from './evaluate.ts';
 import { BENCH_RUNS, neededRuns, runIdOf } from './runs.ts';
-import { isDirectory, rebuildFrom, saveCompacted, saveInputs, writeAtomic, type ClaimsInputs } from './inputs.ts';
+import { INPUTS_FILE, isDirectory, rebuildFrom, saveCompacted, saveInputs, writeAtomic, type ClaimsInputs } from './inputs.ts';
 import { renderClaimsMarkdown, renderClaimsTable, replaceSummaryBlock, type ClaimsRun } from './report.ts';
 import { failedCheck, type CheckResult } from './observe.ts';
 import { sizesCheck, microCheck } from './checks-computed.ts';
@@ -202,6 +202,13 @@ export function saveAndWrite(
     checks,
   };
   saveInputs(dir, inputs);
+  // Earlier runs' files stay (they may be someone's --from FILE); name them so they are not committed as this table's.
+  const named = new Set([INPUTS_FILE, ...saved.map((f) => f.file)]);
+  const stale = readdirSync(dir).filter((f) => f.endsWith('.json') && !named.has(f));
+  if (stale.length)
+    process.stderr.write(
+      `claims: ${stale.length} file(s) in ${path.relative(ROOT, dir)} are not inputs of this table: ${stale.join(', ')}\n`,
+    );
   const run = rebuildFrom(dir);
   writeOutputs(outDir, run);
   return run;
