@@ -102,8 +102,10 @@ export async function binaryOverSse(): Promise<Observation> {
     unit: 'x',
     exact: true,
     detail:
-      `${fmt(BLOB_BYTES)} B blob measured at the sockets: SSE (base64 in a data: line, chunked HTTP/1.1 body) ${fmt(b64.bytes)} B, ` +
+      `${fmt(BLOB_BYTES)} B blob measured at the sockets: ` +
+      `SSE (base64 in a data: line, chunked HTTP/1.1 body) ${fmt(b64.bytes)} B, ` +
       `ws binary frame ${fmt(ws)} B (server socket); base64 over SSE decoded ${b64ok ? 'intact' : 'NOT intact'}; ` +
-      `the raw bytes in a data: line came out as ${raw.events.length} event(s), ${rawOk ? 'intact' : `not the blob (${fmt(rawBack.length)} B of UTF-8 text back)`}`,
+      `the raw bytes in a data: line came out as ${raw.events.length} event(s), ` +
+      (rawOk ? 'intact' : `not the blob (${fmt(rawBack.length)} B of UTF-8 text back)`),
   };
 }

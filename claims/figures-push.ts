@@ -41,7 +41,9 @@ export function pollingLatency(ctx: BenchContext): Observation {
       obs: perRepeat(ctx, 'fanout', [at('poll', rate)], (p) => (delivery(p)?.latencyUs?.mean ?? NaN) / half, {
         unit: 'x',
         boundMatters: false,
-        detail: `mean delivery polling ${medAt(ctx, 'poll', rate, meanMs, ' ms')}, WebSocket push ${medAt(ctx, 'websocket', rate, meanMs, ' ms')}, SSE ${medAt(ctx, 'sse', rate, meanMs, ' ms')}`,
+        detail:
+          `mean delivery polling ${medAt(ctx, 'poll', rate, meanMs, ' ms')}, ` +
+          `WebSocket push ${medAt(ctx, 'websocket', rate, meanMs, ' ms')}, SSE ${medAt(ctx, 'sse', rate, meanMs, ' ms')}`,
       }),
     })),
     `polls every ${FANOUT.pollMs} ms, so T/2 = ${FANOUT.pollMs / 2} ms; a 5 s interval gives the guide's 2.5 s`,
@@ -64,11 +66,14 @@ export function pollingBandwidth(ctx: BenchContext): Observation {
         {
           unit: 'x',
           boundMatters: false,
-          detail: `B/event polling ${medAt(ctx, 'poll', rate, bytesPerEvent)}, WebSocket ${medAt(ctx, 'websocket', rate, bytesPerEvent)}, SSE ${medAt(ctx, 'sse', rate, bytesPerEvent)}`,
+          detail:
+            `B/event polling ${medAt(ctx, 'poll', rate, bytesPerEvent)}, ` +
+            `WebSocket ${medAt(ctx, 'websocket', rate, bytesPerEvent)}, SSE ${medAt(ctx, 'sse', rate, bytesPerEvent)}`,
         },
       ),
     })),
-    `${FANOUT.subscribers} subscribers, polls every ${FANOUT.pollMs} ms: fewer events per poll make polling costlier per event, more make it cheaper`,
+    `${FANOUT.subscribers} subscribers, polls every ${FANOUT.pollMs} ms: ` +
+      'fewer events per poll make polling costlier per event, more make it cheaper',
   );
 }
 
@@ -105,6 +110,10 @@ export function pollingServerLoad(ctx: BenchContext): Observation {
       of: (p, w) => ratioRange(range(p), range(w)),
       resolution: `server CPU is read in ${CPU_TICK_US / 1000} ms ticks (up to 2 ticks off per window)`,
     },
-    detail: `server CPU per delivered event polling ${us(poll)} (${ticks(poll)} per window), WebSocket push ${us(ws)} (${ticks(ws)}); ${FANOUT_LOAD.subscribers} subscribers at ${FANOUT_LOAD.eventRate} event/s, polls every ${FANOUT_LOAD.pollMs} ms; each repeat's ratio is decided over the range its tick counts allow`,
+    detail:
+      `server CPU per delivered event polling ${us(poll)} (${ticks(poll)} per window), ` +
+      `WebSocket push ${us(ws)} (${ticks(ws)}); ` +
+      `${FANOUT_LOAD.subscribers} subscribers at ${FANOUT_LOAD.eventRate} event/s, polls every ${FANOUT_LOAD.pollMs} ms; ` +
+      "each repeat's ratio is decided over the range its tick counts allow",
   });
 }

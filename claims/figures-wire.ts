@@ -54,7 +54,8 @@ export function wireObservations(figures: WireFigures): CheckResult {
     // "~950 B with HTTP/1.1 headers (Content-Type, Authorization, etc.)": the typical API client.
     rest950: {
       ...one(figures, 'api', (r) => total(r), 'B'),
-      detail: `decided on the ${api.label} (${Object.keys(api.rest).join(', ')}), the headers the guide names; ${bytesLine(figures)}`,
+      detail:
+        `decided on the ${api.label} (${Object.keys(api.rest).join(', ')}), the headers the guide names; ` + bytesLine(figures),
     },
     grpcSaving: across(figures, (r, g) => 1 - total(g) / total(r), 'share', '1 - gRPC bytes / REST bytes, same client on both'),
     wireRatio: across(figures, (r, g) => total(r) / total(g), 'x', 'REST bytes / gRPC bytes per call'),
@@ -72,7 +73,8 @@ export function wireObservations(figures: WireFigures): CheckResult {
       figures,
       (r, g) => ((total(r) - total(g)) * 1e6 * 30) / 1e9,
       'GB',
-      "(REST - gRPC bytes per call) x 1M calls/day x 30 days; the guide's own arithmetic (900 MB x 30 = 27 GB) is consistent with its 950 and 50 B",
+      '(REST - gRPC bytes per call) x 1M calls/day x 30 days; ' +
+        "the guide's own arithmetic (900 MB x 30 = 27 GB) is consistent with its 950 and 50 B",
     ),
   };
 }

@@ -68,7 +68,8 @@ export function loadInputs(dir: string): ClaimsInputs {
   const file = path.join(dir, INPUTS_FILE);
   if (!existsSync(file))
     throw new InputError(
-      `${dir} has no ${INPUTS_FILE}: --from DIR rebuilds a table from a directory a claims run saved (results/claims-runs); give result files with --from FILE instead`,
+      `${dir} has no ${INPUTS_FILE}: --from DIR rebuilds a table from a directory a claims run saved ` +
+        '(results/claims-runs); give result files with --from FILE instead',
     );
   let data: Partial<ClaimsInputs>;
   try {

@@ -67,7 +67,8 @@ export async function withHiccups<T>(f: () => Promise<T>): Promise<{ value: T; l
 export function timedHeld(ok: boolean, detail: string, lateMs: number, slackMs: number): Observation {
   if (ok || lateMs <= slackMs / 2) return held(ok, `${detail}; event loop at most ${Math.round(lateMs)} ms late meanwhile`);
   return unavailable(
-    `the timing did not hold, but the machine stalled this process by up to ${Math.round(lateMs)} ms during the check (more than half its ${slackMs} ms slack): a busy machine, not a finding`,
+    `the timing did not hold, but the machine stalled this process by up to ${Math.round(lateMs)} ms during the check ` +
+      `(more than half its ${slackMs} ms slack): a busy machine, not a finding`,
     detail,
   );
 }

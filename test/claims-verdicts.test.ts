@@ -21,7 +21,7 @@ test('a generator-bound latency still decides an upper-bound claim (15.8), a rat
   assert.equal(decide({ op: '>=', value: 5 }, { samples: [9, 9], unit: 'x', generatorBound: ['a'] }).verdict, 'inconclusive');
 });
 
-test('a run marked machine.disturbed makes a timed verdict inconclusive with its reasons (issue 13 item 2); bytes do not care', () => {
+test('a run marked machine.disturbed makes a timed verdict inconclusive with its reasons (issue 13 item 2)', () => {
   const r = getUser();
   const machine = {
     stealPct: 40,

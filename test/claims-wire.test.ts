@@ -6,7 +6,7 @@ import { CALLS, measureWire } from '../claims/checks-wire.ts';
 import { binaryOverSse } from '../claims/checks-sse-binary.ts';
 import { profile, restRequest } from '../claims/client-profiles.ts';
 
-test('REST bytes out per call are exactly the requests each client profile writes; gRPC carries the bearer token on every call', async () => {
+test('REST bytes out per call are the requests each profile writes; gRPC carries the token on every call', async () => {
   const f = await measureWire();
   for (const id of ['minimal', 'api', 'browser'] as const) {
     const p = f[id]!;
@@ -23,7 +23,7 @@ test('REST bytes out per call are exactly the requests each client profile write
   assert.equal(f.api!.grpc!.in, f.minimal!.grpc!.in, 'the answer does not depend on the request headers');
 });
 
-test('binary over SSE: base64 on the wire costs about a third more than a ws binary frame, raw bytes do not survive', async () => {
+test('binary over SSE: base64 costs about a third more than a ws binary frame, raw bytes do not survive', async () => {
   const o = await binaryOverSse();
   assert.ok(o.samples[0]! > 1.3 && o.samples[0]! < 1.37, `ratio ${o.samples[0]}`);
   assert.match(o.detail ?? '', /base64 over SSE decoded intact/);
