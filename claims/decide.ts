@@ -55,6 +55,8 @@ export interface Observation {
    * claim names no condition and the harness measures several: the claim must hold under each.
    */
   labels?: string[];
+  /** Conditions the claim must also hold under that produced no figure: a confirmation then waits for them. */
+  missingConditions?: string[];
   /** What `intervals` come from, for the reason ("server CPU read in 10 ms ticks: ..."). */
   resolution?: string;
   /** Why nothing could be observed (scenario not built, server feature missing, ...). */
@@ -221,6 +223,8 @@ export function decide(rule: Rule, obs: Observation, opts: DecideOptions = {}): 
     return a === b ? a : 'close';
   });
   const target = describeRule(rule, obs.unit);
+  if (sides.every((s) => s === 'for') && obs.missingConditions?.length)
+    return inconclusive(`${target} under every condition measured, but not measured at ${obs.missingConditions.join(', ')}`);
   if (sides.every((s) => s === 'for'))
     return { verdict: 'confirmed', reason: xs.length > 1 ? `every repeat ${target}` : `${target}`, figure };
   if (sides.every((s) => s === 'against'))

@@ -256,6 +256,7 @@ export function acrossConditions(cases: { label: string; obs: Observation }[], d
       resolution: have.find((c) => c.obs.resolution)?.obs.resolution,
     }),
     unit,
+    ...(lacking.length && { missingConditions: cases.filter((c) => !have.includes(c)).map((c) => c.label) }),
     exact: have.every((c) => c.obs.exact),
     generatorBound: all((o) => o.generatorBound),
     disturbed: all((o) => o.disturbed),

@@ -47,7 +47,7 @@ export const INCONCLUSIVE_CLASSES: readonly { label: string; test: RegExp }[] = 
   { label: 'within the noise margin of the threshold', test: /too close to call/ },
   {
     label: 'a run or check failed or is missing',
-    test: /failed|no result|wrote no|could not be read|did not run|reported nothing|no successful|nothing was measured|not given/,
+    test: /failed|no result|wrote no|could not be read|did not run|reported nothing|no successful|nothing was measured|not measured at|not given/,
   },
 ];
 

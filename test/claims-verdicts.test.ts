@@ -142,6 +142,11 @@ test('polling bandwidth at each rate the reference names: holds at some, not oth
   assert.equal(v.measured, '0.1 event/s: 13.3x (n=3); 1 event/s: 1.33x (n=3); 10 event/s: 1x (n=3)');
   const lat = evaluate(BY_REF.get('polling-latency-2.5s-avg')!, ctx({ fanout: fan }), {});
   assert.equal(lat.verdict, 'confirmed', 'mean 500 ms at 1 s polls is T/2 at every rate');
+  // A rate that delivered nothing (0.1 event/s in a short window) leaves a confirmation open.
+  const short = { ...fan, runs: fan.runs.filter((r) => !(r.protocol === 'poll' && r.variant?.includes('rate=0.1,'))) };
+  const partial = evaluate(BY_REF.get('polling-latency-2.5s-avg')!, ctx({ fanout: short }), {});
+  assert.equal(partial.verdict, 'inconclusive');
+  assert.match(partial.reason, /under every condition measured, but not measured at 0.1 event\/s/);
 });
 
 const WIRE: WireFigures = {
