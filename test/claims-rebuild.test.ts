@@ -1,38 +1,18 @@
 // Issue 15.12: a claims table rebuilds byte for byte from the inputs saved beside it, with no
 // bench and no check run. The fixture directory is made here from fixed inputs through the same
-// step a claims run takes (saveAndWrite); `rebuildsExactly` is what a test of the committed
-// results/claims.md against results/claims-runs calls.
+// step a claims run takes (saveAndWrite). A test of the committed table is one line:
+//   test('...', () => rebuildsExactly('results/claims-runs', 'results/claims.md'));
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main, saveAndWrite } from '../claims/cli.ts';
+import { rebuildsExactly } from './claims-rebuild-helper.ts';
 import { INPUTS_FILE } from '../claims/inputs.ts';
 import { wireObservations } from '../claims/figures-wire.ts';
 import { FANOUT_LOAD } from '../claims/figures.ts';
 import { fanoutRun, getUser, resultOf } from './claims-fixtures.ts';
-
-/**
- * Rebuild the table in `inputsDir` into a scratch directory and compare it with `claimsMd`
- * byte for byte; returns the rebuilt text. Used on the committed table as
- * `rebuildsExactly('results/claims-runs', 'results/claims.md')`.
- */
-export async function rebuildsExactly(inputsDir: string, claimsMd: string): Promise<string> {
-  const out = mkdtempSync(path.join(os.tmpdir(), 'claims-rebuilt-'));
-  const log = console.log;
-  console.log = () => {}; // the table printed to the terminal is not what is compared
-  let code: number;
-  try {
-    code = await main(['--from', inputsDir, '--out-dir', out]);
-  } finally {
-    console.log = log;
-  }
-  assert.equal(code, 0, `npm run claims -- --from ${inputsDir} failed`);
-  const rebuilt = readFileSync(path.join(out, 'claims.md'), 'utf8');
-  assert.equal(rebuilt, readFileSync(claimsMd, 'utf8'), `${claimsMd} is not what ${inputsDir} rebuilds`);
-  return rebuilt;
-}
 
 /** A small claims run on fixed inputs, written the way `npm run claims` writes one. */
 function writeFixture(): string {
