@@ -1,7 +1,7 @@
 // GraphQL behaviour: the guide's own operations validated against the guide's own SDL as
 // written, its TooDeep and TooExpensive queries sent to the reference server (depth limit 5,
-// complexity limit 1000), introspection, deprecation, and the transport graphql-yoga gives a
-// subscription out of the box.
+// complexity limit 1000), introspection, deprecation, and a subscription carried over WebSocket
+// by the project's graphql-ws push server (with what graphql-yoga does on its own beside it).
 import http from 'node:http';
 import { buildSchema, graphql, parse, validate, type GraphQLError } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
@@ -10,6 +10,9 @@ import { startGraphQL, GRAPHQL_PATH } from '../servers/graphql.ts';
 import { createMemoryStore } from '../servers/store.ts';
 import { DEFAULT_DATASET } from '../servers/dataset.ts';
 import { guideText } from './guide.ts';
+import { startGraphqlWs, GRAPHQL_WS_PATH } from '../servers/push/graphql-ws.ts';
+import { USER_UPDATED_SUBSCRIPTION } from '../servers/push/graphql-common.ts';
+import { EventLog } from '../servers/push/events.ts';
 import { held, type CheckResult } from './observe.ts';
 
 const HOST = '127.0.0.1';
@@ -159,10 +162,53 @@ async function deprecation(): Promise<ReturnType<typeof held>> {
 }
 
 /**
- * graphql-yoga with the guide's postCreated subscription: ask for it the way a client would
- * and see which transport answers. A WebSocket upgrade on the same path is tried too.
+ * The claim is that subscriptions run over WebSocket: the project's GraphQL push server runs
+ * them with graphql-ws (the graphql-transport-ws protocol) on ws. Subscribe over a WebSocket,
+ * emit one event, and see it arrive as a `next` message. graphql-yoga's own default transport
+ * (what a bare yoga answers a subscription with) is reported beside it, as measured.
  */
 async function subscriptionTransport(): Promise<ReturnType<typeof held>> {
+  const log = new EventLog(createMemoryStore({ ...DEFAULT_DATASET, users: 10 }));
+  const server = await startGraphqlWs({ host: HOST, port: 0, log });
+  let overWs: string;
+  try {
+    overWs = await new Promise<string>((resolve) => {
+      const ws = new WebSocket(`ws://${HOST}:${server.port}${GRAPHQL_WS_PATH}`, 'graphql-transport-ws');
+      let emitter: NodeJS.Timeout | undefined;
+      const done = (why: string): void => {
+        clearTimeout(timer);
+        clearInterval(emitter);
+        ws.terminate();
+        resolve(why);
+      };
+      // Generous: this is a behaviour, not a timing; a busy machine only makes it slower.
+      const timer = setTimeout(() => done('no event within 10 s'), 10_000);
+      ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init' })));
+      ws.on('message', (data) => {
+        const m = JSON.parse(String(data)) as { type: string; payload?: { data?: { userUpdated?: { eventId: number } } } };
+        if (m.type === 'connection_ack') {
+          ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: USER_UPDATED_SUBSCRIPTION } }));
+          // The server registers the subscription when the subscribe message lands: emit until an event arrives.
+          emitter = setInterval(() => log.emit(), 50);
+        }
+        if (m.type === 'next' && m.payload?.data?.userUpdated)
+          done(`event ${m.payload.data.userUpdated.eventId} arrived as a graphql-transport-ws "next" message over the WebSocket`);
+      });
+      ws.on('unexpected-response', (_req, r) => done(`HTTP ${r.statusCode}, not upgraded`));
+      ws.on('error', (e) => done(`failed (${e.message})`));
+    });
+  } finally {
+    await server.close();
+  }
+  const yoga = await yogaDefaultTransport();
+  return held(
+    /arrived/.test(overWs),
+    `the project's GraphQL push server (graphql-ws on ws, servers/push/graphql-ws.ts): ${overWs}; a bare graphql-yoga, for comparison: ${yoga}`,
+  );
+}
+
+/** What a bare graphql-yoga answers a subscription with, and whether it upgrades a WebSocket on its path. */
+async function yogaDefaultTransport(): Promise<string> {
   const yoga = createYoga({
     schema: createSchema({
       typeDefs: 'type Post { id: ID! title: String! } type Query { ok: Boolean } type Subscription { postCreated: Post! }',
@@ -187,34 +233,22 @@ async function subscriptionTransport(): Promise<ReturnType<typeof held>> {
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
       body: JSON.stringify({ query: 'subscription { postCreated { id title } }' }),
     });
-    const type = res.headers.get('content-type') ?? '';
+    const type = (res.headers.get('content-type') ?? '').split(';')[0] || 'no content type';
     const body = await res.text();
-    const wsOutcome = await new Promise<string>((resolve) => {
+    const upgrade = await new Promise<string>((resolve) => {
       const ws = new WebSocket(`ws://${HOST}:${port}/graphql`, 'graphql-transport-ws');
-      const timer = setTimeout(() => {
+      const done = (why: string): void => {
+        clearTimeout(timer);
         ws.terminate();
-        resolve('no answer');
-      }, 2000);
-      ws.on('open', () => {
-        clearTimeout(timer);
-        ws.close();
-        resolve('upgraded');
-      });
-      ws.on('unexpected-response', (_req, r) => {
-        clearTimeout(timer);
-        resolve(`HTTP ${r.statusCode}, not upgraded`);
-        ws.terminate();
-      });
-      ws.on('error', (e) => {
-        clearTimeout(timer);
-        resolve(`failed (${e.message})`);
-      });
+        resolve(why);
+      };
+      const timer = setTimeout(() => done('no answer'), 5000);
+      ws.on('open', () => done('upgraded'));
+      ws.on('unexpected-response', (_req, r) => done(`HTTP ${r.statusCode}, not upgraded`));
+      ws.on('error', (e) => done(`failed (${e.message})`));
     });
-    const overWs = wsOutcome === 'upgraded';
-    return held(
-      overWs,
-      `graphql-yoga answers the subscription with ${type.split(';')[0] || 'no content type'}${/postCreated/.test(body) ? ' carrying the event' : ''} (Server-Sent Events); a WebSocket upgrade on /graphql: ${wsOutcome}. WebSocket needs graphql-ws added to the server`,
-    );
+    const named = type === 'text/event-stream' ? ' (Server-Sent Events)' : '';
+    return `answers with ${type}${named}${/postCreated/.test(body) ? ' carrying the event' : ''}; a WebSocket upgrade on /graphql: ${upgrade}`;
   } finally {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));

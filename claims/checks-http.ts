@@ -7,12 +7,12 @@ import net from 'node:net';
 import http from 'node:http';
 import Fastify from 'fastify';
 import { startRest } from '../servers/rest.ts';
-import { startGraphQL } from '../servers/graphql.ts';
+import { startGraphQL, GRAPHQL_PATH } from '../servers/graphql.ts';
 import { createMemoryStore } from '../servers/store.ts';
 import { DEFAULT_DATASET } from '../servers/dataset.ts';
 import { parseResponse, type Http1Response } from '../clients/wire/http1.ts';
 import { exact, held, unavailable, type CheckResult } from './observe.ts';
-import { fmt } from './decide.ts';
+import { fmt, type Observation } from './decide.ts';
 
 const HOST = '127.0.0.1';
 
@@ -79,6 +79,67 @@ async function timeRequests(port: number, n: number, keepAlive: boolean): Promis
   if (agent) agent.destroy();
   times.sort((a, b) => a - b);
   return times[times.length >> 1]!;
+}
+
+/** Median latency, ms, of `n` sequential requests on one keep-alive connection. */
+async function medianLatency(n: number, send: (agent: http.Agent, i: number) => Promise<void>): Promise<number> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const times: number[] = [];
+  try {
+    await send(agent, 0); // open the connection first
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await send(agent, i);
+      times.push(performance.now() - t0);
+    }
+  } finally {
+    agent.destroy();
+  }
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1]!;
+}
+
+function request(agent: http.Agent, port: number, method: string, path: string, body?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = { accept: 'application/json' };
+    if (body !== undefined)
+      Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    const req = http.request({ host: HOST, port, method, path, agent, headers }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * The guide's "partial data" row: a 3-field view over GraphQL against REST's whole user, one
+ * request at a time on a keep-alive connection each, both servers in this process. Rounds
+ * alternate the two so a slow phase of the machine hits both.
+ */
+async function partialView(restPort: number, gqlPort: number, rounds = 3, n = 200): Promise<Observation> {
+  const partial = (i: number): string => JSON.stringify({ query: `{ user(id: "${1 + (i % 100)}") { id username email } }` });
+  const full = (i: number): string =>
+    JSON.stringify({
+      query: `{ user(id: "${1 + (i % 100)}") { id username email age roles address { street city country postalCode } createdAt } }`,
+    });
+  const ratios: number[] = [];
+  const seen: string[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const rest = await medianLatency(n, (a, i) => request(a, restPort, 'GET', `/v1/users/${1 + (i % 100)}`));
+    const gql = await medianLatency(n, (a, i) => request(a, gqlPort, 'POST', GRAPHQL_PATH, partial(i)));
+    const gqlFull = await medianLatency(n, (a, i) => request(a, gqlPort, 'POST', GRAPHQL_PATH, full(i)));
+    ratios.push(gql / rest);
+    seen.push(
+      `GraphQL 3 fields ${fmt(gql * 1000)} us, GraphQL whole user ${fmt(gqlFull * 1000)} us, REST whole user ${fmt(rest * 1000)} us`,
+    );
+  }
+  return {
+    samples: ratios,
+    unit: 'x',
+    detail: `median of ${n} sequential requests per round, on loopback (no transfer time for the fields saved): ${seen.join('; ')}`,
+  };
 }
 
 export async function httpCheck(): Promise<CheckResult> {
@@ -274,6 +335,8 @@ export async function httpCheck(): Promise<CheckResult> {
         `response body: GraphQL ${gqlRes.body.length} B (3 fields) vs REST ${restRes.body.length} B (all 7); whole exchange with headers: GraphQL ${gqlReqBytes + gqlRes.wireBytes} B vs REST ${Buffer.byteLength(restReq) + restRes.wireBytes} B`,
       );
     }
+
+    out.partialView = await partialView(rest.port, gql.port);
   } finally {
     await Promise.all([rest.close(), restShort.close(), restFeatures.close(), gql.close(), bare.close()]);
   }

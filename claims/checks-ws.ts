@@ -10,7 +10,8 @@ import { DEFAULT_DATASET } from '../servers/dataset.ts';
 import { sampleCpu, startServerProcess } from '../harness/workloads/request-response.ts';
 import { stopChild } from '../harness/procs/control.ts';
 import { guideText } from './guide.ts';
-import { held, sleep, withTimeout, type CheckResult } from './observe.ts';
+import { held, sleep, timedHeld, withHiccups, withTimeout, type CheckResult } from './observe.ts';
+import type { Observation } from './decide.ts';
 import { fmt } from './decide.ts';
 
 const HOST = '127.0.0.1';
@@ -102,7 +103,7 @@ function closedWithin(s: net.Socket, ms: number): Promise<number> {
   });
 }
 
-async function heartbeat(store: ReturnType<typeof createMemoryStore>): Promise<ReturnType<typeof held>> {
+async function heartbeat(store: ReturnType<typeof createMemoryStore>): Promise<Observation> {
   const T = 300;
   const server = await startWebSocket({ host: HOST, port: 0, store, heartbeatMs: T });
   const control = await startWebSocket({ host: HOST, port: 0, store, heartbeatMs: 60_000 });
@@ -110,19 +111,21 @@ async function heartbeat(store: ReturnType<typeof createMemoryStore>): Promise<R
     const live = await open(url(server.port));
     const dead = await deadPeer(server.port);
     const deadControl = await deadPeer(control.port);
-    const [droppedAfter, controlAfter] = await Promise.all([
-      closedWithin(dead, 3 * T + 500),
-      closedWithin(deadControl, 3 * T + 500),
-    ]);
+    const {
+      value: [droppedAfter, controlAfter],
+      lateMs,
+    } = await withHiccups(() => Promise.all([closedWithin(dead, 3 * T + 500), closedWithin(deadControl, 3 * T + 500)]));
     const liveOpen = live.readyState === WebSocket.OPEN;
     live.terminate();
     dead.destroy();
     deadControl.destroy();
     // The server pings every T and drops a peer that missed the previous ping: at most 2 T
     // (plus timer slack on a busy machine) from the peer going silent.
-    return held(
+    return timedHeld(
       droppedAfter >= 0 && droppedAfter <= 2 * T + 250 && liveOpen && controlAfter < 0,
       `heartbeat ${T} ms: silent peer dropped after ${droppedAfter < 0 ? 'never' : `${Math.round(droppedAfter)} ms`}, live client ${liveOpen ? 'kept' : 'dropped'}; without a heartbeat the silent peer was ${controlAfter < 0 ? `still open after ${3 * T + 500} ms` : 'dropped'}. The guide's 30 s period finds a dead peer within 60 s`,
+      lateMs,
+      250,
     );
   } finally {
     await Promise.all([server.close(), control.close()]);

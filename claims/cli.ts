@@ -1,9 +1,10 @@
 // `npm run claims [-- --from r.json ...] [--quick] [--out-dir results] [--no-run]`: runs the bench
 // scenarios the registry needs (reusing result files given with --from), then the in-process
-// checks, decides every claim, prints the table, and writes claims.json and claims.md.
+// checks, saves all of it in OUT/claims-runs (claims/inputs.ts), and writes claims.json and
+// claims.md rebuilt from that directory. `--from DIR` rebuilds them from a saved directory alone.
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
-import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SCENARIO_NAMES } from '../scenarios/registry.ts';
@@ -12,9 +13,11 @@ import { captureEnvironment } from '../harness/metrics/environment.ts';
 import { planPinning } from '../harness/procs/control.ts';
 import type { BenchResult } from '../harness/results/types.ts';
 import { REGISTRY, type CheckId } from './registry.ts';
-import { FANOUT, NESTED_DELAY_MS, type BenchContext, type BenchRunId } from './figures.ts';
-import { evaluateAll, type CheckResults } from './evaluate.ts';
-import { renderClaimsMarkdown, renderClaimsTable, type ClaimsRun } from './report.ts';
+import type { BenchRunId } from './figures.ts';
+import type { CheckResults } from './evaluate.ts';
+import { BENCH_RUNS, neededRuns, runIdOf } from './runs.ts';
+import { INPUTS_FILE, isDirectory, rebuildFrom, saveCompacted, saveInputs, writeAtomic, type ClaimsInputs } from './inputs.ts';
+import { renderClaimsMarkdown, renderClaimsTable, replaceSummaryBlock, type ClaimsRun } from './report.ts';
 import { failedCheck, type CheckResult } from './observe.ts';
 import { sizesCheck, microCheck } from './checks-computed.ts';
 import { httpCheck } from './checks-http.ts';
@@ -25,88 +28,14 @@ import { sseCheck } from './checks-sse.ts';
 import { nPlusOneCheck } from './checks-nplusone.ts';
 import { h2Check } from './checks-h2.ts';
 import { paginationCheck } from './checks-pagination.ts';
-import { ResultReadError } from '../harness/errors.ts';
+import { wireCheck } from './checks-wire.ts';
+import { InputError, ResultReadError } from '../harness/errors.ts';
 import { runEntry } from '../harness/run/entry.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export interface BenchRunSpec {
-  scenario: string;
-  /** Flags for `npm run bench` besides --scenario and --out. */
-  args: string[];
-  quick: string[];
-  /** Whether a result file of this scenario is this run (getUser serves two: saturated and 1 x 1). */
-  matches?: (r: BenchResult) => boolean;
-  /**
-   * Invocations to make, their runs merged as repeats 0, 1, ...: for a scenario whose runner
-   * does not repeat by itself (fanout), so its figures still come with a spread.
-   */
-  times?: number;
-}
-
-const oneInFlight = (r: BenchResult): boolean =>
-  r.runs.length > 0 && r.runs.every((x) => x.load.model === 'closed' && x.load.connections * x.load.inflight === 1);
-const FULL = ['--duration', '5', '--warmup', '2'];
-const QUICK = ['--duration', '2', '--warmup', '1'];
-const scenarioRun = (scenario: string): BenchRunSpec => ({
-  scenario,
-  args: ['--repeat', '3', ...FULL],
-  quick: ['--repeat', '3', ...QUICK],
-});
-
-/** getUser-rtt: one call in flight on each request-response row. */
-const RTT_ROWS = ['--repeat', '3', '--connections', '1', '--inflight', '1', '--protocols', 'rest,grpc,grpc-js,websocket,graphql'];
-/** fanout: the push rows at the claims' subscriber count, event rate and poll interval. */
-const FANOUT_ROWS = [
-  '--protocols',
-  'websocket,sse,poll',
-  '--subscribers',
-  String(FANOUT.subscribers),
-  '--event-rate',
-  String(FANOUT.eventRate),
-  '--poll-interval',
-  String(FANOUT.pollMs),
-];
-
-export const BENCH_RUNS: Record<BenchRunId, BenchRunSpec> = {
-  getUser: { scenario: 'getUser', args: ['--repeat', '3'], quick: ['--repeat', '3', ...QUICK], matches: (r) => !oneInFlight(r) },
-  // Round-trip latency: one call in flight, so latency is the stack's, not queueing's.
-  'getUser-rtt': {
-    scenario: 'getUser',
-    args: [...RTT_ROWS, ...FULL],
-    quick: [...RTT_ROWS, ...QUICK],
-    matches: oneInFlight,
-  },
-  listUsers: scenarioRun('listUsers'),
-
-  createUsers: scenarioRun('createUsers'),
-  chat: scenarioRun('chat'),
-  nestedProfile: { ...scenarioRun('nestedProfile'), matches: (r) => !(r.config.delayMs ?? 0) },
-  // The same with 25 ms each way through the harness's delaying proxy: a 50 ms round trip, the
-  // WAN-like condition the guide's latency figures for nested data assume.
-  'nestedProfile-delay': {
-    scenario: 'nestedProfile',
-    args: ['--repeat', '3', '--duration', '5', '--warmup', '2', '--delay', String(NESTED_DELAY_MS)],
-    quick: ['--repeat', '3', '--duration', '3', '--warmup', '1', '--delay', String(NESTED_DELAY_MS)],
-    matches: (r) => (r.config.delayMs ?? 0) > 0,
-  },
-  nPlusOne: scenarioRun('nPlusOne'),
-  // REST rows only: the claim compares REST gzip with plain; GraphQL's 1 MB rows take long.
-  compression: {
-    scenario: 'compression',
-    args: ['--protocols', 'rest', '--repeat', '3', '--duration', '5', '--warmup', '2'],
-    quick: ['--protocols', 'rest', '--repeat', '3', ...QUICK],
-  },
-  http2: scenarioRun('http2'),
-  encodings: scenarioRun('encodings'),
-  // Push to FANOUT.subscribers subscribers at FANOUT.eventRate, polls every FANOUT.pollMs (claims/figures.ts).
-  fanout: {
-    scenario: 'fanout',
-    times: 3,
-    args: [...FANOUT_ROWS, '--duration', '10', '--warmup', '2'],
-    quick: [...FANOUT_ROWS, '--duration', '5', '--warmup', '1'],
-  },
-};
+// Moved to claims/runs.ts; re-exported for the callers that import them from here.
+export { BENCH_RUNS, mergeAsRepeats, neededRuns, runIdOf, type BenchRunSpec } from './runs.ts';
 
 export const CHECKS: Record<CheckId, (quick: boolean) => CheckResult | Promise<CheckResult>> = {
   sizes: () => sizesCheck(),
@@ -119,6 +48,7 @@ export const CHECKS: Record<CheckId, (quick: boolean) => CheckResult | Promise<C
   nPlusOne: () => nPlusOneCheck(),
   h2: () => h2Check(),
   pagination: (quick) => paginationCheck(quick ? 3 : 5),
+  wire: () => wireCheck(),
 };
 
 const FLAGS = {
@@ -129,26 +59,13 @@ const FLAGS = {
   help: { type: 'boolean' },
 } as const;
 
-const USAGE = `usage: npm run claims -- [--from RESULT.json ...] [--quick] [--out-dir DIR] [--no-run]
+const USAGE = `usage: npm run claims -- [--from RESULT.json ... | --from DIR] [--quick] [--out-dir DIR] [--no-run]
   --from FILE   reuse a bench result (repeatable); runs it covers are not run again
+  --from DIR    rebuild claims.md and claims.json from a directory a claims run saved
+                (results/claims-runs): no bench and no check runs
   --quick       short runs (3 repeats of 2 s after 1 s of warm-up), for CI
-  --out-dir D   where claims.json and claims.md go (default results)
+  --out-dir D   where claims.json and claims.md go (default results); the inputs go to D/claims-runs
   --no-run      run no bench: claims without a given result are inconclusive`;
-
-/** The run ids the registry needs, in a stable order. */
-export function neededRuns(): BenchRunId[] {
-  const ids = new Set<BenchRunId>();
-  for (const e of REGISTRY) if (e.measure.kind === 'bench') e.measure.runs.forEach((r) => ids.add(r));
-  return (Object.keys(BENCH_RUNS) as BenchRunId[]).filter((id) => ids.has(id));
-}
-
-/** Which run a result file stands for: its scenario, and for getUser its load. */
-export function runIdOf(result: BenchResult): BenchRunId | undefined {
-  return (Object.keys(BENCH_RUNS) as BenchRunId[]).find((id) => {
-    const spec = BENCH_RUNS[id];
-    return spec.scenario === result.scenario && (spec.matches?.(result) ?? true);
-  });
-}
 
 function runBench(id: BenchRunId, quick: boolean, outDir: string, time = 0): Promise<string | { missing: string }> {
   const spec = BENCH_RUNS[id];
@@ -179,29 +96,122 @@ function runBench(id: BenchRunId, quick: boolean, outDir: string, time = 0): Pro
   });
 }
 
-/** Results of several invocations as one: each file's repeats follow the previous file's. */
-export function mergeAsRepeats(results: BenchResult[]): BenchResult {
-  if (results.length === 1) return results[0]!;
-  let offset = 0;
-  const runs = results.flatMap((r) => {
-    const shifted = r.runs.map((run) => ({ ...run, repeat: offset + run.repeat }));
-    offset += Math.max(0, ...r.runs.map((run) => run.repeat)) + 1;
-    return shifted;
-  });
-  return { ...results[0]!, runs };
+/** Bench results for the runs the registry needs: the given files first, then runs for the rest. */
+async function gatherBench(
+  from: readonly string[],
+  opts: { quick: boolean; noRun: boolean; outDir: string },
+): Promise<{ files: { run: BenchRunId; path: string; result: BenchResult }[]; missing: Partial<Record<BenchRunId, string>> }> {
+  const files: { run: BenchRunId; path: string; result: BenchResult }[] = [];
+  const missing: Partial<Record<BenchRunId, string>> = {};
+  for (const f of from) {
+    const r = readResult(f); // ResultReadError: the caller exits 2
+    const id = runIdOf(r);
+    if (!id) {
+      console.error(`${f}: scenario ${r.scenario} is not one the claims use; ignored`);
+      continue;
+    }
+    // Several files for one run (fanout invocations, or more repeats) count as more repeats.
+    files.push({ run: id, path: path.resolve(f), result: r });
+  }
+  for (const id of neededRuns()) {
+    if (files.some((f) => f.run === id)) continue;
+    const scenario = BENCH_RUNS[id].scenario;
+    if (!SCENARIO_NAMES.includes(scenario)) {
+      missing[id] = `needs scenario ${scenario} (not built yet)`;
+      continue;
+    }
+    if (opts.noRun) {
+      missing[id] = `no result given for ${id} (--no-run)`;
+      continue;
+    }
+    let failure: string | undefined;
+    let read = 0;
+    for (let t = 0; t < (BENCH_RUNS[id].times ?? 1); t++) {
+      const file = await runBench(id, opts.quick, opts.outDir, t);
+      if (typeof file !== 'string') {
+        failure = file.missing;
+        continue;
+      }
+      try {
+        files.push({ run: id, path: file, result: readResult(file) });
+        read++;
+      } catch (err) {
+        // One unreadable run (say, written by a newer harness) must not cost every other claim.
+        if (!(err instanceof ResultReadError)) throw err;
+        failure = `the ${id} result could not be read: ${err.message.slice(0, 200)}`;
+      }
+    }
+    if (!read) missing[id] = failure ?? `no ${id} run`;
+  }
+  return { files, missing };
 }
 
-/** Write atomically: a reader never sees half a file. */
-function writeAtomic(file: string, text: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
+async function runChecks(quick: boolean): Promise<CheckResults> {
+  // In-process checks, one after another after the bench, so none disturbs a measurement.
+  const checks: CheckResults = {};
+  for (const id of Object.keys(CHECKS) as CheckId[]) {
+    const keys = REGISTRY.flatMap((e) => (e.measure.kind === 'check' && e.measure.check === id ? [e.measure.key] : []));
+    process.stderr.write(`== claims: check ${id}\n`);
+    try {
+      checks[id] = await CHECKS[id](quick);
+    } catch (err) {
+      process.stderr.write(`   check ${id} failed: ${(err as Error).stack ?? String(err)}\n`);
+      checks[id] = failedCheck(keys, err);
+    }
   }
+  return checks;
+}
+
+function writeOutputs(outDir: string, run: ClaimsRun): void {
+  writeAtomic(path.join(outDir, 'claims.json'), JSON.stringify(run, null, 2) + '\n');
+  writeAtomic(path.join(outDir, 'claims.md'), renderClaimsMarkdown(run));
+  // The committed table also refreshes the README's count of inconclusive claims by reason.
+  const readme = path.join(ROOT, 'README.md');
+  if (outDir === path.join(ROOT, 'results') && existsSync(readme)) {
+    const updated = replaceSummaryBlock(readFileSync(readme, 'utf8'), run);
+    if (updated !== null) writeAtomic(readme, updated);
+  }
+  console.log(renderClaimsTable(run.claims));
+  console.log(`\nwrote ${path.relative(process.cwd(), path.join(outDir, 'claims.json'))} and claims.md`);
+}
+
+/**
+ * What a claims run does once it has its inputs: save them, compacted, in OUT/claims-runs, then
+ * write the table rebuilt from that directory, exactly as `--from DIR` will rebuild it later.
+ */
+export function saveAndWrite(
+  outDir: string,
+  bench: { files: { run: BenchRunId; path: string; result: BenchResult }[]; missing: Partial<Record<BenchRunId, string>> },
+  checks: CheckResults,
+  mode: 'full' | 'quick',
+  generatedAt = new Date().toISOString(),
+): ClaimsRun {
+  const dir = path.join(outDir, 'claims-runs');
+  const saved = bench.files.map((f) => ({
+    run: f.run,
+    file: saveCompacted(dir, path.dirname(f.path) === dir ? path.basename(f.path) : uniqueName(dir, f.path), f.result),
+  }));
+  const inputs: ClaimsInputs = {
+    version: 1,
+    generatedAt,
+    mode,
+    environment: bench.files[0]?.result.environment ?? captureEnvironment(planPinning()),
+    bench: saved,
+    sources: saved.map((s) => path.relative(ROOT, path.join(dir, s.file))),
+    missing: bench.missing,
+    checks,
+  };
+  saveInputs(dir, inputs);
+  // Earlier runs' files stay (they may be someone's --from FILE); name them so they are not committed as this table's.
+  const named = new Set([INPUTS_FILE, ...saved.map((f) => f.file)]);
+  const stale = readdirSync(dir).filter((f) => f.endsWith('.json') && !named.has(f));
+  if (stale.length)
+    process.stderr.write(
+      `claims: ${stale.length} file(s) in ${path.relative(ROOT, dir)} are not inputs of this table: ${stale.join(', ')}\n`,
+    );
+  const run = rebuildFrom(dir);
+  writeOutputs(outDir, run);
+  return run;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -218,90 +228,36 @@ export async function main(argv: string[]): Promise<number> {
   }
   const quick = values.quick ?? false;
   const outDir = path.resolve(ROOT, values['out-dir'] ?? 'results');
-
-  // Bench results: given ones first, then runs for what is still missing.
-  const results = new Map<BenchRunId, BenchResult | { missing: string }>();
-  const sources: string[] = [];
-  for (const f of values.from ?? []) {
-    let r: BenchResult;
-    try {
-      r = readResult(f);
-    } catch (err) {
-      if (err instanceof ResultReadError) {
-        console.error(err.message);
-        return 2;
-      }
-      throw err;
+  const from = values.from ?? [];
+  const dirs = from.filter(isDirectory);
+  try {
+    if (dirs.length) {
+      if (from.length > 1 || quick || values['no-run'])
+        throw new InputError(
+          `--from DIR rebuilds a saved table on its own: give one directory and no other --from, --quick or --no-run\n${USAGE}`,
+        );
+      writeOutputs(outDir, rebuildFrom(dirs[0]!));
+      return 0;
     }
-    const id = runIdOf(r);
-    if (!id) {
-      console.error(`${f}: scenario ${r.scenario} is not one the claims use; ignored`);
-      continue;
+    const bench = await gatherBench(from, { quick, noRun: values['no-run'] ?? false, outDir });
+    const checks = await runChecks(quick);
+    saveAndWrite(outDir, bench, checks, quick ? 'quick' : 'full');
+    return 0;
+  } catch (err) {
+    if (err instanceof InputError || err instanceof ResultReadError) {
+      console.error(err.message);
+      return 2;
     }
-    // Several files for one run (fanout invocations, or more repeats) count as more repeats.
-    const prev = results.get(id);
-    results.set(id, prev && !('missing' in prev) ? mergeAsRepeats([prev, r]) : r);
-    sources.push(path.relative(ROOT, path.resolve(f)));
+    throw err;
   }
-  for (const id of neededRuns()) {
-    if (results.has(id)) continue;
-    const scenario = BENCH_RUNS[id].scenario;
-    if (!SCENARIO_NAMES.includes(scenario)) {
-      results.set(id, { missing: `needs scenario ${scenario} (not built yet)` });
-      continue;
-    }
-    if (values['no-run']) {
-      results.set(id, { missing: `no result given for ${id} (--no-run)` });
-      continue;
-    }
-    const read: BenchResult[] = [];
-    let failure: { missing: string } | undefined;
-    for (let t = 0; t < (BENCH_RUNS[id].times ?? 1); t++) {
-      const file = await runBench(id, quick, outDir, t);
-      if (typeof file !== 'string') {
-        failure = file;
-        continue;
-      }
-      try {
-        read.push(readResult(file));
-        sources.push(path.relative(ROOT, file));
-      } catch (err) {
-        // One unreadable run (say, written by a newer harness) must not cost every other claim.
-        if (!(err instanceof ResultReadError)) throw err;
-        failure = { missing: `the ${id} result could not be read: ${err.message.slice(0, 200)}` };
-      }
-    }
-    results.set(id, read.length ? mergeAsRepeats(read) : (failure ?? { missing: `no ${id} run` }));
-  }
-  const bench: BenchContext = { get: (id) => results.get(id) ?? { missing: `no ${id} run` } };
+}
 
-  // In-process checks, one after another after the bench, so none disturbs a measurement.
-  const checks: CheckResults = {};
-  for (const id of Object.keys(CHECKS) as CheckId[]) {
-    const keys = REGISTRY.flatMap((e) => (e.measure.kind === 'check' && e.measure.check === id ? [e.measure.key] : []));
-    process.stderr.write(`== claims: check ${id}\n`);
-    try {
-      checks[id] = await CHECKS[id](quick);
-    } catch (err) {
-      process.stderr.write(`   check ${id} failed: ${(err as Error).stack ?? String(err)}\n`);
-      checks[id] = failedCheck(keys, err);
-    }
-  }
-
-  const claims = evaluateAll(REGISTRY, bench, checks);
-  const first = [...results.values()].find((r): r is BenchResult => !('missing' in r));
-  const run: ClaimsRun = {
-    generatedAt: new Date().toISOString(),
-    mode: quick ? 'quick' : 'full',
-    environment: first?.environment ?? captureEnvironment(planPinning()),
-    sources,
-    claims,
-  };
-  writeAtomic(path.join(outDir, 'claims.json'), JSON.stringify(run, null, 2) + '\n');
-  writeAtomic(path.join(outDir, 'claims.md'), renderClaimsMarkdown(run));
-  console.log(renderClaimsTable(claims));
-  console.log(`\nwrote ${path.relative(process.cwd(), path.join(outDir, 'claims.json'))} and claims.md`);
-  return 0;
+/** A name in `dir` for a result given with --from FILE from elsewhere, not clobbering another. */
+function uniqueName(dir: string, file: string): string {
+  const base = path.basename(file, '.json');
+  let name = `${base}.json`;
+  for (let i = 1; existsSync(path.join(dir, name)); i++) name = `${base}-${i}.json`;
+  return name;
 }
 
 runEntry(import.meta.url, main);

@@ -28,7 +28,11 @@ export interface Observation {
   unit: string;
   /** Exact: computed or counted, so no spread and no margin apply. */
   exact?: boolean;
-  /** Deciding runs that were generator-bound (labels); any makes the verdict inconclusive. */
+  /**
+   * Deciding runs that were generator-bound (labels). Any makes the verdict inconclusive, unless
+   * `bound` says which side the figure still bounds: a saturated generator queues calls, so it
+   * can only inflate a latency (an upper bound) or hold back a throughput (a lower bound).
+   */
   generatorBound?: string[];
   /**
    * Deciding runs that ran on a busy machine: a saturated run whose server did not get a full
@@ -41,6 +45,20 @@ export interface Observation {
    * Ratios of two disturbed runs bound nothing: leave this unset.
    */
   bound?: 'lower' | 'upper';
+  /**
+   * Per sample, the range the true figure lies in given the clock's resolution (a CPU time read
+   * in 10 ms ticks): a sample counts for or against the claim only when its whole range does.
+   */
+  intervals?: [number, number][];
+  /**
+   * Per sample, the condition it was measured under ("0.1 event/s", "typical API client") when a
+   * claim names no condition and the harness measures several: the claim must hold under each.
+   */
+  labels?: string[];
+  /** Conditions the claim must also hold under that produced no figure: a confirmation then waits for them. */
+  missingConditions?: string[];
+  /** What `intervals` come from, for the reason ("server CPU read in 10 ms ticks: ..."). */
+  resolution?: string;
   /** Why nothing could be observed (scenario not built, server feature missing, ...). */
   unavailable?: string;
   /** A condition the claim needs that this machine cannot provide (WAN RTT, 16 cores, ...). */
@@ -158,19 +176,23 @@ function boundSide(rule: Rule, x: number, b: 'lower' | 'upper', m: number): Side
 }
 
 export function decide(rule: Rule, obs: Observation, opts: DecideOptions = {}): Decision {
-  const xs = obs.samples.filter((x) => Number.isFinite(x));
+  // Samples, their ranges and labels stay aligned when a non-finite sample is dropped.
+  const keep = obs.samples.flatMap((x, i) => (Number.isFinite(x) ? [i] : []));
+  const xs = keep.map((i) => obs.samples[i]!);
+  const intervals = obs.intervals && keep.map((i) => obs.intervals![i]);
+  const labels = obs.labels && keep.map((i) => obs.labels![i] ?? '');
   const figure = xs.length ? { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length } : null;
   const inconclusive = (reason: string): Decision => ({ verdict: 'inconclusive', reason, figure });
   if (obs.unavailable) return inconclusive(obs.unavailable);
   if (!figure) return inconclusive('nothing was measured');
   // Checked before the figure: a verdict under conditions the claim is not about would mislead.
   if (obs.needs) return inconclusive(`needs ${obs.needs}`);
-  if (obs.generatorBound?.length)
-    return inconclusive(
-      `the deciding run was generator-bound (${obs.generatorBound.join(', ')}): the figure is the load generator's limit`,
-    );
-  if (obs.disturbed?.length) {
-    const busy = `the machine was busy during the deciding run (${obs.disturbed.join(', ')})`;
+  const reasons = [
+    ...(obs.generatorBound?.length ? [`the deciding run was generator-bound (${obs.generatorBound.join(', ')})`] : []),
+    ...(obs.disturbed?.length ? [`the machine was busy during the deciding run (${obs.disturbed.join(', ')})`] : []),
+  ];
+  if (reasons.length) {
+    const why = reasons.join('; ');
     const b = obs.bound;
     if (b) {
       const sides = xs.map((x) => boundSide(rule, x, b, opts.margin ?? 0.05));
@@ -178,29 +200,47 @@ export function decide(rule: Rule, obs: Observation, opts: DecideOptions = {}): 
       if (sides.every((x) => x === 'for'))
         return {
           verdict: 'confirmed',
-          reason: `${busy}, but the true figure is ${as} what was measured, which already meets ${describeRule(rule, obs.unit)}`,
+          reason: `${why}, but the true figure is ${as} what was measured, which already meets ${describeRule(rule, obs.unit)}`,
           figure,
         };
       if (sides.every((x) => x === 'against'))
         return {
           verdict: 'refuted',
-          reason: `${busy}, but the true figure is ${as} what was measured, which already misses ${describeRule(rule, obs.unit)}`,
+          reason: `${why}, but the true figure is ${as} what was measured, which already misses ${describeRule(rule, obs.unit)}`,
           figure,
         };
     }
-    return inconclusive(`${busy}: the figure is not the server's`);
+    const whose = obs.generatorBound?.length && !obs.disturbed?.length ? "the load generator's limit" : "not the server's";
+    return inconclusive(`${why}: the figure is ${whose}`);
   }
   const exact = obs.exact === true || rule.op === '==' || rule.op === 'holds';
   const margin = exact ? 0 : (opts.margin ?? 0.05);
-  const sides = xs.map((x) => side(rule, x, margin));
+  // With a resolution, a sample is on one side only when both ends of its range are.
+  const sides = xs.map((x, i) => {
+    const range = intervals?.[i];
+    if (!range) return side(rule, x, margin);
+    const [a, b] = [side(rule, range[0], margin), side(rule, range[1], margin)];
+    return a === b ? a : 'close';
+  });
   const target = describeRule(rule, obs.unit);
+  if (sides.every((s) => s === 'for') && obs.missingConditions?.length)
+    return inconclusive(`${target} under every condition measured, but not measured at ${obs.missingConditions.join(', ')}`);
   if (sides.every((s) => s === 'for'))
     return { verdict: 'confirmed', reason: xs.length > 1 ? `every repeat ${target}` : `${target}`, figure };
   if (sides.every((s) => s === 'against'))
     return { verdict: 'refuted', reason: xs.length > 1 ? `no repeat ${target}` : `not ${target}`, figure };
   if (rule.op === 'holds') return inconclusive(`held in ${sides.filter((s) => s === 'for').length} of ${xs.length} tries`);
+  if (labels && sides.every((x) => x !== 'close')) {
+    const held = [...new Set(labels.filter((_, i) => sides[i] === 'for'))];
+    const missed = [...new Set(labels.filter((_, i) => sides[i] === 'against'))];
+    // Each condition decided, and no condition on both sides: a claim that names none must hold under each.
+    if (held.length && missed.length && !held.some((l) => missed.includes(l)))
+      return { verdict: 'refuted', reason: `${target} at ${held.join(', ')}, not at ${missed.join(', ')}`, figure };
+  }
   if (sides.includes('for') && sides.includes('against'))
     return inconclusive(`the spread over repeats crosses the threshold (${target})`);
+  if (intervals && xs.every((x) => side(rule, x, margin) !== 'close'))
+    return inconclusive(`${obs.resolution ?? 'the clock is too coarse'}: the range a repeat could lie in crosses ${target}`);
   return inconclusive(`within ${Math.round(margin * 100)}% of the threshold (${target}): too close to call on this machine`);
 }
 

@@ -2,6 +2,7 @@
 // the whole table can be rebuilt from saved inputs and tested on fixed ones.
 import { decide, describeRule, formatFigure, type Decision, type Observation, type Verdict } from './decide.ts';
 import type { BenchContext } from './figures.ts';
+import { median } from '../harness/metrics/stats.ts';
 import type { CheckId, ClaimEntry } from './registry.ts';
 import type { CheckResult } from './observe.ts';
 
@@ -38,6 +39,19 @@ export function observe(entry: ClaimEntry, bench: BenchContext, checks: CheckRes
   return result[m.key] ?? { samples: [], unit: '', unavailable: `check ${m.check} reported nothing for ${m.key}` };
 }
 
+/** "label: median (min-max, n)" per condition, for an observation measured under several (decide() labels). */
+function byCondition(obs: Observation): string {
+  const labels = [...new Set(obs.labels)];
+  return labels
+    .map((l) => {
+      const xs = obs.samples.filter((x, i) => obs.labels![i] === l && Number.isFinite(x));
+      if (!xs.length) return `${l}: n/a`;
+      const f = { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length };
+      return `${l}: ${formatFigure({ verdict: 'inconclusive', reason: '', figure: f }, obs.unit)}`;
+    })
+    .join('; ');
+}
+
 export function evaluate(entry: ClaimEntry, bench: BenchContext, checks: CheckResults): ClaimVerdict {
   const m = entry.measure;
   const base = {
@@ -67,17 +81,26 @@ export function evaluate(entry: ClaimEntry, bench: BenchContext, checks: CheckRe
         : d.figure.max === 0
           ? 'did not hold'
           : formatFigure(d, '')
-      : formatFigure(d, obs.unit)
+      : obs.labels
+        ? byCondition(obs)
+        : formatFigure(d, obs.unit)
     : null;
+  // A behaviour the harness configured itself: say what it shows, and label the figure so the
+  // verdict does not read as the protocol's (issue 15.10).
+  const own = entry.ownSetting && d.verdict !== 'inconclusive';
+  // The sizes check encodes in process and sends nothing: its verdicts are computed from the specs (issue 15.9).
+  const computed = m.kind === 'check' && m.check === 'sizes' && 'Computed from the specs (encoded in process, not sent)';
+  const detail =
+    [own && `Shows a harness setting: ${entry.ownSetting}`, computed, obs.detail].filter(Boolean).join('; ') || undefined;
   return {
     ...base,
-    measured,
+    measured: own && measured ? `${measured} (harness setting)` : measured,
     verdict: d.verdict,
     source,
     metric: m.metric,
     rule: entry.rule ? describeRule(entry.rule, obs.unit) : null,
     reason: d.reason,
-    ...(obs.detail && { detail: obs.detail }),
+    ...(detail && { detail }),
     figure: d.figure,
     unit: obs.unit,
   };

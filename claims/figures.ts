@@ -16,22 +16,41 @@ export type BenchRunId =
   | 'compression'
   | 'http2'
   | 'encodings'
-  | 'fanout';
+  | 'fanout'
+  | 'fanout-load';
 
 /**
- * The fanout run the claims ask for: K subscribers, one event per second, short polls every
- * second (one event per poll on average: the case most favourable to polling that is still
- * a fair "real-time" feed). Run variants are named from these (harness/workloads/fanout.ts variantName).
+ * The fanout run the claims ask for: K subscribers at each event rate claims-reference.yaml names
+ * for polling (0.1, 1 and 10 events/s), short polls every second: from ten polls per event to ten
+ * events per poll. Run variants are named from these (harness/workloads/fanout.ts variantName).
  */
-export const FANOUT = { subscribers: 100, eventRate: 1, pollMs: 1000 } as const;
-export const fanoutVariant = (transport: string): string =>
-  `subscribers=${FANOUT.subscribers},rate=${FANOUT.eventRate}${transport === 'poll' ? `,poll=${FANOUT.pollMs}ms` : ''}`;
+export const FANOUT = { subscribers: 100, eventRates: [0.1, 1, 10], pollMs: 1000 } as const;
+export type FanoutRate = (typeof FANOUT.eventRates)[number];
+export const fanoutVariant = (transport: string, rate: number = 1, subscribers: number = FANOUT.subscribers): string =>
+  `subscribers=${subscribers},rate=${rate}${transport === 'poll' ? `,poll=${FANOUT.pollMs}ms` : ''}`;
+/** polling-server-load-10x as the reference states it: 1,000 subscribers, 0.1 event/s, polls every second. */
+export const FANOUT_LOAD = { subscribers: 1000, eventRate: 0.1, pollMs: 1000 } as const;
+export const fanoutLoadVariant = (transport: string): string =>
+  fanoutVariant(transport, FANOUT_LOAD.eventRate, FANOUT_LOAD.subscribers);
+
+/**
+ * Server CPU is read from /proc/<pid>/stat in clock ticks (harness/metrics/cpu.ts: 10 ms at
+ * CLK_TCK 100); user and system time are each floored at both window edges, so a total can be
+ * off by up to two ticks. The range a per-event figure could lie in, given `events` events.
+ */
+export const CPU_TICK_US = 10_000;
+export function tickRange(usPerEvent: number, events: number): [number, number] {
+  const slack = (2 * CPU_TICK_US) / Math.max(1, events);
+  return [Math.max(0, usPerEvent - slack), usPerEvent + slack];
+}
 
 /** One-way delay of the nestedProfile-delay run (harness delaying proxy): a 50 ms round trip. */
 export const NESTED_DELAY_MS = 25;
 
 /** The fanout scenario's delivery section of a run (harness/results/schema.ts deliverySchema), loosely typed. */
 export interface Delivery {
+  subscribers: number;
+  eventRate: number;
   latencyUs: { mean: number; p50: number; p99: number } | null;
   bytesPerEvent: { out: number; in: number } | null;
   serverCpuUsPerEvent: number | null;
@@ -54,9 +73,18 @@ export function runsOf(result: BenchResult, protocol: string, variant?: string):
   for (const r of result.runs) {
     if (r.protocol !== protocol || r.state !== 'ok') continue;
     if (variant !== undefined ? r.variant !== variant : r.variant !== undefined && r.variant !== '') continue;
+    // The last attempt of a repeat stands for it (issue 13); a superseded one only when no later attempt succeeded.
+    if (r.superseded && out.has(r.repeat) && !out.get(r.repeat)!.superseded) continue;
     out.set(r.repeat, r);
   }
   return out;
+}
+
+/** Why a run's timing figures are not the server's on a quiet machine, or null (issue 13: machine, superseded). */
+export function machineDisturbance(r: RunRecord): string | null {
+  if (r.machine?.disturbed) return `machine disturbed: ${r.machine.reasons.join(', ') || 'no reason given'}`;
+  if (r.superseded) return 'only a superseded (disturbed) attempt succeeded';
+  return null;
 }
 
 export interface Part {
@@ -80,6 +108,8 @@ export interface PerRepeatOptions {
   exact?: boolean;
   /** Round each sample (bytes per message are whole numbers; window averages carry fractions). */
   round?: (x: number) => number;
+  /** The range each sample could lie in given the clock's resolution (see tickRange), and what it comes from. */
+  range?: { of: (...runs: RunRecord[]) => [number, number] | null; resolution: string };
   detail?: string;
 }
 
@@ -102,20 +132,29 @@ export function perRepeat(
     return { samples: [], unit: opts.unit, unavailable: `the ${id} result has no successful ${absent.join(', ')} run` };
   const repeats = [...maps[0]!.keys()].filter((k) => maps.every((m) => m.has(k))).sort((a, b) => a - b);
   const samples: number[] = [];
+  const ranges: [number, number][] = [];
   const bound: string[] = [];
   const disturbed: string[] = [];
   const clean: number[] = [];
+  const cleanRanges: [number, number][] = [];
   for (const k of repeats) {
     const runs = maps.map((m) => m.get(k)!);
     const x = f(...runs);
     if (x === null || !Number.isFinite(x)) continue;
     const v = opts.round ? opts.round(x) : x;
+    // No range known: the sample is its own range (decide then treats it as a point).
+    const range = opts.range?.of(...runs) ?? [v, v];
     samples.push(v);
+    ranges.push(range);
     let quiet = true;
     runs.forEach((r, i) => {
       const where = `${label(parts[i]!)} repeat ${k + 1}`;
+      const machine = opts.boundMatters ? machineDisturbance(r) : null;
       if (opts.boundMatters && r.generatorBound) bound.push(where);
-      else if (opts.saturated && r.bound !== 'server') {
+      else if (machine) {
+        disturbed.push(`${where}: ${machine}`);
+        quiet = false;
+      } else if (opts.saturated && r.bound !== 'server') {
         const cores = r.cpuCores.server === null ? '?' : r.cpuCores.server.toFixed(2);
         disturbed.push(`${where}: server ${cores} cores, bound ${r.bound}`);
         quiet = false;
@@ -124,13 +163,25 @@ export function perRepeat(
         quiet = false;
       }
     });
-    if (quiet) clean.push(v);
+    if (quiet) {
+      clean.push(v);
+      cleanRanges.push(range);
+    }
   }
+  const resolution = opts.range && { resolution: opts.range.resolution };
+  // Hook for the protocol-vs-library work (issue 15.5): when run records name their server
+  // implementation, the detail says which one each figure came from.
+  const impls = parts.flatMap((p, i) => {
+    const names = [...new Set([...maps[i]!.values()].map((r) => (r as Record<string, unknown>).implementation))];
+    return names.every((n) => typeof n === 'string') && names.length ? [`${label(p)} on ${names.join(' / ')}`] : [];
+  });
+  if (impls.length) opts = { ...opts, detail: [opts.detail, `implementation: ${impls.join(', ')}`].filter(Boolean).join('; ') };
   // Repeats run on a busy machine are set aside while at least two undisturbed ones remain.
   if (disturbed.length && clean.length >= 2 && !bound.length) {
     const note = `${samples.length - clean.length} of ${samples.length} repeats set aside: the machine was busy (${disturbed.join(', ')})`;
     return {
       samples: clean,
+      ...(resolution && { intervals: cleanRanges, ...resolution }),
       unit: opts.unit,
       exact: opts.exact,
       generatorBound: [],
@@ -142,6 +193,7 @@ export function perRepeat(
   const oneSided = parts.length === 1 ? (opts.saturated ? 'lower' : opts.quiet ? 'upper' : undefined) : undefined;
   return {
     samples,
+    ...(resolution && { intervals: ranges, ...resolution }),
     unit: opts.unit,
     exact: opts.exact,
     generatorBound: bound,
@@ -178,3 +230,36 @@ export const overhead = (r: RunRecord): number | null => {
   return w === null || p === null ? null : w - p;
 };
 export const serverCpu = (r: RunRecord): number | null => r.cpuUsPerOp.server;
+
+/**
+ * One observation from several measured under different conditions (event rates, client
+ * profiles) when the claim names none: samples keep their condition as a label, so decide()
+ * can say under which the claim holds. Conditions not measured are named in the detail.
+ */
+export function acrossConditions(cases: { label: string; obs: Observation }[], detail?: string): Observation {
+  const have = cases.filter((c) => !c.obs.unavailable && c.obs.samples.length);
+  const lacking = cases.filter((c) => !have.includes(c)).map((c) => `${c.label}: ${c.obs.unavailable ?? 'nothing measured'}`);
+  const unit = cases[0]?.obs.unit ?? '';
+  if (!have.length) return { samples: [], unit, unavailable: cases[0]?.obs.unavailable ?? 'nothing was measured', detail };
+  const all = <T>(f: (o: Observation) => T[] | undefined): T[] => have.flatMap((c) => f(c.obs) ?? []);
+  const withRanges = have.some((c) => c.obs.intervals);
+  const notes = [
+    detail,
+    ...have.map((c) => c.obs.detail && `${c.label}: ${c.obs.detail}`),
+    lacking.length && `not measured: ${lacking.join('; ')}`,
+  ];
+  return {
+    samples: all((o) => o.samples),
+    labels: have.flatMap((c) => c.obs.samples.map(() => c.label)),
+    ...(withRanges && {
+      intervals: have.flatMap((c) => c.obs.samples.map((x, i): [number, number] => c.obs.intervals?.[i] ?? [x, x])),
+      resolution: have.find((c) => c.obs.resolution)?.obs.resolution,
+    }),
+    unit,
+    ...(lacking.length && { missingConditions: cases.filter((c) => !have.includes(c)).map((c) => c.label) }),
+    exact: have.every((c) => c.obs.exact),
+    generatorBound: all((o) => o.generatorBound),
+    disturbed: all((o) => o.disturbed),
+    detail: notes.filter(Boolean).join('; ') || undefined,
+  };
+}

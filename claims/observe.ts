@@ -37,3 +37,38 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Run `f` while a 1 ms timer loop records how late this process's event loop woke (jHiccup's
+ * idea, in process: the checks run their servers here, so this lateness delays them too).
+ */
+export async function withHiccups<T>(f: () => Promise<T>): Promise<{ value: T; lateMs: number }> {
+  let lateMs = 0;
+  let stop = false;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = (due: number): void => {
+    lateMs = Math.max(lateMs, performance.now() - due);
+    if (!stop) timer = setTimeout(() => tick(performance.now() + 1), 1);
+  };
+  timer = setTimeout(() => tick(performance.now() + 1), 1);
+  try {
+    return { value: await f(), lateMs };
+  } finally {
+    stop = true;
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A behaviour judged by timing (a drop within 2 periods, a deadline near 1 s): held when `ok`.
+ * When not, a machine that stalled this process for more than half the check's slack could be
+ * the cause, so the result is inconclusive with the stall named, never refuted (issue 15.7).
+ */
+export function timedHeld(ok: boolean, detail: string, lateMs: number, slackMs: number): Observation {
+  if (ok || lateMs <= slackMs / 2) return held(ok, `${detail}; event loop at most ${Math.round(lateMs)} ms late meanwhile`);
+  return unavailable(
+    `the timing did not hold, but the machine stalled this process by up to ${Math.round(lateMs)} ms during the check ` +
+      `(more than half its ${slackMs} ms slack): a busy machine, not a finding`,
+    detail,
+  );
+}
