@@ -172,7 +172,7 @@ export function perRepeat(
   // Hook for the protocol-vs-library work (issue 15.5): when run records name their server
   // implementation, the detail says which one each figure came from.
   const impls = parts.flatMap((p, i) => {
-    const names = [...new Set([...maps[i]!.values()].map((r) => (r as Record<string, unknown>).implementation))];
+    const names = [...new Set([...maps[i]!.values()].map((r) => r.implementation?.name))];
     return names.every((n) => typeof n === 'string') && names.length ? [`${label(p)} on ${names.join(' / ')}`] : [];
   });
   if (impls.length) opts = { ...opts, detail: [opts.detail, `implementation: ${impls.join(', ')}`].filter(Boolean).join('; ') };

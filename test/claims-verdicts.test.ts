@@ -49,7 +49,7 @@ test('a run marked machine.disturbed makes a timed verdict inconclusive with its
 
 test('a run record naming its implementation puts it in the detail (hook for issue 15.5)', () => {
   const r = getUser();
-  r.runs = r.runs.map((x) => ({ ...x, implementation: x.protocol === 'grpc' ? 'grpc-js' : 'fastify' }));
+  r.runs = r.runs.map((x) => ({ ...x, implementation: { name: x.protocol === 'grpc' ? 'grpc-js' : 'fastify', version: null } }));
   const v = evaluate(BY_REF.get('grpc-10x-higher-throughput')!, ctx({ getUser: r }), {});
   assert.match(v.detail ?? '', /implementation: rest on fastify, grpc on grpc-js/);
 });
