@@ -142,7 +142,7 @@ export function chooseRuns(result: BenchResult, part: Part, ranking: Ranking): C
   const ranked = [...byImpl.entries()]
     .map(([name, runs]) => ({ name, runs, m: medianOfList([...runs.values()].map((r) => ranking.of(r) ?? NaN)) }))
     // Stable sort: an implementation with no figure goes last; equal medians keep the order met.
-    .sort((a, b) => (a.m === null ? 1 : b.m === null ? -1 : sign * (a.m - b.m)));
+    .sort((a, b) => (a.m === null || b.m === null ? Number(a.m === null) - Number(b.m === null) : sign * (a.m - b.m)));
   const best = ranked[0]!;
   // Worst to best, so the spread reads as a range ending at the figure decided on.
   const spread = [...ranked]

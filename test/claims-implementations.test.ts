@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { evaluate } from '../claims/evaluate.ts';
 import { REGISTRY } from '../claims/registry.ts';
 import { BENCH_RUNS } from '../claims/runs.ts';
-import { ops, perRepeat, runsByImplementation, runsOf } from '../claims/figures.ts';
+import { BY_P50, chooseRuns, ops, perRepeat, runsByImplementation, runsOf } from '../claims/figures.ts';
 import { parseCli } from '../harness/run/args.ts';
 import type { RunRecord } from '../harness/results/types.ts';
-import { ctx, getUser, getUserTwoImpls, resultOf, runOn as row } from './claims-fixtures.ts';
+import { ctx, getUser, getUserTwoImpls, resultOf, runOn } from './claims-fixtures.ts';
 
 const BY_REF = new Map(REGISTRY.map((e) => [e.ref, e]));
 
@@ -51,10 +51,10 @@ test('a claim comparing CPU or latency ranks implementations by that figure', ()
   // Latency, one call in flight: the lowest p50 decides.
   const rtt = resultOf(
     [0, 1].flatMap((i) => [
-      row('rest', 'fastify', i, { p50: 90 }),
-      row('rest', 'node-http', i, { p50: 70 }),
-      row('websocket', 'ws', i, { p50: 60 }),
-      row('websocket', 'websocket-node', i, { p50: 75 }),
+      runOn('rest', 'fastify', i, { p50: 90 }),
+      runOn('rest', 'node-http', i, { p50: 70 }),
+      runOn('websocket', 'ws', i, { p50: 60 }),
+      runOn('websocket', 'websocket-node', i, { p50: 75 }),
     ]),
   );
   const w = evaluate(BY_REF.get('intro-ws-1ms-vs-rest-100ms')!, ctx({ 'getUser-rtt': rtt }), {});
@@ -117,4 +117,12 @@ test('the getUser claims runs ask for every implementation; the others keep thei
     }
   for (const [id, spec] of Object.entries(BENCH_RUNS))
     if (spec.scenario !== 'getUser') assert.ok(!spec.args.includes('--impl') && !spec.quick.includes('--impl'), id);
+});
+
+test('an implementation with no figure to rank by is not chosen over one with a figure', () => {
+  const r = resultOf([0, 1].flatMap((i) => [runOn('rest', 'fastify', i, { p50: 90 }), runOn('rest', 'node-http', i)]));
+  r.runs = r.runs.map((x) => (x.implementation?.name === 'node-http' ? { ...x, latencyUs: null } : x));
+  const c = chooseRuns(r, { protocol: 'rest' }, BY_P50);
+  assert.equal(c.used, 'rest on fastify');
+  assert.match(c.note ?? '', /rest: node-http n\/a \.\. fastify 90 us p50, fastify used/);
 });
