@@ -65,6 +65,8 @@ export interface Observation {
   needs?: string;
   /** Extra figures for the reader: other sizes, other sides, the parts not decided on. */
   detail?: string;
+  /** The server implementations the figure was measured on, `rest on node-http, grpc on grpc-js` (issue 14.3). */
+  implementations?: string;
 }
 
 export interface Decision {

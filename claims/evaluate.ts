@@ -92,9 +92,11 @@ export function evaluate(entry: ClaimEntry, bench: BenchContext, checks: CheckRe
   const computed = m.kind === 'check' && m.check === 'sizes' && 'Computed from the specs (encoded in process, not sent)';
   const detail =
     [own && `Shows a harness setting: ${entry.ownSetting}`, computed, obs.detail].filter(Boolean).join('; ') || undefined;
+  // The table names the implementations behind a verdict (issue 14.3), when the run records name them.
+  const on = measured && obs.implementations ? `${measured}; ${obs.implementations}` : measured;
   return {
     ...base,
-    measured: own && measured ? `${measured} (harness setting)` : measured,
+    measured: own && on ? `${on} (harness setting)` : on,
     verdict: d.verdict,
     source,
     metric: m.metric,

@@ -2,6 +2,8 @@
 // runs of that repeat (interleaved A B C A B C, so a ratio pairs runs that ran close in time).
 import type { BenchResult, RunRecord } from '../harness/results/types.ts';
 import type { Observation } from './decide.ts';
+import { fmt } from './decide.ts';
+import { referenceNameOf } from '../harness/results/row-identity.ts';
 
 /** The bench runs the registry asks for, by id; the CLI maps them to `npm run bench` flags. */
 export type BenchRunId =
@@ -67,17 +69,96 @@ export interface BenchContext {
 
 export const isMissing = (r: BenchResult | { missing: string }): r is { missing: string } => 'missing' in r;
 
-/** Run of `protocol` (and `variant`, when given) in each repeat: Map<repeat, run>. */
-export function runsOf(result: BenchResult, protocol: string, variant?: string): Map<number, RunRecord> {
-  const out = new Map<number, RunRecord>();
+/** The implementation a run ran on: its own name, or for a record from before issue 14 its server's reference. */
+export const implementationOf = (r: RunRecord): string => r.implementation?.name ?? referenceNameOf(r.server) ?? '';
+
+/**
+ * Runs of `protocol` (and `variant`, when given) per implementation, each a Map<repeat, run>,
+ * implementations in the order first met: one implementation's repeat never stands for another's.
+ */
+export function runsByImplementation(
+  result: BenchResult,
+  protocol: string,
+  variant?: string,
+): Map<string, Map<number, RunRecord>> {
+  const byImpl = new Map<string, Map<number, RunRecord>>();
   for (const r of result.runs) {
     if (r.protocol !== protocol || r.state !== 'ok') continue;
     if (variant !== undefined ? r.variant !== variant : r.variant !== undefined && r.variant !== '') continue;
+    const name = implementationOf(r);
+    const out = byImpl.get(name) ?? byImpl.set(name, new Map()).get(name)!;
     // The last attempt of a repeat stands for it (issue 13); a superseded one only when no later attempt succeeded.
     if (r.superseded && out.has(r.repeat) && !out.get(r.repeat)!.superseded) continue;
     out.set(r.repeat, r);
   }
-  return out;
+  return byImpl;
+}
+
+/**
+ * How a protocol's implementations are ranked when a claim is about the protocol (issue 14.3):
+ * by the figure the claim compares, so the protocol is judged on its floor on this runtime.
+ */
+export interface Ranking {
+  of: (r: RunRecord) => number | null;
+  better: 'higher' | 'lower';
+  unit: string;
+}
+
+/** One implementation's runs of a part, and what the detail says about the choice. */
+export interface Chosen {
+  runs: Map<number, RunRecord>;
+  /** `rest on fastify`, `grpc: connect-node 12.1k .. grpc-js 18.4k ops/s, grpc-js used`; null for records that name none. */
+  note: string | null;
+  /** `grpc on grpc-js`: what the figure was measured on, for the table; null for records that name none. */
+  used: string | null;
+}
+
+const medianOfList = (xs: number[]): number | null => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return null;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * The runs a part is decided on. A part naming an implementation (a claim about a library) gets
+ * that one; otherwise the protocol's best implementation by `ranking`'s median over repeats, ties
+ * to the first met (the reference in a --impl all run). Records from before issue 14 name no
+ * implementation: they form one group and no note, so old inputs decide and read as before.
+ */
+export function chooseRuns(result: BenchResult, part: Part, ranking: Ranking): Chosen {
+  const byImpl = runsByImplementation(result, part.protocol, part.variant);
+  const named = result.runs.some((r) => r.protocol === part.protocol && r.implementation);
+  if (part.implementation !== undefined) {
+    const runs = byImpl.get(part.implementation) ?? new Map<number, RunRecord>();
+    return { runs, note: `${label(part)} (the claim is about this library)`, used: label(part) };
+  }
+  if (byImpl.size <= 1) {
+    const [name, runs] = [...byImpl.entries()][0] ?? ['', new Map<number, RunRecord>()];
+    const used = named && name ? `${label(part)} on ${name}` : null;
+    return { runs, note: used, used };
+  }
+  const sign = ranking.better === 'higher' ? -1 : 1;
+  const ranked = [...byImpl.entries()]
+    .map(([name, runs]) => ({ name, runs, m: medianOfList([...runs.values()].map((r) => ranking.of(r) ?? NaN)) }))
+    // Stable sort: an implementation with no figure goes last; equal medians keep the order met.
+    .sort((a, b) => (a.m === null || b.m === null ? Number(a.m === null) - Number(b.m === null) : sign * (a.m - b.m)));
+  const best = ranked[0]!;
+  // Worst to best, so the spread reads as a range ending at the figure decided on.
+  const spread = [...ranked]
+    .reverse()
+    .map((c) => `${c.name} ${c.m === null ? 'n/a' : fmt(c.m)}`)
+    .join(' .. ');
+  return {
+    runs: best.runs,
+    note: `${label(part)}: ${spread} ${ranking.unit}, ${best.name} used`,
+    used: `${label(part)} on ${best.name}`,
+  };
+}
+
+/** Run of `protocol` (and `variant`) in each repeat, on its best implementation by ops/s (see chooseRuns). */
+export function runsOf(result: BenchResult, protocol: string, variant?: string): Map<number, RunRecord> {
+  return chooseRuns(result, { protocol, ...(variant !== undefined && { variant }) }, BY_OPS).runs;
 }
 
 /** Why a run's timing figures are not the server's on a quiet machine, or null (issue 13: machine, superseded). */
@@ -90,9 +171,12 @@ export function machineDisturbance(r: RunRecord): string | null {
 export interface Part {
   protocol: string;
   variant?: string;
+  /** Set for a claim about a library: decided on that implementation, not the protocol's best. */
+  implementation?: string;
 }
 
-const label = (p: Part): string => (p.variant ? `${p.protocol}/${p.variant}` : p.protocol);
+const label = (p: Part): string =>
+  `${p.variant ? `${p.protocol}/${p.variant}` : p.protocol}${p.implementation ? ` on ${p.implementation}` : ''}`;
 
 export interface PerRepeatOptions {
   unit: string;
@@ -111,6 +195,8 @@ export interface PerRepeatOptions {
   /** The range each sample could lie in given the clock's resolution (see tickRange), and what it comes from. */
   range?: { of: (...runs: RunRecord[]) => [number, number] | null; resolution: string };
   detail?: string;
+  /** Which implementation of each protocol decides (issue 14.3); default the run's (defaultRanking). */
+  rankBy?: Ranking;
 }
 
 /**
@@ -126,7 +212,8 @@ export function perRepeat(
 ): Observation {
   const result = ctx.get(id);
   if (isMissing(result)) return { samples: [], unit: opts.unit, unavailable: result.missing };
-  const maps = parts.map((p) => runsOf(result, p.protocol, p.variant));
+  const chosen = parts.map((p) => chooseRuns(result, p, opts.rankBy ?? defaultRanking(id)));
+  const maps = chosen.map((c) => c.runs);
   const absent = parts.filter((_, i) => maps[i]!.size === 0).map(label);
   if (absent.length)
     return { samples: [], unit: opts.unit, unavailable: `the ${id} result has no successful ${absent.join(', ')} run` };
@@ -169,13 +256,11 @@ export function perRepeat(
     }
   }
   const resolution = opts.range && { resolution: opts.range.resolution };
-  // Hook for the protocol-vs-library work (issue 15.5): when run records name their server
-  // implementation, the detail says which one each figure came from.
-  const impls = parts.flatMap((p, i) => {
-    const names = [...new Set([...maps[i]!.values()].map((r) => r.implementation?.name))];
-    return names.every((n) => typeof n === 'string') && names.length ? [`${label(p)} on ${names.join(' / ')}`] : [];
-  });
-  if (impls.length) opts = { ...opts, detail: [opts.detail, `implementation: ${impls.join(', ')}`].filter(Boolean).join('; ') };
+  // The implementations behind the figure, and the spread between a protocol's (issue 14.3).
+  const impls = chosen.flatMap((c) => (c.note ? [c.note] : []));
+  if (impls.length) opts = { ...opts, detail: [opts.detail, `implementation: ${impls.join('; ')}`].filter(Boolean).join('; ') };
+  const used = chosen.flatMap((c) => (c.used ? [c.used] : [])).join(', ');
+  const on = used ? { implementations: used } : {};
   // Repeats run on a busy machine are set aside while at least two undisturbed ones remain.
   if (disturbed.length && clean.length >= 2 && !bound.length) {
     const note = `${samples.length - clean.length} of ${samples.length} repeats set aside: the machine was busy (${disturbed.join(', ')})`;
@@ -187,6 +272,7 @@ export function perRepeat(
       generatorBound: [],
       disturbed: [],
       detail: opts.detail ? `${opts.detail}; ${note}` : note,
+      ...on,
     };
   }
   // One run's capacity bounds the server's from below, one run's latency from above; a ratio of two runs bounds nothing.
@@ -200,20 +286,21 @@ export function perRepeat(
     disturbed,
     detail: opts.detail,
     ...(oneSided && { bound: oneSided }),
+    ...on,
   };
 }
 
-/** Median over repeats of one figure, for detail text. */
-export function medianOf(ctx: BenchContext, id: BenchRunId, part: Part, f: (r: RunRecord) => number | null): number | null {
+/** Median over repeats of one figure, for detail text: on the implementation perRepeat picks with the same ranking. */
+export function medianOf(
+  ctx: BenchContext,
+  id: BenchRunId,
+  part: Part,
+  f: (r: RunRecord) => number | null,
+  rankBy: Ranking = defaultRanking(id),
+): number | null {
   const result = ctx.get(id);
   if (isMissing(result)) return null;
-  const xs = [...runsOf(result, part.protocol, part.variant).values()]
-    .map(f)
-    .filter((x): x is number => x !== null && Number.isFinite(x))
-    .sort((a, b) => a - b);
-  if (!xs.length) return null;
-  const m = xs.length >> 1;
-  return xs.length % 2 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2;
+  return medianOfList([...chooseRuns(result, part, rankBy).runs.values()].map((r) => f(r) ?? NaN));
 }
 
 // Figures of one run.
@@ -230,6 +317,17 @@ export const overhead = (r: RunRecord): number | null => {
   return w === null || p === null ? null : w - p;
 };
 export const serverCpu = (r: RunRecord): number | null => r.cpuUsPerOp.server;
+
+// Rankings of a protocol's implementations (chooseRuns), by what a claim compares.
+export const BY_OPS: Ranking = { of: ops, better: 'higher', unit: 'ops/s' };
+export const BY_P50: Ranking = { of: p50, better: 'lower', unit: 'us p50' };
+export const BY_P99: Ranking = { of: p99, better: 'lower', unit: 'us p99' };
+export const BY_SERVER_CPU: Ranking = { of: serverCpu, better: 'lower', unit: 'us server CPU/call' };
+export const BY_WIRE: Ranking = { of: wire, better: 'lower', unit: 'B/call' };
+/** One call in flight compares latency; every other run compares capacity. */
+export function defaultRanking(id: BenchRunId): Ranking {
+  return id === 'getUser-rtt' ? BY_P50 : BY_OPS;
+}
 
 /**
  * One observation from several measured under different conditions (event rates, client

@@ -6,6 +6,9 @@
 import type { Rule } from './decide.ts';
 import type { Observation } from './decide.ts';
 import {
+  BY_P99,
+  BY_SERVER_CPU,
+  BY_WIRE,
   FANOUT,
   FANOUT_LOAD,
   medianOf,
@@ -17,6 +20,7 @@ import {
   wire,
   type BenchContext,
   type BenchRunId,
+  type Ranking,
 } from './figures.ts';
 import { fmt } from './decide.ts';
 import { pollingBandwidth, pollingLatency, pollingServerLoad } from './figures-push.ts';
@@ -104,7 +108,8 @@ const untestable = (reason: string): Measure => ({ kind: 'untestable', reason })
 const holds: Rule = { op: 'holds' };
 
 // Rows of the getUser scenario. The lean gRPC driver ('grpc') is the one that saturates the
-// grpc-js server; the stock client row ('grpc-js') is generator-bound at saturation.
+// gRPC server; the stock client row ('grpc-js') is generator-bound at saturation. A claim about
+// a protocol is decided on its fastest implementation in the run (claims/figures.ts chooseRuns).
 const REST = { protocol: 'rest' };
 const GRPC = { protocol: 'grpc' };
 const GRPC_JS = { protocol: 'grpc-js' };
@@ -112,21 +117,26 @@ const WS = { protocol: 'websocket' };
 const GQL = { protocol: 'graphql' };
 
 const tput = { unit: 'x', boundMatters: true, saturated: true } as const;
+// Issue 15.5: the guide's gRPC throughput figures are a Go server's; here they are measured on Node's best.
+const ON_THIS_STACK = "on this stack (Node 24, gRPC's fastest implementation here, this VM)";
+const SETTLED_BY_GO =
+  'the claim as written is about a Go server: a grpc-go server behind the same contract, measured the same way, would settle it';
 const lat = { unit: 'x', boundMatters: true, quiet: true } as const;
 const bytes = { boundMatters: false } as const;
 /** CPU per operation on both ends together (null when either is unknown). */
 const bothCpu = (r: Parameters<typeof serverCpu>[0]): number | null =>
   r.cpuUsPerOp.server === null || r.cpuUsPerOp.client === null ? null : r.cpuUsPerOp.server + r.cpuUsPerOp.client;
 
-/** Median of a figure for detail text, "n/a" when the run is missing. */
+/** Median of a figure for detail text, "n/a" when the run is missing; `rankBy` as the claim's perRepeat (figures.ts). */
 function med(
   ctx: BenchContext,
   id: BenchRunId,
   part: { protocol: string; variant?: string },
   f: Parameters<typeof medianOf>[3],
   unit = '',
+  rankBy?: Ranking,
 ): string {
-  const m = medianOf(ctx, id, part, f);
+  const m = medianOf(ctx, id, part, f, rankBy);
   return m === null ? 'n/a' : `${fmt(m)}${unit}`;
 }
 
@@ -169,8 +179,10 @@ export const REGISTRY: ClaimEntry[] = [
     part: 'the REST half; Kafka is not in the harness',
     claim: 'REST tops out around 10K requests/s',
     guide: 'Throughput: ... 10K req/sec (REST)',
-    measure: bench(['getUser'], 'REST getUser ops/s, one fastify process on one core, saturated', (ctx) =>
-      perRepeat(ctx, 'getUser', [REST], ops, { unit: 'ops/s', boundMatters: true, saturated: true }),
+    measure: bench(
+      ['getUser'],
+      "REST getUser ops/s, one server process on one core, saturated (REST's fastest implementation here)",
+      (ctx) => perRepeat(ctx, 'getUser', [REST], ops, { unit: 'ops/s', boundMatters: true, saturated: true }),
     ),
     rule: { op: 'approx', value: 10_000, factor: 1.5 },
   },
@@ -511,7 +523,8 @@ export const REGISTRY: ClaimEntry[] = [
         unit: 'us',
         boundMatters: true,
         quiet: true,
-        detail: `p99 at saturation (32 in flight): ${med(ctx, 'getUser', REST, p99, ' us')}`,
+        rankBy: BY_P99,
+        detail: `p99 at saturation (32 in flight): ${med(ctx, 'getUser', REST, p99, ' us', BY_P99)}`,
       }),
     ),
     rule: { op: '>=', value: 10_000 },
@@ -814,12 +827,12 @@ export const REGISTRY: ClaimEntry[] = [
     testable: 'yes',
     claim: 'One gRPC server handles 100K calls/s',
     guide: 'Throughput: 100K RPS on single server',
-    measure: bench(['getUser'], 'getUser calls/s of one grpc-js server process (one core), lean driver', (ctx) =>
+    measure: bench(['getUser'], `getUser calls/s of one gRPC server process (one core), lean driver, ${ON_THIS_STACK}`, (ctx) =>
       perRepeat(ctx, 'getUser', [GRPC], ops, {
         unit: 'ops/s',
         boundMatters: true,
         saturated: true,
-        detail: 'grpc-js runs its calls on one thread: one process uses about one core',
+        detail: `a Node gRPC server runs its calls on one thread: one process uses about one core; ${SETTLED_BY_GO}`,
       }),
     ),
     rule: { op: '>=', value: 100_000 },
@@ -989,7 +1002,10 @@ export const REGISTRY: ClaimEntry[] = [
       perRepeat(ctx, 'getUser', [REST, GRPC], (r, g) => ((serverCpu(r)! - serverCpu(g)!) * 10_000) / 1e6, {
         unit: 'cores',
         boundMatters: true,
-        detail: `server CPU us/call REST ${med(ctx, 'getUser', REST, serverCpu)}, gRPC ${med(ctx, 'getUser', GRPC, serverCpu)} (negative: gRPC costs more)`,
+        rankBy: BY_SERVER_CPU,
+        detail:
+          `server CPU us/call REST ${med(ctx, 'getUser', REST, serverCpu, '', BY_SERVER_CPU)}, ` +
+          `gRPC ${med(ctx, 'getUser', GRPC, serverCpu, '', BY_SERVER_CPU)} (negative: gRPC costs more)`,
       }),
     ),
     rule: { op: '>=', value: 50 },
@@ -1002,8 +1018,10 @@ export const REGISTRY: ClaimEntry[] = [
     testable: 'yes',
     claim: 'A Node.js REST server does 10-20K requests/s',
     guide: 'Throughput: 10-20K requests/second',
-    measure: bench(['getUser'], 'REST getUser ops/s, one fastify process on one core', (ctx) =>
-      perRepeat(ctx, 'getUser', [REST], ops, { unit: 'ops/s', boundMatters: true, saturated: true }),
+    measure: bench(
+      ['getUser'],
+      "REST getUser ops/s, one server process on one core (REST's fastest implementation here)",
+      (ctx) => perRepeat(ctx, 'getUser', [REST], ops, { unit: 'ops/s', boundMatters: true, saturated: true }),
     ),
     rule: { op: 'between', lo: 10_000, hi: 20_000 },
   },
@@ -1030,7 +1048,10 @@ export const REGISTRY: ClaimEntry[] = [
     testable: 'no',
     claim: 'A gRPC server in Go does 100-200K requests/s',
     guide: 'Throughput: 100-200K requests/second',
-    measure: untestable('about gRPC in Go; the harness serves gRPC with grpc-js (see grpc-100k-rps-single-server)'),
+    measure: untestable(
+      'about a gRPC server in Go, which the harness does not have; ' +
+        `grpc-100k-rps-single-server measures the same figure ${ON_THIS_STACK}. ${SETTLED_BY_GO}`,
+    ),
   },
   {
     ref: 'grpc-10x-higher-throughput',
@@ -1040,8 +1061,11 @@ export const REGISTRY: ClaimEntry[] = [
     testable: 'yes',
     claim: 'gRPC has 10x the throughput of REST',
     guide: 'Result: 10x higher throughput with gRPC',
-    measure: bench(['getUser'], 'gRPC ops/s / REST ops/s, getUser, one server process each', (ctx) =>
-      perRepeat(ctx, 'getUser', [REST, GRPC], (r, g) => ops(g) / ops(r), tput),
+    measure: bench(['getUser'], `gRPC ops/s / REST ops/s, getUser, one server process each, ${ON_THIS_STACK}`, (ctx) =>
+      perRepeat(ctx, 'getUser', [REST, GRPC], (r, g) => ops(g) / ops(r), {
+        ...tput,
+        detail: `the guide sets gRPC in Go against REST in Node.js; here both are Node; ${SETTLED_BY_GO}`,
+      }),
     ),
     rule: { op: '>=', value: 10 },
   },
@@ -1126,6 +1150,7 @@ export const REGISTRY: ClaimEntry[] = [
         perRepeat(ctx, 'getUser', [REST, GRPC], (r, g) => wire(r)! / wire(g)!, {
           ...bytes,
           unit: 'x',
+          rankBy: BY_WIRE,
           detail: `bytes of the bench's lean clients (minimal headers; per client profile see grpc-payload-19x-smaller); 1M requests/day is 11.6/s: ${(() => {
             const r = medianOf(ctx, 'getUser', REST, ops);
             const g = medianOf(ctx, 'getUser', GRPC, ops);
@@ -1241,6 +1266,7 @@ export const REGISTRY: ClaimEntry[] = [
         unit: 'us',
         boundMatters: true,
         quiet: true,
+        rankBy: BY_P99,
         detail:
           'an upper-bound claim: a generator-bound or disturbed run can only inflate latency, so its p99 still bounds the server side from above',
       }),
@@ -1266,6 +1292,7 @@ export const REGISTRY: ClaimEntry[] = [
           unit: 'B',
           exact: true,
           round: Math.round,
+          rankBy: BY_WIRE,
           detail:
             'ws frames: 2 B server->client and 6 B client->server up to 125 B, 4/8 B up to 64 KiB, 10/14 B beyond (RFC 6455, 2-14 B); REST overhead per call is in http-overhead-800-vs-28-grpc',
         },
@@ -1298,7 +1325,7 @@ export const REGISTRY: ClaimEntry[] = [
         'getUser',
         [WS],
         (w) => (Math.max(w.bytesPerOp!.out - w.payloadBytes!.request, w.bytesPerOp!.in - w.payloadBytes!.response) <= 14 ? 1 : 0),
-        { ...bytes, unit: '', exact: true },
+        { ...bytes, unit: '', exact: true, rankBy: BY_WIRE },
       ),
     ),
     rule: holds,

@@ -94,6 +94,23 @@ export const getUser = (boundGrpcRepeat = -1): BenchResult =>
     ]),
   );
 
+/** A record of `protocol` run on the named server implementation (issue 14: `implementation` on run records). */
+export const runOn = (protocol: string, impl: string, repeat: number, f: RunFigures = {}): RunRecord => ({
+  ...runOf(protocol, repeat, f),
+  implementation: { name: impl, version: '1.0.0' },
+});
+
+/** getUser --impl all: two implementations of REST and of gRPC, interleaved as the runner writes them. */
+export const getUserTwoImpls = (): BenchResult =>
+  resultOf(
+    [0, 1, 2].flatMap((i) => [
+      runOn('rest', 'fastify', i, { ops: 40_000 + i * 1000, cpu: 25, bytes: [80, 419] }),
+      runOn('rest', 'node-http', i, { ops: 50_000 + i * 1000, cpu: 20, bytes: [80, 380] }),
+      runOn('grpc', 'grpc-js', i, { ops: 16_000 + i * 500, cpu: 59, bytes: [54, 161] }),
+      runOn('grpc', 'connect-node', i, { ops: 12_000 + i * 500, cpu: 45, bytes: [54, 170] }),
+    ]),
+  );
+
 export interface DeliveryFigures {
   subscribers: number;
   rate: number;

@@ -47,11 +47,11 @@ test('a run marked machine.disturbed makes a timed verdict inconclusive with its
   assert.equal(evaluate(BY_REF.get('rest-node-10-20k-rps')!, ctx({ getUser: r }), {}).verdict, 'refuted');
 });
 
-test('a run record naming its implementation puts it in the detail (hook for issue 15.5)', () => {
+test('a run record naming its implementation puts it in the detail (issue 14.3)', () => {
   const r = getUser();
-  r.runs = r.runs.map((x) => ({ ...x, implementation: { name: x.protocol === 'grpc' ? 'grpc-js' : 'fastify', version: null } }));
+  r.runs = r.runs.map((x) => ({ ...x, implementation: { name: x.protocol === 'grpc' ? 'grpc-js' : 'fastify', version: '1' } }));
   const v = evaluate(BY_REF.get('grpc-10x-higher-throughput')!, ctx({ getUser: r }), {});
-  assert.match(v.detail ?? '', /implementation: rest on fastify, grpc on grpc-js/);
+  assert.match(v.detail ?? '', /implementation: rest on fastify; grpc on grpc-js/);
 });
 
 test('the last attempt of a repeat stands for it; a superseded one only when nothing later succeeded', () => {
