@@ -1,7 +1,6 @@
 // Issue 15.12: a claims table rebuilds byte for byte from the inputs saved beside it, with no
 // bench and no check run. The fixture directory is made here from fixed inputs through the same
-// step a claims run takes (saveAndWrite). A test of the committed table is one line:
-//   test('...', () => rebuildsExactly('results/claims-runs', 'results/claims.md'));
+// step a claims run takes (saveAndWrite); the last test rebuilds the committed table.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -10,6 +9,9 @@ import path from 'node:path';
 import { main, saveAndWrite } from '../claims/cli.ts';
 import { rebuildsExactly } from './claims-rebuild-helper.ts';
 import { INPUTS_FILE } from '../claims/inputs.ts';
+import { fileURLToPath } from 'node:url';
+
+const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
 import { wireObservations } from '../claims/figures-wire.ts';
 import { FANOUT_LOAD } from '../claims/figures.ts';
 import { fanoutRun, getUser, getUserTwoImpls, resultOf } from './claims-fixtures.ts';
@@ -108,4 +110,8 @@ test('--from DIR without saved inputs, or mixed with other inputs, exits 2 and s
   } finally {
     console.error = err;
   }
+});
+
+test('the committed results/claims.md is exactly what results/claims-runs rebuilds', async () => {
+  await rebuildsExactly(path.join(ROOT_DIR, 'results/claims-runs'), path.join(ROOT_DIR, 'results/claims.md'));
 });
