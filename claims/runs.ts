@@ -64,7 +64,7 @@ const FANOUT_LOAD_ROWS = [
 export const BENCH_RUNS: Record<BenchRunId, BenchRunSpec> = {
   getUser: {
     scenario: 'getUser',
-    args: ['--repeat', '3', ...EVERY_IMPL],
+    args: ['--repeat', '3', ...EVERY_IMPL, ...FULL],
     quick: ['--repeat', '3', ...EVERY_IMPL, ...QUICK],
     matches: (r) => !oneInFlight(r),
   },
