@@ -675,7 +675,10 @@ export const REGISTRY: ClaimEntry[] = [
       'median latency of GET /v1/users/1 on a new connection each time minus on one keep-alive connection (node:http), ms',
     ),
     rule: { op: '>=', value: 50 },
-    needs: 'WAN round-trip time (loopback RTT is tens of microseconds)',
+    // The delaying proxy (harness/run/delay-proxy.ts) cannot stand in: it delays data, not TCP's
+    // handshake, and the handshake round trip is what keep-alive saves.
+    needs:
+      'a link whose round trip delays the TCP handshake too: two hosts on a WAN, or a kernel with sch_netem (this one has none; the harness\'s delaying proxy delays data, not handshakes)',
   },
   {
     ref: 'rate-limit-429-retry-after',
