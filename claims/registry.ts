@@ -678,7 +678,7 @@ export const REGISTRY: ClaimEntry[] = [
     // The delaying proxy (harness/run/delay-proxy.ts) cannot stand in: it delays data, not TCP's
     // handshake, and the handshake round trip is what keep-alive saves.
     needs:
-      'a link whose round trip delays the TCP handshake too: two hosts on a WAN, or a kernel with sch_netem (this one has none; the harness\'s delaying proxy delays data, not handshakes)',
+      "a link whose round trip delays the TCP handshake too: two hosts on a WAN, or a kernel with sch_netem (this one has none; the harness's delaying proxy delays data, not handshakes)",
   },
   {
     ref: 'rate-limit-429-retry-after',

@@ -45,7 +45,13 @@ export function main(argv: string[]): number {
   if (problems.length) throw new InputError(`${problems.join('; ')}\n${USAGE}`);
   const runs: StabilityRun[] = positionals.map((dir) => {
     const run = rebuildFrom(dir);
-    return { label: path.relative(process.cwd(), dir) || dir, generatedAt: run.generatedAt, mode: run.mode, claims: run.claims, rows: rowsOf(dir) };
+    return {
+      label: path.relative(process.cwd(), dir) || dir,
+      generatedAt: run.generatedAt,
+      mode: run.mode,
+      claims: run.claims,
+      rows: rowsOf(dir),
+    };
   });
   const s = compareRuns(runs);
   const text = renderStability(s);

@@ -86,7 +86,11 @@ export function renderStability(s: Stability): string {
       (s.changes.length ? ':' : '.'),
   ];
   if (s.changes.length) {
-    lines.push('', `| line | claim | ${s.runs.map((r) => cell(r.label)).join(' | ')} |`, `| ---: | --- |${' --- |'.repeat(s.runs.length)}`);
+    lines.push(
+      '',
+      `| line | claim | ${s.runs.map((r) => cell(r.label)).join(' | ')} |`,
+      `| ---: | --- |${' --- |'.repeat(s.runs.length)}`,
+    );
     for (const r of s.changes)
       lines.push(
         `| ${r.line} | \`${r.ref}\`${r.flip ? ' **flip**' : ''} | ` +

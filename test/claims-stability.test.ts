@@ -55,7 +55,10 @@ test('a claim confirmed in one run and refuted in another is a flip; a move to i
 });
 
 test('a claim present in only some runs shows as absent there and is not a flip', () => {
-  const s = compareRuns([run('a', [claim('x', 1, 'confirmed')]), run('b', [claim('x', 1, 'confirmed'), claim('new', 2, 'refuted')])]);
+  const s = compareRuns([
+    run('a', [claim('x', 1, 'confirmed')]),
+    run('b', [claim('x', 1, 'confirmed'), claim('new', 2, 'refuted')]),
+  ]);
   assert.equal(s.flips.length, 0);
   assert.deepEqual(s.rows.find((r) => r.ref === 'new')!.verdicts, [null, 'refuted']);
   assert.equal(s.changes.length, 0);
