@@ -1,5 +1,6 @@
 // Checks that compute rather than run servers: sizes from the guide's own examples (exact),
 // protobuf compatibility, and a serialization micro-benchmark (timed, so repeated).
+import { median } from '../harness/metrics/stats.ts';
 import protobuf from 'protobufjs';
 import { pack as msgpackPack, unpack as msgpackUnpack, isNativeAccelerationEnabled } from 'msgpackr';
 import {
@@ -143,21 +144,29 @@ function protoCompat(): ReturnType<typeof held> {
   );
 }
 
-/** ns per call of `f`, timed over `ms` after a warm-up, as the median of `rounds` rounds. */
+/**
+ * ns per call of `f` over `ms` after a warm-up: the median of 10 ms slices, not the mean of the
+ * whole span, so a burst of CPU steal in one slice (this VM has them) moves one slice, not the round.
+ */
 function timePerCall(f: () => unknown, ms: number): number {
   let sink = 0;
   for (let i = 0; i < 20_000; i++) sink += f() ? 1 : 0;
-  let n = 0;
-  const start = process.hrtime.bigint();
-  const end = start + BigInt(ms * 1e6);
-  let now = start;
-  while (now < end) {
-    for (let i = 0; i < 1000; i++) sink += f() ? 1 : 0;
-    n += 1000;
-    now = process.hrtime.bigint();
+  const slices: number[] = [];
+  const sliceNs = 10_000_000n;
+  const end = process.hrtime.bigint() + BigInt(ms * 1e6);
+  for (let start = process.hrtime.bigint(); start < end;) {
+    let n = 0;
+    let now = start;
+    while (now - start < sliceNs) {
+      for (let i = 0; i < 100; i++) sink += f() ? 1 : 0;
+      n += 100;
+      now = process.hrtime.bigint();
+    }
+    slices.push(Number(now - start) / n);
+    start = now;
   }
   if (sink < 0) console.log(sink); // keeps the calls from being optimised away
-  return Number(now - start) / n;
+  return median(slices);
 }
 
 /** JSON vs protobufjs per call, microseconds; one sample per round (rounds interleaved). */

@@ -232,12 +232,20 @@ export function decide(rule: Rule, obs: Observation, opts: DecideOptions = {}): 
   if (sides.every((s) => s === 'against'))
     return { verdict: 'refuted', reason: xs.length > 1 ? `no repeat ${target}` : `not ${target}`, figure };
   if (rule.op === 'holds') return inconclusive(`held in ${sides.filter((s) => s === 'for').length} of ${xs.length} tries`);
-  if (labels && sides.every((x) => x !== 'close')) {
-    const held = [...new Set(labels.filter((_, i) => sides[i] === 'for'))];
-    const missed = [...new Set(labels.filter((_, i) => sides[i] === 'against'))];
-    // Each condition decided, and no condition on both sides: a claim that names none must hold under each.
-    if (held.length && missed.length && !held.some((l) => missed.includes(l)))
-      return { verdict: 'refuted', reason: `${target} at ${held.join(', ')}, not at ${missed.join(', ')}`, figure };
+  if (labels) {
+    // A claim that names no condition must hold under each: one condition missed in every repeat
+    // refutes it, however close another condition came (polling bandwidth near 10x at 0.1 event/s
+    // does not save it at 1 event/s, where it is 1.7x).
+    const conditions = [...new Set(labels)];
+    const all = (l: string, s: string): boolean => sides.every((x, i) => labels[i] !== l || x === s);
+    const missed = conditions.filter((l) => all(l, 'against'));
+    const held = conditions.filter((l) => all(l, 'for'));
+    if (missed.length)
+      return {
+        verdict: 'refuted',
+        reason: `${held.length ? `${target} at ${held.join(', ')}, ` : ''}not at ${missed.join(', ')}`,
+        figure,
+      };
   }
   if (sides.includes('for') && sides.includes('against'))
     return inconclusive(`the spread over repeats crosses the threshold (${target})`);

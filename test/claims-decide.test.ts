@@ -300,3 +300,17 @@ test('several result files of one run merge as further repeats', async () => {
   );
   assert.equal(mergeAsRepeats([a]), a);
 });
+
+test('a claim that must hold under each condition is refuted by one condition missed in every repeat, however close another came', () => {
+  const obs = {
+    samples: [9.7, 9.2, 9.9, 1.7, 1.69, 1.68],
+    unit: 'x',
+    labels: ['0.1 event/s', '0.1 event/s', '0.1 event/s', '1 event/s', '1 event/s', '1 event/s'],
+  };
+  const d = decide({ op: '>=', value: 10 }, obs);
+  assert.equal(d.verdict, 'refuted');
+  assert.equal(d.reason, 'not at 1 event/s');
+  // A condition on both sides of the threshold refutes nothing by itself.
+  const split = decide({ op: '>=', value: 10 }, { ...obs, samples: [12, 13, 12, 9, 11, 12] });
+  assert.equal(split.verdict, 'inconclusive');
+});
