@@ -74,7 +74,7 @@ async function unary<T>(c: Client, method: string, req: unknown, md = new grpc.M
 /** A server-streaming call: messages received and the final status. */
 function serverStream(c: Client, method: string, req: unknown): Promise<{ code: number; messages: number }> {
   return withTimeout(
-    new Promise((resolve) => {
+    new Promise<{ code: number; messages: number }>((resolve) => {
       let messages = 0;
       const s = (c[method] as (r: unknown) => grpc.ClientReadableStream<unknown>)(req);
       s.on('data', () => messages++);
@@ -183,7 +183,15 @@ export async function observeHealth(): Promise<HealthSeen> {
     await wu.until(1);
     health.setStatus(LATE_SERVICE, 'SERVING');
     await wu.until(2);
-    return { getUser, checkServer, checkService, checkAfter, checkUnknown, watchService: [...w.seen], watchUnknown: [...wu.seen] };
+    return {
+      getUser,
+      checkServer,
+      checkService,
+      checkAfter,
+      checkUnknown,
+      watchService: [...w.seen],
+      watchUnknown: [...wu.seen],
+    };
   } finally {
     for (const w of watches) w.cancel();
     users.close();

@@ -95,7 +95,8 @@ async function walk(mode: Walk['mode'], call: Call, admin: Database.Database): P
   let after = 0;
   // Bounded: more pages than the table can fill would mean the paging loops.
   while (pages.length < before.length / DRIFT_PAGE + 5) {
-    const path = mode === 'offset' ? `/v1/users?offset=${offset}&limit=${DRIFT_PAGE}` : `/v1/users?after=${after}&limit=${DRIFT_PAGE}`;
+    const path =
+      mode === 'offset' ? `/v1/users?offset=${offset}&limit=${DRIFT_PAGE}` : `/v1/users?after=${after}&limit=${DRIFT_PAGE}`;
     const page = (await call('GET', path)) as { users: { id: number }[]; nextAfter: number | null };
     const ids = page.users.map((u) => u.id);
     pages.push(ids);
@@ -154,7 +155,7 @@ export async function offsetDriftCheck(): Promise<CheckResult> {
   const detail =
     `REST GET /v1/users on the SQLite store (${DRIFT_USERS} users, ${DRIFT_PAGE} per page, ascending id: the only order ` +
     `the API offers), row ${DELETED_INDEX + 1} of page 1 deleted by a second database connection. ` +
-    `${summary('by ?offset=', offset, o)}. ${summary('by ?after= cursor', cursor, c)}. ` +
+    `${summary('By ?offset=', offset, o)}. ${summary('By ?after= cursor', cursor, c)}. ` +
     'Only the skip can show here: a new user takes the next id, so it comes after the rows already there and no ' +
     'insert falls ahead of an offset (a duplicate needs a newest-first order the API does not have)';
   return { offsetSkips: held(offsetBroke && cursorHeld, detail) };

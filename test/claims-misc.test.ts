@@ -4,7 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { consistency, DRIFT_PAGE, DRIFT_USERS, offsetDriftCheck, offsetDriftWalks, type Walk } from '../claims/checks-offset-drift.ts';
+import {
+  consistency,
+  DRIFT_PAGE,
+  DRIFT_USERS,
+  offsetDriftCheck,
+  offsetDriftWalks,
+  type Walk,
+} from '../claims/checks-offset-drift.ts';
 import {
   grpcExtrasCheck,
   healthAsSpecified,
@@ -16,7 +23,17 @@ import { BY_REF } from '../claims/registry.ts';
 import { SERVICE_NAME } from '../proto/contract.ts';
 
 test('consistency: a skipped, a repeated and a deleted user, and the page the new user came on', () => {
-  const w: Walk = { mode: 'offset', before: [1, 2, 3, 4, 5, 6], deleted: 2, inserted: 7, pages: [[1, 2], [4, 4], [6, 7]] };
+  const w: Walk = {
+    mode: 'offset',
+    before: [1, 2, 3, 4, 5, 6],
+    deleted: 2,
+    inserted: 7,
+    pages: [
+      [1, 2],
+      [4, 4],
+      [6, 7],
+    ],
+  };
   assert.deepEqual(consistency(w), { skipped: [3, 5], duplicated: [4], insertedOnPage: 3 });
 });
 
@@ -25,7 +42,10 @@ test('offset pages skip the first user of page 2 after a delete on page 1; curso
   // A fresh table: ids 1..DRIFT_USERS, page 1 is 1..DRIFT_PAGE and its 5th user is deleted.
   assert.deepEqual(offset.before.length, DRIFT_USERS);
   assert.equal(offset.deleted, 5);
-  assert.deepEqual(offset.pages[0], Array.from({ length: DRIFT_PAGE }, (_, i) => i + 1));
+  assert.deepEqual(
+    offset.pages[0],
+    Array.from({ length: DRIFT_PAGE }, (_, i) => i + 1),
+  );
   // Every later row moved up one place, so offset DRIFT_PAGE starts one user late.
   assert.equal(offset.pages[1]![0], DRIFT_PAGE + 2);
   const o = consistency(offset);
@@ -47,8 +67,8 @@ test('offset pages skip the first user of page 2 after a delete on page 1; curso
 test('the offset check holds on the REST server, with the counts in its detail', async () => {
   const r = (await offsetDriftCheck()).offsetSkips!;
   assert.deepEqual(r.samples, [1], r.detail);
-  assert.match(r.detail ?? '', /by \?offset=: \d+ pages, \d+ users returned .*skipped 1 \(user 21\), repeated 0/);
-  assert.match(r.detail ?? '', /by \?after= cursor: .*skipped 0, repeated 0/);
+  assert.match(r.detail ?? '', /By \?offset=: \d+ pages, \d+ users returned .*skipped 1 \(user 21\), repeated 0/);
+  assert.match(r.detail ?? '', /By \?after= cursor: .*skipped 0, repeated 0/);
 });
 
 test('health: SERVING, then NOT_SERVING on Check and on the open Watch; unknown service NOT_FOUND by Check, SERVICE_UNKNOWN by Watch', async () => {
