@@ -29,6 +29,9 @@ import { nPlusOneCheck } from './checks-nplusone.ts';
 import { h2Check } from './checks-h2.ts';
 import { paginationCheck } from './checks-pagination.ts';
 import { wireCheck } from './checks-wire.ts';
+// claims-misc (issue 15.13)
+import { offsetDriftCheck } from './checks-offset-drift.ts';
+import { grpcExtrasCheck } from './checks-grpc-extras.ts';
 import { InputError, ResultReadError } from '../harness/errors.ts';
 import { runEntry } from '../harness/run/entry.ts';
 
@@ -49,6 +52,8 @@ export const CHECKS: Record<CheckId, (quick: boolean) => CheckResult | Promise<C
   h2: () => h2Check(),
   pagination: (quick) => paginationCheck(quick ? 3 : 5),
   wire: () => wireCheck(),
+  offsetDrift: () => offsetDriftCheck(), // claims-misc (issue 15.13)
+  grpcExtras: () => grpcExtrasCheck(), // claims-misc (issue 15.13)
 };
 
 const FLAGS = {

@@ -26,7 +26,21 @@ import { fmt } from './decide.ts';
 import { pollingBandwidth, pollingLatency, pollingServerLoad } from './figures-push.ts';
 
 /** In-process checks (claims/checks.ts); each returns observations by key. */
-export type CheckId = 'sizes' | 'micro' | 'gql' | 'http' | 'grpc' | 'ws' | 'sse' | 'nPlusOne' | 'h2' | 'pagination' | 'wire';
+export type CheckId =
+  | 'sizes'
+  | 'micro'
+  | 'gql'
+  | 'http'
+  | 'grpc'
+  | 'ws'
+  | 'sse'
+  | 'nPlusOne'
+  | 'h2'
+  | 'pagination'
+  | 'wire'
+  // claims-misc (issue 15.13): offset pages on a changing table; gRPC health and interceptors.
+  | 'offsetDrift'
+  | 'grpcExtras';
 
 export type Measure =
   | { kind: 'bench'; runs: BenchRunId[]; metric: string; extract: (ctx: BenchContext) => Observation }
@@ -414,10 +428,17 @@ export const REGISTRY: ClaimEntry[] = [
     testable: 'yes',
     claim: 'Offset pages duplicate or skip items when data changes between pages',
     guide: '✗ Inconsistent results if data changes',
-    measure: untestable(
-      'offset pages shift only when rows are inserted or deleted before the offset; the contract has no delete, and new users get the next id, so they land after every page a client is reading (ids ascending)',
+    part: 'the skip: GET /v1/users orders by ascending id only and a new user takes the next id, so no insert can fall ahead of an offset and the duplicate half (a newest-first order) cannot happen through this API',
+    // Through the REST API as a client reads it; the delete is an admin job's, on its own database
+    // connection (the contract has no delete route). The table size and page size are the check's
+    // choices; any delete before the offset shifts every later page by one.
+    measure: check(
+      'offsetDrift',
+      'offsetSkips',
+      'REST GET /v1/users on SQLite, 200 users in pages of 20, by ?offset= and by ?after= cursor, one user of page 1 deleted (and one created) before page 2: users skipped or repeated by each',
     ),
-    needs: 'a delete operation or a newest-first ordering in the contract',
+    // Held: the offset pages skip (or repeat) a user and the cursor pages neither.
+    rule: holds,
   },
   // ------------------------------------------------------------------ HTTP/2
   {
@@ -1095,8 +1116,14 @@ export const REGISTRY: ClaimEntry[] = [
     testable: 'yes',
     claim: 'gRPC interceptors act as middleware',
     guide: '**2. Interceptors (Middleware)**',
-    measure: untestable('the reference server has no interceptors; needs a grpc-interceptors check (not built yet)'),
-    needs: 'interceptors on the reference server (not built yet)',
+    measure: check(
+      'grpcExtras',
+      'interceptors',
+      'check-only grpc-js server with a logging and an auth server interceptor; 3 calls through a client interceptor adding the token, 3 without it: passed, refused UNAUTHENTICATED before the handler, all logged',
+    ),
+    rule: holds,
+    ownSetting:
+      "the interceptors are the check's own, on a check-only grpc-js server (the reference server has none): the verdict shows grpc-js's interceptor API carries middleware, not that the bench's server uses any",
   },
   {
     ref: 'grpc-client-side-round-robin',
@@ -1121,10 +1148,14 @@ export const REGISTRY: ClaimEntry[] = [
     testable: 'yes',
     claim: 'The gRPC health API reports SERVING / NOT_SERVING / SERVICE_UNKNOWN',
     guide: "SERVICE_UNKNOWN: Service doesn't exist",
-    measure: untestable(
-      'the reference server registers no grpc.health.v1.Health service and grpc-health-check is not a dependency',
+    measure: check(
+      'grpcExtras',
+      'health',
+      'grpc.health.v1 client against a check-only grpc-js server with UserService and grpc-health-check: Check and Watch while serving, after NOT_SERVING, and for an unknown service',
     ),
-    needs: 'a Health service on the reference server (not built yet)',
+    rule: holds,
+    ownSetting:
+      "the reference server registers no health service; the check adds grpc-node's (grpc-health-check's HealthImplementation) beside UserService and sets the statuses itself: the verdict shows that implementation answers as the protocol specifies",
   },
   {
     ref: 'grpc-caching-complex',
