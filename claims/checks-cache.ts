@@ -183,7 +183,11 @@ async function markedOrigin(): Promise<{ origin: string; count: () => number; cl
     req.on('end', () => {
       n++;
       const body = '{"data":{"user":{"id":"1"}}}';
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length, 'cache-control': GUIDE_CACHE_CONTROL });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': body.length,
+        'cache-control': GUIDE_CACHE_CONTROL,
+      });
       res.end(body);
     });
   });
@@ -277,7 +281,11 @@ const grpcFrame = (msg: Uint8Array): Buffer => {
  */
 async function recordingServer(): Promise<{ port: number; calls: RecordedCall[]; close: () => Promise<void> }> {
   const calls: RecordedCall[] = [];
-  const reply = grpcFrame(protoType('User').encode(userToProto(baseStore().getUser(1)!)).finish());
+  const reply = grpcFrame(
+    protoType('User')
+      .encode(userToProto(baseStore().getUser(1)!))
+      .finish(),
+  );
   const server = http2.createServer();
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (s) => {
@@ -474,7 +482,12 @@ export async function cacheCheck(opts: CacheCheckOptions = {}): Promise<CheckRes
     if (!r) return unavailable('the REST GET half (maxAge) did not run');
     const w = g.wire;
     return held(
-      w.method === 'POST' && /^application\/grpc/.test(w.contentType) && g.reference === n && g.ok === n && g.marked === n && r.origin === 1,
+      w.method === 'POST' &&
+        /^application\/grpc/.test(w.contentType) &&
+        g.reference === n &&
+        g.ok === n &&
+        g.marked === n &&
+        r.origin === 1,
       `a grpc-js GetUser as a node:http2 server received it: :method ${w.method}, :path ${w.path}, content-type ` +
         `${w.contentType}, te ${w.te}, a ${w.bodyBytes} B binary body (protobuf after the 5-byte frame header ${w.head}); ` +
         `replayed ${n} times through one RFC 9111 cache over h2c (undici H2CClient): ${outOf(g.reference)} reached the ` +

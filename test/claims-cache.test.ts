@@ -87,11 +87,10 @@ test('the caching claims are decided by the cache check, without a `needs` that 
   };
   for (const [ref, key] of Object.entries(keys)) {
     const e = BY_REF.get(ref)!;
-    assert.deepEqual([e.measure.kind, 'check' in e.measure && e.measure.check, 'key' in e.measure && e.measure.key], [
-      'check',
-      'cache',
-      key,
-    ]);
+    assert.deepEqual(
+      [e.measure.kind, 'check' in e.measure && e.measure.check, 'key' in e.measure && e.measure.key],
+      ['check', 'cache', key],
+    );
     assert.equal(e.needs, undefined, ref);
   }
   assert.equal(BY_REF.get('gql-cache-hit-30ms-vs-rest-5ms')!.measure.kind, 'untestable');
