@@ -16,6 +16,9 @@ import {
   GUIDE_CACHE_CONTROL,
 } from '../claims/checks-cache.ts';
 import { BY_REF } from '../claims/registry.ts';
+import { startRest } from '../servers/rest.ts';
+import { startRestNodeHttp } from '../servers/rest-node-http.ts';
+import { createMemoryStore } from '../servers/store.ts';
 
 test('the Zipf workload is seeded, in range and skewed to the lowest ids; the uniform one is flat', () => {
   const a = zipfIds(5000, 1000, 1, 7);
@@ -29,6 +32,26 @@ test('the Zipf workload is seeded, in range and skewed to the lowest ids; the un
   assert.ok(u.every((id) => Number.isInteger(id) && id >= 1 && id <= 1000));
   assert.ok(count(u, 1) < 30, `id 1 drawn ${count(u, 1)} times of 5000 over 1000 ids`);
   assert.equal(loadCut(25, 100), 0.75);
+});
+
+test('the cacheControl knob labels a found user only; the node-http server refuses it', async () => {
+  const store = createMemoryStore({ users: 10, seed: 42 });
+  const rest = await startRest({ host: '127.0.0.1', port: 0, store, cacheControl: GUIDE_CACHE_CONTROL });
+  try {
+    const found = await fetch(`http://127.0.0.1:${rest.port}/v1/users/1`);
+    const missing = await fetch(`http://127.0.0.1:${rest.port}/v1/users/99`);
+    await Promise.all([found.arrayBuffer(), missing.arrayBuffer()]);
+    assert.deepEqual(
+      [found.status, found.headers.get('cache-control'), missing.status, missing.headers.get('cache-control')],
+      [200, GUIDE_CACHE_CONTROL, 404, null],
+    );
+  } finally {
+    await rest.close();
+  }
+  await assert.rejects(
+    startRestNodeHttp({ host: '127.0.0.1', port: 0, store, cacheControl: 'max-age=1' }),
+    /does not serve cacheControl/,
+  );
 });
 
 test('within max-age the origin sees one GET; without Cache-Control it sees every one', async () => {
