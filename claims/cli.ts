@@ -32,6 +32,7 @@ import { wireCheck } from './checks-wire.ts';
 // claims-misc (issue 15.13)
 import { offsetDriftCheck } from './checks-offset-drift.ts';
 import { grpcExtrasCheck } from './checks-grpc-extras.ts';
+import { cacheCheck } from './checks-cache.ts';
 import { InputError, ResultReadError } from '../harness/errors.ts';
 import { runEntry } from '../harness/run/entry.ts';
 
@@ -54,6 +55,7 @@ export const CHECKS: Record<CheckId, (quick: boolean) => CheckResult | Promise<C
   wire: () => wireCheck(),
   offsetDrift: () => offsetDriftCheck(), // claims-misc (issue 15.13)
   grpcExtras: () => grpcExtrasCheck(), // claims-misc (issue 15.13)
+  cache: () => cacheCheck(),
 };
 
 const FLAGS = {

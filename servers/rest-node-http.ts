@@ -195,7 +195,7 @@ export async function startRestNodeHttp({
   maxPageUsers = MAX_PAGE,
   ...rest
 }: NodeHttpRestOptions) {
-  const unsupported = (['http2', 'compression', 'conditionalGet', 'rateLimit'] as const).filter((k) => rest[k]);
+  const unsupported = (['http2', 'compression', 'conditionalGet', 'rateLimit', 'cacheControl'] as const).filter((k) => rest[k]);
   if (unsupported.length > 0)
     throw new Error(`the node-http REST server does not serve ${unsupported.join(', ')}; the fastify implementation does`);
   const limits = resolveLimits(rest);

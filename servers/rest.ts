@@ -91,6 +91,7 @@ export async function startRest({
   if (compression) await registerRestCompression(app);
   if (conditionalGet) await registerConditionalGet(app);
   if (rateLimit) await registerRateLimit(app, rateLimit);
+  const cacheControl = limits.cacheControl; // claims only (HTTP caching), set on GET /v1/users/:id below
   // deadline scenario: every request waits serviceDelayMs (a timer) before its route runs.
   const delayMs = limits.serviceDelayMs ?? 0;
   if (delayMs > 0) app.addHook('onRequest', (_req, _reply, done) => void setTimeout(done, delayMs));
@@ -136,6 +137,8 @@ export async function startRest({
     }
     const user = store.getUser(Number(raw));
     if (!user) return reply.code(404).send({ error: 'not_found', message: `no user with id ${raw}` });
+    // claims (HTTP caching): the freshness a caching client is given; the benchmark sends no Cache-Control.
+    if (cacheControl) reply.header('Cache-Control', cacheControl);
     if (conditionalGet) {
       // Users are never edited, so their creation time is their last change.
       const lm = lastModified(new Date(user.createdAt), req.headers['if-modified-since']);

@@ -43,6 +43,8 @@ export interface ServerTuning {
   conditionalGet?: boolean;
   /** REST: limit requests per client address, 429 with Retry-After past it (claims); default off. */
   rateLimit?: { max: number; windowMs: number };
+  /** REST: this Cache-Control on each GET /v1/users/:id that finds the user (claims, HTTP caching); default none. */
+  cacheControl?: string;
 }
 
 export interface ServerOptions extends ServerTuning {
