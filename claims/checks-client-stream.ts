@@ -36,9 +36,8 @@ import {
   WINDOW_UPDATE,
 } from '../clients/wire/h2-frame.ts';
 import { median } from '../harness/metrics/stats.ts';
-import { fmt } from './decide.ts';
-import type { Observation } from './decide.ts';
-import { failedCheck, held, withTimeout, type CheckResult } from './observe.ts';
+import { fmt, type Observation } from './decide.ts';
+import { failedCheck, held, sleep, withTimeout, type CheckResult } from './observe.ts';
 
 const HOST = '127.0.0.1';
 /** Records per mode in the overhead comparison, and how many rounds of both modes. */
@@ -228,11 +227,22 @@ export interface ModeFigures extends Traffic {
   ms: number;
 }
 
-/** One mode on a fresh channel through the proxy, counted from the ready connection to its close. */
+/** The connection's traffic once nothing has passed for 3 polls 50 ms apart (at most ~3 s). */
+async function quiet(conn: ProxiedConnection): Promise<Traffic> {
+  let last = conn.traffic();
+  for (let still = 0, polls = 0; still < 3 && polls < 60; polls++) {
+    await sleep(50);
+    const now = conn.traffic();
+    still = now.up === last.up && now.down === last.down ? still + 1 : 0;
+    last = now;
+  }
+  return last;
+}
+
+/** One mode on a fresh channel through the proxy, counted from the ready connection until it goes quiet. */
 async function measureMode(proxy: CountingProxy, mode: Mode, rs: readonly CreateUserRequest[]): Promise<ModeFigures> {
   const before = proxy.connections.length;
   const c = newClient(proxy.port);
-  let open = true;
   try {
     await ready(c);
     const conn = proxy.connections[before];
@@ -245,11 +255,9 @@ async function measureMode(proxy: CountingProxy, mode: Mode, rs: readonly Create
     else for (const r of rs) created += await createUsers(c, [r]);
     const ms = performance.now() - t0;
     if (created !== rs.length) throw new Error(`${mode}: the server created ${created} of ${rs.length} users`);
-    c.close();
-    open = false;
-    // To the close, so trailing WINDOW_UPDATEs and the GOAWAYs land in the count instead of racing a snapshot.
-    await withTimeout(conn.closed, 5000, `the ${mode} connection to close after its client did`);
-    const end = conn.traffic();
+    // The count ends when the connection has gone quiet: grpc-js does not close a closed channel's
+    // connection promptly enough to mark the end, and trailing WINDOW_UPDATEs must not race a snapshot.
+    const end = await quiet(conn);
     return {
       mode,
       records: rs.length,
@@ -261,7 +269,7 @@ async function measureMode(proxy: CountingProxy, mode: Mode, rs: readonly Create
       ms,
     };
   } finally {
-    if (open) c.close();
+    c.close();
   }
 }
 
@@ -310,7 +318,7 @@ export function overheadObservation(rounds: readonly { unary: ModeFigures; strea
     `reference grpc-js server (memory store), grpc-js client, ${n.toLocaleString('en-US')} CreateUserRequest records per mode; ` +
     `unary-shaped = ${n.toLocaleString('en-US')} CreateUsers calls of one record each, one at a time on one channel ` +
     `(the contract has no unary CreateUser; a one-message call has a unary call's frames), streamed = one CreateUsers ` +
-    `stream of the same records; bytes both ways at a TCP pass-through proxy from the ready connection to its close, ` +
+    `stream of the same records; bytes both ways at a TCP pass-through proxy from the ready connection until it went quiet, ` +
     `median of ${rounds.length} rounds: unary-shaped ${modeText(us)}; streamed ${modeText(ss)}; ` +
     `request message ${fmt(payload)} B/record; connection setup ${fmt(median(us.concat(ss).map((f) => f.setup)))} B ` +
     `per channel, not counted; time per record on this machine (a noisy 2-vCPU VM, not decided on): ` +
@@ -320,6 +328,9 @@ export function overheadObservation(rounds: readonly { unary: ModeFigures; strea
 }
 
 // ---------------------------------------------------------------- L1399: 10K records, results as they go, cancel
+
+/** The Chat client hands the event loop back after this many records (see `send`). */
+export const YIELD_EVERY = 100;
 
 const chatMessage = (seq: number): ChatMessage => ({ seq, from: 'client', text: `record ${seq}`, sentAtUs: 0 });
 function* chatMessages(from: number, to: number): Generator<ChatMessage> {
@@ -359,6 +370,11 @@ function chat(c: UserServiceClient) {
     for (const m of chatMessages(from, to)) {
       seen.sent++;
       if (!call.write(m)) await once(call, 'drain');
+      // grpc-js's 'drain' comes back within the same turn of the event loop, so without this the
+      // loop would never let sockets be read: neither the server (in this process) nor the replies
+      // would move until the last record. A producer reading its records from a file or a
+      // database yields like this too.
+      if (seen.sent % YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   };
   return { call, seen, status, send };
@@ -383,7 +399,13 @@ export async function streamAll(n = STREAM_RECORDS): Promise<FullStream> {
     await withTimeout(s.send(0, n), PHASE_TIMEOUT_MS, `sending ${n} records`);
     s.call.end();
     const st = await withTimeout(s.status, PHASE_TIMEOUT_MS, `the results of ${n} records`);
-    return { sent: s.seen.sent, replies: s.seen.replies, inOrder: s.seen.inOrder, sentAtFirstReply: s.seen.sentAtFirstReply, code: st.code };
+    return {
+      sent: s.seen.sent,
+      replies: s.seen.replies,
+      inOrder: s.seen.inOrder,
+      sentAtFirstReply: s.seen.sentAtFirstReply,
+      code: st.code,
+    };
   } finally {
     c.close();
     await srv.close();
@@ -401,8 +423,17 @@ export interface HandlerView {
 }
 
 /** The contract's Chat, echoing each message as the reference server does, watching its handler. */
-async function watchedEchoServer(): Promise<{ port: number; calls: HandlerView[]; stop: () => void }> {
+async function watchedEchoServer(): Promise<{
+  port: number;
+  calls: HandlerView[];
+  first: Promise<HandlerView>;
+  stop: () => void;
+}> {
   const calls: HandlerView[] = [];
+  let firstCall: (v: HandlerView) => void = () => undefined;
+  const first = new Promise<HandlerView>((resolve) => {
+    firstCall = resolve;
+  });
   const Chat: grpc.handleBidiStreamingCall<ChatMessage__Output, ChatMessage> = (call) => {
     let tell: () => void = () => undefined;
     const told = new Promise<void>((resolve) => {
@@ -410,6 +441,7 @@ async function watchedEchoServer(): Promise<{ port: number; calls: HandlerView[]
     });
     const view: HandlerView = { received: 0, afterCancel: 0, receivedAtCancel: -1, told };
     calls.push(view);
+    if (calls.length === 1) firstCall(view);
     call.on('data', (m: ChatMessage__Output) => {
       if (call.cancelled) view.afterCancel++;
       else view.received++;
@@ -429,7 +461,7 @@ async function watchedEchoServer(): Promise<{ port: number; calls: HandlerView[]
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${HOST}:0`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
   );
-  return { port, calls, stop: () => server.forceShutdown() };
+  return { port, calls, first, stop: () => server.forceShutdown() };
 }
 
 export interface CancelledStream {
@@ -454,7 +486,8 @@ export async function cancelMidStream(cancelAt = CANCEL_AT): Promise<CancelledSt
     const repliesAtCancel = s.seen.replies;
     s.call.cancel();
     const st = await withTimeout(s.status, PHASE_TIMEOUT_MS, 'the client to see its cancelled call end');
-    const server = srv.calls[0]!;
+    // The client's status is local; the server may not even have started the call yet.
+    const server = await withTimeout(srv.first, PHASE_TIMEOUT_MS, "the server's handler to get the call");
     await withTimeout(server.told, PHASE_TIMEOUT_MS, "the server's handler to be told of the cancel");
     // Ordering, not waiting: one TCP connection delivers in order, so once a later call on it is
     // answered, every frame of the cancelled stream has reached the server, and a message the
@@ -491,7 +524,7 @@ export function batchStreamObservation(full: FullStream, cancelled: CancelledStr
     cancelled.laterCallAnswered;
   const k = (x: number): string => x.toLocaleString('en-US');
   const detail =
-    `reference grpc-js server's Chat (echoes each record as it arrives): ${k(n)} records sent honouring flow control, ` +
+    `reference grpc-js server's Chat (echoes each record as it arrives): ${k(n)} records sent honouring flow control and yielding to the event loop every ${YIELD_EVERY} (the server runs in this process), ` +
     `${k(full.replies)} results back ${full.inOrder ? 'in order' : 'out of order'}, the first when ${k(full.sentAtFirstReply)} ` +
     `of ${k(n)} records had been sent, status ${grpc.status[full.code]}; cancel: on a check-only server with the same echo, ` +
     `call.cancel() after record ${k(cancelAt)} (${k(cancelled.repliesAtCancel)} results back by then, ` +

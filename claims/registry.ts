@@ -27,18 +27,7 @@ import { pollingBandwidth, pollingLatency, pollingServerLoad } from './figures-p
 
 /** In-process checks (claims/checks.ts); each returns observations by key. */
 export type CheckId =
-  | 'sizes'
-  | 'micro'
-  | 'gql'
-  | 'http'
-  | 'grpc'
-  | 'ws'
-  | 'sse'
-  | 'nPlusOne'
-  | 'h2'
-  | 'pagination'
-  | 'wire'
-  | 'clientStream';
+  'sizes' | 'micro' | 'gql' | 'http' | 'grpc' | 'ws' | 'sse' | 'nPlusOne' | 'h2' | 'pagination' | 'wire' | 'clientStream';
 
 export type Measure =
   | { kind: 'bench'; runs: BenchRunId[]; metric: string; extract: (ctx: BenchContext) => Observation }

@@ -111,11 +111,10 @@ test('both claims are decided by this check', () => {
     ['grpc-batch-stream-10k-records', 'batchStream10k'],
   ] as const) {
     const e = BY_REF.get(ref)!;
-    assert.deepEqual([e.measure.kind, 'check' in e.measure && e.measure.check, 'key' in e.measure && e.measure.key], [
-      'check',
-      'clientStream',
-      key,
-    ]);
+    assert.deepEqual(
+      [e.measure.kind, 'check' in e.measure && e.measure.check, 'key' in e.measure && e.measure.key],
+      ['check', 'clientStream', key],
+    );
     assert.equal(e.needs, undefined);
   }
   assert.deepEqual(BY_REF.get('grpc-client-streaming-less-overhead')!.rule, { op: '>', value: 1 });
