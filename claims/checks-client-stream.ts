@@ -530,7 +530,7 @@ export function batchStreamObservation(full: FullStream, cancelled: CancelledStr
     `call.cancel() after record ${k(cancelAt)} (${k(cancelled.repliesAtCancel)} results back by then, ` +
     `${k(cancelled.repliesAfterCancel)} after): client status ${grpc.status[cancelled.code]} "${cancelled.details}"; the server's ` +
     `handler ${sv.receivedAtCancel >= 0 ? `was told (cancelled event) after ${k(sv.receivedAtCancel)} records` : 'was never told'}, ` +
-    `received ${k(sv.received)} in all and ${k(sv.afterCancel)} after being told` +
+    `received ${k(sv.received)} in all (the other ${k(cancelled.sent - sv.received)} never reached it) and ${k(sv.afterCancel)} after being told` +
     `${cancelled.laterCallAnswered ? ' (counted after a later call on the same connection was answered)' : '; a later call on the connection failed'}`;
   return held(asTheyGo && cancelHeld, detail);
 }
