@@ -33,6 +33,7 @@ import { wireCheck } from './checks-wire.ts';
 import { offsetDriftCheck } from './checks-offset-drift.ts';
 import { grpcExtrasCheck } from './checks-grpc-extras.ts';
 import { cacheCheck } from './checks-cache.ts';
+import { clientStreamCheck } from './checks-client-stream.ts';
 import { InputError, ResultReadError } from '../harness/errors.ts';
 import { runEntry } from '../harness/run/entry.ts';
 
@@ -56,6 +57,7 @@ export const CHECKS: Record<CheckId, (quick: boolean) => CheckResult | Promise<C
   offsetDrift: () => offsetDriftCheck(), // claims-misc (issue 15.13)
   grpcExtras: () => grpcExtrasCheck(), // claims-misc (issue 15.13)
   cache: () => cacheCheck(),
+  clientStream: () => clientStreamCheck(),
 };
 
 const FLAGS = {
