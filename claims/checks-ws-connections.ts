@@ -170,7 +170,10 @@ export function preflight(
 /** Open-file limit a process needs for `connections` sockets, or why it falls short. */
 export function fdLimitProblem(who: string, limit: number | null, connections: number, asked: number): string | null {
   if (limit === null || limit >= connections + FD_HEADROOM) return null;
-  return `the ${who}'s open-file limit is ${fmt(limit)}, too few for ${fmt(connections)} connections (raising it to ${fmt(asked)} needs root)`;
+  return (
+    `the ${who}'s open-file limit is ${fmt(limit)} (the check asked for ${fmt(asked)}; past the hard limit only root ` +
+    `may raise it), too few for ${fmt(connections)} connections`
+  );
 }
 
 /**
@@ -374,6 +377,7 @@ export async function runWsConnections(p: WsConnectionsParams): Promise<WsConnec
   let phase = 'starting the server';
   const hard = setTimeout(() => {
     o.timedOut = `the whole check (bound ${fmt(p.totalMs / 1000)} s, while ${phase})`;
+    stopping = true; // these deaths are ours
     for (const c of [server, ...clients]) c?.kill('SIGKILL');
   }, p.totalMs);
   try {
@@ -383,7 +387,7 @@ export async function runWsConnections(p: WsConnectionsParams): Promise<WsConnec
     if (s.pid) o.pids.push(s.pid);
     // Only a server that started and then died is a finding; one that never started is a check that failed to run.
     s.once('exit', (code, signal) => {
-      if (serverReady && !stopping && !o.timedOut) o.serverExit = `code ${code}, signal ${signal}${s.tail() ? `: ${s.tail()}` : ''}`;
+      if (serverReady && !stopping) o.serverExit = `code ${code}, signal ${signal}${s.tail() ? `: ${s.tail()}` : ''}`;
     });
     const ready = await waitForMessage<Extract<ServerToRunner, { type: 'ready' }>>(s, hasType('ready'), 30_000, 'ws server');
     serverReady = true;
@@ -420,7 +424,7 @@ export async function runWsConnections(p: WsConnectionsParams): Promise<WsConnec
         if (rep.timedOut) o.timedOut ??= `opening (${fmt(p.openMs / 1000)} s per client process)`;
         o.openMs = Math.max(o.openMs ?? 0, rep.ms);
       }
-      if (r.status === 'rejected' && !o.timedOut && !o.serverExit) {
+      if (r.status === 'rejected' && !stopping && !o.serverExit) {
         const why = (r.reason as Error).message.split('\n')[0]!;
         if (/no answer within/.test(why)) o.timedOut ??= 'opening (the client did not report)';
         else o.clientExit ??= `${why}${clients[k]!.tail() ? `: ${clients[k]!.tail()}` : ''}`;
@@ -435,7 +439,7 @@ export async function runWsConnections(p: WsConnectionsParams): Promise<WsConnec
     o.serverRssKb.opened = vmRssKb(pid);
     o.serverHeap.opened = await serverHeapBytes(s);
     const rss = clients.map((c) => (c.pid ? vmRssKb(c.pid) : null));
-    o.clientRssKb = rss.every((x) => x !== null) ? rss.reduce((a, b) => a + b, 0) : null;
+    o.clientRssKb = rss.every((x) => x !== null) ? rss.reduce<number>((a, b) => a + (b ?? 0), 0) : null;
     if (opened.some((r) => r.status === 'rejected') || o.serverExit) return o;
 
     phase = 'waiting for the getUser answers';
@@ -447,7 +451,9 @@ export async function runWsConnections(p: WsConnectionsParams): Promise<WsConnec
     for (const c of clients) if (c.connected) c.send({ type: 'ack', timeoutMs: p.ackMs } satisfies ParentToClient, () => undefined);
     for (const r of await acked) {
       if (r.status === 'rejected') {
-        o.timedOut ??= 'the getUser answers';
+        const why = (r.reason as Error).message.split('\n')[0]!;
+        if (/no answer within/.test(why)) o.timedOut ??= 'the getUser answers (the client did not report)';
+        else if (!stopping) o.clientExit ??= why;
         continue;
       }
       const m = r.value;
