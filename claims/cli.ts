@@ -34,6 +34,7 @@ import { offsetDriftCheck } from './checks-offset-drift.ts';
 import { grpcExtrasCheck } from './checks-grpc-extras.ts';
 import { cacheCheck } from './checks-cache.ts';
 import { clientStreamCheck } from './checks-client-stream.ts';
+import { wsConnectionsCheck } from './checks-ws-connections.ts';
 import { InputError, ResultReadError } from '../harness/errors.ts';
 import { runEntry } from '../harness/run/entry.ts';
 
@@ -58,6 +59,7 @@ export const CHECKS: Record<CheckId, (quick: boolean) => CheckResult | Promise<C
   grpcExtras: () => grpcExtrasCheck(), // claims-misc (issue 15.13)
   cache: () => cacheCheck(),
   clientStream: () => clientStreamCheck(),
+  wsConnections: () => wsConnectionsCheck(),
 };
 
 const FLAGS = {
