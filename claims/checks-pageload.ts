@@ -125,20 +125,12 @@ async function startGate(target: { host: string; port: number }, holdMs: number)
     client.on('error', () => client.destroy());
     client.on('close', () => clearTimeout(timer));
   });
-  server.listen(0, HOST);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    accepted: () => accepted,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+  await new Promise<void>((r) => server.listen(0, HOST, r));
+  const close = (): Promise<void> => {
+    sockets.forEach((s) => s.destroy());
+    return new Promise((r) => server.close(() => r()));
   };
+  return { port: (server.address() as AddressInfo).port, accepted: () => accepted, close };
 }
 
 interface Answer {
@@ -222,7 +214,7 @@ export async function measurePageLoads(opts: PageLoadOptions = {}): Promise<Page
   const closers: Array<() => Promise<void>> = [];
   try {
     const origins: Partial<Record<Proto, number>> = {};
-    const gates: Partial<Record<`${Network}-${Proto}`, Gate>> = {};
+    const gates = new Map<string, Gate>();
     for (const proto of PROTOS) {
       const origin = await startRest({ host: HOST, port: 0, store, http2: proto === 'http2' });
       closers.push(origin.close);
@@ -232,7 +224,7 @@ export async function measurePageLoads(opts: PageLoadOptions = {}): Promise<Page
       for (const network of NETWORKS) {
         const gate = await startGate(proxy, network === 'handshake' ? 2 * delayMs : 0);
         closers.push(gate.close);
-        gates[`${network}-${proto}`] = gate;
+        gates.set(`${network}-${proto}`, gate);
       }
     }
     const overheadUs = opts.overhead ? await measureProxyOverheadUs(150) : null;
@@ -247,7 +239,7 @@ export async function measurePageLoads(opts: PageLoadOptions = {}): Promise<Page
       for (const n of sizes)
         for (const network of NETWORKS)
           for (const proto of order) {
-            const gate = gates[`${network}-${proto}`]!;
+            const gate = gates.get(`${network}-${proto}`)!;
             const before = gate.accepted();
             const { value, lateMs } = await withHiccups(() =>
               withTimeout(loadPage(proto, gate.port, pageIds(n)), 20_000, `${NAME[proto]} page of ${n}`),

@@ -27,18 +27,7 @@ import { pollingBandwidth, pollingLatency, pollingServerLoad } from './figures-p
 
 /** In-process checks (claims/checks.ts); each returns observations by key. */
 export type CheckId =
-  | 'sizes'
-  | 'micro'
-  | 'gql'
-  | 'http'
-  | 'grpc'
-  | 'ws'
-  | 'sse'
-  | 'nPlusOne'
-  | 'h2'
-  | 'pagination'
-  | 'wire'
-  | 'pageload'; // HTTP/2 page loads through the delay proxy (claims/checks-pageload.ts)
+  'sizes' | 'micro' | 'gql' | 'http' | 'grpc' | 'ws' | 'sse' | 'nPlusOne' | 'h2' | 'pagination' | 'wire' | 'pageload';
 
 export type Measure =
   | { kind: 'bench'; runs: BenchRunId[]; metric: string; extract: (ctx: BenchContext) => Observation }

@@ -14,6 +14,7 @@ import {
 } from '../claims/checks-pageload.ts';
 import { BY_REF } from '../claims/registry.ts';
 import { CHECKS } from '../claims/cli.ts';
+import { withHiccups } from '../claims/observe.ts';
 
 // Small and quick: 5 ms one way, pages of 3 and 8 sub-resources (8 > 6 makes HTTP/1.1 queue), two rounds.
 const SIZES = [3, 8];
@@ -78,7 +79,9 @@ test('the samples are HTTP/1.1 time / HTTP/2 time per round, on the emulated-han
 });
 
 test('a busy event loop, a lost answer or a broken connection limit give no verdict', () => {
-  const late = pageLoadObservation(fakeRun([400, 400], [150, 150], (l) => (l.round === 1 && l.proto === 'http2' ? { lateMs: 20 } : {})));
+  const late = pageLoadObservation(
+    fakeRun([400, 400], [150, 150], (l) => (l.round === 1 && l.proto === 'http2' ? { lateMs: 20 } : {})),
+  );
   assert.match(late.unavailable ?? '', /20 ms late.*busy machine/);
   assert.equal(late.samples.length, 0);
   const lost = pageLoadObservation(fakeRun([400, 400], [150, 150], (l) => (l.round === 0 ? { answers: DECIDING_N } : {})));
@@ -89,12 +92,21 @@ test('a busy event loop, a lost answer or a broken connection limit give no verd
 
 test('the page-load claim is decided by this check on the 3-5x range', () => {
   const e = BY_REF.get('h2-multiplexing-3-5x-page-load')!;
-  assert.deepEqual([e.measure.kind, 'check' in e.measure && e.measure.check, 'key' in e.measure && e.measure.key], [
-    'check',
-    'pageload',
-    'pageLoad',
-  ]);
+  assert.deepEqual(
+    [e.measure.kind, 'check' in e.measure && e.measure.check, 'key' in e.measure && e.measure.key],
+    ['check', 'pageload', 'pageLoad'],
+  );
   assert.deepEqual(e.rule, { op: 'between', lo: 3, hi: 5 });
   assert.equal(e.needs, undefined);
   assert.ok(CHECKS.pageload);
+});
+
+test('withHiccups sees a blocked event loop (the busy-machine guard the deciding loads rely on)', async () => {
+  const { lateMs } = await withHiccups(async () => {
+    await new Promise((r) => setTimeout(r, 5)); // let the first tick be armed
+    const until = performance.now() + 60;
+    while (performance.now() < until); // block: no timer can fire meanwhile
+    await new Promise((r) => setTimeout(r, 5));
+  });
+  assert.ok(lateMs >= 30, `blocked 60 ms, saw ${lateMs} ms`);
 });
