@@ -35,6 +35,7 @@ import { grpcExtrasCheck } from './checks-grpc-extras.ts';
 import { cacheCheck } from './checks-cache.ts';
 import { clientStreamCheck } from './checks-client-stream.ts';
 import { wsConnectionsCheck } from './checks-ws-connections.ts';
+import { pageLoadCheck } from './checks-pageload.ts';
 import { InputError, ResultReadError } from '../harness/errors.ts';
 import { runEntry } from '../harness/run/entry.ts';
 
@@ -60,6 +61,7 @@ export const CHECKS: Record<CheckId, (quick: boolean) => CheckResult | Promise<C
   cache: () => cacheCheck(),
   clientStream: () => clientStreamCheck(),
   wsConnections: () => wsConnectionsCheck(),
+  pageload: (quick) => pageLoadCheck(quick),
 };
 
 const FLAGS = {

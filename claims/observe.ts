@@ -46,11 +46,17 @@ export async function withHiccups<T>(f: () => Promise<T>): Promise<{ value: T; l
   let lateMs = 0;
   let stop = false;
   let timer: NodeJS.Timeout | undefined;
+  // The due time is taken when the timer is armed: read inside the callback it would always be
+  // 1 ms ahead of now, and no lateness would ever be seen.
+  const arm = (): void => {
+    const due = performance.now() + 1;
+    timer = setTimeout(() => tick(due), 1);
+  };
   const tick = (due: number): void => {
     lateMs = Math.max(lateMs, performance.now() - due);
-    if (!stop) timer = setTimeout(() => tick(performance.now() + 1), 1);
+    if (!stop) arm();
   };
-  timer = setTimeout(() => tick(performance.now() + 1), 1);
+  arm();
   try {
     return { value: await f(), lateMs };
   } finally {
