@@ -29,6 +29,7 @@ import { nPlusOneCheck } from './checks-nplusone.ts';
 import { h2Check } from './checks-h2.ts';
 import { paginationCheck } from './checks-pagination.ts';
 import { wireCheck } from './checks-wire.ts';
+import { streamsCheck, STREAMS_FULL, STREAMS_QUICK } from './checks-streams.ts';
 import { InputError, ResultReadError } from '../harness/errors.ts';
 import { runEntry } from '../harness/run/entry.ts';
 
@@ -49,6 +50,7 @@ export const CHECKS: Record<CheckId, (quick: boolean) => CheckResult | Promise<C
   h2: () => h2Check(),
   pagination: (quick) => paginationCheck(quick ? 3 : 5),
   wire: () => wireCheck(),
+  streams: (quick) => streamsCheck(quick ? STREAMS_QUICK : STREAMS_FULL),
 };
 
 const FLAGS = {
