@@ -855,7 +855,7 @@ export const REGISTRY: ClaimEntry[] = [
     measure: check(
       'streams',
       'grpcServerStream',
-      'ListUsers streaming 200,000 users (--quick: 100,000): lead over a paused reader, cancel mid-stream and while blocked on drain, live heap growth',
+      'ListUsers streaming 200,000 users: lead over a paused reader, cancel mid-stream and while blocked on drain, live heap growth',
     ),
     rule: holds,
     ownSetting:
