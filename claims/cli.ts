@@ -36,6 +36,7 @@ import { cacheCheck } from './checks-cache.ts';
 import { clientStreamCheck } from './checks-client-stream.ts';
 import { wsConnectionsCheck } from './checks-ws-connections.ts';
 import { pageLoadCheck } from './checks-pageload.ts';
+import { streamsCheck, STREAMS_FULL, STREAMS_QUICK } from './checks-streams.ts';
 import { InputError, ResultReadError } from '../harness/errors.ts';
 import { runEntry } from '../harness/run/entry.ts';
 
@@ -62,6 +63,7 @@ export const CHECKS: Record<CheckId, (quick: boolean) => CheckResult | Promise<C
   clientStream: () => clientStreamCheck(),
   wsConnections: () => wsConnectionsCheck(),
   pageload: (quick) => pageLoadCheck(quick),
+  streams: (quick) => streamsCheck(quick ? STREAMS_QUICK : STREAMS_FULL),
 };
 
 const FLAGS = {

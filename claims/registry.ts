@@ -43,7 +43,8 @@ export type CheckId =
   | 'cache'
   | 'clientStream'
   | 'wsConnections'
-  | 'pageload';
+  | 'pageload'
+  | 'streams';
 
 export type Measure =
   | { kind: 'bench'; runs: BenchRunId[]; metric: string; extract: (ctx: BenchContext) => Observation }
@@ -564,12 +565,17 @@ export const REGISTRY: ClaimEntry[] = [
     testable: 'yes',
     claim: 'Large REST responses are buffered and cost memory; streams do not',
     guide: 'Problem: Buffering, memory',
-    // The listUsers scenario pages 100 users at a time: memory for a huge response needs a
-    // run with peak RSS over a 1M-user answer, which it does not make.
-    measure: untestable(
-      'needs peak server RSS while answering ~1M users at once, buffered vs streamed; the listUsers scenario serves pages of pageSize users (default 100) and records no peak RSS',
+    part: 'the peak RSS one fastify server process adds answering 1M users buffered vs streamed; the list size decides how wide the gap is (buffered grows with it, streamed does not)',
+    measure: check(
+      'streams',
+      'restBuffering',
+      'peak RSS growth of a fastify server process answering 1M users (--quick: 300,000) as one buffered JSON body over the same bytes streamed, per round',
     ),
-    needs: 'a listUsers run over ~1M users with peak RSS (not built yet)',
+    // Buffered costs a copy of the whole answer (the array, its JSON text, the bytes); a stream
+    // holds a few chunks. Twice the streamed growth is a margin well above the noise of RSS.
+    rule: { op: '>=', value: 2 },
+    ownSetting:
+      "the fastify handlers the harness wrote: one returns the whole array (fastify serializes it into one body), the other hands fastify a Readable; HTTP/1.1 lets a REST answer stream (chunked), so buffering is the handler's choice",
   },
   // ------------------------------------------------------------------ REST performance
   {
@@ -885,10 +891,15 @@ export const REGISTRY: ClaimEntry[] = [
     testable: 'yes',
     claim: 'Server streams handle backpressure, cancel at any time and use little memory',
     guide: 'Backpressure handling',
-    measure: untestable(
-      'needs a slow consumer, a mid-stream cancel and peak RSS on a large stream; the listUsers scenario streams 100-user pages at full speed',
+    part: 'a grpc-js server stream of 200,000 users to a client in the same process; the stream size decides how far below it the bounds sit',
+    measure: check(
+      'streams',
+      'grpcServerStream',
+      'ListUsers streaming 200,000 users: lead over a paused reader, cancel mid-stream and while blocked on drain, live heap growth',
     ),
-    needs: 'a streaming backpressure and cancel scenario (not built yet)',
+    rule: holds,
+    ownSetting:
+      "the stream handler the harness wrote stops when write() returns false and goes on at 'drain'; grpc-js only signals (and HTTP/2 flow control holds the bytes): a handler that ignores the signal buffers the whole stream, measured beside it",
   },
   {
     ref: 'grpc-client-streaming-less-overhead',
