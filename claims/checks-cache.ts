@@ -16,8 +16,8 @@ import { startGrpc } from '../servers/grpc.ts';
 import { createMemoryStore, type UserStore } from '../servers/store.ts';
 import { DEFAULT_DATASET, mulberry32 } from '../servers/dataset.ts';
 import { loadPackageDefinition, protoType, userToProto, SERVICE_NAME } from '../proto/contract.ts';
-import { exact, held, unavailable, withTimeout, type CheckResult } from './observe.ts';
-import { show, type Observation } from './decide.ts';
+import { exact, held, settled, unavailable, withTimeout, type CheckResult } from './observe.ts';
+import { show } from './decide.ts';
 
 const HOST = '127.0.0.1';
 /** The guide's own header (L531): fresh for an hour, far longer than any run here. */
@@ -404,14 +404,6 @@ export async function grpcRepeats(n: number): Promise<GrpcRepeats> {
 
 // ---- the check ----
 
-async function attempt(f: () => Promise<Observation>): Promise<Observation> {
-  try {
-    return await f();
-  } catch (err) {
-    return unavailable(`the check failed to run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-  }
-}
-
 export async function cacheCheck(opts: CacheCheckOptions = {}): Promise<CheckResult> {
   const n = opts.repeats ?? 20;
   const reads = opts.reads ?? 2_000;
@@ -422,7 +414,7 @@ export async function cacheCheck(opts: CacheCheckOptions = {}): Promise<CheckRes
 
   // max-age: the REST GET, with the guide's header and as benchmarked (none).
   let restGet: RepeatedGets | undefined;
-  out.maxAge = await attempt(async () => {
+  out.maxAge = await settled(async () => {
     restGet = await repeatedGets(n, GUIDE_CACHE_CONTROL);
     const bare = await repeatedGets(n);
     const r = restGet;
@@ -436,7 +428,7 @@ export async function cacheCheck(opts: CacheCheckOptions = {}): Promise<CheckRes
   });
 
   // Load cut on a stated workload: the cache's hit ratio, so the workload decides it.
-  out.loadCut = await attempt(async () => {
+  out.loadCut = await settled(async () => {
     const marks = [...new Set([Math.round(reads / 4), Math.round(reads / 2), reads, Math.round(longReads / 2), longReads])]
       .filter((m) => m > 0)
       .sort((a, b) => a - b);
@@ -461,7 +453,7 @@ export async function cacheCheck(opts: CacheCheckOptions = {}): Promise<CheckRes
     );
   });
 
-  out.graphqlPost = await attempt(async () => {
+  out.graphqlPost = await settled(async () => {
     const g = await graphqlRepeats(n);
     const r = restGet;
     if (!r) return unavailable('the REST GET half (maxAge) did not run');
@@ -476,7 +468,7 @@ export async function cacheCheck(opts: CacheCheckOptions = {}): Promise<CheckRes
     );
   });
 
-  out.grpcPost = await attempt(async () => {
+  out.grpcPost = await settled(async () => {
     const g = await grpcRepeats(n);
     const r = restGet;
     if (!r) return unavailable('the REST GET half (maxAge) did not run');

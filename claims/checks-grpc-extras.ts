@@ -8,7 +8,7 @@ import { HealthImplementation, protoPath as HEALTH_PROTO } from 'grpc-health-che
 import { loadPackageDefinition, SERVICE_NAME, userToProto } from '../proto/contract.ts';
 import { createMemoryStore } from '../servers/store.ts';
 import { DEFAULT_DATASET } from '../servers/dataset.ts';
-import { held, unavailable, withTimeout, type CheckResult } from './observe.ts';
+import { held, settled, withTimeout, type CheckResult } from './observe.ts';
 import type { Observation } from './decide.ts';
 
 const HOST = '127.0.0.1';
@@ -88,16 +88,8 @@ function serverStream(c: Client, method: string, req: unknown): Promise<{ code: 
 
 const name = (code: number): string => grpc.status[code] ?? String(code);
 
-async function settle(f: () => Promise<Observation>): Promise<Observation> {
-  try {
-    return await f();
-  } catch (err) {
-    return unavailable(`the check failed to run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-  }
-}
-
 export async function grpcExtrasCheck(): Promise<CheckResult> {
-  return { health: await settle(healthCheck), interceptors: await settle(interceptorsCheck) };
+  return { health: await settled(healthCheck), interceptors: await settled(interceptorsCheck) };
 }
 
 // ------------------------------------------------------------------ health

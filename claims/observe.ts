@@ -28,6 +28,15 @@ export function failedCheck(keys: readonly string[], err: unknown): CheckResult 
   return Object.fromEntries(keys.map((k) => [k, unavailable(`the check failed to run: ${msg}`)]));
 }
 
+/** An observation, or inconclusive with the error when making it threw: one key's failure costs no other key. */
+export async function settled(f: () => Promise<Observation>): Promise<Observation> {
+  try {
+    return await f();
+  } catch (err) {
+    return unavailable(`the check failed to run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
+}
+
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const t = new Promise<never>((_, reject) => {

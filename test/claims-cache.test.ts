@@ -101,7 +101,7 @@ test('the check holds on the real servers and decides the load cut on the stated
   assert.match(cut.detail ?? '', /ids drawn uniformly instead: \d+ of 400 reached the origin/);
 });
 
-test('the caching claims are decided by the cache check; only the load cut needs the guide\'s workload', () => {
+test("the caching claims are decided by the cache check; only the load cut needs the guide's workload", () => {
   const keys = {
     'cache-control-max-age': 'maxAge',
     'http-caching-cuts-load-80-90pct': 'loadCut',
