@@ -20,7 +20,14 @@ test('REST bytes out per call are the requests each profile writes; gRPC carries
   assert.equal(f.browser!.grpc, null, 'browsers do not speak gRPC');
   // nghttp2 never indexes authorization: the API client's gRPC calls stay far above the minimal ones.
   assert.ok(f.api!.grpc!.out > f.minimal!.grpc!.out + 100, `gRPC out: api ${f.api!.grpc!.out}, minimal ${f.minimal!.grpc!.out}`);
-  assert.equal(f.api!.grpc!.in, f.minimal!.grpc!.in, 'the answer does not depend on the request headers');
+  // The answers are the same bytes; only HTTP/2 control frames the server sends when it chooses
+  // (a WINDOW_UPDATE, 13 B; a PING ack, 17 B) may land in one window and not the other: allow a
+  // few such frames over CALLS calls, far below the 80+ B/call the bearer token adds going out.
+  const inDiff = Math.abs(f.api!.grpc!.in - f.minimal!.grpc!.in);
+  assert.ok(
+    inDiff <= (4 * 17) / CALLS,
+    `the answer does not depend on the request headers: in ${f.api!.grpc!.in} vs ${f.minimal!.grpc!.in}`,
+  );
 });
 
 test('binary over SSE: base64 costs about a third more than a ws binary frame, raw bytes do not survive', async () => {
